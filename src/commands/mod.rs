@@ -1,0 +1,9 @@
+//! One module per subcommand, each with an async `run`.
+
+pub mod backfill;
+pub mod check;
+pub mod retry;
+pub mod run;
+pub mod sandbox;
+pub mod status;
+pub mod takes;
