@@ -1,0 +1,182 @@
+//! Seeded fault injection: one RNG decides which requests fail, so a run repeats for the same request order.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Which faults the sandbox injects, and how often; `POST /admin/faults` replaces them at run time.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Seed of the RNG that draws every fault.
+    pub seed: u64,
+    /// Probability (0..1) that a GraphQL request gets HTTP 503, or a storage PUT gets 500 InternalError.
+    pub p_5xx: f64,
+    /// Probability (0..1) that a GraphQL request gets HTTP 429 with `Retry-After`.
+    pub p_429: f64,
+    /// The `Retry-After` value, in seconds, sent with an injected 429.
+    pub retry_after_secs: u64,
+    /// Probability (0..1) that a mutation is performed and then its answer is dropped mid-response.
+    pub p_drop: f64,
+    /// Latency added before every GraphQL and storage request, in milliseconds.
+    pub latency_ms: u64,
+    /// Upload throttle in bytes per second (0 = unlimited).
+    pub upload_bytes_per_sec: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            seed: 0,
+            p_5xx: 0.0,
+            p_429: 0.0,
+            retry_after_secs: 1,
+            p_drop: 0.0,
+            latency_ms: 0,
+            upload_bytes_per_sec: 0,
+        }
+    }
+}
+
+impl Faults {
+    /// Checks that every probability lies in 0..=1.
+    pub fn validate(&self) -> Result<(), String> {
+        let probabilities = [
+            ("p_5xx", self.p_5xx),
+            ("p_429", self.p_429),
+            ("p_drop", self.p_drop),
+        ];
+        for (name, p) in probabilities {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!(
+                    "{name} must be a probability between 0 and 1, got {p}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when no fault at all is configured.
+    pub fn is_quiet(&self) -> bool {
+        self.p_5xx == 0.0
+            && self.p_429 == 0.0
+            && self.p_drop == 0.0
+            && self.latency_ms == 0
+            && self.upload_bytes_per_sec == 0
+    }
+}
+
+/// What to do with one GraphQL request before handling it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Early {
+    /// Handle it normally.
+    Proceed,
+    /// Answer HTTP 503.
+    Unavailable,
+    /// Answer HTTP 429 with this `Retry-After`.
+    Throttled(u64),
+}
+
+/// The live faults and the one seeded RNG that draws them.
+pub(crate) struct FaultState {
+    inner: Mutex<(Faults, fastrand::Rng)>,
+}
+
+impl FaultState {
+    /// Starts drawing from `faults.seed`.
+    pub(crate) fn new(faults: Faults) -> Self {
+        let rng = fastrand::Rng::with_seed(faults.seed);
+        FaultState {
+            inner: Mutex::new((faults, rng)),
+        }
+    }
+
+    /// The faults in force.
+    pub(crate) fn current(&self) -> Faults {
+        self.lock().0.clone()
+    }
+
+    /// Replaces the faults and reseeds the RNG.
+    pub(crate) fn replace(&self, faults: Faults) {
+        let rng = fastrand::Rng::with_seed(faults.seed);
+        *self.lock() = (faults, rng);
+    }
+
+    /// The latency to add before a request.
+    pub(crate) fn latency(&self) -> Duration {
+        Duration::from_millis(self.lock().0.latency_ms)
+    }
+
+    /// The upload throttle, if any.
+    pub(crate) fn upload_rate(&self) -> Option<u64> {
+        Some(self.lock().0.upload_bytes_per_sec).filter(|&r| r > 0)
+    }
+
+    /// Draws the faults that happen before a GraphQL request is read: 5xx first, then 429.
+    pub(crate) fn draw_graphql(&self) -> Early {
+        let mut guard = self.lock();
+        let (faults, rng) = &mut *guard;
+        if draw(rng, faults.p_5xx) {
+            return Early::Unavailable;
+        }
+        if draw(rng, faults.p_429) {
+            return Early::Throttled(faults.retry_after_secs);
+        }
+        Early::Proceed
+    }
+
+    /// Draws whether a storage request fails with 500.
+    pub(crate) fn draw_storage_5xx(&self) -> bool {
+        let mut guard = self.lock();
+        let (faults, rng) = &mut *guard;
+        draw(rng, faults.p_5xx)
+    }
+
+    /// Draws whether a performed mutation loses its answer.
+    pub(crate) fn draw_drop(&self) -> bool {
+        let mut guard = self.lock();
+        let (faults, rng) = &mut *guard;
+        draw(rng, faults.p_drop)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Faults, fastrand::Rng)> {
+        // A panic while holding this lock cannot leave the pair inconsistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Draws one event of probability `p`; draws nothing from the RNG when `p` is 0, so unused faults
+/// do not shift the sequence of the others.
+fn draw(rng: &mut fastrand::Rng, p: f64) -> bool {
+    p > 0.0 && rng.f64() < p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_sequence() {
+        let faults = Faults {
+            seed: 7,
+            p_5xx: 0.5,
+            ..Faults::default()
+        };
+        let a = FaultState::new(faults.clone());
+        let b = FaultState::new(faults);
+        let seq_a: Vec<_> = (0..50).map(|_| a.draw_graphql()).collect();
+        let seq_b: Vec<_> = (0..50).map(|_| b.draw_graphql()).collect();
+        assert_eq!(seq_a, seq_b);
+        assert!(seq_a.contains(&Early::Unavailable) && seq_a.contains(&Early::Proceed));
+    }
+
+    #[test]
+    fn rejects_bad_probability() {
+        let faults = Faults {
+            p_drop: 1.5,
+            ..Faults::default()
+        };
+        assert!(faults.validate().is_err());
+    }
+}

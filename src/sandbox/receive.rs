@@ -1,0 +1,112 @@
+//! Streams an upload body to disk in big chunks, hashing it on a blocking thread, optionally paced.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::body::Body;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+/// Chunks in flight between the socket and the writer thread (each up to hyper's read buffer).
+const CHUNKS_IN_FLIGHT: usize = 32;
+/// The writer's buffer: small socket chunks are coalesced into writes of this size.
+const WRITE_BUFFER: usize = 4 << 20;
+
+/// Writes exactly `length` bytes of `body` to `target` (through a temp file and a rename) and
+/// returns the size and the SHA-256 hex; fails, leaving `target` untouched, if the body
+/// ends early, runs long or breaks.
+pub(crate) async fn to_file(
+    body: Body,
+    target: &Path,
+    length: u64,
+    rate: Option<u64>,
+) -> anyhow::Result<(u64, String)> {
+    let tmp = temp_path(target);
+    let (tx, rx) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    let writer_tmp = tmp.clone();
+    let writer = tokio::task::spawn_blocking(move || write_chunks(&writer_tmp, rx));
+    let read = pump(body, tx, length, rate).await;
+    let written = writer.await.context("the upload writer thread failed");
+    let outcome = match (read, written) {
+        (Ok(count), Ok(Ok(sha))) if count == length => Ok((count, sha)),
+        (Ok(count), Ok(Ok(_))) => Err(anyhow::anyhow!(
+            "received {count} bytes, Content-Length said {length}"
+        )),
+        (Err(e), _) | (_, Err(e)) | (_, Ok(Err(e))) => Err(e),
+    };
+    match outcome {
+        Ok(done) => {
+            tokio::fs::rename(&tmp, target).await.with_context(|| {
+                format!("cannot rename {} to {}", tmp.display(), target.display())
+            })?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+/// A temp name next to `target`, unique so concurrent PUTs of one file do not collide.
+fn temp_path(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
+    target.with_file_name(name)
+}
+
+/// Reads the body and hands its chunks to the writer; returns the bytes read.
+async fn pump(
+    body: Body,
+    tx: mpsc::Sender<Bytes>,
+    length: u64,
+    rate: Option<u64>,
+) -> anyhow::Result<u64> {
+    let started = Instant::now();
+    let mut stream = body.into_data_stream();
+    let mut count = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.context("the upload body broke off")?;
+        count += chunk.len() as u64;
+        if count > length {
+            anyhow::bail!("the body runs past Content-Length {length}");
+        }
+        if tx.send(chunk).await.is_err() {
+            // The writer stopped; its error explains why.
+            break;
+        }
+        if let Some(rate) = rate {
+            pace(started, count, rate).await;
+        }
+    }
+    Ok(count)
+}
+
+/// Sleeps until `count` bytes at `rate` bytes per second would have taken since `started`.
+async fn pace(started: Instant, count: u64, rate: u64) {
+    let due = Duration::from_secs_f64(count as f64 / rate as f64);
+    let elapsed = started.elapsed();
+    if due > elapsed {
+        tokio::time::sleep(due - elapsed).await;
+    }
+}
+
+/// The blocking side: hashes and writes every chunk, returns the SHA-256 hex.
+fn write_chunks(tmp: &Path, mut rx: mpsc::Receiver<Bytes>) -> anyhow::Result<String> {
+    let file =
+        std::fs::File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = rx.blocking_recv() {
+        hasher.update(&chunk);
+        out.write_all(&chunk)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    Ok(hex::encode(hasher.finalize()))
+}

@@ -1,0 +1,183 @@
+//! Turns a GraphQL request into a validated operation with coerced variables, or AppSync-style errors.
+
+use apollo_compiler::ast::Value as AstValue;
+use apollo_compiler::executable::{Operation, VariableDefinition};
+use apollo_compiler::parser::{LineColumn, SourceMap, SourceSpan};
+use apollo_compiler::response::JsonMap;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Node, Schema};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// The body of `POST /ugc/graphql`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GraphQLRequest {
+    pub query: String,
+    #[serde(default)]
+    pub variables: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub operation_name: Option<String>,
+}
+
+/// A request that passed validation: the document, the chosen operation and its variables.
+pub(crate) struct Prepared {
+    pub doc: Valid<ExecutableDocument>,
+    pub operation: Node<Operation>,
+    /// Coerced variable values, defaults applied.
+    pub variables: Map<String, Value>,
+    /// The same, as apollo-compiler wants them for introspection.
+    pub coerced: Valid<JsonMap>,
+}
+
+/// The AppSync scalar that must travel as a string holding JSON.
+const AWSJSON: &str = "AWSJSON";
+
+/// Parses, validates and coerces a request; on failure returns the `errors` array to answer.
+pub(crate) fn prepare(
+    schema: &Valid<Schema>,
+    req: &GraphQLRequest,
+) -> Result<Prepared, Vec<Value>> {
+    let doc = ExecutableDocument::parse_and_validate(schema, &req.query, "request.graphql")
+        .map_err(|invalid| {
+            let errors = invalid.errors;
+            errors
+                .iter()
+                .map(|d| {
+                    let json = d.to_json();
+                    let at: Vec<_> = json.locations.iter().map(location).collect();
+                    validation_error(&json.message, at)
+                })
+                .collect::<Vec<_>>()
+        })?;
+    let operation = doc
+        .operations
+        .get(req.operation_name.as_deref())
+        .map_err(|e| vec![validation_error(&e.message().to_string(), vec![])])?
+        .clone();
+    let raw = req.variables.clone().unwrap_or_default();
+    check_awsjson_variables(&operation.variables, &raw, &doc.sources)?;
+    check_awsjson_literals(&doc, &operation)?;
+    let raw_json: JsonMap = serde_json::from_value(Value::Object(raw))
+        .map_err(|e| vec![validation_error(&format!("variables: {e}"), vec![])])?;
+    let coerced = apollo_compiler::request::coerce_variable_values(schema, &operation, &raw_json)
+        .map_err(|e| {
+        let json = e.to_graphql_error(&doc.sources);
+        let at = json.locations.iter().map(location).collect();
+        vec![validation_error(&json.message, at)]
+    })?;
+    let variables = match serde_json::to_value(&*coerced) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    Ok(Prepared {
+        doc,
+        operation,
+        variables,
+        coerced,
+    })
+}
+
+/// An AppSync validation error; `message` comes from the validator.
+fn validation_error(message: &str, locations: Vec<Value>) -> Value {
+    error_json(&format!("Validation error: {message}"), locations)
+}
+
+/// An AppSync error of type ValidationError, not tied to a field.
+fn error_json(message: &str, locations: Vec<Value>) -> Value {
+    json!({
+        "path": null,
+        "data": null,
+        "errorType": "ValidationError",
+        "errorInfo": null,
+        "locations": locations,
+        "message": message,
+    })
+}
+
+/// A location as AppSync writes it.
+pub(crate) fn location(at: &LineColumn) -> Value {
+    json!({ "line": at.line, "column": at.column, "sourceName": null })
+}
+
+/// The location where `span` starts, as AppSync writes it.
+pub(crate) fn span_location(span: Option<SourceSpan>, sources: &SourceMap) -> Vec<Value> {
+    span.and_then(|s| s.line_column_range(sources))
+        .map(|range| vec![location(&range.start)])
+        .unwrap_or_default()
+}
+
+/// Whether `value` is what AWSJSON accepts: a string holding valid JSON.
+fn is_awsjson(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => serde_json::from_str::<Value>(text).is_ok(),
+        _ => false,
+    }
+}
+
+fn unparsable(what: &str, name: &str, shown: &str) -> String {
+    format!(
+        "{what} '{name}' has an invalid value: Unable to parse {shown} as valid JSON. \
+         AWSJSON values are strings holding JSON, e.g. \"{{\\\"key\\\":\\\"value\\\"}}\"."
+    )
+}
+
+/// Refuses AWSJSON variables that are not strings holding JSON (a nested object, say).
+fn check_awsjson_variables(
+    defs: &[Node<VariableDefinition>],
+    raw: &Map<String, Value>,
+    sources: &SourceMap,
+) -> Result<(), Vec<Value>> {
+    let errors: Vec<Value> = defs
+        .iter()
+        .filter(|def| def.ty.inner_named_type() == AWSJSON)
+        .filter_map(|def| {
+            let value = raw.get(def.name.as_str())?;
+            (!is_awsjson(value)).then(|| {
+                let message = unparsable("Variable", &def.name, &value.to_string());
+                error_json(&message, span_location(def.location(), sources))
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Refuses AWSJSON arguments written in the document as anything but a string holding JSON.
+fn check_awsjson_literals(
+    doc: &Valid<ExecutableDocument>,
+    operation: &Operation,
+) -> Result<(), Vec<Value>> {
+    let mut errors = Vec::new();
+    for field in operation.all_fields(doc) {
+        for arg in &field.arguments {
+            let Some(def) = field.definition.argument_by_name(&arg.name) else {
+                continue;
+            };
+            if def.ty.inner_named_type() != AWSJSON {
+                continue;
+            }
+            let ok = match arg.value.as_ref() {
+                AstValue::Variable(_) | AstValue::Null => true,
+                AstValue::String(text) => serde_json::from_str::<Value>(text).is_ok(),
+                _ => false,
+            };
+            if !ok {
+                let message = unparsable("Argument", &arg.name, &arg.value.to_string());
+                errors.push(error_json(
+                    &message,
+                    span_location(arg.value.location(), &doc.sources),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,115 @@
+//! The full GraphQL values (serde_json, with `__typename`) of the client, files and takes.
+
+use serde_json::{Value, json};
+
+use super::App;
+use super::presign;
+use super::store::{FileRecord, SourceRecord, TakeRecord};
+
+/// The sandbox's one client account.
+pub(crate) const CLIENT_ID: &str = "client-sandbox";
+
+/// Which presigned URL a file view carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UrlKind {
+    /// Right after `createFile`: where to PUT the bytes.
+    Upload,
+    /// Anywhere else: where to GET them (null until uploaded).
+    Download,
+}
+
+/// The `Client`.
+pub(crate) fn client(app: &App) -> Value {
+    json!({
+        "__typename": "Client",
+        "id": CLIENT_ID,
+        "name": "sandbox",
+        "created": app.store.identity().created,
+        "metadata": null,
+        "portal": null,
+    })
+}
+
+/// A `File`.
+pub(crate) fn file(app: &App, record: &FileRecord, kind: UrlKind) -> Value {
+    let secret = &app.store.identity().secret;
+    let url = match kind {
+        UrlKind::Upload => Some(presign::url(
+            &app.base,
+            secret,
+            "PUT",
+            &record.id,
+            app.url_ttl,
+        )),
+        UrlKind::Download => record
+            .upload
+            .as_ref()
+            .map(|_| presign::url(&app.base, secret, "GET", &record.id, app.url_ttl)),
+    };
+    json!({
+        "__typename": "File",
+        "id": record.id,
+        "type": record.file_type,
+        "name": record.name,
+        "metadata": record.metadata,
+        "created": record.created,
+        "presignedUrl": url,
+        "thumbnailUrl": null,
+        "client": client(app),
+    })
+}
+
+/// A `Take` with its sources, video file and additional files.
+pub(crate) fn take(app: &App, record: &TakeRecord) -> Value {
+    let sources: Vec<Value> = record.sources.iter().map(|s| source(app, s)).collect();
+    let video = record
+        .sources
+        .iter()
+        .find(|s| s.format != "MOVE")
+        .map_or(Value::Null, |s| source_file(app, s));
+    let additional: Vec<Value> = record
+        .sources
+        .iter()
+        .filter(|s| s.format == "MOVE")
+        .map(|s| {
+            json!({
+                "__typename": "AdditionalFile",
+                "key": s.format,
+                "format": s.format,
+                "file": source_file(app, s),
+            })
+        })
+        .collect();
+    json!({
+        "__typename": "Take",
+        "id": record.id,
+        "name": record.name,
+        "metadata": record.metadata,
+        "created": record.created,
+        "takeType": "SINGLE_CAM",
+        "client": client(app),
+        "sources": sources,
+        "videoFile": video,
+        "additionalFiles": additional,
+    })
+}
+
+fn source(app: &App, record: &SourceRecord) -> Value {
+    let camera = record.lens.as_ref().map_or(
+        Value::Null,
+        |lens| json!({ "__typename": "CameraSettings", "lens": lens }),
+    );
+    json!({
+        "__typename": "Source",
+        "deviceLabel": record.device_label,
+        "format": record.format,
+        "cameraSettings": camera,
+        "file": source_file(app, record),
+    })
+}
+
+fn source_file(app: &App, record: &SourceRecord) -> Value {
+    app.store
+        .file(&record.file_id)
+        .map_or(Value::Null, |f| file(app, &f, UrlKind::Download))
+}
