@@ -114,7 +114,12 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// The API key the sandbox accepts in the Authorization header.
-    #[arg(long, env = "MOVE_SANDBOX_KEY", default_value = "sandbox-key", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "MOVE_SANDBOX_KEY",
+        default_value = "sandbox-key",
+        hide_env_values = true
+    )]
     pub api_key: String,
     /// How long a presigned upload URL stays valid, in seconds.
     #[arg(long, default_value_t = 3600)]

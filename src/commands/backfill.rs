@@ -1,11 +1,137 @@
-//! `move-ingest backfill`.
+//! `move-ingest backfill`: ingest every complete recording already on disk, then exit.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
+use tokio::task::JoinSet;
+
+use super::common;
+use crate::cli::BackfillArgs;
 use crate::error::Exit;
+use crate::ingest::{Completeness, Ingest, Outcome};
+use crate::scan::{self, Found};
+use crate::state::Phase;
 
 /// Runs the `backfill` command.
-pub async fn run(config: Option<&Path>, _args: crate::cli::BackfillArgs) -> anyhow::Result<Exit> {
-    let _ = config;
-    anyhow::bail!("not built yet")
+pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Exit> {
+    let cfg = common::load_config(config)?;
+    let ingest = common::pipeline(cfg.clone())?;
+    let settle = Duration::from_secs(cfg.pairing.settle_secs);
+    let watches = cfg.watch.clone();
+    let scanned = tokio::task::spawn_blocking(move || scan::scan(&watches)).await?;
+    for e in &scanned.errors {
+        tracing::warn!("{e}");
+    }
+    let now = SystemTime::now();
+    let mut queue = Vec::new();
+    let mut too_new = 0;
+    for found in &scanned.found {
+        let done = completeness(found, now, settle);
+        if found.video.is_some() && !(done.video && done.sidecar) {
+            too_new += 1;
+        }
+        if let Some(id) = ingest.consider(found, done).await.map_err(common::fatal)? {
+            queue.push(id);
+        }
+    }
+    // Unfinished recordings from earlier runs resume even if the scan did not bring them up.
+    let resumable: Vec<String> = {
+        let state = ingest.ledger.state();
+        state
+            .recordings()
+            .filter(|r| {
+                matches!(
+                    r.phase(),
+                    Phase::Queued | Phase::Uploading | Phase::TakeRequested
+                )
+            })
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    for id in resumable {
+        if !queue.contains(&id) {
+            queue.push(id);
+        }
+    }
+    tracing::info!(
+        recordings = queue.len(),
+        still_being_written = too_new,
+        "backfill starting"
+    );
+    let tally = process_all(&ingest, queue, !args.no_progress).await?;
+    println!(
+        "backfill: {} done, {} failed, {} deferred, {} gone, {} not yet complete (newer than {}s)",
+        tally.done,
+        tally.failed,
+        tally.deferred,
+        tally.gone,
+        too_new,
+        settle.as_secs()
+    );
+    Ok(if tally.failed > 0 {
+        Exit::SomeFailed
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Whether each file of a find is older than the settle time.
+pub fn completeness(found: &Found, now: SystemTime, settle: Duration) -> Completeness {
+    let old = |s: &Option<scan::Seen>| s.as_ref().is_some_and(|s| s.facts.age(now) >= settle);
+    Completeness {
+        video: old(&found.video),
+        sidecar: old(&found.sidecar),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    done: usize,
+    failed: usize,
+    deferred: usize,
+    gone: usize,
+}
+
+/// Processes the queue with at most `upload.concurrency` recordings in flight.
+async fn process_all(
+    ingest: &Arc<Ingest>,
+    queue: Vec<String>,
+    progress: bool,
+) -> anyhow::Result<Tally> {
+    let bar = if progress {
+        indicatif::ProgressBar::new(queue.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let limit = Arc::new(tokio::sync::Semaphore::new(ingest.cfg.upload.concurrency));
+    let mut tasks = JoinSet::new();
+    for id in queue {
+        let ingest = ingest.clone();
+        let limit = limit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            ingest.process(&id).await
+        });
+    }
+    let mut tally = Tally::default();
+    while let Some(joined) = tasks.join_next().await {
+        bar.inc(1);
+        match joined? {
+            Ok(Outcome::Done { .. }) => tally.done += 1,
+            Ok(Outcome::Failed { .. }) => tally.failed += 1,
+            Ok(Outcome::Deferred { reason }) => {
+                tracing::info!("deferred: {reason}");
+                tally.deferred += 1;
+            }
+            Ok(Outcome::Gone { .. }) => tally.gone += 1,
+            Err(fatal) => {
+                tasks.abort_all();
+                bar.finish_and_clear();
+                return Err(common::fatal(fatal));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(tally)
 }

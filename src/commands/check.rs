@@ -1,11 +1,48 @@
-//! `move-ingest check`.
+//! `move-ingest check`: validate the config, reach the API with the key, check the folders.
 
 use std::path::Path;
 
-use crate::error::Exit;
+use crate::api;
+use crate::config::{Config, resolve_key};
+use crate::error::{AuthError, Exit, UsageError};
 
-/// Runs the `check` command.
+/// Runs the `check` command: prints what it found; exits 0, 2 (config, folders) or 3 (key).
 pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
-    let _ = config;
-    anyhow::bail!("not built yet")
+    let cfg = Config::load(config)?;
+    println!("config: {} is valid", cfg.path.display());
+    let key = resolve_key(&cfg.api)?;
+    println!("api key: read from {}", key.source);
+    let mut problems = Vec::new();
+    for w in &cfg.watch {
+        match std::fs::read_dir(&w.path) {
+            Ok(_) => println!("watch: {} is readable (device label: {})", w.path.display(), w.device_label),
+            Err(e) => problems.push(format!("watch path {} is not readable: {e}", w.path.display())),
+        }
+    }
+    match writable(&cfg.state.dir) {
+        Ok(()) => println!("state: {} is writable", cfg.state.dir.display()),
+        Err(e) => problems.push(format!("state.dir {} is not writable: {e}", cfg.state.dir.display())),
+    }
+    let http = api::http_client(&cfg.api)?;
+    let client = api::Client::new(http, &cfg.api, key);
+    match client.account().await {
+        Ok(acct) => println!("api: {} answers; the key belongs to {} ({})", client.endpoint(), acct.name, acct.id),
+        Err(api::ApiError::Auth { status, key_source, .. }) => {
+            return Err(AuthError { status, source_desc: key_source }.into());
+        }
+        Err(e) => problems.push(format!("cannot reach the API at {}: {e}", client.endpoint())),
+    }
+    if problems.is_empty() {
+        println!("all good");
+        return Ok(Exit::Ok);
+    }
+    Err(UsageError::new(problems.join("\n")).into())
+}
+
+/// Creates the dir if needed and proves a file can be written in it.
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".check-{}", std::process::id()));
+    std::fs::write(&probe, b"ok")?;
+    std::fs::remove_file(&probe)
 }

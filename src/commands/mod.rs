@@ -2,6 +2,7 @@
 
 pub mod backfill;
 pub mod check;
+pub mod common;
 pub mod retry;
 pub mod run;
 pub mod sandbox;

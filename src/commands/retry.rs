@@ -1,11 +1,32 @@
-//! `move-ingest retry`.
+//! `move-ingest retry`: put failed recordings back in the queue.
 
 use std::path::Path;
 
-use crate::error::Exit;
+use super::common;
+use crate::cli::RetryArgs;
+use crate::error::{Exit, UsageError};
+use crate::state::{Event, Phase};
 
-/// Runs the `retry` command.
-pub async fn run(config: Option<&Path>, _args: crate::cli::RetryArgs) -> anyhow::Result<Exit> {
-    let _ = config;
-    anyhow::bail!("not built yet")
+/// Runs the `retry` command. The next `run` or `backfill` takes the recordings up again.
+pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit> {
+    let cfg = common::load_config(config)?;
+    let (ledger, _) = common::open_ledger(&cfg)?;
+    let ids: Vec<String> = {
+        let state = ledger.state();
+        match &args.recording {
+            Some(id) => match state.get(id) {
+                Some(r) if r.phase() == Phase::Failed => vec![id.clone()],
+                Some(r) => {
+                    return Err(UsageError::new(format!("recording {id} is {}, not failed", r.phase().as_str())).into());
+                }
+                None => return Err(UsageError::new(format!("no recording {id} in the journal (see `move-ingest status`)")).into()),
+            },
+            None => state.recordings().filter(|r| r.phase() == Phase::Failed).map(|r| r.id.clone()).collect(),
+        }
+    };
+    for id in &ids {
+        ledger.record(id, Event::Requeued).await?;
+    }
+    println!("{} recording(s) put back in the queue; the next `run` or `backfill` takes them up", ids.len());
+    Ok(Exit::Ok)
 }

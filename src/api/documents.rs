@@ -1,0 +1,73 @@
+//! Every GraphQL document move-ingest sends; a test validates each against the real schema.
+
+/// Creates a file record and returns its presigned upload URL.
+pub const CREATE_FILE: &str =
+    "mutation CreateFile($type: String!, $name: String, $metadata: AWSJSON) {
+  createFile(type: $type, name: $name, metadata: $metadata) { id type name presignedUrl }
+}";
+
+/// Creates one single-camera take from uploaded files.
+pub const CREATE_SINGLE_CAM_TAKE: &str =
+    "mutation CreateSingleCamTake($sources: [SourceInput!], $name: String, $metadata: AWSJSON) {
+  createSingleCamTake(sources: $sources, name: $name, metadata: $metadata) { ...TakeFields }
+}";
+
+/// Reads one take with its sources.
+pub const GET_TAKE: &str = "query GetTake($takeId: ID!) {
+  getTake(takeId: $takeId) { ...TakeFields }
+}";
+
+/// Reads one page of takes.
+pub const LIST_TAKES: &str =
+    "query ListTakes($first: Int, $after: AWSJSON, $sortDirection: SortDirection) {
+  listTakes(first: $first, after: $after, sortDirection: $sortDirection) {
+    after
+    first
+    items { ...TakeFields }
+  }
+}";
+
+/// Replaces a take's name and/or metadata.
+pub const UPDATE_TAKE: &str =
+    "mutation UpdateTake($id: String!, $name: String, $metadata: AWSJSON) {
+  updateTake(id: $id, name: $name, metadata: $metadata) { ...TakeFields }
+}";
+
+/// Who the key belongs to; `check` uses it to prove the key works.
+pub const CLIENT: &str = "query Client {
+  client { id name created }
+}";
+
+/// The take fields every take-returning document asks for.
+pub const TAKE_FIELDS: &str = "fragment TakeFields on Take {
+  id
+  created
+  name
+  metadata
+  takeType
+  sources { deviceLabel format file { id type name } }
+}";
+
+/// Every document as sent (with the fragment appended where used), for validation tests.
+pub fn all() -> Vec<(&'static str, String)> {
+    [
+        ("CreateFile", CREATE_FILE),
+        ("CreateSingleCamTake", CREATE_SINGLE_CAM_TAKE),
+        ("GetTake", GET_TAKE),
+        ("ListTakes", LIST_TAKES),
+        ("UpdateTake", UPDATE_TAKE),
+        ("Client", CLIENT),
+    ]
+    .into_iter()
+    .map(|(name, doc)| (name, with_fragments(doc)))
+    .collect()
+}
+
+/// The document with the fragments it spreads appended.
+pub fn with_fragments(doc: &str) -> String {
+    if doc.contains("...TakeFields") {
+        format!("{doc}\n{TAKE_FIELDS}")
+    } else {
+        doc.to_string()
+    }
+}

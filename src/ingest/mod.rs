@@ -1,0 +1,128 @@
+//! The pipeline for one recording: decide what a scan's find means, then upload its files
+//! and create its take, journaling each step before the next outside action.
+
+mod decide;
+mod files;
+mod take;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api;
+use crate::config::{Config, ResolvedKey};
+use crate::error::AuthError;
+use crate::journal::{JournalError, Ledger};
+use crate::retry::Policy;
+use crate::state::{Event, Recording};
+use crate::upload::Uploader;
+
+pub use decide::Completeness;
+
+/// What became of one recording in this pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The take exists (created now, adopted, or already journaled).
+    Done { take_id: String },
+    /// Stopped with a reason (journaled; `retry` puts it back).
+    Failed { reason: String },
+    /// Not ready: a file changed or is still being written; a later pass takes it up.
+    Deferred { reason: String },
+    /// A file vanished before its upload; the recording leaves the queue.
+    Gone { reason: String },
+}
+
+/// Errors that stop the whole run, not one recording.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// Everything the pipeline needs, shared by every recording in flight.
+pub struct Ingest {
+    pub ledger: Arc<Ledger>,
+    pub api: api::Client,
+    pub uploader: Uploader,
+    pub cfg: Arc<Config>,
+    pub policy: Policy,
+    pub hostname: String,
+}
+
+impl Ingest {
+    /// Builds the pipeline from the config and the resolved key.
+    pub fn new(cfg: Arc<Config>, key: ResolvedKey, ledger: Arc<Ledger>) -> anyhow::Result<Ingest> {
+        let http = api::http_client(&cfg.api)?;
+        let uploader = Uploader::new(
+            http.clone(),
+            Duration::from_secs(cfg.api.stall_timeout_secs),
+            cfg.upload.max_bytes_per_sec,
+        );
+        Ok(Ingest {
+            api: api::Client::new(http, &cfg.api, key),
+            uploader,
+            policy: Policy::from_config(&cfg.retry),
+            hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+            ledger,
+            cfg,
+        })
+    }
+
+    /// A copy of one recording's state.
+    pub fn recording(&self, id: &str) -> Option<Recording> {
+        self.ledger.state().get(id).cloned()
+    }
+
+    /// Takes one recording as far as it goes: its files uploaded, then its take.
+    pub async fn process(&self, id: &str) -> Result<Outcome, Fatal> {
+        let Some(rec) = self.recording(id) else {
+            return Ok(Outcome::Deferred {
+                reason: format!("unknown recording {id}"),
+            });
+        };
+        if let Some(take_id) = rec.take_id {
+            return Ok(Outcome::Done { take_id });
+        }
+        if let Some(f) = &rec.failure {
+            return Ok(Outcome::Failed {
+                reason: f.reason.clone(),
+            });
+        }
+        if rec.take_requested_ms.is_none() {
+            match self.upload_files(&rec).await? {
+                None => {}
+                Some(outcome) => return Ok(outcome),
+            }
+        }
+        self.create_take(id).await
+    }
+
+    /// Journals a failure and reports it.
+    async fn fail(&self, rec: &Recording, step: &str, reason: String) -> Result<Outcome, Fatal> {
+        tracing::error!(rec = %rec.id, device = %rec.device, stem = %rec.stem, step, "recording failed: {reason}");
+        self.ledger
+            .record(
+                &rec.id,
+                Event::Failed {
+                    step: step.to_string(),
+                    reason: reason.clone(),
+                },
+            )
+            .await?;
+        Ok(Outcome::Failed { reason })
+    }
+}
+
+/// Turns an API auth error into the run-stopping error; anything else is returned as is.
+fn auth(e: api::ApiError) -> Result<api::ApiError, Fatal> {
+    match e {
+        api::ApiError::Auth {
+            status, key_source, ..
+        } => Err(Fatal::Auth(AuthError {
+            status,
+            source_desc: key_source,
+        })),
+        other => Ok(other),
+    }
+}

@@ -1,0 +1,191 @@
+//! The take step: `TakeRequested` is journaled before the request; an unanswered request
+//! is settled by finding the take by its recording id before anything is sent again.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+
+use super::{Fatal, Ingest, Outcome, auth};
+use crate::api::{ApiError, SourceInput, Take};
+use crate::state::{Event, Recording, Role};
+use crate::template::{Vars, render_json};
+
+/// How far before the first request reconciliation looks (clock skew between us and the API).
+const RECONCILE_MARGIN: Duration = Duration::from_secs(600);
+const RECONCILE_PAGE: u32 = 50;
+const RECONCILE_MAX_PAGES: u32 = 200;
+
+impl Ingest {
+    /// Creates the take, or adopts the one an earlier unanswered request made.
+    pub(super) async fn create_take(&self, id: &str) -> Result<Outcome, Fatal> {
+        let Some(rec) = self.recording(id) else {
+            return Ok(Outcome::Deferred {
+                reason: format!("unknown recording {id}"),
+            });
+        };
+        if let Some(since) = rec.take_requested_ms
+            && let Some(take) = self.find_take(&rec, since).await?
+        {
+            return self.adopt(&rec, take).await;
+        }
+        let (Some(video), Some(video_up)) = (rec.seen(Role::Video), rec.upload(Role::Video)) else {
+            return Ok(Outcome::Deferred {
+                reason: "its video is not uploaded yet".into(),
+            });
+        };
+        let mut sources = vec![SourceInput {
+            device_label: rec.device.clone(),
+            file_id: video_up.file_id.clone(),
+            format: video.kind.source_format(),
+        }];
+        if let (Some(side), Some(up)) = (rec.seen(Role::Sidecar), rec.upload(Role::Sidecar)) {
+            sources.push(SourceInput {
+                device_label: rec.device.clone(),
+                file_id: up.file_id.clone(),
+                format: side.kind.source_format(),
+            });
+        }
+        let vars = Vars {
+            device_label: &rec.device,
+            stem: &rec.stem,
+            hostname: &self.hostname,
+            file_name: &video.facts.name,
+        };
+        let name = self.cfg.take.name.render(&vars);
+        let metadata = self.metadata(&rec, &vars);
+        let at_ms = now_ms();
+        self.ledger
+            .record(id, Event::TakeRequested { at_ms })
+            .await?;
+        let since = rec.take_requested_ms.unwrap_or(at_ms).min(at_ms);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let err = match self
+                .api
+                .create_single_cam_take(&sources, &name, &metadata)
+                .await
+            {
+                Ok(take) => {
+                    tracing::info!(rec = %id, device = %rec.device, stem = %rec.stem, take = %take.id, "take created");
+                    self.ledger
+                        .record(
+                            id,
+                            Event::TakeCreated {
+                                take_id: take.id.clone(),
+                                adopted: false,
+                            },
+                        )
+                        .await?;
+                    return Ok(Outcome::Done { take_id: take.id });
+                }
+                Err(e) => auth(e)?,
+            };
+            if !err.is_transient() || !self.policy.allows(attempt) {
+                return self.fail(&rec, "create take", err.to_string()).await;
+            }
+            let wait = self.policy.delay(attempt, err.retry_after());
+            tracing::warn!(rec = %id, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
+            tokio::time::sleep(wait).await;
+            if err.is_ambiguous()
+                && let Some(take) = self.find_take(&rec, since).await?
+            {
+                return self.adopt(&rec, take).await;
+            }
+        }
+    }
+
+    async fn adopt(&self, rec: &Recording, take: Take) -> Result<Outcome, Fatal> {
+        tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, take = %take.id, "found the take an unanswered request created; adopting it");
+        self.ledger
+            .record(
+                &rec.id,
+                Event::TakeCreated {
+                    take_id: take.id.clone(),
+                    adopted: true,
+                },
+            )
+            .await?;
+        Ok(Outcome::Done { take_id: take.id })
+    }
+
+    /// Looks for a take whose metadata names this recording, newest first, back to `since_ms`.
+    async fn find_take(&self, rec: &Recording, since_ms: i64) -> Result<Option<Take>, Fatal> {
+        let horizon = since_ms - RECONCILE_MARGIN.as_millis() as i64;
+        let mut after: Option<String> = None;
+        for _ in 0..RECONCILE_MAX_PAGES {
+            let cursor = after.clone();
+            let page = crate::retry::retry(&self.policy, "listTakes", || {
+                self.api.list_takes(RECONCILE_PAGE, cursor.as_deref(), true)
+            })
+            .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    let e: ApiError = auth(e)?;
+                    tracing::warn!(rec = %rec.id, "cannot look for an earlier take: {e}");
+                    return Ok(None);
+                }
+            };
+            let mut older = false;
+            for take in page.items.into_iter().flatten() {
+                if take.recording_id().as_deref() == Some(rec.id.as_str()) {
+                    return Ok(Some(take));
+                }
+                older |= created_ms(&take).is_some_and(|t| t < horizon);
+            }
+            match page.after {
+                Some(next) if !older => after = Some(next),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The take's metadata: `[take.metadata]` filled in, plus move-ingest's own record.
+    fn metadata(&self, rec: &Recording, vars: &Vars<'_>) -> Value {
+        let mut meta = match render_json(&Value::Object(self.cfg.take.metadata.clone()), vars) {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        let files: Vec<Value> = [Role::Video, Role::Sidecar]
+            .into_iter()
+            .filter_map(|role| {
+                let (seen, up) = (rec.seen(role)?, rec.upload(role)?);
+                Some(json!({
+                    "role": role,
+                    "name": seen.facts.name,
+                    "size": up.facts.size,
+                    "sha256": up.sha256,
+                    "file_id": up.file_id,
+                }))
+            })
+            .collect();
+        meta.insert(
+            "move_ingest".into(),
+            json!({
+                "recording_id": rec.id,
+                "host": self.hostname,
+                "device_label": rec.device,
+                "stem": rec.stem,
+                "files": files,
+                "version": env!("CARGO_PKG_VERSION"),
+            }),
+        );
+        Value::Object(meta)
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn created_ms(take: &Take) -> Option<i64> {
+    let t = humantime::parse_rfc3339_weak(take.created.trim_end_matches('Z')).ok()?;
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_millis() as i64)
+}

@@ -1,0 +1,382 @@
+//! The crash-safe journal: append-only JSON lines in the state dir, fsynced before the
+//! next outside action, replayed at start, compacted when history outgrows live state.
+//!
+//! Appends from concurrent recordings are grouped: one writer thread writes every line
+//! that is waiting and fsyncs once for all of them (group commit).
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+use crate::state::{Event, State};
+
+/// The journal's format version, written on every line.
+pub const FORMAT_VERSION: u32 = 1;
+/// The journal file inside the state dir.
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+const COMPACT_FILE: &str = "journal.jsonl.compact";
+const LOCK_FILE: &str = "lock";
+
+/// One line of the journal.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Entry {
+    pub v: u32,
+    pub seq: u64,
+    pub t: String,
+    pub rec: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// A journal failure: ingestion stops, nothing journaled is lost.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(
+        "cannot {op} {path}: {source}; check that the state dir exists, is writable and has free space"
+    )]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "another move-ingest{pid} is using the state dir {dir}; stop it first (e.g. `systemctl stop move-ingest`), or give this one its own state.dir"
+    )]
+    Locked { dir: PathBuf, pid: String },
+    #[error("the journal writer has stopped")]
+    Closed,
+}
+
+fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> JournalError + 'a {
+    move |source| JournalError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What replay found, for the start-up log line.
+#[derive(Debug, Default, Clone)]
+pub struct Replay {
+    pub entries: u64,
+    pub recordings: usize,
+    pub torn_tail: bool,
+    pub skipped_lines: u64,
+    pub compacted: bool,
+}
+
+/// Reads a journal into a `State` (no lock; `status` uses this while a service runs).
+pub fn read(dir: &Path) -> Result<(State, Replay), JournalError> {
+    let path = dir.join(JOURNAL_FILE);
+    let mut state = State::default();
+    let mut replay = Replay::default();
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((state, replay)),
+        Err(e) => return Err(io("read", &path)(e)),
+    };
+    replay_into(
+        BufReader::with_capacity(1 << 20, file),
+        &path,
+        &mut state,
+        &mut replay,
+    )?;
+    replay.recordings = state.len();
+    Ok((state, replay))
+}
+
+/// Replays lines; returns the byte length of the good prefix (a torn tail is not part of it).
+fn replay_into(
+    mut r: impl BufRead,
+    path: &Path,
+    state: &mut State,
+    replay: &mut Replay,
+) -> Result<u64, JournalError> {
+    let mut good_len = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = r.read_until(b'\n', &mut line).map_err(io("read", path))?;
+        if n == 0 {
+            return Ok(good_len);
+        }
+        let complete = line.ends_with(b"\n");
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(e) if complete => {
+                state.apply(e.seq, &e.t, &e.rec, e.event);
+                replay.entries += 1;
+                good_len += n as u64;
+            }
+            _ if !complete => {
+                tracing::warn!(path = %path.display(), bytes = n, "dropping a torn last journal line (a crash while it was written)");
+                replay.torn_tail = true;
+                return Ok(good_len);
+            }
+            Ok(_) | Err(_) => {
+                tracing::warn!(path = %path.display(), offset = good_len, "skipping an unreadable journal line");
+                replay.skipped_lines += 1;
+                good_len += n as u64;
+            }
+        }
+    }
+}
+
+struct Req {
+    rec: String,
+    event: Event,
+    done: oneshot::Sender<Result<Entry, String>>,
+}
+
+/// The open journal: its state in memory and the writer that appends to it.
+pub struct Ledger {
+    tx: Mutex<Option<mpsc::Sender<Req>>>,
+    state: Arc<Mutex<State>>,
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl Ledger {
+    /// Locks the state dir, replays the journal (dropping a torn tail), compacts it when
+    /// history far outweighs live state, and starts the writer.
+    pub fn open(dir: &Path) -> Result<(Ledger, Replay), JournalError> {
+        std::fs::create_dir_all(dir).map_err(io("create the state dir", dir))?;
+        let lock = lock(dir)?;
+        let path = dir.join(JOURNAL_FILE);
+        // A compaction that never reached its rename left only a temp file: the journal is intact.
+        let _ = std::fs::remove_file(dir.join(COMPACT_FILE));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io("open", &path))?;
+        let mut state = State::default();
+        let mut replay = Replay::default();
+        let good = replay_into(
+            BufReader::with_capacity(1 << 20, &mut file),
+            &path,
+            &mut state,
+            &mut replay,
+        )?;
+        if replay.torn_tail {
+            file.set_len(good)
+                .map_err(io("truncate the torn tail of", &path))?;
+            file.sync_all().map_err(io("fsync", &path))?;
+        }
+        sync_dir(dir)?;
+        replay.recordings = state.len();
+        if should_compact(good, replay.entries, state.len()) {
+            file = compact(dir, &state)?;
+            replay.compacted = true;
+        }
+        file.seek(SeekFrom::End(0)).map_err(io("seek", &path))?;
+        let state = Arc::new(Mutex::new(state));
+        let (tx, rx) = mpsc::channel();
+        let next_seq = lock_state(&state).last_seq + 1;
+        std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || writer(file, path, rx, next_seq))
+            .map_err(io("start the journal writer for", dir))?;
+        Ok((
+            Ledger {
+                tx: Mutex::new(Some(tx)),
+                state,
+                dir: dir.to_path_buf(),
+                _lock: lock,
+            },
+            replay,
+        ))
+    }
+
+    /// Appends one step durably (written and fsynced), then applies it to the state.
+    pub async fn record(&self, rec: &str, event: Event) -> Result<(), JournalError> {
+        let (done, wait) = oneshot::channel();
+        let req = Req {
+            rec: rec.to_string(),
+            event,
+            done,
+        };
+        {
+            let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+            tx.as_ref()
+                .ok_or(JournalError::Closed)?
+                .send(req)
+                .map_err(|_| JournalError::Closed)?;
+        }
+        let entry = wait
+            .await
+            .map_err(|_| JournalError::Closed)?
+            .map_err(|msg| JournalError::Io {
+                op: "append to",
+                path: self.dir.join(JOURNAL_FILE),
+                source: std::io::Error::other(msg),
+            })?;
+        lock_state(&self.state).apply(entry.seq, &entry.t, &entry.rec, entry.event);
+        Ok(())
+    }
+
+    /// Reads the state.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        lock_state(&self.state)
+    }
+
+    /// The state dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn lock_state(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Takes the state dir's exclusive lock and writes our pid into the lock file.
+fn lock(dir: &Path) -> Result<File, JournalError> {
+    let path = dir.join(LOCK_FILE);
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io("open", &path))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let pid = if pid.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {pid})")
+            };
+            return Err(JournalError::Locked {
+                dir: dir.to_path_buf(),
+                pid,
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
+    }
+    f.set_len(0).map_err(io("write", &path))?;
+    writeln!(f, "{}", std::process::id()).map_err(io("write", &path))?;
+    Ok(f)
+}
+
+/// fsyncs a directory, so that a file created or renamed in it survives power loss.
+pub fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("fsync the directory", dir))
+}
+
+fn should_compact(bytes: u64, entries: u64, live: usize) -> bool {
+    bytes > 4 << 20 && entries > 4 * live as u64
+}
+
+/// Rewrites the journal as one snapshot line per recording: temp file, fsync, rename, fsync dir.
+pub fn compact(dir: &Path, state: &State) -> Result<File, JournalError> {
+    let tmp = dir.join(COMPACT_FILE);
+    let path = dir.join(JOURNAL_FILE);
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io("create", &tmp))?);
+    let mut recs: Vec<_> = state.recordings().collect();
+    recs.sort_by_key(|r| r.seq);
+    for r in recs {
+        let entry = Entry {
+            v: FORMAT_VERSION,
+            seq: r.seq,
+            t: r.updated.clone(),
+            rec: r.id.clone(),
+            event: Event::Snapshot {
+                recording: Box::new(r.clone()),
+            },
+        };
+        serde_json::to_writer(&mut out, &entry).map_err(|e| io("write", &tmp)(e.into()))?;
+        out.write_all(b"\n").map_err(io("write", &tmp))?;
+    }
+    let file = out
+        .into_inner()
+        .map_err(|e| io("write", &tmp)(e.into_error()))?;
+    file.sync_all().map_err(io("fsync", &tmp))?;
+    drop(file);
+    std::fs::rename(&tmp, &path).map_err(io("rename the compacted journal over", &path))?;
+    sync_dir(dir)?;
+    tracing::info!(path = %path.display(), recordings = state.len(), "compacted the journal");
+    OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(&path)
+        .map_err(io("open", &path))
+}
+
+/// The writer thread: takes every waiting request, writes them, fsyncs once, answers all.
+fn writer(mut file: File, path: PathBuf, rx: mpsc::Receiver<Req>, mut next_seq: u64) {
+    let mut buf = Vec::with_capacity(64 << 10);
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+            if batch.len() >= 1024 {
+                break;
+            }
+        }
+        let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+        buf.clear();
+        let mut written = Vec::with_capacity(batch.len());
+        let mut seq = next_seq;
+        for req in batch {
+            let entry = Entry {
+                v: FORMAT_VERSION,
+                seq,
+                t: t.clone(),
+                rec: req.rec.clone(),
+                event: req.event.clone(),
+            };
+            let len = buf.len();
+            match serde_json::to_writer(&mut buf, &entry) {
+                Ok(()) => {
+                    buf.push(b'\n');
+                    seq += 1;
+                    written.push((req, entry));
+                }
+                Err(e) => {
+                    buf.truncate(len);
+                    let _ = req
+                        .done
+                        .send(Err(format!("cannot encode a journal line: {e}")));
+                }
+            }
+        }
+        let before = file.metadata().map(|m| m.len()).ok();
+        match file.write_all(&buf).and_then(|()| file.sync_data()) {
+            Ok(()) => {
+                next_seq = seq;
+                for (req, entry) in written {
+                    let _ = req.done.send(Ok(entry));
+                }
+            }
+            Err(e) => {
+                // Cut back whatever part of the batch reached the file, so no torn line stays mid-journal.
+                if let Some(len) = before {
+                    let _ = file.set_len(len);
+                }
+                tracing::error!(path = %path.display(), error = %e, "cannot append to the journal");
+                for (req, _) in written {
+                    let _ = req.done.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        // Dropping the sender ends the writer thread once it has drained.
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}

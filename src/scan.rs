@@ -1,0 +1,264 @@
+//! The folder is the truth: walks the watch paths and groups files into recordings by folder and stem.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs::Metadata;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Watch;
+
+/// What kind of file a name is, by its extension (case-insensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Mp4,
+    Mov,
+    Avi,
+    Move,
+}
+
+impl Kind {
+    /// The `createFile` type.
+    pub fn api_type(self) -> &'static str {
+        match self {
+            Kind::Mp4 => "mp4",
+            Kind::Mov => "mov",
+            Kind::Avi => "avi",
+            Kind::Move => "move",
+        }
+    }
+
+    /// The `SourceFormat` enum value.
+    pub fn source_format(self) -> &'static str {
+        match self {
+            Kind::Mp4 => "MP4",
+            Kind::Mov => "MOV",
+            Kind::Avi => "AVI",
+            Kind::Move => "MOVE",
+        }
+    }
+
+    /// Videos make takes; the `.move` sidecar joins one.
+    pub fn is_video(self) -> bool {
+        self != Kind::Move
+    }
+}
+
+/// Splits a file name into stem and kind, or `None` for files that are never uploaded
+/// (hidden, partial downloads, editor backups, other extensions).
+pub fn classify(name: &str) -> Option<(&str, Kind)> {
+    const PARTIAL: [&str; 3] = [".part", ".tmp", ".crdownload"];
+    let lower = name.to_ascii_lowercase();
+    if name.starts_with('.') || name.ends_with('~') || PARTIAL.iter().any(|p| lower.ends_with(p)) {
+        return None;
+    }
+    let (stem, ext) = name.rsplit_once('.')?;
+    if stem.is_empty() {
+        return None;
+    }
+    let kind = match ext.to_ascii_lowercase().as_str() {
+        "mp4" => Kind::Mp4,
+        "mov" => Kind::Mov,
+        "avi" => Kind::Avi,
+        "move" => Kind::Move,
+        _ => return None,
+    };
+    Some((stem, kind))
+}
+
+/// What identifies one version of a file on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    pub name: String,
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    pub inode: u64,
+    pub dev: u64,
+}
+
+impl Facts {
+    /// Reads the facts from metadata.
+    pub fn from_metadata(name: &str, md: &Metadata) -> Facts {
+        Facts {
+            name: name.to_string(),
+            size: md.len(),
+            mtime_ns: md
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(md.mtime_nsec()),
+            inode: md.ino(),
+            dev: md.dev(),
+        }
+    }
+
+    /// Stats `path` afresh.
+    pub fn stat(path: &Path) -> std::io::Result<Facts> {
+        let md = std::fs::metadata(path)?;
+        let name = path.file_name().and_then(OsStr::to_str).unwrap_or_default();
+        Ok(Facts::from_metadata(name, &md))
+    }
+
+    /// How long ago the file was last modified (zero if in the future).
+    pub fn age(&self, now: SystemTime) -> Duration {
+        let now_ns = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        Duration::from_nanos(now_ns.saturating_sub(self.mtime_ns).max(0) as u64)
+    }
+
+    /// Same file, same size, same mtime: the bytes are taken to be unchanged.
+    pub fn same_version(&self, other: &Facts) -> bool {
+        self.size == other.size
+            && self.mtime_ns == other.mtime_ns
+            && self.inode == other.inode
+            && self.dev == other.dev
+    }
+}
+
+/// One file of a recording found on disk.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub kind: Kind,
+    pub facts: Facts,
+}
+
+/// The files in one folder that share a stem.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub dir: PathBuf,
+    pub device: String,
+    pub stem: String,
+    pub video: Option<Seen>,
+    pub sidecar: Option<Seen>,
+}
+
+impl Found {
+    /// The path of a file of this recording.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// Everything under the watch paths, grouped into recordings, sorted by folder and stem.
+/// Folders that cannot be read are reported in `errors` and skipped; the rest goes on.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub found: Vec<Found>,
+    pub errors: Vec<String>,
+}
+
+/// Walks every watch path: `<path>/<device>/<file>` with `device_label = "from-dir"`,
+/// `<path>/<file>` with a fixed label.
+pub fn scan(watches: &[Watch]) -> Scan {
+    let mut out = Scan::default();
+    for w in watches {
+        match w.fixed_label() {
+            Some(label) => scan_dir(&w.path, label, &mut out),
+            None => match std::fs::read_dir(&w.path) {
+                Ok(entries) => {
+                    for e in entries.flatten() {
+                        let name = e.file_name();
+                        let Some(device) = name.to_str() else {
+                            continue;
+                        };
+                        if device.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
+                            continue;
+                        }
+                        scan_dir(&e.path(), device, &mut out);
+                    }
+                }
+                Err(e) => out
+                    .errors
+                    .push(format!("cannot read watch path {}: {e}", w.path.display())),
+            },
+        }
+    }
+    out
+}
+
+/// Groups the files of one device folder into recordings and appends them to `out`.
+pub fn scan_dir(dir: &Path, device: &str, out: &mut Scan) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            out.errors
+                .push(format!("cannot read {}: {e}", dir.display()));
+            return;
+        }
+    };
+    let mut by_stem: BTreeMap<String, Found> = BTreeMap::new();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some((stem, kind)) = classify(name) else {
+            continue;
+        };
+        let md = match e.metadata() {
+            Ok(md) if md.is_file() => md,
+            _ => continue,
+        };
+        let seen = Seen {
+            kind,
+            facts: Facts::from_metadata(name, &md),
+        };
+        let f = by_stem.entry(stem.to_string()).or_insert_with(|| Found {
+            dir: dir.to_path_buf(),
+            device: device.to_string(),
+            stem: stem.to_string(),
+            video: None,
+            sidecar: None,
+        });
+        let slot = if kind.is_video() {
+            &mut f.video
+        } else {
+            &mut f.sidecar
+        };
+        // Two videos with one stem (x.mp4 and x.mov): keep mp4, then mov, then avi.
+        if slot
+            .as_ref()
+            .is_none_or(|old| kind_rank(kind) < kind_rank(old.kind))
+        {
+            *slot = Some(seen);
+        }
+    }
+    out.found.extend(by_stem.into_values());
+}
+
+fn kind_rank(k: Kind) -> u8 {
+    k as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_extension_case_insensitively() {
+        assert_eq!(classify("a.MP4"), Some(("a", Kind::Mp4)));
+        assert_eq!(classify("take.01.move"), Some(("take.01", Kind::Move)));
+        assert_eq!(classify("x.Mov"), Some(("x", Kind::Mov)));
+        assert_eq!(classify("x.avi"), Some(("x", Kind::Avi)));
+    }
+
+    #[test]
+    fn never_uploads_partial_hidden_or_other_files() {
+        for name in [
+            ".a.mp4",
+            "a.mp4.part",
+            "a.mp4.tmp",
+            "a.mp4.crdownload",
+            "a.mp4~",
+            "a.txt",
+            ".mp4",
+            "mp4",
+        ] {
+            assert_eq!(classify(name), None, "{name}");
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The recording state machine: the steps the journal records and what each one means.
+//!
+//! Every change to a recording is an `Event`; `State::apply` is the only place that
+//! interprets them, both when replaying the journal and when running.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scan::{Facts, Kind};
+
+/// Which file of a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Video,
+    Sidecar,
+}
+
+/// One step of one recording, as journaled.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "ev", rename_all = "snake_case")]
+pub enum Event {
+    /// Seen complete on disk (again, with new facts, while nothing is uploaded yet).
+    Discovered {
+        dir: PathBuf,
+        device: String,
+        stem: String,
+        video: Option<Seen>,
+        sidecar: Option<Seen>,
+    },
+    /// `createFile` answered with this id.
+    FileCreated { role: Role, file_id: String },
+    /// The storage accepted the whole file, and the file held still while it was sent.
+    Uploaded {
+        role: Role,
+        file_id: String,
+        facts: Facts,
+        sha256: String,
+    },
+    /// An upload may not be used (the file changed since); it is sent again.
+    UploadDiscarded { role: Role, reason: String },
+    /// `createSingleCamTake` is about to be sent (or re-sent); time in ms since the epoch.
+    TakeRequested { at_ms: i64 },
+    /// The API answered with the take (or reconciliation found it).
+    TakeCreated { take_id: String, adopted: bool },
+    /// A file's size or mtime changed but its bytes did not (e.g. `touch`).
+    Touched { role: Role, facts: Facts },
+    /// A `.move` arrived after the take was created; it never makes a second take.
+    LateSidecar { facts: Facts },
+    /// This recording stopped at `step`; `retry` puts it back.
+    Failed { step: String, reason: String },
+    /// A file vanished before its upload: the recording leaves the queue (not a failure).
+    Vanished { reason: String },
+    /// Put back in the queue by `retry`.
+    Requeued,
+    /// The whole recording, as written by compaction.
+    Snapshot { recording: Box<Recording> },
+}
+
+/// A file on disk with its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub kind: Kind,
+    #[serde(flatten)]
+    pub facts: Facts,
+}
+
+/// A file the storage accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub file_id: String,
+    pub facts: Facts,
+    pub sha256: String,
+}
+
+/// Why a recording stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub step: String,
+    pub reason: String,
+}
+
+/// Everything known about one recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recording {
+    pub id: String,
+    pub dir: PathBuf,
+    pub device: String,
+    pub stem: String,
+    pub video: Option<Seen>,
+    pub sidecar: Option<Seen>,
+    #[serde(default)]
+    pub video_upload: Option<Upload>,
+    #[serde(default)]
+    pub sidecar_upload: Option<Upload>,
+    #[serde(default)]
+    pub take_requested_ms: Option<i64>,
+    #[serde(default)]
+    pub take_id: Option<String>,
+    #[serde(default)]
+    pub failure: Option<Failure>,
+    #[serde(default)]
+    pub late_sidecar: Option<Facts>,
+    #[serde(default)]
+    pub gone: Option<String>,
+    /// Journal sequence number of the latest step, and its time.
+    pub seq: u64,
+    pub updated: String,
+}
+
+/// Where a recording is, for the queue and for `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// A `.move` whose video has not appeared.
+    Waiting,
+    /// Complete, nothing sent yet.
+    Queued,
+    /// Some of its files are uploaded.
+    Uploading,
+    /// The take was asked for; its answer is not journaled yet.
+    TakeRequested,
+    Done,
+    Failed,
+    /// A file vanished before its upload.
+    Gone,
+}
+
+impl Phase {
+    /// Lower-case name, as `status` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Waiting => "waiting",
+            Phase::Queued => "queued",
+            Phase::Uploading => "uploading",
+            Phase::TakeRequested => "take_requested",
+            Phase::Done => "done",
+            Phase::Failed => "failed",
+            Phase::Gone => "gone",
+        }
+    }
+}
+
+impl Recording {
+    /// Where the recording is.
+    pub fn phase(&self) -> Phase {
+        if self.take_id.is_some() {
+            Phase::Done
+        } else if self.failure.is_some() {
+            Phase::Failed
+        } else if self.gone.is_some() {
+            Phase::Gone
+        } else if self.take_requested_ms.is_some() {
+            Phase::TakeRequested
+        } else if self.video.is_none() {
+            Phase::Waiting
+        } else if self.video_upload.is_some() || self.sidecar_upload.is_some() {
+            Phase::Uploading
+        } else {
+            Phase::Queued
+        }
+    }
+
+    /// The file on disk for a role.
+    pub fn seen(&self, role: Role) -> Option<&Seen> {
+        match role {
+            Role::Video => self.video.as_ref(),
+            Role::Sidecar => self.sidecar.as_ref(),
+        }
+    }
+
+    /// The accepted upload for a role.
+    pub fn upload(&self, role: Role) -> Option<&Upload> {
+        match role {
+            Role::Video => self.video_upload.as_ref(),
+            Role::Sidecar => self.sidecar_upload.as_ref(),
+        }
+    }
+
+    fn upload_mut(&mut self, role: Role) -> &mut Option<Upload> {
+        match role {
+            Role::Video => &mut self.video_upload,
+            Role::Sidecar => &mut self.sidecar_upload,
+        }
+    }
+
+    fn seen_mut(&mut self, role: Role) -> &mut Option<Seen> {
+        match role {
+            Role::Video => &mut self.video,
+            Role::Sidecar => &mut self.sidecar,
+        }
+    }
+}
+
+/// All recordings, by id, with the latest one for each folder and stem.
+#[derive(Debug, Default)]
+pub struct State {
+    recordings: HashMap<String, Recording>,
+    latest: HashMap<(PathBuf, String), String>,
+    /// The highest sequence number applied.
+    pub last_seq: u64,
+}
+
+impl State {
+    /// Applies one journaled step. Steps for unknown recordings (other than the ones that
+    /// create a recording) are ignored, so a damaged journal never stops a start.
+    pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
+        self.last_seq = self.last_seq.max(seq);
+        if let Event::Snapshot { recording } = event {
+            self.insert(*recording);
+            return;
+        }
+        if let Event::Discovered {
+            dir,
+            device,
+            stem,
+            video,
+            sidecar,
+        } = &event
+            && !self.recordings.contains_key(rec)
+        {
+            self.insert(Recording {
+                id: rec.to_string(),
+                dir: dir.clone(),
+                device: device.clone(),
+                stem: stem.clone(),
+                video: video.clone(),
+                sidecar: sidecar.clone(),
+                video_upload: None,
+                sidecar_upload: None,
+                take_requested_ms: None,
+                take_id: None,
+                failure: None,
+                late_sidecar: None,
+                gone: None,
+                seq,
+                updated: time.to_string(),
+            });
+            return;
+        }
+        let Some(r) = self.recordings.get_mut(rec) else {
+            return;
+        };
+        r.seq = seq;
+        r.updated = time.to_string();
+        match event {
+            Event::Discovered { video, sidecar, .. } => {
+                r.video = video;
+                r.sidecar = sidecar;
+            }
+            Event::FileCreated { .. } => {}
+            Event::Uploaded {
+                role,
+                file_id,
+                facts,
+                sha256,
+            } => {
+                *r.upload_mut(role) = Some(Upload {
+                    file_id,
+                    facts,
+                    sha256,
+                });
+            }
+            Event::UploadDiscarded { role, .. } => *r.upload_mut(role) = None,
+            Event::TakeRequested { at_ms } => {
+                r.take_requested_ms = Some(r.take_requested_ms.map_or(at_ms, |t| t.min(at_ms)));
+            }
+            Event::TakeCreated { take_id, .. } => {
+                r.take_id = Some(take_id);
+                r.failure = None;
+            }
+            Event::Touched { role, facts } => {
+                if let Some(seen) = r.seen_mut(role) {
+                    seen.facts = facts.clone();
+                }
+                if let Some(up) = r.upload_mut(role) {
+                    up.facts = facts;
+                }
+            }
+            Event::LateSidecar { facts } => r.late_sidecar = Some(facts),
+            Event::Failed { step, reason } => r.failure = Some(Failure { step, reason }),
+            Event::Vanished { reason } => r.gone = Some(reason),
+            Event::Requeued => r.failure = None,
+            Event::Snapshot { .. } => {}
+        }
+    }
+
+    fn insert(&mut self, r: Recording) {
+        self.last_seq = self.last_seq.max(r.seq);
+        let key = (r.dir.clone(), r.stem.clone());
+        let newer = self
+            .latest
+            .get(&key)
+            .and_then(|id| self.recordings.get(id))
+            .is_none_or(|old| old.seq <= r.seq);
+        if newer {
+            self.latest.insert(key, r.id.clone());
+        }
+        self.recordings.insert(r.id.clone(), r);
+    }
+
+    /// One recording by id.
+    pub fn get(&self, id: &str) -> Option<&Recording> {
+        self.recordings.get(id)
+    }
+
+    /// The newest recording for a folder and stem.
+    pub fn latest(&self, dir: &std::path::Path, stem: &str) -> Option<&Recording> {
+        let id = self.latest.get(&(dir.to_path_buf(), stem.to_string()))?;
+        self.recordings.get(id)
+    }
+
+    /// Every recording, in no particular order.
+    pub fn recordings(&self) -> impl Iterator<Item = &Recording> {
+        self.recordings.values()
+    }
+
+    /// How many recordings there are.
+    pub fn len(&self) -> usize {
+        self.recordings.len()
+    }
+
+    /// True when no recording is known.
+    pub fn is_empty(&self) -> bool {
+        self.recordings.is_empty()
+    }
+}
