@@ -1,5 +1,7 @@
 //! Log lines on stderr with tracing: level from `RUST_LOG` or `log.level`, text or JSON.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Log, LogFormat};
@@ -7,7 +9,7 @@ use crate::config::{Log, LogFormat};
 /// Installs the global subscriber once; later calls do nothing.
 pub fn init(log: &Log) {
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&log.level))
+        .or_else(|_| EnvFilter::try_new(own_level(&log.level)))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -17,4 +19,14 @@ pub fn init(log: &Log) {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// A bare level (`debug`) applies to move-ingest only; the libraries below it stay at `warn`.
+/// A full filter (`info,hyper=debug`) is taken as written.
+fn own_level(level: &str) -> String {
+    if level.contains(['=', ',']) {
+        level.to_string()
+    } else {
+        format!("warn,move_ingest={level}")
+    }
 }

@@ -28,7 +28,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     let mut too_new = 0;
     for found in &scanned.found {
         let done = completeness(found, now, settle);
-        if found.video.is_some() && !(done.video && done.sidecar) {
+        if found.video.is_some() && !(done.video && (found.sidecar.is_none() || done.sidecar)) {
             too_new += 1;
         }
         if let Some(id) = ingest.consider(found, done).await.map_err(common::fatal)? {

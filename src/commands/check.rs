@@ -15,22 +15,46 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let mut problems = Vec::new();
     for w in &cfg.watch {
         match std::fs::read_dir(&w.path) {
-            Ok(_) => println!("watch: {} is readable (device label: {})", w.path.display(), w.device_label),
-            Err(e) => problems.push(format!("watch path {} is not readable: {e}", w.path.display())),
+            Ok(_) => println!(
+                "watch: {} is readable (device label: {})",
+                w.path.display(),
+                w.device_label
+            ),
+            Err(e) => problems.push(format!(
+                "watch path {} is not readable: {e}",
+                w.path.display()
+            )),
         }
     }
     match writable(&cfg.state.dir) {
         Ok(()) => println!("state: {} is writable", cfg.state.dir.display()),
-        Err(e) => problems.push(format!("state.dir {} is not writable: {e}", cfg.state.dir.display())),
+        Err(e) => problems.push(format!(
+            "state.dir {} is not writable: {e}",
+            cfg.state.dir.display()
+        )),
     }
     let http = api::http_client(&cfg.api)?;
     let client = api::Client::new(http, &cfg.api, key);
     match client.account().await {
-        Ok(acct) => println!("api: {} answers; the key belongs to {} ({})", client.endpoint(), acct.name, acct.id),
-        Err(api::ApiError::Auth { status, key_source, .. }) => {
-            return Err(AuthError { status, source_desc: key_source }.into());
+        Ok(acct) => println!(
+            "api: {} answers; the key belongs to {} ({})",
+            client.endpoint(),
+            acct.name,
+            acct.id
+        ),
+        Err(api::ApiError::Auth {
+            status, key_source, ..
+        }) => {
+            return Err(AuthError {
+                status,
+                source_desc: key_source,
+            }
+            .into());
         }
-        Err(e) => problems.push(format!("cannot reach the API at {}: {e}", client.endpoint())),
+        Err(e) => problems.push(format!(
+            "cannot reach the API at {}: {e}",
+            client.endpoint()
+        )),
     }
     if problems.is_empty() {
         println!("all good");

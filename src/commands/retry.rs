@@ -17,16 +17,32 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
             Some(id) => match state.get(id) {
                 Some(r) if r.phase() == Phase::Failed => vec![id.clone()],
                 Some(r) => {
-                    return Err(UsageError::new(format!("recording {id} is {}, not failed", r.phase().as_str())).into());
+                    return Err(UsageError::new(format!(
+                        "recording {id} is {}, not failed",
+                        r.phase().as_str()
+                    ))
+                    .into());
                 }
-                None => return Err(UsageError::new(format!("no recording {id} in the journal (see `move-ingest status`)")).into()),
+                None => {
+                    return Err(UsageError::new(format!(
+                        "no recording {id} in the journal (see `move-ingest status`)"
+                    ))
+                    .into());
+                }
             },
-            None => state.recordings().filter(|r| r.phase() == Phase::Failed).map(|r| r.id.clone()).collect(),
+            None => state
+                .recordings()
+                .filter(|r| r.phase() == Phase::Failed)
+                .map(|r| r.id.clone())
+                .collect(),
         }
     };
     for id in &ids {
         ledger.record(id, Event::Requeued).await?;
     }
-    println!("{} recording(s) put back in the queue; the next `run` or `backfill` takes them up", ids.len());
+    println!(
+        "{} recording(s) put back in the queue; the next `run` or `backfill` takes them up",
+        ids.len()
+    );
     Ok(Exit::Ok)
 }

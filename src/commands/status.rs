@@ -21,12 +21,23 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     for r in state.recordings() {
         *counts.entry(r.phase()).or_default() += 1;
     }
-    let late = state.recordings().filter(|r| r.late_sidecar.is_some()).count();
+    let late = state
+        .recordings()
+        .filter(|r| r.late_sidecar.is_some())
+        .count();
     let mut latest: Vec<&Recording> = state.recordings().collect();
     latest.sort_by(|a, b| b.seq.cmp(&a.seq));
     latest.truncate(LATEST);
     if args.json {
-        let counts: serde_json::Map<_, _> = all_phases().iter().map(|p| (p.as_str().to_string(), json!(counts.get(p).copied().unwrap_or(0)))).collect();
+        let counts: serde_json::Map<_, _> = all_phases()
+            .iter()
+            .map(|p| {
+                (
+                    p.as_str().to_string(),
+                    json!(counts.get(p).copied().unwrap_or(0)),
+                )
+            })
+            .collect();
         let out = json!({
             "state_dir": cfg.state.dir,
             "total": state.len(),
@@ -38,16 +49,24 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
         return Ok(Exit::Ok);
     }
     println!("state dir: {}", cfg.state.dir.display());
-    let summary: Vec<String> = all_phases().iter().map(|p| format!("{} {}", counts.get(p).copied().unwrap_or(0), p.as_str())).collect();
+    let summary: Vec<String> = all_phases()
+        .iter()
+        .map(|p| format!("{} {}", counts.get(p).copied().unwrap_or(0), p.as_str()))
+        .collect();
     println!("{} recordings: {}", state.len(), summary.join(", "));
     if late > 0 {
-        println!("{late} .move file(s) arrived after their take was created (not added; see below)");
+        println!(
+            "{late} .move file(s) arrived after their take was created (not added; see below)"
+        );
     }
     if latest.is_empty() {
         return Ok(Exit::Ok);
     }
     println!();
-    println!("{:<16} {:<24} {:<14} {:<44} {}", "DEVICE", "STEM", "STATE", "TAKE", "RECORDING / NOTE");
+    println!(
+        "{:<16} {:<24} {:<14} {:<44} {}",
+        "DEVICE", "STEM", "STATE", "TAKE", "RECORDING / NOTE"
+    );
     for r in latest {
         let note = note(r);
         println!(
@@ -57,14 +76,26 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
             r.phase().as_str(),
             r.take_id.as_deref().unwrap_or("-"),
             r.id,
-            if note.is_empty() { String::new() } else { format!("  {note}") }
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!("  {note}")
+            }
         );
     }
     Ok(Exit::Ok)
 }
 
 fn all_phases() -> [Phase; 7] {
-    [Phase::Waiting, Phase::Queued, Phase::Uploading, Phase::TakeRequested, Phase::Done, Phase::Failed, Phase::Gone]
+    [
+        Phase::Waiting,
+        Phase::Queued,
+        Phase::Uploading,
+        Phase::TakeRequested,
+        Phase::Done,
+        Phase::Failed,
+        Phase::Gone,
+    ]
 }
 
 fn note(r: &Recording) -> String {
