@@ -1,8 +1,5 @@
-//! The integration tests: one binary, one module per area, shared fixtures in `util` and `capture`.
+//! The integration tests: one binary, one module per area, shared fixtures in `util`.
 
-mod backfill;
-mod capture;
-mod documents;
 mod sandbox;
 mod schema;
 mod util;

@@ -1,0 +1,236 @@
+//! Shared fixtures: a real `move-ingest sandbox` child process on 127.0.0.1 and async helpers to talk to it.
+//!
+//! Convention: reqwest is built without its "blocking" feature, so every helper that does
+//! HTTP is `async` and tests are `#[tokio::test]`. Starting and stopping the sandbox is
+//! synchronous (`Sandbox::start`, `restart`, `Drop`), so it works from any test.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// How long the sandbox may take to print its address.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running `move-ingest sandbox --port 0`, killed (and waited for) on drop.
+pub struct Sandbox {
+    /// The GraphQL endpoint, `http://127.0.0.1:PORT/ugc/graphql`.
+    pub url: String,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The API key it accepts.
+    pub key: String,
+    /// Its data dir (files, blobs, takes); removed after the process is killed.
+    pub data: TempDir,
+    /// A plain HTTP client.
+    pub http: reqwest::Client,
+    args: Vec<String>,
+    child: Child,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with a fresh data dir and a random key.
+    pub fn start() -> Sandbox {
+        Sandbox::start_with(&[])
+    }
+
+    /// Starts a sandbox with extra command-line flags, e.g. `&["--url-ttl-secs", "1"]`.
+    pub fn start_with(args: &[&str]) -> Sandbox {
+        let data = tempfile::tempdir().expect("cannot create a temp dir");
+        let key = format!("test-key-{:016x}", fastrand::u64(..));
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (child, url) = spawn(data.path(), &key, &args);
+        let base = url.trim_end_matches("/ugc/graphql").to_string();
+        Sandbox {
+            url,
+            base,
+            key,
+            data,
+            http: reqwest::Client::new(),
+            args,
+            child,
+        }
+    }
+
+    /// Stops the process and starts it again on the same data dir, key and flags (new port).
+    pub fn restart(&mut self) {
+        stop(&mut self.child);
+        let (child, url) = spawn(self.data.path(), &self.key, &self.args);
+        self.child = child;
+        self.base = url.trim_end_matches("/ugc/graphql").to_string();
+        self.url = url;
+    }
+
+    /// Posts a GraphQL request with the right key; panics on a transport error.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.try_gql(query, variables)
+            .await
+            .expect("GraphQL request failed")
+    }
+
+    /// Posts a GraphQL request with the right key; returns transport errors.
+    pub async fn try_gql(&self, query: &str, variables: Value) -> reqwest::Result<Value> {
+        let body = json!({ "query": query, "variables": variables });
+        let response = self
+            .http
+            .post(&self.url)
+            .header("Authorization", &self.key)
+            .json(&body)
+            .send()
+            .await?;
+        response.json().await
+    }
+
+    /// The counters of `GET /admin/stats`.
+    pub async fn stats(&self) -> Value {
+        let url = format!("{}/admin/stats", self.base);
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Replaces the injected faults (`POST /admin/faults`), e.g. `json!({"p_drop": 1.0})`.
+    pub async fn set_faults(&self, faults: Value) {
+        let url = format!("{}/admin/faults", self.base);
+        let response = self.http.post(url).json(&faults).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "faults refused: {}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// Every take, newest first, read through `listTakes` pages of `page` takes.
+    pub async fn takes_paged(&self, page: u32) -> Vec<Value> {
+        let query =
+            "query($first: Int, $after: AWSJSON) { listTakes(first: $first, after: $after) {
+            items { id name metadata created takeType sources { deviceLabel format file { id } } }
+            after } }";
+        let mut takes = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let answer = self
+                .gql(query, json!({ "first": page, "after": after }))
+                .await;
+            let list = &answer["data"]["listTakes"];
+            takes.extend(
+                list["items"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{answer}"))
+                    .iter()
+                    .cloned(),
+            );
+            after = list["after"].clone();
+            if after.is_null() {
+                return takes;
+            }
+        }
+    }
+
+    /// Every take, newest first.
+    pub async fn takes(&self) -> Vec<Value> {
+        self.takes_paged(100).await
+    }
+
+    /// The bytes an upload stored for `file_id`.
+    pub fn blob(&self, file_id: &str) -> Vec<u8> {
+        std::fs::read(self.data.path().join("blobs").join(file_id)).unwrap()
+    }
+
+    /// `createFile(type)`: returns (file id, presigned upload URL).
+    pub async fn create_file(&self, file_type: &str) -> (String, String) {
+        let query = "mutation($t: String!) { createFile(type: $t) { id presignedUrl } }";
+        let answer = self.gql(query, json!({ "t": file_type })).await;
+        let file = &answer["data"]["createFile"];
+        let id = file["id"].as_str().unwrap_or_else(|| panic!("{answer}"));
+        (
+            id.to_string(),
+            file["presignedUrl"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// PUTs `bytes` to a presigned URL the way move-ingest must: the URL untouched, no extra headers.
+    pub async fn put(&self, url: &str, bytes: &[u8]) -> reqwest::Response {
+        self.http
+            .put(url)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a file of `file_type`, uploads `bytes` to it, and returns its id.
+    pub async fn uploaded_file(&self, file_type: &str, bytes: &[u8]) -> String {
+        let (id, url) = self.create_file(file_type).await;
+        let response = self.put(&url, bytes).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        id
+    }
+
+    /// `createSingleCamTake` from `(file id, format)` sources sharing `label`; returns the whole answer.
+    pub async fn create_take(
+        &self,
+        label: &str,
+        sources: &[(&str, &str)],
+        metadata: Value,
+    ) -> Value {
+        let sources: Vec<Value> = sources
+            .iter()
+            .map(|(id, format)| json!({ "deviceLabel": label, "fileId": id, "format": format }))
+            .collect();
+        let query = "mutation($s: [SourceInput!], $m: AWSJSON, $n: String) {
+            createSingleCamTake(sources: $s, metadata: $m, name: $n) { id name metadata } }";
+        let name = format!("{label} take");
+        self.gql(query, json!({ "s": sources, "m": metadata, "n": name }))
+            .await
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Spawns the binary and reads its first stdout line to learn the GraphQL URL.
+fn spawn(data: &Path, key: &str, args: &[String]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_move-ingest"))
+        .arg("sandbox")
+        .args(["--port", "0", "--api-key", key, "--data"])
+        .arg(PathBuf::from(data))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cannot start move-ingest sandbox");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout);
+        let mut first = String::new();
+        let _ = lines.read_line(&mut first);
+        let _ = tx.send(first);
+        // Keep draining so later prints never hit a closed pipe.
+        let _ = std::io::copy(&mut lines, &mut std::io::sink());
+    });
+    let first = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
+    let Some(url) = first.trim().strip_prefix("sandbox listening on ") else {
+        stop(&mut child);
+        panic!("the sandbox did not announce its address; first line: {first:?}");
+    };
+    (child, url.to_string())
+}
