@@ -1,5 +1,8 @@
-//! The integration tests: one binary, one module per area, shared fixtures in `util`.
+//! The integration tests: one binary, one module per area, shared fixtures in `util` and `capture`.
 
+mod backfill;
+mod capture;
+mod documents;
 mod sandbox;
 mod schema;
 mod util;
