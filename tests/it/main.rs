@@ -3,6 +3,7 @@
 mod backfill;
 mod capture;
 mod documents;
+mod example_config;
 mod sandbox;
 mod schema;
 mod util;

@@ -1,0 +1,80 @@
+//! The shipped `config.example.toml` is valid as it is, and documents every key the program reads.
+
+use move_ingest::config::Config;
+
+const EXAMPLE: &str = include_str!("../../config.example.toml");
+
+#[test]
+fn the_example_config_is_valid_as_shipped() {
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), EXAMPLE).unwrap();
+    assert_eq!(cfg.api.endpoint.0, "https://api.move.ai/ugc/graphql");
+    assert_eq!(cfg.pairing.settle_secs, 5);
+    assert_eq!(cfg.upload.concurrency, 4);
+    assert_eq!(cfg.watch[0].rescan_secs, 300);
+}
+
+#[test]
+fn the_example_config_mentions_every_key() {
+    for key in [
+        "endpoint",
+        "key_file",
+        "connect_timeout_secs",
+        "request_timeout_secs",
+        "stall_timeout_secs",
+        "path",
+        "device_label",
+        "rescan_secs",
+        "settle_secs",
+        "move_wait_secs",
+        "require_move",
+        "name",
+        "[take.metadata]",
+        "dir",
+        "concurrency",
+        "max_bytes_per_sec",
+        "max_attempts",
+        "base_ms",
+        "cap_secs",
+        "level",
+        "format",
+        "shutdown_grace_secs",
+    ] {
+        assert!(
+            EXAMPLE.contains(key),
+            "config.example.toml does not document `{key}`"
+        );
+    }
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let text = EXAMPLE.replace(
+        "https://api.move.ai/ugc/graphql",
+        "http://api.move.ai/ugc/graphql",
+    );
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must be https"), "{err}");
+    let text = EXAMPLE.replace(
+        "https://api.move.ai/ugc/graphql",
+        "http://127.0.0.1:8477/ugc/graphql",
+    );
+    assert!(Config::parse(std::path::Path::new("c.toml"), &text).is_ok());
+}
+
+#[test]
+fn an_unknown_placeholder_names_the_key_and_line() {
+    let text = EXAMPLE.replace(
+        "name = \"{device_label} {stem}\"",
+        "name = \"{device} {stem}\"",
+    );
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    let line = text.lines().position(|l| l.starts_with("name = ")).unwrap() + 1;
+    assert!(
+        err.contains("{device}") && err.contains(&format!("line {line}")),
+        "{err}"
+    );
+}
