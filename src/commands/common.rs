@@ -44,9 +44,11 @@ pub fn pipeline(cfg: Arc<Config>) -> anyhow::Result<Arc<Ingest>> {
 pub fn fatal(e: Fatal) -> anyhow::Error {
     match e {
         Fatal::Auth(a) => anyhow::Error::new::<AuthError>(a),
-        Fatal::Journal(j @ JournalError::Io { .. }) => anyhow::Error::new(j).context(
-            "ingestion stopped: the journal cannot be written (nothing already journaled is lost)",
-        ),
+        Fatal::Journal(j @ JournalError::Io { .. }) => {
+            anyhow::Error::new(UsageError::new(format!(
+                "ingestion stopped, the journal cannot be written (nothing already journaled is lost): {j}"
+            )))
+        }
         Fatal::Journal(j) => anyhow::Error::new(UsageError::new(j.to_string())),
     }
 }

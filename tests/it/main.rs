@@ -4,6 +4,7 @@ mod backfill;
 mod capture;
 mod documents;
 mod example_config;
+mod faults;
 mod sandbox;
 mod schema;
 mod util;

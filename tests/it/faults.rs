@@ -1,0 +1,316 @@
+//! Exactly one take per recording through injected faults, crashes, locks and unwritable state.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::capture::{Capture, bytes, metadata, show};
+use crate::util::Sandbox;
+
+/// Writes `n` recordings over 5 devices (every other one with a `.move`); returns (device, stem) → (video, sidecar).
+fn recordings(
+    cap: &Capture,
+    n: usize,
+    size: usize,
+) -> BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)> {
+    (0..n)
+        .map(|i| {
+            let dev = format!("cam-{}", i % 5);
+            let stem = format!("take{i:03}");
+            let video = bytes(i as u64, size + i);
+            cap.write(&dev, &format!("{stem}.mp4"), &video);
+            let sidecar = (i % 2 == 0).then(|| {
+                let s = bytes(10_000 + i as u64, 2_000);
+                cap.write(&dev, &format!("{stem}.move"), &s);
+                s
+            });
+            ((dev, stem), (video, sidecar))
+        })
+        .collect()
+}
+
+/// Asserts the sandbox holds exactly one take per recording, with the right files and bytes.
+async fn assert_exactly_one_take_each(
+    sb: &Sandbox,
+    expected: &BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)>,
+) {
+    let takes = sb.takes().await;
+    let mut seen = BTreeMap::new();
+    let mut ids = BTreeSet::new();
+    for t in &takes {
+        let meta = metadata(t);
+        let key = (
+            meta["move_ingest"]["device_label"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            meta["move_ingest"]["stem"].as_str().unwrap().to_string(),
+        );
+        assert!(
+            ids.insert(
+                meta["move_ingest"]["recording_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            ),
+            "a recording id twice"
+        );
+        assert!(
+            seen.insert(key.clone(), t.clone()).is_none(),
+            "two takes for {key:?}"
+        );
+    }
+    assert_eq!(
+        seen.len(),
+        expected.len(),
+        "takes: {} for {} recordings",
+        takes.len(),
+        expected.len()
+    );
+    for (key, (video, sidecar)) in expected {
+        let take = seen
+            .get(key)
+            .unwrap_or_else(|| panic!("no take for {key:?}"));
+        let sources = take["sources"].as_array().unwrap();
+        assert_eq!(
+            sb.blob(sources[0]["file"]["id"].as_str().unwrap()),
+            *video,
+            "video bytes of {key:?}"
+        );
+        match sidecar {
+            Some(s) => assert_eq!(
+                sb.blob(sources[1]["file"]["id"].as_str().unwrap()),
+                *s,
+                "sidecar of {key:?}"
+            ),
+            None => assert_eq!(sources.len(), 1),
+        }
+    }
+}
+
+fn assert_no_key(out: &std::process::Output, key: &str) {
+    let all = show(out);
+    assert!(
+        !all.contains(key),
+        "the API key appeared in the output:\n{all}"
+    );
+}
+
+const PATIENT: &str = "[retry]\nmax_attempts = 40\nbase_ms = 20\ncap_secs = 1\n";
+
+fn patient(cap: &Capture) {
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    let text = text.replace("[retry]\nbase_ms = 50\ncap_secs = 2\n", PATIENT);
+    std::fs::write(&cap.config, text).unwrap();
+}
+
+#[tokio::test]
+async fn twenty_recordings_under_5xx_429_and_dropped_answers_give_twenty_takes() {
+    let sb = Sandbox::start_with(&[
+        "--fault-seed",
+        "42",
+        "--fault-5xx",
+        "0.2",
+        "--fault-429",
+        "0.1",
+        "--fault-drop",
+        "0.1",
+    ]);
+    let cap = Capture::with_config(&sb, "[upload]\nconcurrency = 4\n");
+    patient(&cap);
+    let expected = recordings(&cap, 20, 40_000);
+    let out = cap.backfill(0);
+    assert_no_key(&out, &sb.key);
+    let stats = sb.stats().await;
+    sb.set_faults(serde_json::json!({})).await; // the checks below read without faults
+    assert!(
+        stats["faults_injected"].as_u64().unwrap() >= 10,
+        "faults were injected: {stats}"
+    );
+    assert_exactly_one_take_each(&sb, &expected).await;
+    eprintln!("20 recordings under faults: {stats}");
+    // And nothing more happens on a second pass.
+    let out = cap.backfill(0);
+    assert_no_key(&out, &sb.key);
+    assert_eq!(sb.takes().await.len(), 20);
+}
+
+#[tokio::test]
+async fn a_crash_loop_of_ten_kills_over_forty_recordings_ends_with_forty_takes() {
+    let sb = Sandbox::start_with(&[
+        "--latency-ms",
+        "15",
+        "--fault-seed",
+        "3",
+        "--fault-drop",
+        "0.05",
+    ]);
+    let cap = Capture::new(&sb);
+    patient(&cap);
+    let expected = recordings(&cap, 40, 20_000);
+    let mut rng = fastrand::Rng::with_seed(20261128);
+    let mut killed = 0;
+    for _ in 0..10 {
+        let mut child = cap
+            .cmd(&["backfill", "--no-progress"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.u64(30..600)));
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    let out = cap.backfill(0);
+    assert_no_key(&out, &sb.key);
+    let stats = sb.stats().await;
+    sb.set_faults(serde_json::json!({})).await;
+    eprintln!("crash loop: {killed} of 10 runs killed mid-way; {stats}");
+    assert!(killed >= 5, "the kills landed mid-run ({killed})");
+    assert_exactly_one_take_each(&sb, &expected).await;
+    assert_eq!(cap.status()["counts"]["done"], 40);
+}
+
+#[tokio::test]
+async fn a_second_instance_on_the_same_state_dir_is_refused() {
+    let sb = Sandbox::start_with(&["--upload-bytes-per-sec", "1000000"]);
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "slow.mp4", &bytes(1, 4_000_000));
+    let first = cap
+        .cmd(&["backfill", "--no-progress"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = cap.state.join("lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != first.id().to_string() {
+        assert!(
+            Instant::now() < deadline,
+            "the first instance never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for cmd in ["backfill", "retry"] {
+        let out = cap.run(&[cmd]);
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("pid {}", first.id())),
+            "names the pid: {err}"
+        );
+    }
+    // status reads the journal without the lock, beside the running instance.
+    assert!(cap.run(&["status"]).status.success());
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(sb.takes().await.len(), 1);
+}
+
+/// A small tmpfs mounted on a temp dir, unmounted on drop; `None` where mounting is not allowed.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    fn tmpfs(at: &std::path::Path, size: &str) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status();
+        if ok.is_ok_and(|s| s.success()) {
+            Some(Mount(at.to_path_buf()))
+        } else {
+            eprintln!("SKIPPED: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
+            None
+        }
+    }
+
+    fn remount(&self, mode: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_state_dir_stops_with_a_clear_error_and_loses_nothing() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    let Some(mount) = Mount::tmpfs(&cap.state, "4m") else {
+        return;
+    };
+    cap.write("cam-a", "one.mp4", &bytes(1, 10_000));
+    cap.backfill(0);
+    mount.remount("ro");
+    cap.write("cam-a", "two.mp4", &bytes(2, 10_000));
+    let out = cap.run(&["backfill", "--no-progress"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&cap.state.display().to_string()) && err.contains("writable"),
+        "{err}"
+    );
+    assert_eq!(
+        sb.stats().await["files_created"],
+        1,
+        "nothing was sent without a journal"
+    );
+    mount.remount("rw");
+    cap.backfill(0);
+    assert_eq!(sb.takes().await.len(), 2);
+    assert_eq!(sb.stats().await["files_created"], 2);
+}
+
+#[tokio::test]
+async fn a_full_disk_stops_ingestion_with_a_clear_error_and_loses_nothing() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    let Some(_mount) = Mount::tmpfs(&cap.state, "256k") else {
+        return;
+    };
+    cap.write("cam-a", "one.mp4", &bytes(1, 10_000));
+    cap.backfill(0);
+    let journal_before = std::fs::read_to_string(cap.journal()).unwrap();
+    // Fill the disk.
+    let filler = cap.state.join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 512 * 1024]);
+    for i in 0..5 {
+        cap.write("cam-b", &format!("clip{i}.mp4"), &bytes(10 + i, 10_000));
+    }
+    let out = cap.run(&["backfill", "--no-progress"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("journal"),
+        "{}",
+        show(&out)
+    );
+    let journal_now = std::fs::read_to_string(cap.journal()).unwrap();
+    assert!(
+        journal_now.starts_with(&journal_before),
+        "what was journaled is intact"
+    );
+    assert!(
+        journal_now
+            .lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+        "no torn line left behind"
+    );
+    std::fs::remove_file(&filler).unwrap();
+    cap.backfill(0);
+    assert_eq!(sb.takes().await.len(), 6);
+    assert_eq!(cap.status()["counts"]["done"], 6);
+}
