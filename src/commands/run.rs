@@ -1,11 +1,28 @@
-//! `move-ingest run`.
+//! `move-ingest run`: the watching service, until SIGTERM or SIGINT.
 
 use std::path::Path;
 
+use anyhow::Context;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::common;
 use crate::error::Exit;
 
-/// Runs the `run` command.
+/// Runs the `run` command: exit 0 after a clean shutdown, even if some recordings failed
+/// (they are in `status`; a service that exits non-zero would be restarted for nothing).
 pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
-    let _ = config;
-    anyhow::bail!("not built yet")
+    // Signals are caught before anything else, so an early SIGTERM is a clean stop too.
+    let mut term = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
+    let cfg = common::load_config(config)?;
+    let ingest = common::pipeline(cfg.clone())?;
+    let shutdown = async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("{name} received");
+    };
+    crate::service::run(cfg, ingest, shutdown).await?;
+    Ok(Exit::Ok)
 }

@@ -1,0 +1,205 @@
+//! What the loop does with a hint or a timer: re-read the folder (the truth), settle and pair
+//! its files, and hand complete recordings to the journal and the workers.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use super::{Place, Service, locate};
+use crate::ingest::Fatal;
+use crate::pairing::Decision;
+use crate::scan::{self, Found};
+use crate::state::Phase;
+use crate::watch::Hint;
+
+/// A new folder is scanned again this long after its watch was added (notify adds the watch
+/// just after reporting the folder, so a file written in between is found by this scan).
+const FOLDER_RESCAN: Duration = Duration::from_secs(1);
+
+impl Service {
+    /// One event.
+    pub(super) async fn on_hint(&mut self, hint: Hint) -> Result<(), Fatal> {
+        let (path, closed) = match hint {
+            Hint::Rescan { reason } => {
+                self.full_rescan.get_or_insert(reason);
+                return Ok(());
+            }
+            Hint::Touched { path, closed } => (path, closed),
+        };
+        match locate(&self.cfg.watch, &path) {
+            None => Ok(()),
+            Some(Place::Root(index)) => self.root_changed(index).await,
+            Some(Place::Folder { index, device }) => {
+                if path.is_dir() {
+                    tracing::debug!(path = %path.display(), "folder created or changed; scanning it");
+                    self.folder_scans
+                        .push((Instant::now() + FOLDER_RESCAN, index, device.clone()));
+                    self.scan_folder(index, &device).await
+                } else {
+                    self.settler.forget_under(&path);
+                    self.pairing.forget_under(&path);
+                    Ok(())
+                }
+            }
+            Some(Place::File { dir, device, stem }) => {
+                if self.settler.touch(&path, closed, Instant::now()) {
+                    return Ok(());
+                }
+                tracing::debug!(path = %path.display(), "removed or renamed away");
+                self.check(&dir, &device, &stem).await
+            }
+        }
+    }
+
+    /// A watch path appeared or vanished.
+    async fn root_changed(&mut self, index: usize) -> Result<(), Fatal> {
+        let root = self.cfg.watch[index].path.clone();
+        if root.is_dir() {
+            if self.watch.ensure(&root) {
+                tracing::info!(path = %root.display(), "watch path (re)created: watching and scanning it");
+                self.scan_watch(index).await?;
+            }
+        } else if self.watch.is_watched(&root) {
+            tracing::warn!(path = %root.display(), "the watch path was removed; it is watched again as soon as it is re-created");
+            self.watch.forget(&root);
+            self.settler.forget_under(&root);
+            self.pairing.forget_under(&root);
+        }
+        Ok(())
+    }
+
+    /// Due timers: settled files, ended pairing waits, folder scans, periodic rescans.
+    pub(super) async fn on_timers(&mut self) -> Result<(), Fatal> {
+        let now = Instant::now();
+        for path in self.settler.due(now) {
+            if let Some(Place::File { dir, device, stem }) = locate(&self.cfg.watch, &path) {
+                self.check(&dir, &device, &stem).await?;
+            }
+        }
+        for ((dir, stem), device) in self.pairing.due(now) {
+            self.check(&dir, &device, &stem).await?;
+        }
+        let (due, later) = std::mem::take(&mut self.folder_scans)
+            .into_iter()
+            .partition(|f| f.0 <= now);
+        self.folder_scans = later;
+        for (_, index, device) in due {
+            self.scan_folder(index, &device).await?;
+        }
+        for index in 0..self.rescan_at.len() {
+            if self.rescan_at[index] <= now {
+                let every = Duration::from_secs(self.cfg.watch[index].rescan_secs);
+                self.rescan_at[index] = now + every;
+                let path = self.cfg.watch[index].path.clone();
+                tracing::info!(path = %path.display(), every_secs = every.as_secs(), "periodic rescan");
+                self.watch.ensure(&path);
+                self.scan_watch(index).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rescans every watch path (events were lost).
+    pub(super) async fn rescan_all(&mut self) -> Result<(), Fatal> {
+        for index in 0..self.cfg.watch.len() {
+            let path = self.cfg.watch[index].path.clone();
+            self.watch.ensure(&path);
+            self.scan_watch(index).await?;
+        }
+        Ok(())
+    }
+
+    /// Scans one watch path and decides about everything on it.
+    pub(super) async fn scan_watch(&mut self, index: usize) -> Result<(), Fatal> {
+        let watch = self.cfg.watch[index].clone();
+        let path = watch.path.clone();
+        let scanned = tokio::task::spawn_blocking(move || scan::scan(&[watch]))
+            .await
+            .unwrap_or_default();
+        for e in &scanned.errors {
+            tracing::warn!("{e}");
+        }
+        tracing::debug!(path = %path.display(), recordings = scanned.found.len(), "scanned");
+        for found in &scanned.found {
+            self.decide(found).await?;
+        }
+        Ok(())
+    }
+
+    /// Scans one device folder of a `from-dir` watch path.
+    async fn scan_folder(&mut self, index: usize, device: &str) -> Result<(), Fatal> {
+        let dir = self.cfg.watch[index].path.join(device);
+        let mut scanned = scan::Scan::default();
+        scan::scan_dir(&dir, device, &mut scanned);
+        tracing::debug!(path = %dir.display(), recordings = scanned.found.len(), "scanned folder");
+        for found in &scanned.found {
+            self.decide(found).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads one recording's files from its folder and decides about them.
+    pub(super) async fn check(
+        &mut self,
+        dir: &Path,
+        device: &str,
+        stem: &str,
+    ) -> Result<(), Fatal> {
+        let mut scanned = scan::Scan::default();
+        scan::scan_dir(dir, device, &mut scanned);
+        let found = scanned
+            .found
+            .into_iter()
+            .find(|f| f.stem == stem)
+            .unwrap_or_else(|| Found {
+                dir: dir.to_path_buf(),
+                device: device.to_string(),
+                stem: stem.to_string(),
+                video: None,
+                sidecar: None,
+            });
+        self.decide(&found).await
+    }
+
+    /// Settles and pairs a recording's files; complete ones go to the journal and the workers.
+    async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
+        let journaled = self.journaled(found);
+        let decision = self.pairing.decide(
+            found,
+            &mut self.settler,
+            journaled,
+            SystemTime::now(),
+            Instant::now(),
+        );
+        let Decision::Consider(done) = decision else {
+            return Ok(());
+        };
+        let id = self.ingest.consider(found, done).await?;
+        for seen in [&found.video, &found.sidecar].into_iter().flatten() {
+            self.settler.forget(&found.path(&seen.facts.name));
+        }
+        if let Some(id) = id {
+            tracing::debug!(rec = %id, device = %found.device, stem = %found.stem, "queued");
+            self.workers.push(id);
+        }
+        Ok(())
+    }
+
+    /// Whether the journal already paired this recording: in flight, or holding this very video.
+    fn journaled(&self, found: &Found) -> bool {
+        let state = self.ingest.ledger.state();
+        let Some(rec) = state.latest(&found.dir, &found.stem) else {
+            return false;
+        };
+        let in_flight = matches!(
+            rec.phase(),
+            Phase::Queued | Phase::Uploading | Phase::TakeRequested
+        );
+        let same_video = match (&rec.video, &found.video) {
+            (Some(a), Some(b)) => a.facts.same_version(&b.facts),
+            _ => false,
+        };
+        in_flight || same_video
+    }
+}

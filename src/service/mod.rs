@@ -1,0 +1,220 @@
+//! The watching service: journal replay, resumed work and a first scan, then one loop that
+//! turns events, settle and pairing timers, periodic rescans and finished workers into takes,
+//! until the shutdown future resolves.
+
+mod check;
+mod place;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep_until};
+
+use crate::config::Config;
+use crate::ingest::{Fatal, Ingest, Outcome};
+use crate::pairing::Pairing;
+use crate::settle::Settler;
+use crate::state::Phase;
+use crate::systemd::Systemd;
+use crate::watch::Watch;
+use crate::workers::Workers;
+
+pub use place::{Place, locate};
+
+/// Everything the loop owns.
+pub struct Service {
+    cfg: Arc<Config>,
+    ingest: Arc<Ingest>,
+    watch: Watch,
+    settler: Settler,
+    pairing: Pairing,
+    workers: Workers,
+    systemd: Systemd,
+    /// When each watch path is rescanned next (the safety net).
+    rescan_at: Vec<Instant>,
+    /// New device folders to scan once more, shortly after their watch was added.
+    folder_scans: Vec<(Instant, usize, String)>,
+    /// Events were lost: a full rescan runs once the waiting hints are handled.
+    full_rescan: Option<String>,
+}
+
+/// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
+pub async fn run(
+    cfg: Arc<Config>,
+    ingest: Arc<Ingest>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut svc = Service::start(cfg, ingest).await?;
+    tokio::pin!(shutdown);
+    let served = svc.serve(&mut shutdown).await;
+    if let Err(fatal) = served {
+        svc.workers.abort().await;
+        return Err(crate::commands::common::fatal(fatal));
+    }
+    svc.stop().await
+}
+
+impl Service {
+    /// Watches, resumes unfinished recordings, scans every watch path, then tells systemd it is ready.
+    async fn start(cfg: Arc<Config>, ingest: Arc<Ingest>) -> anyhow::Result<Service> {
+        let now = Instant::now();
+        let mut svc = Service {
+            watch: Watch::new()?,
+            settler: Settler::new(Duration::from_secs(cfg.pairing.settle_secs)),
+            pairing: Pairing::new(cfg.pairing.settle_secs, &cfg.pairing),
+            workers: Workers::new(ingest.clone()),
+            systemd: Systemd::new(),
+            rescan_at: cfg
+                .watch
+                .iter()
+                .map(|w| now + Duration::from_secs(w.rescan_secs))
+                .collect(),
+            folder_scans: Vec::new(),
+            full_rescan: None,
+            cfg,
+            ingest,
+        };
+        // Watches first, scan second: a file written in between is seen by one or the other.
+        for w in &svc.cfg.watch {
+            if !svc.watch.ensure(&w.path) && !w.path.is_dir() {
+                tracing::warn!(path = %w.path.display(), "the watch path does not exist; it is watched as soon as it is created");
+            }
+        }
+        svc.resume();
+        for index in 0..svc.cfg.watch.len() {
+            svc.scan_watch(index)
+                .await
+                .map_err(crate::commands::common::fatal)?;
+        }
+        let status = svc.status_line();
+        svc.systemd.ready(status);
+        tracing::info!(
+            watch_paths = svc.cfg.watch.len(),
+            queued = svc.workers.queued() + svc.workers.running(),
+            settling = svc.settler.pending(),
+            "watching for recordings"
+        );
+        Ok(svc)
+    }
+
+    /// Queues the recordings an earlier run left unfinished.
+    fn resume(&mut self) {
+        let unfinished: Vec<String> = {
+            let state = self.ingest.ledger.state();
+            state
+                .recordings()
+                .filter(|r| {
+                    matches!(
+                        r.phase(),
+                        Phase::Queued | Phase::Uploading | Phase::TakeRequested
+                    )
+                })
+                .map(|r| r.id.clone())
+                .collect()
+        };
+        if !unfinished.is_empty() {
+            tracing::info!(
+                recordings = unfinished.len(),
+                "resuming unfinished recordings"
+            );
+        }
+        for id in unfinished {
+            self.workers.push(id);
+        }
+    }
+
+    /// The loop: one turn per event, timer or finished worker; it also pings the watchdog.
+    async fn serve(
+        &mut self,
+        shutdown: &mut (impl Future<Output = ()> + Unpin),
+    ) -> Result<(), Fatal> {
+        loop {
+            let now = Instant::now();
+            self.systemd.ping(now);
+            let status = self.status_line();
+            self.systemd.status(status);
+            let wake = self.next_wakeup(now);
+            tokio::select! {
+                () = &mut *shutdown => return Ok(()),
+                hint = self.watch.next() => {
+                    self.on_hint(hint).await?;
+                    while let Some(hint) = self.watch.try_next() {
+                        self.on_hint(hint).await?;
+                    }
+                    if let Some(reason) = self.full_rescan.take() {
+                        tracing::warn!("{reason}: events may be lost, rescanning every watch path");
+                        self.rescan_all().await?;
+                    }
+                }
+                (id, result) = self.workers.next() => self.finished(&id, result?),
+                () = sleep_until(wake) => self.on_timers().await?,
+            }
+        }
+    }
+
+    /// Stops taking work and gives the running uploads `shutdown_grace_secs`.
+    async fn stop(&mut self) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.cfg.service.shutdown_grace_secs);
+        let running = self.workers.running();
+        tracing::info!(
+            running,
+            queued = self.workers.queued(),
+            grace_secs = grace.as_secs(),
+            "stopping: no new work; running uploads may finish"
+        );
+        self.systemd
+            .stopping(&format!("stopping: {running} recording(s) finishing"));
+        if let Some(fatal) = self.workers.drain(grace).await {
+            return Err(crate::commands::common::fatal(fatal));
+        }
+        tracing::info!("stopped; unfinished recordings resume at the next start");
+        Ok(())
+    }
+
+    /// What a finished worker's outcome means for the loop.
+    fn finished(&mut self, id: &str, outcome: Outcome) {
+        match outcome {
+            Outcome::Done { take_id } => tracing::debug!(rec = %id, take = %take_id, "done"),
+            Outcome::Failed { .. } => {}
+            Outcome::Gone { reason } => tracing::info!(rec = %id, "left the queue: {reason}"),
+            Outcome::Deferred { reason } => {
+                tracing::info!(rec = %id, "deferred: {reason}; it is taken up again once its files settle");
+                let Some(rec) = self.ingest.recording(id) else {
+                    return;
+                };
+                let now = Instant::now();
+                for seen in [&rec.video, &rec.sidecar].into_iter().flatten() {
+                    self.settler
+                        .touch(&rec.dir.join(&seen.facts.name), false, now);
+                }
+            }
+        }
+    }
+
+    /// The earliest timer: a file to re-stat, a pairing wait, a folder scan, a rescan, a ping.
+    fn next_wakeup(&self, now: Instant) -> Instant {
+        [
+            self.settler.next_due(),
+            self.pairing.next_due(),
+            self.folder_scans.iter().map(|f| f.0).min(),
+            self.rescan_at.iter().min().copied(),
+            self.systemd.next_ping(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + Duration::from_secs(3600))
+    }
+
+    /// STATUS= for systemd.
+    fn status_line(&self) -> String {
+        format!(
+            "{} settling, {} waiting for .move, {} queued, {} uploading",
+            self.settler.pending(),
+            self.pairing.waiting(),
+            self.workers.queued(),
+            self.workers.running()
+        )
+    }
+}

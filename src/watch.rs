@@ -1,0 +1,222 @@
+//! Filesystem events from notify (inotify on Linux) into tokio through a bounded channel whose
+//! overflow policy is a full rescan, never a silent drop.
+//!
+//! Events are hints; the folder is the truth. Every watch path is watched recursively, and
+//! its parent without recursion, so that a watch path removed and re-created is seen again.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+use tokio::sync::mpsc;
+
+/// Hints that may wait between notify's thread and the pipeline; when full, the next ones are
+/// dropped and replaced by one full rescan.
+pub const CAPACITY: usize = 4096;
+
+/// Test-only: with this variable set to `1`, events are ignored (as on a network mount whose
+/// remote writes inotify never reports), so only scans find files.
+pub const IGNORE_EVENTS_ENV: &str = "MOVE_INGEST_IGNORE_EVENTS";
+/// Test-only: the channel capacity, to provoke the overflow policy.
+pub const CAPACITY_ENV: &str = "MOVE_INGEST_EVENT_CAPACITY";
+
+const LIMIT_HINT: &str = "the inotify watch limit is reached (fs.inotify.max_user_watches): some folders are not watched, so files there are found only by rescans; raise it with `sysctl fs.inotify.max_user_watches=524288` and keep it in /etc/sysctl.d/90-move-ingest.conf";
+
+/// What one event says, reduced to what the pipeline acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    /// Something created, wrote, renamed or removed `path`; `closed` when a writer closed it.
+    Touched { path: PathBuf, closed: bool },
+    /// Events may have been lost: scan everything.
+    Rescan { reason: String },
+}
+
+/// The recursive watches on the watch paths and the channel their events arrive on.
+pub struct Watch {
+    watcher: RecommendedWatcher,
+    rx: mpsc::Receiver<Hint>,
+    overflow: Arc<AtomicBool>,
+    watched: HashSet<PathBuf>,
+    parents: HashSet<PathBuf>,
+}
+
+impl Watch {
+    /// Starts the watcher thread; no path is watched until `ensure`.
+    pub fn new() -> anyhow::Result<Watch> {
+        let capacity = std::env::var(CAPACITY_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(CAPACITY)
+            .max(1);
+        let ignore = std::env::var(IGNORE_EVENTS_ENV).is_ok_and(|v| v == "1");
+        if ignore {
+            tracing::warn!(
+                "{IGNORE_EVENTS_ENV}=1: filesystem events are ignored; only rescans find files"
+            );
+        }
+        let (tx, rx) = mpsc::channel(capacity);
+        let overflow = Arc::new(AtomicBool::new(false));
+        let flag = overflow.clone();
+        let handler = move |event: notify::Result<notify::Event>| {
+            if ignore {
+                return;
+            }
+            for hint in hints(event) {
+                if tx.try_send(hint).is_err() {
+                    flag.store(true, Ordering::Release);
+                }
+            }
+        };
+        let watcher = notify::recommended_watcher(handler).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start watching files: {e}; if it says too many open files, raise fs.inotify.max_user_instances (sysctl)"
+            )
+        })?;
+        Ok(Watch {
+            watcher,
+            rx,
+            overflow,
+            watched: HashSet::new(),
+            parents: HashSet::new(),
+        })
+    }
+
+    /// The next hint; an overflow since the last one comes first, as one rescan.
+    pub async fn next(&mut self) -> Hint {
+        if let Some(h) = self.overflowed() {
+            return h;
+        }
+        match self.rx.recv().await {
+            Some(h) => h,
+            // The sender lives in the watcher we own, so this does not happen; wait forever if it did.
+            None => std::future::pending().await,
+        }
+    }
+
+    /// A hint that is already waiting, without waiting.
+    pub fn try_next(&mut self) -> Option<Hint> {
+        self.overflowed().or_else(|| self.rx.try_recv().ok())
+    }
+
+    fn overflowed(&self) -> Option<Hint> {
+        self.overflow
+            .swap(false, Ordering::AcqRel)
+            .then(|| Hint::Rescan {
+                reason: format!("more than {} events were waiting", self.rx.max_capacity()),
+            })
+    }
+
+    /// Watches `root` recursively if it exists and is not watched yet; its parent (without
+    /// recursion) learns when it is created. Returns true when a new watch was added: the
+    /// caller then scans `root`, since files written before the watch raised no event.
+    pub fn ensure(&mut self, root: &Path) -> bool {
+        if let Some(parent) = root.parent()
+            && !self.parents.contains(parent)
+            && self
+                .watcher
+                .watch(parent, RecursiveMode::NonRecursive)
+                .is_ok()
+        {
+            self.parents.insert(parent.to_path_buf());
+        }
+        if self.watched.contains(root) || !root.is_dir() {
+            return false;
+        }
+        match self.watcher.watch(root, RecursiveMode::Recursive) {
+            Ok(()) => {
+                tracing::debug!(path = %root.display(), "watching");
+                self.watched.insert(root.to_path_buf());
+                true
+            }
+            Err(e) => {
+                warn_error(&e);
+                // Partly watched (e.g. the limit was hit half-way): rescans cover the rest.
+                if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                    self.watched.insert(root.to_path_buf());
+                }
+                false
+            }
+        }
+    }
+
+    /// Forgets a watch path that was removed (inotify already dropped its watches).
+    pub fn forget(&mut self, root: &Path) {
+        if self.watched.remove(root) {
+            let _ = self.watcher.unwatch(root);
+        }
+    }
+
+    /// Whether `root` is watched.
+    pub fn is_watched(&self, root: &Path) -> bool {
+        self.watched.contains(root)
+    }
+}
+
+/// Turns one notify event into hints; reads (open, close without write) are no hint.
+fn hints(event: notify::Result<notify::Event>) -> Vec<Hint> {
+    let event = match event {
+        Ok(ev) => ev,
+        Err(e) => {
+            warn_error(&e);
+            return vec![Hint::Rescan {
+                reason: format!("the watcher reported: {e}"),
+            }];
+        }
+    };
+    if event.need_rescan() {
+        return vec![Hint::Rescan {
+            reason: "the kernel's event queue overflowed".into(),
+        }];
+    }
+    let closed = match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => return Vec::new(),
+        _ => false,
+    };
+    event
+        .paths
+        .into_iter()
+        .map(|path| Hint::Touched { path, closed })
+        .collect()
+}
+
+fn warn_error(e: &notify::Error) {
+    if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+        tracing::warn!(paths = ?e.paths, "{LIMIT_HINT}; a full rescan runs now");
+    } else {
+        tracing::warn!(paths = ?e.paths, "watching files failed: {e}; a full rescan runs now");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, Flag};
+
+    #[test]
+    fn reads_are_no_hint_and_overflow_is_a_rescan() {
+        let open = notify::Event::new(EventKind::Access(AccessKind::Open(AccessMode::Any)))
+            .add_path("/a/b.mp4".into());
+        assert!(hints(Ok(open)).is_empty());
+        let overflow = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
+        assert!(matches!(hints(Ok(overflow))[..], [Hint::Rescan { .. }]));
+        let closed = notify::Event::new(EventKind::Access(AccessKind::Close(AccessMode::Write)))
+            .add_path("/a/b.mp4".into());
+        assert_eq!(
+            hints(Ok(closed)),
+            vec![Hint::Touched {
+                path: "/a/b.mp4".into(),
+                closed: true
+            }]
+        );
+        let created =
+            notify::Event::new(EventKind::Create(CreateKind::Folder)).add_path("/a/c".into());
+        assert!(matches!(
+            hints(Ok(created))[..],
+            [Hint::Touched { closed: false, .. }]
+        ));
+    }
+}

@@ -1,0 +1,128 @@
+//! The upload workers: a queue of recordings, at most `upload.concurrency` processed at once,
+//! each recording by one worker at a time, drained within a grace period on shutdown.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::{self, JoinSet};
+
+use crate::ingest::{Fatal, Ingest, Outcome};
+
+/// What one finished worker reports.
+pub type Finished = (String, Result<Outcome, Fatal>);
+
+/// The queue and the workers in flight.
+pub struct Workers {
+    ingest: Arc<Ingest>,
+    limit: usize,
+    queue: VecDeque<String>,
+    running: HashMap<task::Id, String>,
+    /// Asked for again while running: queued once it finishes.
+    again: HashSet<String>,
+    tasks: JoinSet<Result<Outcome, Fatal>>,
+}
+
+impl Workers {
+    /// Workers for `ingest`, as many at once as `upload.concurrency` says.
+    pub fn new(ingest: Arc<Ingest>) -> Workers {
+        Workers {
+            limit: ingest.cfg.upload.concurrency.max(1),
+            ingest,
+            queue: VecDeque::new(),
+            running: HashMap::new(),
+            again: HashSet::new(),
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// Queues a recording (once), and starts workers up to the limit.
+    pub fn push(&mut self, id: String) {
+        if self.running.values().any(|r| *r == id) {
+            self.again.insert(id);
+        } else if !self.queue.contains(&id) {
+            self.queue.push_back(id);
+        }
+        self.fill();
+    }
+
+    fn fill(&mut self) {
+        while self.running.len() < self.limit {
+            let Some(id) = self.queue.pop_front() else {
+                return;
+            };
+            let ingest = self.ingest.clone();
+            let rec = id.clone();
+            let handle = self.tasks.spawn(async move { ingest.process(&rec).await });
+            self.running.insert(handle.id(), id);
+        }
+    }
+
+    /// The next worker to finish; pending forever while none runs (for `select!`).
+    pub async fn next(&mut self) -> Finished {
+        loop {
+            let Some(joined) = self.tasks.join_next_with_id().await else {
+                return std::future::pending().await;
+            };
+            let (task_id, result) = match joined {
+                Ok((task_id, result)) => (task_id, result),
+                Err(e) => {
+                    let id = self.running.remove(&e.id()).unwrap_or_default();
+                    tracing::error!(rec = %id, "a worker stopped unexpectedly: {e}; the recording resumes at the next start");
+                    self.fill();
+                    continue;
+                }
+            };
+            let id = self.running.remove(&task_id).unwrap_or_default();
+            if self.again.remove(&id) {
+                self.queue.push_back(id.clone());
+            }
+            self.fill();
+            return (id, result);
+        }
+    }
+
+    /// Recordings waiting for a worker.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Recordings being processed.
+    pub fn running(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Takes no new work and gives the running workers up to `grace` to finish; what is left is
+    /// stopped (the journal holds every step taken, so it resumes at the next start).
+    pub async fn drain(&mut self, grace: Duration) -> Option<Fatal> {
+        self.queue.clear();
+        self.again.clear();
+        let mut fatal = None;
+        let wait_all = async {
+            while let Some(joined) = self.tasks.join_next().await {
+                if let Ok(Err(f)) = joined {
+                    fatal.get_or_insert(f);
+                }
+            }
+        };
+        if tokio::time::timeout(grace, wait_all).await.is_err() {
+            tracing::warn!(
+                unfinished = self.tasks.len(),
+                grace_secs = grace.as_secs(),
+                "uploads still running after the grace period are stopped; they resume at the next start"
+            );
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        self.running.clear();
+        fatal
+    }
+
+    /// Stops every worker at once (a fatal error).
+    pub async fn abort(&mut self) {
+        self.queue.clear();
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+        self.running.clear();
+    }
+}
