@@ -71,18 +71,17 @@ impl Pairing {
         };
         let (video, sidecar) = (complete(&found.video), complete(&found.sidecar));
         let consider = |video, sidecar| Decision::Consider(Completeness { video, sidecar });
+        if (video, sidecar) == (Some(true), None) {
+            return self.video_alone(key, found, journaled, wall, now);
+        }
+        // Any other state ends a wait: a file still settling brings the recording back
+        // when it settles (and a video that settles again starts a new wait).
+        self.waits.remove(&key);
         match (video, sidecar) {
-            (None, None) => {
-                self.waits.remove(&key);
-                Decision::Nothing
-            }
+            (None, None) => Decision::Nothing,
             // A .move alone is journaled as waiting for its video.
             (None, Some(true)) => consider(false, true),
-            (Some(true), Some(true)) => {
-                self.waits.remove(&key);
-                consider(true, true)
-            }
-            (Some(true), None) => self.video_alone(key, found, journaled, wall, now),
+            (Some(true), Some(true)) => consider(true, true),
             _ => Decision::Wait,
         }
     }
@@ -159,6 +158,7 @@ impl Pairing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::scan::{Facts, Kind};
@@ -249,5 +249,28 @@ mod tests {
                 sidecar: true
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_move_still_being_written_ends_the_wait_so_no_timer_spins() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Pairing::new(2, &cfg(false));
+        let mut s = Settler::new(Duration::from_secs(2));
+        let now = Instant::now();
+        let mut f = found(true, false, Duration::from_secs(3));
+        f.dir = dir.path().to_path_buf();
+        assert!(matches!(
+            p.decide(&f, &mut s, false, SystemTime::now(), now),
+            Decision::Wait
+        ));
+        assert_eq!(p.waiting(), 1);
+        f.sidecar = found(false, true, Duration::ZERO).sidecar;
+        let later = now + Duration::from_secs(20);
+        assert!(matches!(
+            p.decide(&f, &mut s, false, SystemTime::now(), later),
+            Decision::Wait
+        ));
+        assert_eq!((p.waiting(), p.next_due()), (0, None));
+        assert_eq!(s.pending(), 1, "the .move settles first");
     }
 }

@@ -192,6 +192,7 @@ fn warn_error(e: &notify::Error) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use notify::event::{CreateKind, Flag};

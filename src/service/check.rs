@@ -114,9 +114,13 @@ impl Service {
     pub(super) async fn scan_watch(&mut self, index: usize) -> Result<(), Fatal> {
         let watch = self.cfg.watch[index].clone();
         let path = watch.path.clone();
-        let scanned = tokio::task::spawn_blocking(move || scan::scan(&[watch]))
-            .await
-            .unwrap_or_default();
+        let scanned = match tokio::task::spawn_blocking(move || scan::scan(&[watch])).await {
+            Ok(scanned) => scanned,
+            Err(e) => {
+                tracing::error!(path = %path.display(), "the scan stopped unexpectedly: {e}; the next rescan tries again");
+                return Ok(());
+            }
+        };
         for e in &scanned.errors {
             tracing::warn!("{e}");
         }

@@ -56,6 +56,7 @@ fn file(dir: &Path, device: &str, name: &str) -> Option<Place> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
