@@ -13,8 +13,9 @@ use tokio::sync::mpsc;
 
 /// Chunks in flight between the socket and the writer thread (each up to hyper's read buffer).
 const CHUNKS_IN_FLIGHT: usize = 32;
-/// The writer's buffer: small socket chunks are coalesced into writes of this size.
-const WRITE_BUFFER: usize = 4 << 20;
+/// The writer's buffer: smaller socket chunks are coalesced into writes of this size, bigger
+/// ones (hyper hands out up to ~400 KiB) are written straight from the socket buffer, uncopied.
+const WRITE_BUFFER: usize = 256 << 10;
 
 /// Writes exactly `length` bytes of `body` to `target` (through a temp file and a rename) and
 /// returns the size and the SHA-256 hex; fails, leaving `target` untouched, if the body
@@ -26,17 +27,21 @@ pub(crate) async fn to_file(
     rate: Option<u64>,
 ) -> anyhow::Result<(u64, String)> {
     let tmp = temp_path(target);
-    let (tx, rx) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    let (write_tx, write_rx) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    let (hash_tx, hash_rx) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
     let writer_tmp = tmp.clone();
-    let writer = tokio::task::spawn_blocking(move || write_chunks(&writer_tmp, rx));
-    let read = pump(body, tx, length, rate).await;
+    // Writing and hashing each take a core's worth of work at loopback speed: one thread each.
+    let writer = tokio::task::spawn_blocking(move || write_chunks(&writer_tmp, write_rx));
+    let hasher = tokio::task::spawn_blocking(move || hash_chunks(hash_rx));
+    let read = pump(body, [write_tx, hash_tx], length, rate).await;
     let written = writer.await.context("the upload writer thread failed");
-    let outcome = match (read, written) {
-        (Ok(count), Ok(Ok(sha))) if count == length => Ok((count, sha)),
-        (Ok(count), Ok(Ok(_))) => Err(anyhow::anyhow!(
+    let hashed = hasher.await.context("the upload hasher thread failed");
+    let outcome = match (read, written, hashed) {
+        (Ok(count), Ok(Ok(())), Ok(sha)) if count == length => Ok((count, sha)),
+        (Ok(count), Ok(Ok(())), Ok(_)) => Err(anyhow::anyhow!(
             "received {count} bytes, Content-Length said {length}"
         )),
-        (Err(e), _) | (_, Err(e)) | (_, Ok(Err(e))) => Err(e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, Ok(Err(e)), _) | (_, _, Err(e)) => Err(e),
     };
     match outcome {
         Ok(done) => {
@@ -62,7 +67,7 @@ fn temp_path(target: &Path) -> PathBuf {
 /// Reads the body and hands its chunks to the writer; returns the bytes read.
 async fn pump(
     body: Body,
-    tx: mpsc::Sender<Bytes>,
+    sinks: [mpsc::Sender<Bytes>; 2],
     length: u64,
     rate: Option<u64>,
 ) -> anyhow::Result<u64> {
@@ -75,8 +80,9 @@ async fn pump(
         if count > length {
             anyhow::bail!("the body runs past Content-Length {length}");
         }
-        if tx.send(chunk).await.is_err() {
-            // The writer stopped; its error explains why.
+        let [writer, hasher] = &sinks;
+        if hasher.send(chunk.clone()).await.is_err() || writer.send(chunk).await.is_err() {
+            // A worker stopped; its error explains why.
             break;
         }
         if let Some(rate) = rate {
@@ -95,18 +101,24 @@ async fn pace(started: Instant, count: u64, rate: u64) {
     }
 }
 
-/// The blocking side: hashes and writes every chunk, returns the SHA-256 hex.
-fn write_chunks(tmp: &Path, mut rx: mpsc::Receiver<Bytes>) -> anyhow::Result<String> {
+/// The blocking writer: every chunk to `tmp`, through a big buffer.
+fn write_chunks(tmp: &Path, mut rx: mpsc::Receiver<Bytes>) -> anyhow::Result<()> {
     let file =
         std::fs::File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-    let mut hasher = Sha256::new();
     while let Some(chunk) = rx.blocking_recv() {
-        hasher.update(&chunk);
         out.write_all(&chunk)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
     }
     out.flush()
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    Ok(hex::encode(hasher.finalize()))
+        .with_context(|| format!("cannot write {}", tmp.display()))
+}
+
+/// The blocking hasher: the SHA-256 hex of every chunk, in order.
+fn hash_chunks(mut rx: mpsc::Receiver<Bytes>) -> String {
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = rx.blocking_recv() {
+        hasher.update(&chunk);
+    }
+    hex::encode(hasher.finalize())
 }
