@@ -1,10 +1,9 @@
-//! The sandbox behaves like the Move UGC API and its storage: round trips, refusals, faults, restarts.
+//! The sandbox behaves like the Move UGC API: round trips, refusals, faults, restarts.
 
-use std::time::Duration;
+mod faults;
+mod storage;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::util::Sandbox;
 
@@ -14,23 +13,6 @@ const TAKE_QUERY: &str = "query($id: ID!) { getTake(takeId: $id) {
     videoFile { id presignedUrl }
     additionalFiles { key format file { id } }
     client { id } } }";
-
-/// Sends raw bytes on a fresh connection to the sandbox and returns everything it answers.
-async fn raw_http(sandbox: &Sandbox, request: &[u8]) -> String {
-    let addr = sandbox.base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer));
-    let _ = read.await.expect("the sandbox did not answer in time");
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-/// The path and query of a presigned URL, for raw requests.
-fn path_of(url: &str) -> &str {
-    let rest = url.trim_start_matches("http://");
-    &rest[rest.find('/').unwrap()..]
-}
 
 #[tokio::test]
 async fn round_trip_files_take_and_pages() {
@@ -183,172 +165,6 @@ async fn take_with_a_file_never_uploaded_is_refused() {
 }
 
 #[tokio::test]
-async fn put_with_content_type_is_signature_mismatch() {
-    let sandbox = Sandbox::start();
-    let (_id, url) = sandbox.create_file("mp4").await;
-    let response = sandbox
-        .http
-        .put(&url)
-        .header("Content-Type", "video/mp4")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 403);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("<Code>SignatureDoesNotMatch</Code>")
-    );
-}
-
-#[tokio::test]
-async fn chunked_put_is_not_implemented() {
-    let sandbox = Sandbox::start();
-    let (_id, url) = sandbox.create_file("mp4").await;
-    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>("a"), Ok("b")]);
-    let response = sandbox
-        .http
-        .put(&url)
-        .body(reqwest::Body::wrap_stream(chunks))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 501);
-    let text = response.text().await.unwrap();
-    assert!(
-        text.contains("<Code>NotImplemented</Code>") && text.contains("Transfer-Encoding"),
-        "{text}"
-    );
-}
-
-#[tokio::test]
-async fn put_without_content_length_is_411_and_refusals_come_before_the_body() {
-    let sandbox = Sandbox::start();
-    let (_id, url) = sandbox.create_file("mp4").await;
-    let no_length = format!("PUT {} HTTP/1.1\r\nHost: x\r\n\r\n", path_of(&url));
-    assert!(
-        raw_http(&sandbox, no_length.as_bytes())
-            .await
-            .starts_with("HTTP/1.1 411")
-    );
-    // A huge announced body that never comes: the 403 must arrive anyway.
-    let head = format!(
-        "PUT {} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\nContent-MD5: abc\r\n\r\n",
-        path_of(&url)
-    );
-    let answer = raw_http(&sandbox, head.as_bytes()).await;
-    assert!(
-        answer.starts_with("HTTP/1.1 403") && answer.contains("SignatureDoesNotMatch"),
-        "{answer}"
-    );
-}
-
-#[tokio::test]
-async fn short_body_is_incomplete_and_not_stored() {
-    let sandbox = Sandbox::start();
-    let (id, url) = sandbox.create_file("mp4").await;
-    let addr = sandbox.base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "PUT {} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b",
-        path_of(&url)
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.shutdown().await.unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer).await;
-    assert!(
-        answer.starts_with("HTTP/1.1 400") && answer.contains("IncompleteBody"),
-        "{answer}"
-    );
-    assert!(!sandbox.data.path().join("blobs").join(&id).exists());
-    let answer = sandbox
-        .create_take("cam", &[(&id, "MP4")], Value::Null)
-        .await;
-    assert_eq!(answer["errors"][0]["errorType"], "BadRequestError");
-}
-
-#[tokio::test]
-async fn expired_url_is_access_denied() {
-    let sandbox = Sandbox::start_with(&["--url-ttl-secs", "1"]);
-    let (_id, url) = sandbox.create_file("mp4").await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let response = sandbox.put(&url, b"late").await;
-    assert_eq!(response.status(), 403);
-    let text = response.text().await.unwrap();
-    assert!(
-        text.contains("<Code>AccessDenied</Code><Message>Request has expired</Message>"),
-        "{text}"
-    );
-}
-
-#[tokio::test]
-async fn dropped_answer_still_creates_the_file() {
-    let sandbox = Sandbox::start();
-    sandbox
-        .set_faults(json!({ "seed": 1, "p_drop": 1.0 }))
-        .await;
-    let result = sandbox
-        .try_gql("mutation { createFile(type: \"mp4\") { id } }", json!({}))
-        .await;
-    assert!(result.is_err(), "the answer should be lost, got {result:?}");
-    // Queries are never dropped.
-    assert_eq!(
-        sandbox.gql("{ client { id } }", json!({})).await["data"]["client"]["id"],
-        "client-sandbox"
-    );
-    let stats = sandbox.stats().await;
-    assert_eq!(stats["files_created"], 1, "{stats}");
-    assert_eq!(stats["faults_injected"], 1, "{stats}");
-}
-
-#[tokio::test]
-async fn injected_429_and_5xx() {
-    let sandbox = Sandbox::start();
-    sandbox
-        .set_faults(json!({ "p_429": 1.0, "retry_after_secs": 3 }))
-        .await;
-    let body = json!({ "query": "{ client { id } }" });
-    let response = sandbox
-        .http
-        .post(&sandbox.url)
-        .header("Authorization", &sandbox.key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 429);
-    assert_eq!(response.headers()["retry-after"], "3");
-    sandbox.set_faults(json!({ "p_5xx": 1.0 })).await;
-    let response = sandbox
-        .http
-        .post(&sandbox.url)
-        .header("Authorization", &sandbox.key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 503);
-    let url = format!(
-        "{}/storage/file-x?AWSAccessKeyId=SANDBOXKEYID&Expires=1&Signature=x",
-        sandbox.base
-    );
-    let response = sandbox.put(&url, b"x").await;
-    assert_eq!(response.status(), 500);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("<Code>InternalError</Code>")
-    );
-    assert_eq!(sandbox.stats().await["faults_injected"], 3);
-}
-
-#[tokio::test]
 async fn restart_keeps_files_takes_and_uploads() {
     let mut sandbox = Sandbox::start();
     let id = sandbox.uploaded_file("mp4", b"kept").await;
@@ -371,5 +187,77 @@ async fn restart_keeps_files_takes_and_uploads() {
         sandbox.stats().await["uploads_completed"],
         0,
         "counters restart from zero"
+    );
+}
+
+#[tokio::test]
+async fn take_rules_name_the_offending_source() {
+    let sandbox = Sandbox::start();
+    let bad_type = sandbox
+        .gql("mutation { createFile(type: \"wav\") { id } }", json!({}))
+        .await;
+    assert_eq!(
+        bad_type["errors"][0]["errorType"], "BadRequestError",
+        "{bad_type}"
+    );
+    let video = sandbox.uploaded_file("mp4", b"v").await;
+    let other = sandbox.uploaded_file("mov", b"w").await;
+    let sidecar = sandbox.uploaded_file("move", b"m").await;
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[(&video, "MOV")], video.as_str()),
+        (&[(&video, "MP4"), (&other, "MOV")], "exactly one video"),
+        (&[(&sidecar, "MOVE")], "exactly one video"),
+    ];
+    for (sources, expected) in cases {
+        let answer = sandbox.create_take("cam", sources, Value::Null).await;
+        let message = answer["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{answer}"));
+        assert!(message.contains(expected), "{message}");
+    }
+    let query = "mutation($s: [SourceInput!]) { createSingleCamTake(sources: $s) { id } }";
+    let two_labels = json!([{"deviceLabel": "a", "fileId": video, "format": "MP4"},
+                            {"deviceLabel": "b", "fileId": sidecar, "format": "MOVE"}]);
+    let answer = sandbox.gql(query, json!({ "s": two_labels })).await;
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deviceLabel"),
+        "{answer}"
+    );
+    assert_eq!(sandbox.stats().await["takes_created"], 0);
+}
+
+#[tokio::test]
+async fn update_take_replaces_given_fields_and_get_file_reads_back() {
+    let sandbox = Sandbox::start();
+    let id = sandbox.uploaded_file("mp4", b"bytes").await;
+    let created = sandbox
+        .create_take("cam", &[(&id, "MP4")], json!("{\"a\":1}"))
+        .await;
+    let take_id = created["data"]["createSingleCamTake"]["id"]
+        .as_str()
+        .unwrap();
+    let query = "mutation($id: String!, $m: AWSJSON) { updateTake(id: $id, metadata: $m) { name metadata } }";
+    let updated = sandbox
+        .gql(query, json!({ "id": take_id, "m": "{\"a\": 2}" }))
+        .await;
+    assert_eq!(
+        updated["data"]["updateTake"],
+        json!({"name": "cam take", "metadata": "{\"a\":2}"})
+    );
+    let file = sandbox
+        .gql(
+            "query($f: ID!) { getFile(fileId: $f) { id type presignedUrl } }",
+            json!({ "f": id }),
+        )
+        .await;
+    assert_eq!(file["data"]["getFile"]["type"], "mp4");
+    assert!(
+        file["data"]["getFile"]["presignedUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with(&sandbox.base)
     );
 }

@@ -1,0 +1,68 @@
+//! Seeded faults from `/admin/faults`: dropped answers, 429 and 5xx, counted in `/admin/stats`.
+
+use serde_json::json;
+
+use crate::util::Sandbox;
+
+#[tokio::test]
+async fn dropped_answer_still_creates_the_file() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .set_faults(json!({ "seed": 1, "p_drop": 1.0 }))
+        .await;
+    let result = sandbox
+        .try_gql("mutation { createFile(type: \"mp4\") { id } }", json!({}))
+        .await;
+    assert!(result.is_err(), "the answer should be lost, got {result:?}");
+    // Queries are never dropped.
+    assert_eq!(
+        sandbox.gql("{ client { id } }", json!({})).await["data"]["client"]["id"],
+        "client-sandbox"
+    );
+    let stats = sandbox.stats().await;
+    assert_eq!(stats["files_created"], 1, "{stats}");
+    assert_eq!(stats["faults_injected"], 1, "{stats}");
+}
+
+#[tokio::test]
+async fn injected_429_and_5xx() {
+    let sandbox = Sandbox::start();
+    sandbox
+        .set_faults(json!({ "p_429": 1.0, "retry_after_secs": 3 }))
+        .await;
+    let body = json!({ "query": "{ client { id } }" });
+    let response = sandbox
+        .http
+        .post(&sandbox.url)
+        .header("Authorization", &sandbox.key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "3");
+    sandbox.set_faults(json!({ "p_5xx": 1.0 })).await;
+    let response = sandbox
+        .http
+        .post(&sandbox.url)
+        .header("Authorization", &sandbox.key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let url = format!(
+        "{}/storage/file-x?AWSAccessKeyId=SANDBOXKEYID&Expires=1&Signature=x",
+        sandbox.base
+    );
+    let response = sandbox.put(&url, b"x").await;
+    assert_eq!(response.status(), 500);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<Code>InternalError</Code>")
+    );
+    assert_eq!(sandbox.stats().await["faults_injected"], 3);
+}
