@@ -135,6 +135,7 @@ fn project_object(ctx: &Ctx<'_>, map: &Map<String, Value>, sets: &[&SelectionSet
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use apollo_compiler::ExecutableDocument;

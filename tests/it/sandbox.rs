@@ -261,3 +261,13 @@ async fn update_take_replaces_given_fields_and_get_file_reads_back() {
             .starts_with(&sandbox.base)
     );
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_sandbox_with_exit_0() {
+    let mut sandbox = Sandbox::start();
+    assert_eq!(
+        sandbox.gql("{ client { name } }", json!({})).await["data"]["client"]["name"],
+        "sandbox"
+    );
+    assert_eq!(sandbox.terminate(), Some(0));
+}

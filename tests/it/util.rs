@@ -65,6 +65,23 @@ impl Sandbox {
         self.url = url;
     }
 
+    /// Sends SIGTERM and waits (up to 10 s) for the process to exit; returns its exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("cannot run kill");
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().expect("cannot wait for the sandbox") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the sandbox did not stop within 10 s of SIGTERM");
+    }
+
     /// Posts a GraphQL request with the right key; panics on a transport error.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.try_gql(query, variables)

@@ -141,3 +141,17 @@ async fn throttled_upload_takes_size_over_rate() {
     );
     assert_eq!(sandbox.blob(&id).len(), 300_000);
 }
+
+#[tokio::test]
+async fn a_second_put_overwrites_and_answers_an_etag() {
+    let sandbox = Sandbox::start();
+    let (id, url) = sandbox.create_file("mp4").await;
+    for body in [b"first version".as_slice(), b"second".as_slice()] {
+        let response = sandbox.put(&url, body).await;
+        assert_eq!(response.status(), 200);
+        let etag = response.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with('"') && etag.len() > 34, "{etag}");
+        assert_eq!(sandbox.blob(&id), body);
+    }
+    assert_eq!(sandbox.stats().await["uploads_completed"], 2);
+}
