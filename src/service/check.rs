@@ -47,7 +47,12 @@ impl Service {
                     return Ok(());
                 }
                 tracing::debug!(path = %path.display(), "removed or renamed away");
-                self.check(&dir, &device, &stem).await
+                self.check(&dir, &device, &stem).await?;
+                // A queued recording whose file vanished is processed now, to leave the queue.
+                if let Some(id) = self.in_flight(&dir, &stem) {
+                    self.workers.push(id);
+                }
+                Ok(())
             }
         }
     }
@@ -188,6 +193,13 @@ impl Service {
             self.workers.push(id);
         }
         Ok(())
+    }
+
+    /// The recording for a folder and stem that is queued or being uploaded, if any.
+    fn in_flight(&self, dir: &Path, stem: &str) -> Option<String> {
+        let state = self.ingest.ledger.state();
+        let rec = state.latest(dir, stem)?;
+        matches!(rec.phase(), Phase::Queued | Phase::Uploading).then(|| rec.id.clone())
     }
 
     /// Whether the journal already paired this recording: in flight, or holding this very video.

@@ -184,9 +184,15 @@ impl Service {
                     return;
                 };
                 let now = Instant::now();
+                let mut vanished = false;
                 for seen in [&rec.video, &rec.sidecar].into_iter().flatten() {
-                    self.settler
+                    vanished |= !self
+                        .settler
                         .touch(&rec.dir.join(&seen.facts.name), false, now);
+                }
+                // A file that vanished meanwhile: processing it again lets it leave the queue.
+                if vanished {
+                    self.workers.push(id.to_string());
                 }
             }
         }

@@ -411,3 +411,100 @@ async fn a_service_killed_mid_queue_and_restarted_makes_each_take_once() {
             .all(|t| t["sources"].as_array().unwrap().len() == 2)
     );
 }
+
+#[tokio::test]
+async fn a_file_deleted_before_its_upload_leaves_the_queue_with_a_log_line() {
+    let sb = Sandbox::start();
+    let cap = capture(
+        &sb,
+        &Timing {
+            concurrency: 1,
+            ..QUICK
+        },
+    );
+    sb.set_faults(json!({"upload_bytes_per_sec": 300_000}))
+        .await;
+    cap.write("cam-a", "first.mp4", &bytes(60, 1_500_000));
+    let svc = Service::start(&cap).await;
+    until("the first upload to start", || async {
+        (sb.stats().await["files_created"] == 1).then_some(())
+    })
+    .await;
+    // Queued behind the slow first upload, then deleted before its turn.
+    let doomed = cap.write_fresh("cam-b", "second.mp4", &bytes(61, 100_000));
+    until("the second recording to be queued", || async {
+        (cap.status()["total"] == 2).then_some(())
+    })
+    .await;
+    assert_eq!(sb.stats().await["files_created"], 1, "{}", svc.log());
+    std::fs::remove_file(&doomed).unwrap();
+    sb.set_faults(json!({})).await;
+    until("the deleted recording to leave the queue", || async {
+        (cap.status()["counts"]["gone"] == 1).then_some(())
+    })
+    .await;
+    takes(&sb, &svc, 1).await;
+    assert!(
+        svc.log().contains("deleted before its upload"),
+        "{}",
+        svc.log()
+    );
+    assert_eq!(cap.status()["counts"]["failed"], 0);
+    assert_eq!(sb.stats().await["takes_created"], 1);
+}
+
+#[tokio::test]
+async fn systemd_hears_ready_status_and_watchdog_pings_from_the_loop() {
+    use std::os::unix::net::UnixDatagram;
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    let socket = cap.root.path().join("notify.sock");
+    let listener = UnixDatagram::bind(&socket).unwrap();
+    listener
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // `exec` keeps the shell's pid, which WATCHDOG_PID must name.
+    let cmd = cap.cmd(&[]);
+    let program = cmd.get_program().to_owned();
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg("WATCHDOG_PID=$$ exec \"$0\" \"$@\" run")
+        .arg(program)
+        .args(args)
+        .envs(
+            cmd.get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .env("NOTIFY_SOCKET", &socket)
+        .env("WATCHDOG_USEC", "400000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = sh.spawn().unwrap();
+    let mut heard = Vec::new();
+    let mut buf = [0u8; 512];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) {
+        let n = listener.recv(&mut buf).unwrap();
+        heard.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        if heard.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3 {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let all = heard.join("\n");
+    assert!(all.contains("READY=1"), "{all}");
+    assert!(
+        all.contains("STATUS=0 settling, 0 waiting for .move, 0 queued, 0 uploading"),
+        "{all}"
+    );
+    assert!(
+        heard.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3,
+        "{all}"
+    );
+}
