@@ -17,6 +17,8 @@ pub struct Workers {
     ingest: Arc<Ingest>,
     limit: usize,
     queue: VecDeque<String>,
+    /// The ids in `queue`, to queue each once.
+    queued: HashSet<String>,
     running: HashMap<task::Id, String>,
     /// Asked for again while running: queued once it finishes.
     again: HashSet<String>,
@@ -30,6 +32,7 @@ impl Workers {
             limit: ingest.cfg.upload.concurrency.max(1),
             ingest,
             queue: VecDeque::new(),
+            queued: HashSet::new(),
             running: HashMap::new(),
             again: HashSet::new(),
             tasks: JoinSet::new(),
@@ -40,7 +43,7 @@ impl Workers {
     pub fn push(&mut self, id: String) {
         if self.running.values().any(|r| *r == id) {
             self.again.insert(id);
-        } else if !self.queue.contains(&id) {
+        } else if self.queued.insert(id.clone()) {
             self.queue.push_back(id);
         }
         self.fill();
@@ -51,6 +54,7 @@ impl Workers {
             let Some(id) = self.queue.pop_front() else {
                 return;
             };
+            self.queued.remove(&id);
             let ingest = self.ingest.clone();
             let rec = id.clone();
             let handle = self.tasks.spawn(async move { ingest.process(&rec).await });
@@ -74,7 +78,7 @@ impl Workers {
                 }
             };
             let id = self.running.remove(&task_id).unwrap_or_default();
-            if self.again.remove(&id) {
+            if self.again.remove(&id) && self.queued.insert(id.clone()) {
                 self.queue.push_back(id.clone());
             }
             self.fill();
@@ -96,6 +100,7 @@ impl Workers {
     /// stopped (the journal holds every step taken, so it resumes at the next start).
     pub async fn drain(&mut self, grace: Duration) -> Option<Fatal> {
         self.queue.clear();
+        self.queued.clear();
         self.again.clear();
         let mut fatal = None;
         let wait_all = async {
@@ -121,6 +126,7 @@ impl Workers {
     /// Stops every worker at once (a fatal error).
     pub async fn abort(&mut self) {
         self.queue.clear();
+        self.queued.clear();
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
         self.running.clear();
