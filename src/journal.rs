@@ -389,7 +389,13 @@ mod tests {
     use crate::state::{Recording, Role, Seen};
 
     fn facts(name: &str) -> Facts {
-        Facts { name: name.into(), size: 10, mtime_ns: 1, inode: 2, dev: 3 }
+        Facts {
+            name: name.into(),
+            size: 10,
+            mtime_ns: 1,
+            inode: 2,
+            dev: 3,
+        }
     }
 
     fn discovered(stem: &str) -> Event {
@@ -397,7 +403,10 @@ mod tests {
             dir: "/cap/cam-a".into(),
             device: "cam-a".into(),
             stem: stem.into(),
-            video: Some(Seen { kind: Kind::Mp4, facts: facts(&format!("{stem}.mp4")) }),
+            video: Some(Seen {
+                kind: Kind::Mp4,
+                facts: facts(&format!("{stem}.mp4")),
+            }),
             sidecar: None,
         }
     }
@@ -407,12 +416,41 @@ mod tests {
         let (ledger, _) = Ledger::open(dir).unwrap();
         for i in 0..n {
             let rec = format!("rec-{i}");
-            ledger.record(&rec, discovered(&format!("s{i}"))).await.unwrap();
-            ledger.record(&rec, Event::FileCreated { role: Role::Video, file_id: format!("f{i}") }).await.unwrap();
-            let up = Event::Uploaded { role: Role::Video, file_id: format!("f{i}"), facts: facts("x"), sha256: "ab".into() };
+            ledger
+                .record(&rec, discovered(&format!("s{i}")))
+                .await
+                .unwrap();
+            ledger
+                .record(
+                    &rec,
+                    Event::FileCreated {
+                        role: Role::Video,
+                        file_id: format!("f{i}"),
+                    },
+                )
+                .await
+                .unwrap();
+            let up = Event::Uploaded {
+                role: Role::Video,
+                file_id: format!("f{i}"),
+                facts: facts("x"),
+                sha256: "ab".into(),
+            };
             ledger.record(&rec, up).await.unwrap();
-            ledger.record(&rec, Event::TakeRequested { at_ms: 5 }).await.unwrap();
-            ledger.record(&rec, Event::TakeCreated { take_id: format!("take-{i}"), adopted: false }).await.unwrap();
+            ledger
+                .record(&rec, Event::TakeRequested { at_ms: 5 })
+                .await
+                .unwrap();
+            ledger
+                .record(
+                    &rec,
+                    Event::TakeCreated {
+                        take_id: format!("take-{i}"),
+                        adopted: false,
+                    },
+                )
+                .await
+                .unwrap();
         }
         ledger.record("rec-open", discovered("open")).await.unwrap();
     }
@@ -431,7 +469,10 @@ mod tests {
         let recs = snapshot(dir.path());
         assert_eq!(recs.len(), 4);
         assert_eq!(recs[0].take_id.as_deref(), Some("take-0"));
-        assert_eq!(recs.iter().find(|r| r.id == "rec-open").unwrap().phase(), crate::state::Phase::Queued);
+        assert_eq!(
+            recs.iter().find(|r| r.id == "rec-open").unwrap().phase(),
+            crate::state::Phase::Queued
+        );
     }
 
     #[tokio::test]
@@ -445,12 +486,22 @@ mod tests {
         std::fs::write(&path, &torn).unwrap();
         let (ledger, replay) = Ledger::open(dir.path()).unwrap();
         assert!(replay.torn_tail);
-        assert_eq!(std::fs::read(&path).unwrap(), good, "the torn tail was cut off");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            good,
+            "the torn tail was cut off"
+        );
         ledger.record("rec-open", Event::Requeued).await.unwrap();
         drop(ledger);
         let text = std::fs::read_to_string(&path).unwrap();
-        let seqs: Vec<u64> = text.lines().map(|l| serde_json::from_str::<Entry>(l).unwrap().seq).collect();
-        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "strictly increasing: {seqs:?}");
+        let seqs: Vec<u64> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Entry>(l).unwrap().seq)
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "strictly increasing: {seqs:?}"
+        );
     }
 
     #[tokio::test]
@@ -458,11 +509,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         history(dir.path(), 20).await;
         let before = snapshot(dir.path());
-        let size_before = std::fs::metadata(dir.path().join(JOURNAL_FILE)).unwrap().len();
+        let size_before = std::fs::metadata(dir.path().join(JOURNAL_FILE))
+            .unwrap()
+            .len();
         let (state, _) = read(dir.path()).unwrap();
         compact(dir.path(), &state).unwrap();
         assert_eq!(snapshot(dir.path()), before);
-        assert!(std::fs::metadata(dir.path().join(JOURNAL_FILE)).unwrap().len() < size_before);
+        assert!(
+            std::fs::metadata(dir.path().join(JOURNAL_FILE))
+                .unwrap()
+                .len()
+                < size_before
+        );
         // And appends after compaction go on from the right sequence number.
         let (ledger, _) = Ledger::open(dir.path()).unwrap();
         ledger.record("rec-open", Event::Requeued).await.unwrap();
@@ -471,24 +529,41 @@ mod tests {
 
     #[tokio::test]
     async fn a_compaction_stopped_at_any_step_loses_nothing() {
-        for step in ["half-written temp", "temp written, not renamed", "renamed, dir not synced"] {
+        for step in [
+            "half-written temp",
+            "temp written, not renamed",
+            "renamed, dir not synced",
+        ] {
             let dir = tempfile::tempdir().unwrap();
             history(dir.path(), 5).await;
             let before = snapshot(dir.path());
             let (state, _) = read(dir.path()).unwrap();
             let copy = tempfile::tempdir().unwrap();
-            std::fs::copy(dir.path().join(JOURNAL_FILE), copy.path().join(JOURNAL_FILE)).unwrap();
+            std::fs::copy(
+                dir.path().join(JOURNAL_FILE),
+                copy.path().join(JOURNAL_FILE),
+            )
+            .unwrap();
             compact(copy.path(), &state).unwrap();
             let compacted = std::fs::read(copy.path().join(JOURNAL_FILE)).unwrap();
             match step {
-                "half-written temp" => std::fs::write(dir.path().join(COMPACT_FILE), &compacted[..compacted.len() / 2]).unwrap(),
-                "temp written, not renamed" => std::fs::write(dir.path().join(COMPACT_FILE), &compacted).unwrap(),
+                "half-written temp" => std::fs::write(
+                    dir.path().join(COMPACT_FILE),
+                    &compacted[..compacted.len() / 2],
+                )
+                .unwrap(),
+                "temp written, not renamed" => {
+                    std::fs::write(dir.path().join(COMPACT_FILE), &compacted).unwrap()
+                }
                 _ => std::fs::write(dir.path().join(JOURNAL_FILE), &compacted).unwrap(),
             }
             let (ledger, _) = Ledger::open(dir.path()).unwrap();
             drop(ledger);
             assert_eq!(snapshot(dir.path()), before, "after a stop at: {step}");
-            assert!(!dir.path().join(COMPACT_FILE).exists(), "the temp file is cleaned up ({step})");
+            assert!(
+                !dir.path().join(COMPACT_FILE).exists(),
+                "the temp file is cleaned up ({step})"
+            );
         }
     }
 
@@ -497,18 +572,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (_first, _) = Ledger::open(dir.path()).unwrap();
         let err = Ledger::open(dir.path()).err().unwrap().to_string();
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_old_journal_still_loads() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(JOURNAL_FILE), include_str!("../tests/data/journal-v1.jsonl")).unwrap();
+        std::fs::write(
+            dir.path().join(JOURNAL_FILE),
+            include_str!("../tests/data/journal-v1.jsonl"),
+        )
+        .unwrap();
         let (state, replay) = read(dir.path()).unwrap();
         assert_eq!(replay.skipped_lines, 0);
         let done: Vec<_> = state.recordings().filter(|r| r.take_id.is_some()).collect();
         assert_eq!(done.len(), 1);
         assert_eq!(done[0].device, "cam-a");
-        assert!(state.recordings().any(|r| r.video.is_none()), "a waiting .move");
+        assert!(
+            state.recordings().any(|r| r.video.is_none()),
+            "a waiting .move"
+        );
     }
 }
