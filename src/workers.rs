@@ -62,28 +62,31 @@ impl Workers {
         }
     }
 
-    /// The next worker to finish; pending forever while none runs (for `select!`).
+    /// The next worker to finish; pending forever while none runs (for `select!`). A worker
+    /// that panicked reports its recording as deferred (it is taken up again later).
     pub async fn next(&mut self) -> Finished {
-        loop {
-            let Some(joined) = self.tasks.join_next_with_id().await else {
-                return std::future::pending().await;
-            };
-            let (task_id, result) = match joined {
-                Ok((task_id, result)) => (task_id, result),
-                Err(e) => {
-                    let id = self.running.remove(&e.id()).unwrap_or_default();
-                    tracing::error!(rec = %id, "a worker stopped unexpectedly: {e}; the recording resumes at the next start");
-                    self.fill();
-                    continue;
-                }
-            };
-            let id = self.running.remove(&task_id).unwrap_or_default();
-            if self.again.remove(&id) && self.queued.insert(id.clone()) {
-                self.queue.push_back(id.clone());
+        let Some(joined) = self.tasks.join_next_with_id().await else {
+            return std::future::pending().await;
+        };
+        let (task_id, result) = match joined {
+            Ok((task_id, result)) => (task_id, result),
+            Err(e) => {
+                let reason = format!("its worker stopped unexpectedly: {e}");
+                tracing::error!(rec = %self.running.get(&e.id()).map_or("?", |s| s.as_str()), "{reason}");
+                (e.id(), Ok(Outcome::Deferred { reason }))
             }
-            self.fill();
-            return (id, result);
+        };
+        let id = self.running.remove(&task_id).unwrap_or_default();
+        if self.again.remove(&id) && self.queued.insert(id.clone()) {
+            self.queue.push_back(id.clone());
         }
+        self.fill();
+        (id, result)
+    }
+
+    /// True when nothing is queued or running.
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.running.is_empty()
     }
 
     /// Recordings waiting for a worker.

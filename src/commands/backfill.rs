@@ -4,14 +4,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::task::JoinSet;
-
 use super::common;
 use crate::cli::BackfillArgs;
 use crate::error::Exit;
 use crate::ingest::{Completeness, Ingest, Outcome};
 use crate::scan::{self, Found};
 use crate::state::Phase;
+use crate::workers::Workers;
 
 /// Runs the `backfill` command.
 pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Exit> {
@@ -93,7 +92,7 @@ struct Tally {
     gone: usize,
 }
 
-/// Processes the queue with at most `upload.concurrency` recordings in flight.
+/// Processes the queue with the service's workers: at most `upload.concurrency` in flight.
 async fn process_all(
     ingest: &Arc<Ingest>,
     queue: Vec<String>,
@@ -104,20 +103,15 @@ async fn process_all(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let limit = Arc::new(tokio::sync::Semaphore::new(ingest.cfg.upload.concurrency));
-    let mut tasks = JoinSet::new();
+    let mut workers = Workers::new(ingest.clone());
     for id in queue {
-        let ingest = ingest.clone();
-        let limit = limit.clone();
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            ingest.process(&id).await
-        });
+        workers.push(id);
     }
     let mut tally = Tally::default();
-    while let Some(joined) = tasks.join_next().await {
+    while !workers.is_idle() {
+        let (_, result) = workers.next().await;
         bar.inc(1);
-        match joined? {
+        match result {
             Ok(Outcome::Done { .. }) => tally.done += 1,
             Ok(Outcome::Failed { .. }) => tally.failed += 1,
             Ok(Outcome::Deferred { reason }) => {
@@ -126,7 +120,7 @@ async fn process_all(
             }
             Ok(Outcome::Gone { .. }) => tally.gone += 1,
             Err(fatal) => {
-                tasks.abort_all();
+                workers.abort().await;
                 bar.finish_and_clear();
                 return Err(common::fatal(fatal));
             }
