@@ -41,7 +41,7 @@ pub const SCHEMA_SDL: &str = include_str!("schema.graphql");
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// What the sandbox needs to run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// Where files, uploaded bytes and takes are kept (created if missing).
     pub data_dir: PathBuf,
@@ -51,6 +51,17 @@ pub struct Options {
     pub url_ttl: Duration,
     /// Faults injected from the start (replaceable through `POST /admin/faults`).
     pub faults: Faults,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("data_dir", &self.data_dir)
+            .field("api_key", &"<redacted>")
+            .field("url_ttl", &self.url_ttl)
+            .field("faults", &self.faults)
+            .finish()
+    }
 }
 
 /// Everything a request handler shares.

@@ -87,6 +87,16 @@ async fn put_without_content_length_is_411_and_refusals_come_before_the_body() {
         answer.starts_with("HTTP/1.1 403") && answer.contains("SignatureDoesNotMatch"),
         "{answer}"
     );
+    // Over S3's 5 GiB single-PUT limit.
+    let head = format!(
+        "PUT {} HTTP/1.1\r\nHost: x\r\nContent-Length: 6000000000\r\n\r\n",
+        path_of(&url)
+    );
+    let answer = raw_http(&sandbox, head.as_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 400") && answer.contains("EntityTooLarge"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
