@@ -133,6 +133,9 @@ pub struct SandboxArgs {
     /// Probability (0..1) that a GraphQL request is answered with 429 and Retry-After.
     #[arg(long, default_value_t = 0.0)]
     pub fault_429: f64,
+    /// The Retry-After, in seconds, sent with an injected 429.
+    #[arg(long, default_value_t = 1, value_name = "SECS")]
+    pub fault_retry_after_secs: u64,
     /// Probability (0..1) that a mutation is performed and then the connection dropped without an answer.
     #[arg(long, default_value_t = 0.0)]
     pub fault_drop: f64,

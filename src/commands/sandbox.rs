@@ -34,10 +34,10 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         seed: args.fault_seed,
         p_5xx: args.fault_5xx,
         p_429: args.fault_429,
+        retry_after_secs: args.fault_retry_after_secs,
         p_drop: args.fault_drop,
         latency_ms: args.latency_ms,
         upload_bytes_per_sec: args.upload_bytes_per_sec,
-        ..Faults::default()
     };
     faults
         .validate()

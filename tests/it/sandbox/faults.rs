@@ -66,3 +66,32 @@ async fn injected_429_and_5xx() {
     );
     assert_eq!(sandbox.stats().await["faults_injected"], 3);
 }
+
+#[tokio::test]
+async fn fault_flags_set_the_initial_faults() {
+    let sandbox = Sandbox::start_with(&[
+        "--fault-seed",
+        "9",
+        "--fault-429",
+        "0.5",
+        "--fault-retry-after-secs",
+        "4",
+        "--latency-ms",
+        "5",
+    ]);
+    let url = format!("{}/admin/faults", sandbox.base);
+    let faults: serde_json::Value = sandbox
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        faults,
+        json!({"seed": 9, "p_5xx": 0.0, "p_429": 0.5, "retry_after_secs": 4, "p_drop": 0.0,
+               "latency_ms": 5, "upload_bytes_per_sec": 0})
+    );
+}
