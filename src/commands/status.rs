@@ -26,7 +26,7 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
         .filter(|r| r.late_sidecar.is_some())
         .count();
     let mut latest: Vec<&Recording> = state.recordings().collect();
-    latest.sort_by(|a, b| b.seq.cmp(&a.seq));
+    latest.sort_by_key(|r| std::cmp::Reverse(r.seq));
     latest.truncate(LATEST);
     if args.json {
         let counts: serde_json::Map<_, _> = all_phases()
@@ -64,8 +64,8 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     }
     println!();
     println!(
-        "{:<16} {:<24} {:<14} {:<44} {}",
-        "DEVICE", "STEM", "STATE", "TAKE", "RECORDING / NOTE"
+        "{:<16} {:<24} {:<14} {:<44} RECORDING / NOTE",
+        "DEVICE", "STEM", "STATE", "TAKE"
     );
     for r in latest {
         let note = note(r);

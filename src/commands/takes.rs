@@ -22,10 +22,7 @@ pub async fn run(config: Option<&Path>, cmd: TakesCommand) -> anyhow::Result<Exi
             if json {
                 println!("{}", serde_json::to_string_pretty(&takes)?);
             } else {
-                println!(
-                    "{:<42} {:<26} {:<10} {}",
-                    "TAKE", "CREATED", "SOURCES", "NAME"
-                );
+                println!("{:<42} {:<26} {:<10} NAME", "TAKE", "CREATED", "SOURCES");
                 for t in &takes {
                     println!(
                         "{:<42} {:<26} {:<10} {}",

@@ -10,11 +10,7 @@ use crate::capture::{Capture, bytes, metadata, show};
 use crate::util::Sandbox;
 
 /// Writes `n` recordings over 5 devices (every other one with a `.move`); returns (device, stem) → (video, sidecar).
-fn recordings(
-    cap: &Capture,
-    n: usize,
-    size: usize,
-) -> BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)> {
+fn recordings(cap: &Capture, n: usize, size: usize) -> Expected {
     (0..n)
         .map(|i| {
             let dev = format!("cam-{}", i % 5);
@@ -32,10 +28,7 @@ fn recordings(
 }
 
 /// Asserts the sandbox holds exactly one take per recording, with the right files and bytes.
-async fn assert_exactly_one_take_each(
-    sb: &Sandbox,
-    expected: &BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)>,
-) {
+async fn assert_exactly_one_take_each(sb: &Sandbox, expected: &Expected) {
     let takes = sb.takes().await;
     let mut seen = BTreeMap::new();
     let mut ids = BTreeSet::new();
@@ -97,6 +90,9 @@ fn assert_no_key(out: &std::process::Output, key: &str) {
         "the API key appeared in the output:\n{all}"
     );
 }
+
+/// (device, stem) → (video bytes, sidecar bytes).
+type Expected = BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)>;
 
 const PATIENT: &str = "[retry]\nmax_attempts = 40\nbase_ms = 20\ncap_secs = 1\n";
 
