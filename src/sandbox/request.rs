@@ -3,7 +3,7 @@
 use apollo_compiler::ast::Value as AstValue;
 use apollo_compiler::executable::{Operation, VariableDefinition};
 use apollo_compiler::parser::{LineColumn, SourceMap, SourceSpan};
-use apollo_compiler::response::JsonMap;
+use apollo_compiler::response::{GraphQLError, JsonMap};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
 use serde::Deserialize;
@@ -38,18 +38,7 @@ pub(crate) fn prepare(
     schema: &Valid<Schema>,
     req: &GraphQLRequest,
 ) -> Result<Prepared, Vec<Value>> {
-    let doc = ExecutableDocument::parse_and_validate(schema, &req.query, "request.graphql")
-        .map_err(|invalid| {
-            let errors = invalid.errors;
-            errors
-                .iter()
-                .map(|d| {
-                    let json = d.to_json();
-                    let at: Vec<_> = json.locations.iter().map(location).collect();
-                    validation_error(&json.message, at)
-                })
-                .collect::<Vec<_>>()
-        })?;
+    let doc = parse(schema, &req.query)?;
     let operation = doc
         .operations
         .get(req.operation_name.as_deref())
@@ -58,14 +47,7 @@ pub(crate) fn prepare(
     let raw = req.variables.clone().unwrap_or_default();
     check_awsjson_variables(&operation.variables, &raw, &doc.sources)?;
     check_awsjson_literals(&doc, &operation)?;
-    let raw_json: JsonMap = serde_json::from_value(Value::Object(raw))
-        .map_err(|e| vec![validation_error(&format!("variables: {e}"), vec![])])?;
-    let coerced = apollo_compiler::request::coerce_variable_values(schema, &operation, &raw_json)
-        .map_err(|e| {
-        let json = e.to_graphql_error(&doc.sources);
-        let at = json.locations.iter().map(location).collect();
-        vec![validation_error(&json.message, at)]
-    })?;
+    let coerced = coerce(schema, &operation, raw, &doc.sources)?;
     let variables = match serde_json::to_value(&*coerced) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -76,6 +58,38 @@ pub(crate) fn prepare(
         variables,
         coerced,
     })
+}
+
+/// Parses and validates the document against the sandbox schema.
+fn parse(schema: &Valid<Schema>, query: &str) -> Result<Valid<ExecutableDocument>, Vec<Value>> {
+    ExecutableDocument::parse_and_validate(schema, query, "request.graphql").map_err(|invalid| {
+        invalid
+            .errors
+            .iter()
+            .map(|d| from_apollo(&d.to_json()))
+            .collect()
+    })
+}
+
+/// Checks and coerces the variable values to the operation's variable types.
+fn coerce(
+    schema: &Valid<Schema>,
+    operation: &Operation,
+    raw: Map<String, Value>,
+    sources: &SourceMap,
+) -> Result<Valid<JsonMap>, Vec<Value>> {
+    let raw: JsonMap = serde_json::from_value(Value::Object(raw))
+        .map_err(|e| vec![validation_error(&format!("variables: {e}"), vec![])])?;
+    apollo_compiler::request::coerce_variable_values(schema, operation, &raw)
+        .map_err(|e| vec![from_apollo(&e.to_graphql_error(sources))])
+}
+
+/// An apollo-compiler error as an AppSync validation error.
+fn from_apollo(error: &GraphQLError) -> Value {
+    validation_error(
+        &error.message,
+        error.locations.iter().map(location).collect(),
+    )
 }
 
 /// An AppSync validation error; `message` comes from the validator.
