@@ -190,10 +190,22 @@ impl Uploader {
             path: path.to_path_buf(),
             source,
         })?;
-        let after = Facts::stat(path).map_err(|e| UploadError::Changed {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+        let after = match Facts::stat(path) {
+            Ok(after) => after,
+            // Deleted while it was sent: the recording leaves the queue, as for a file deleted before.
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(UploadError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+            Err(e) => {
+                return Err(UploadError::Changed {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                });
+            }
+        };
         if !after.same_version(facts) || bytes != size {
             return Err(UploadError::Changed {
                 path: path.to_path_buf(),

@@ -89,10 +89,17 @@ impl Ingest {
                 reason: f.reason.clone(),
             });
         }
-        if rec.take_requested_ms.is_none() {
-            match self.upload_files(&rec).await? {
-                None => {}
-                Some(outcome) => return Ok(outcome),
+        let mut rec = rec;
+        // A `.move` may join while the video uploads: upload until every file the recording
+        // has is uploaded, then ask for the take (after which nothing joins).
+        while rec.take_requested_ms.is_none() {
+            if let Some(outcome) = self.upload_files(&rec).await? {
+                return Ok(outcome);
+            }
+            match self.recording(id) {
+                Some(now) if all_uploaded(&now) => break,
+                Some(now) => rec = now,
+                None => break,
             }
         }
         self.create_take(id).await
@@ -112,6 +119,13 @@ impl Ingest {
             .await?;
         Ok(Outcome::Failed { reason })
     }
+}
+
+/// Every file the recording has on disk has an accepted upload.
+fn all_uploaded(rec: &Recording) -> bool {
+    [crate::state::Role::Video, crate::state::Role::Sidecar]
+        .into_iter()
+        .all(|role| rec.seen(role).is_none() || rec.upload(role).is_some())
 }
 
 /// Turns an API auth error into the run-stopping error; anything else is returned as is.
