@@ -189,3 +189,27 @@ fn created_ms(take: &Take) -> Option<i64> {
         .ok()
         .map(|d| d.as_millis() as i64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn take(created: &str) -> Take {
+        Take {
+            id: "take-1".into(),
+            created: created.into(),
+            name: None,
+            metadata: None,
+            take_type: None,
+            sources: None,
+        }
+    }
+
+    #[test]
+    fn creation_times_parse_with_and_without_fractions() {
+        let t = created_ms(&take("2026-11-28T15:17:10.229626Z")).unwrap();
+        assert_eq!(t, 1_795_879_030_229);
+        assert_eq!(created_ms(&take("2026-11-28T15:17:10Z")), Some(1_795_879_030_000));
+        assert_eq!(created_ms(&take("yesterday")), None);
+    }
+}
