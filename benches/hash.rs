@@ -25,7 +25,6 @@ fn hashing(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("sha256");
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function(format!("sha2 in 1 MiB updates, {mib} MiB in memory"), |b| {
         b.iter(|| {
             let mut h = Sha256::new();
@@ -54,5 +53,10 @@ fn hashing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, hashing);
+criterion_group! {
+    name = benches;
+    // Command-line flags (--measurement-time, --warm-up-time) override these.
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
+    targets = hashing
+}
 criterion_main!(benches);

@@ -30,7 +30,6 @@ fn replay(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("journal");
     g.throughput(Throughput::Elements(recordings as u64));
-    g.sample_size(10).measurement_time(Duration::from_secs(10));
     for (name, state_dir) in [("history", &history), ("compacted", &compacted)] {
         g.bench_function(format!("journal::read, {recordings} done, {name}"), |b| {
             b.iter(|| {
@@ -71,5 +70,10 @@ fn replay(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, replay);
+criterion_group! {
+    name = benches;
+    // Command-line flags (--measurement-time, --warm-up-time) override these.
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(10));
+    targets = replay
+}
 criterion_main!(benches);

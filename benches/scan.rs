@@ -18,12 +18,16 @@ fn scanning(c: &mut Criterion) {
     assert_eq!(first.found.len(), files / 2, "{:?}", first.errors);
     let mut g = c.benchmark_group("scan");
     g.throughput(Throughput::Elements(made as u64));
-    g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function(format!("scan::scan, {made} files, warm"), |b| {
         b.iter(|| black_box(scan::scan(&watches)))
     });
     g.finish();
 }
 
-criterion_group!(benches, scanning);
+criterion_group! {
+    name = benches;
+    // Command-line flags (--measurement-time, --warm-up-time) override these.
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
+    targets = scanning
+}
 criterion_main!(benches);

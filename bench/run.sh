@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# The performance benchmark of issue 5, in one command:
+#
+#   bench/run.sh            full run (~5-10 min on 2 cores): every target of BENCHMARKS.md
+#   bench/run.sh --quick    the same steps at small sizes (< 1 min once built), for CI
+#
+# Options: --no-build (use target/release as it is), --reps N (throughput repetitions),
+#          --idle-secs N (idle-CPU window; default 60, quick 10).
+#
+# It builds the release binary and the criterion benches, makes all data in temp dirs
+# (removed at exit), starts `move-ingest sandbox` on 127.0.0.1, and prints one table with
+# each figure beside its target and its anchor (curl for throughput, /usr/bin/time -v for
+# RSS). Only 127.0.0.1 is contacted. The table also goes to target/bench-last-run.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=0
+BUILD=1
+REPS=
+IDLE_SECS=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --no-build) BUILD=0 ;;
+        --reps) REPS=$2; shift ;;
+        --idle-secs) IDLE_SECS=$2; shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [ "$QUICK" = 1 ]; then
+    BIG_MIB=256; MID_MIB=64; REPS=${REPS:-1}
+    SMALL_RECS=200; STARTUP_RECS=10000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-10}
+    SCAN_FILES=10000; JOURNAL_RECS=10000; HASH_MIB=16
+    CRITERION=(--warm-up-time 1 --measurement-time 2)
+else
+    BIG_MIB=2048; MID_MIB=256; REPS=${REPS:-3}
+    SMALL_RECS=2000; STARTUP_RECS=100000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
+    SCAN_FILES=100000; JOURNAL_RECS=100000; HASH_MIB=256
+    CRITERION=()
+fi
+DEVICES=10
+KEY="bench-key-$RANDOM$RANDOM"
+BIN=$ROOT/target/release/move-ingest
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- tools
+if [ ! -x /usr/bin/time ]; then
+    say "installing Debian's time (for /usr/bin/time -v)"
+    if command -v apt-get >/dev/null; then
+        (apt-get install -y -q time >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q time >/dev/null; }) \
+            || die "cannot install the time package"
+    else
+        die "/usr/bin/time is missing; install GNU time"
+    fi
+fi
+command -v curl >/dev/null || die "curl is needed (the throughput anchor)"
+
+# ---------------------------------------------------------------- build
+BENCHES=(--bench hash --bench scan --bench journal --bench fixtures)
+if [ "$BUILD" = 1 ]; then
+    say "cargo build --release; cargo bench --no-run"
+    cargo build --release --quiet
+fi
+[ -x "$BIN" ] || die "$BIN is missing; run without --no-build"
+# The bench executables, resolved once: nothing is rebuilt while the bench runs.
+declare -A EXE
+while read -r name path; do EXE[$name]=$path; done < <(
+    cargo bench --no-run --message-format=json "${BENCHES[@]}" 2>/dev/null |
+        grep -o '"target":{[^}]*"name":"[a-z]*"[^}]*}.*"executable":"[^"]*"' |
+        sed 's/.*"name":"\([a-z]*\)".*"executable":"\([^"]*\)"/\1 \2/')
+for b in hash scan journal fixtures; do
+    [ -x "${EXE[$b]:-}" ] || die "cannot build the $b bench: cargo bench --no-run ${BENCHES[*]}"
+done
+fixtures() { "${EXE[fixtures]}" "$@"; }
+
+# ---------------------------------------------------------------- temp dirs
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/move-bench.XXXXXX")
+# The sandbox keeps uploaded bytes in RAM (tmpfs) where there is one: the bench measures the
+# uploader, and a disk-backed sandbox would make the disk the limit for curl and us alike.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    STORE=$(mktemp -d /dev/shm/move-bench.XXXXXX)
+else
+    STORE=$WORK/store
+fi
+SANDBOX_PID=
+SERVICE_PID=
+cleanup() {
+    for p in $SERVICE_PID $SANDBOX_PID; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+    done
+    rm -rf "$WORK" "$STORE"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+export MOVE_BENCH_TMP=$WORK
+
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+# row TARGET FIGURE VERDICT ANCHOR/NOTE
+row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
+verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<=") ? (a <= b) : (a >= b); print ok ? "pass" : "FAIL" }'; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+now() { date +%s.%N; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------- sandbox
+say "starting the sandbox (data in $STORE)"
+"$BIN" sandbox --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+SANDBOX_PID=$!
+for _ in $(seq 300); do
+    grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
+    kill -0 "$SANDBOX_PID" 2>/dev/null || die "the sandbox exited: $(cat "$WORK/sandbox.err")"
+    sleep 0.1
+done
+ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
+[ -n "$ENDPOINT" ] || die "the sandbox did not announce its address"
+BASE=${ENDPOINT%/ugc/graphql}
+case "$BASE" in http://127.0.0.1:*) ;; *) die "the sandbox is not on 127.0.0.1: $BASE" ;; esac
+
+# A presigned upload URL from a createFile call, as curl would get it.
+presigned_url() {
+    curl -sS -H "Authorization: $KEY" -H 'Content-Type: application/json' \
+        -d '{"query":"mutation { createFile(type: \"mp4\", name: \"curl.mp4\") { id presignedUrl } }"}' "$ENDPOINT" |
+        sed -n 's/.*"presignedUrl":"\([^"]*\)".*/\1/p'
+}
+drop_blobs() { rm -f "$STORE"/sandbox/blobs/* 2>/dev/null || true; }
+stat_of() { curl -sS "$BASE/admin/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+
+# A config for one watch folder and state dir; extra TOML is appended.
+write_config() { # PATH WATCH STATE [EXTRA]
+    cat >"$1" <<EOF
+[api]
+endpoint = "$ENDPOINT"
+
+[[watch]]
+path = "$2"
+device_label = "from-dir"
+
+[pairing]
+settle_secs = 1
+move_wait_secs = 1
+
+[state]
+dir = "$3"
+
+[log]
+level = "info"
+${4:-}
+EOF
+}
+
+# Runs the binary under /usr/bin/time -v; sets WALL (s), RSS_KB, USER_S, SYS_S; output in $WORK/last.*
+timed() { # CONFIG ARGS...
+    local cfg=$1; shift
+    local t0 t1
+    t0=$(now)
+    MOVE_API_KEY=$KEY /usr/bin/time -v -o "$WORK/last.time" "$BIN" --config "$cfg" "$@" \
+        >"$WORK/last.out" 2>"$WORK/last.err" || true
+    t1=$(now)
+    WALL=$(calc '%.3f' "$t1 - $t0")
+    RSS_KB=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/last.time")
+    USER_S=$(sed -n 's/.*User time (seconds): //p' "$WORK/last.time")
+    SYS_S=$(sed -n 's/.*System time (seconds): //p' "$WORK/last.time")
+    EXIT=$(sed -n 's/.*Exit status: //p' "$WORK/last.time")
+}
+
+# ---------------------------------------------------------------- 1. one big upload vs curl
+say "throughput: ${BIG_MIB} MiB, ours vs curl -T, $REPS interleaved repetitions; RSS at ${MID_MIB} MiB and ${BIG_MIB} MiB"
+for name in big mid; do
+    mkdir -p "$WORK/$name/cam-01"
+done
+fixtures blob "$WORK/big/cam-01/big.mp4" $((BIG_MIB << 20))
+fixtures blob "$WORK/mid/cam-01/mid.mp4" $((MID_MIB << 20))
+sync
+cat "$WORK/big/cam-01/big.mp4" "$WORK/mid/cam-01/mid.mp4" >/dev/null # warm: both read from the page cache
+BIG_BYTES=$((BIG_MIB << 20))
+
+curl_once() {
+    local url s0 s1 out code secs
+    url=$(presigned_url)
+    [ -n "$url" ] || die "createFile gave no presigned URL"
+    s0=$(cpu_ticks "$SANDBOX_PID")
+    out=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' -T "$WORK/big/cam-01/big.mp4" "$url")
+    s1=$(cpu_ticks "$SANDBOX_PID")
+    read -r code secs <<<"$out"
+    [ "$code" = 200 ] || die "curl's upload answered $code"
+    drop_blobs
+    printf 'curl\t%s\t%s\n' "$secs" "$(calc '%.2f' "($s1 - $s0) / $CLK_TCK")" >>"$WORK/tput.tsv"
+}
+ours_once() { # NAME (big|mid)
+    local s0 s1
+    rm -rf "$WORK/state-$1"
+    write_config "$WORK/$1.toml" "$WORK/$1" "$WORK/state-$1"
+    s0=$(cpu_ticks "$SANDBOX_PID")
+    timed "$WORK/$1.toml" backfill --no-progress
+    s1=$(cpu_ticks "$SANDBOX_PID")
+    grep -q '^backfill: 1 done' "$WORK/last.out" || die "the $1 upload failed: $(cat "$WORK/last.out" "$WORK/last.err")"
+    drop_blobs
+    printf 'ours-%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$WALL" "$(calc '%.2f' "($s1 - $s0) / $CLK_TCK")" "$RSS_KB" "$USER_S" "$SYS_S" >>"$WORK/tput.tsv"
+}
+: >"$WORK/tput.tsv"
+for rep in $(seq "$REPS"); do
+    if [ $((rep % 2)) = 1 ]; then curl_once; ours_once big; else ours_once big; curl_once; fi
+    ours_once mid
+done
+cat "$WORK/tput.tsv" >&2
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+CURL_S=$(awk -F'\t' '$1 == "curl" { print $2 }' "$WORK/tput.tsv" | median)
+OURS_S=$(awk -F'\t' '$1 == "ours-big" { print $2 }' "$WORK/tput.tsv" | median)
+CURL_BEST=$(awk -F'\t' '$1 == "curl" { print $2 }' "$WORK/tput.tsv" | sort -g | head -1)
+OURS_BEST=$(awk -F'\t' '$1 == "ours-big" { print $2 }' "$WORK/tput.tsv" | sort -g | head -1)
+CURL_SB=$(awk -F'\t' '$1 == "curl" { print $3 }' "$WORK/tput.tsv" | median)
+OURS_SB=$(awk -F'\t' '$1 == "ours-big" { print $3 }' "$WORK/tput.tsv" | median)
+OURS_CPU=$(awk -F'\t' '$1 == "ours-big" { print $5 + $6 }' "$WORK/tput.tsv" | median)
+CURL_MBS=$(calc '%.0f' "$BIG_BYTES / $CURL_S / 1e6")
+OURS_MBS=$(calc '%.0f' "$BIG_BYTES / $OURS_S / 1e6")
+RATIO=$(calc '%.2f' "$CURL_S / $OURS_S")
+RATIO_BEST=$(calc '%.2f' "$CURL_BEST / $OURS_BEST")
+row "upload ${BIG_MIB} MiB ≥ 0.95× curl -T" "ours ${OURS_MBS} MB/s, curl ${CURL_MBS} MB/s: ${RATIO}× (best of $REPS: ${RATIO_BEST}×)" \
+    "$(verdict "$RATIO" '>=' 0.95)" \
+    "medians of $REPS interleaved runs; ours = whole backfill process (start, createFile, PUT, take); CPU s median: ours ${OURS_CPU}, sandbox ${OURS_SB} with ours, ${CURL_SB} with curl"
+RSS_BIG=$(awk -F'\t' '$1 == "ours-big" { print $4 }' "$WORK/tput.tsv" | sort -g | tail -1)
+RSS_MID=$(awk -F'\t' '$1 == "ours-mid" { print $4 }' "$WORK/tput.tsv" | sort -g | tail -1)
+RSS_BIG_MIB=$(calc '%.1f' "$RSS_BIG / 1024")
+RSS_MID_MIB=$(calc '%.1f' "$RSS_MID / 1024")
+RSS_OK=$(verdict "$RSS_BIG_MIB" '<=' 32)
+FLAT=$(awk -v a="$RSS_BIG" -v b="$RSS_MID" 'BEGIN { print (a <= b * 1.25 + 2048) ? "flat" : "GROWS" }')
+[ "$FLAT" = flat ] || RSS_OK=FAIL
+row "peak RSS ≤ 32 MiB, flat" "${RSS_MID_MIB} MiB at ${MID_MIB} MiB, ${RSS_BIG_MIB} MiB at ${BIG_MIB} MiB ($FLAT)" "$RSS_OK" \
+    "/usr/bin/time -v, Maximum resident set size, whole backfill process (max of the runs)"
+
+# ---------------------------------------------------------------- 2. backfill of many small recordings
+say "backfill: $SMALL_RECS small recordings (.mp4 16 KiB + .move 16 KiB) from $DEVICES devices"
+fixtures tree "$WORK/small" "$DEVICES" "$SMALL_RECS" 1 16384 >/dev/null
+write_config "$WORK/small.toml" "$WORK/small" "$WORK/state-small" $'[upload]\nconcurrency = 4'
+takes0=$(stat_of takes_created)
+timed "$WORK/small.toml" backfill --no-progress
+takes1=$(stat_of takes_created)
+grep -q "^backfill: $SMALL_RECS done, 0 failed" "$WORK/last.out" || die "the backfill did not finish: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
+[ $((takes1 - takes0)) = "$SMALL_RECS" ] || die "the sandbox made $((takes1 - takes0)) takes, not $SMALL_RECS"
+drop_blobs
+RECS_S=$(calc '%.0f' "$SMALL_RECS / $WALL")
+row "backfill $SMALL_RECS recordings ≥ 200/s" "${RECS_S} recordings/s (${WALL} s)" "$(verdict "$RECS_S" '>=' 200)" \
+    "whole process, upload.concurrency = 4, journal on disk; CPU ${USER_S} s user + ${SYS_S} s sys; sandbox made $SMALL_RECS takes"
+
+# ---------------------------------------------------------------- 3. start-up with a big journal
+say "start-up: a journal of $STARTUP_RECS done recordings (their .mp4 files on disk)"
+fixtures tree "$WORK/many" "$DEVICES" "$STARTUP_RECS" 0 0 >/dev/null
+fixtures journal "$WORK/state-many" "$WORK/many" history >/dev/null
+JOURNAL_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
+write_config "$WORK/many.toml" "$WORK/many" "$WORK/state-many"
+timed "$WORK/many.toml" backfill --no-progress
+grep -q '^backfill: 0 done, 0 failed' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
+FIRST=$WALL
+FIRST_RSS=$(calc '%.0f' "$RSS_KB / 1024")
+COMPACT_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
+timed "$WORK/many.toml" backfill --no-progress
+SECOND=$WALL
+SECOND_RSS=$(calc '%.0f' "$RSS_KB / 1024")
+timed "$WORK/many.toml" status --json
+STATUS=$WALL
+row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "${FIRST} s first (${JOURNAL_MB} MB history, compacted to ${COMPACT_MB} MB), ${SECOND} s after" \
+    "$(verdict "$FIRST" '<=' 2)" \
+    "whole \`backfill\` that finds nothing to do: replay, compaction, scan of $STARTUP_RECS files, exit; RSS ${FIRST_RSS}/${SECOND_RSS} MiB; \`status --json\` ${STATUS} s"
+rm -rf "$WORK/many" "$WORK/state-many"
+
+# ---------------------------------------------------------------- 4-6. criterion micro benches
+# criterion BENCH [FILTER]: runs it in bencher format; then ns NAME-PATTERN gives a median.
+criterion() {
+    (cd "$ROOT" && "${EXE[$1]}" --bench --output-format bencher "${CRITERION[@]}" ${2:+"$2"}) \
+        >>"$WORK/criterion.log" 2>"$WORK/criterion.err" || die "criterion $1 failed: $(tail -5 "$WORK/criterion.err")"
+}
+ns() { grep -F "$1" "$WORK/criterion.log" | tail -1 | sed 's/.*bench: *\([0-9,]*\) ns.*/\1/' | tr -d ,; }
+secs() { calc '%.3f' "$(ns "$1") / 1e9"; }
+: >"$WORK/criterion.log"
+
+say "scan: $SCAN_FILES files, warm (criterion)"
+MOVE_BENCH_SCAN_FILES=$SCAN_FILES criterion scan
+SCAN_S=$(secs 'scan/')
+row "scan $SCAN_FILES files warm ≤ 1 s" "${SCAN_S} s ($(calc '%.0f' "$SCAN_FILES / $SCAN_S") files/s)" "$(verdict "$SCAN_S" '<=' 1)" \
+    "criterion, benches/scan.rs: \`scan::scan\` of 10 device folders, an .mp4 and a .move per recording"
+
+say "journal replay: $JOURNAL_RECS done recordings (criterion)"
+MOVE_BENCH_JOURNAL_RECORDINGS=$JOURNAL_RECS criterion journal
+row "journal replay, $JOURNAL_RECS done (micro)" \
+    "journal::read $(secs "journal::read, $JOURNAL_RECS done, history") s history, $(secs "journal::read, $JOURNAL_RECS done, compacted") s compacted; Ledger::open $(secs "Ledger::open, $JOURNAL_RECS done, history") s history (compacts), $(secs "Ledger::open, $JOURNAL_RECS done, compacted") s compacted" \
+    "info" "criterion, benches/journal.rs; what start-up costs inside the process"
+
+say "SHA-256 alone (criterion)"
+MOVE_BENCH_HASH_MIB=$HASH_MIB criterion hash
+SHA_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/sha2') * 1e3")
+RING_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/ring') * 1e3")
+FILE_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/upload::sha256_file') * 1e3")
+# The reader thread hashes while the socket sends; if hashing were not overlapped at all
+# it would take OURS/SHA of the upload's time: "halving" would need SHA <= 2 x upload rate.
+SHARE=$(calc '%.0f' "100 * $OURS_MBS / $SHA_MBS")
+row "SHA-256 alone, must not halve throughput" "sha2 ${SHA_MBS} MB/s (ring ${RING_MBS} MB/s; read + hash a file ${FILE_MBS} MB/s)" \
+    "$(verdict "$SHA_MBS" '>=' "$((2 * OURS_MBS))")" \
+    "criterion, benches/hash.rs, ${HASH_MIB} MiB in 1 MiB updates; at ${OURS_MBS} MB/s of upload, hashing is ${SHARE}% of one core, overlapped with sending"
+
+# ---------------------------------------------------------------- 7. idle service
+say "idle: move-ingest run with $IDLE_RECS done recordings, ${IDLE_SECS} s"
+if "$BIN" run --help >/dev/null 2>&1; then
+    fixtures tree "$WORK/idle" "$DEVICES" "$IDLE_RECS" 1 1024 >/dev/null
+    fixtures journal "$WORK/state-idle" "$WORK/idle" compacted >/dev/null
+    write_config "$WORK/idle.toml" "$WORK/idle" "$WORK/state-idle"
+    MOVE_API_KEY=$KEY "$BIN" --config "$WORK/idle.toml" run >"$WORK/idle.out" 2>"$WORK/idle.err" &
+    SERVICE_PID=$!
+    # Settled: the start-up scan is over once a 2 s window uses under 1% CPU (at most 60 s).
+    for _ in $(seq 30); do
+        kill -0 "$SERVICE_PID" 2>/dev/null || break
+        a=$(cpu_ticks "$SERVICE_PID"); sleep 2; b=$(cpu_ticks "$SERVICE_PID") || break
+        [ $((b - a)) -lt $((CLK_TCK * 2 / 100)) ] && break
+    done
+    if kill -0 "$SERVICE_PID" 2>/dev/null; then
+        a=$(cpu_ticks "$SERVICE_PID"); sleep "$IDLE_SECS"; b=$(cpu_ticks "$SERVICE_PID")
+        RSS_IDLE=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVICE_PID/status")
+        IDLE_PCT=$(calc '%.3f' "100 * ($b - $a) / $CLK_TCK / $IDLE_SECS")
+        kill "$SERVICE_PID"; wait "$SERVICE_PID" 2>/dev/null || true; SERVICE_PID=
+        row "idle service ≤ 0.1% CPU" "${IDLE_PCT}% over ${IDLE_SECS} s ($((b - a)) ticks of 1/${CLK_TCK} s)" "$(verdict "$IDLE_PCT" '<=' 0.1)" \
+            "utime+stime of \`run\` from /proc after start-up settled; $IDLE_RECS done recordings on disk; RSS ${RSS_IDLE} MiB"
+    else
+        row "idle service ≤ 0.1% CPU" "not measured" "FAIL" "\`run\` exited: $(tail -2 "$WORK/idle.err" | tr '\n' ' ')"
+        SERVICE_PID=
+    fi
+else
+    row "idle service ≤ 0.1% CPU" "waits for \`move-ingest run\`" "n/a" "the service command does not exist yet"
+fi
+
+# ---------------------------------------------------------------- table
+{
+    echo "| target | figure | verdict | anchor / notes |"
+    echo "| --- | --- | --- | --- |"
+    awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$RESULTS"
+    echo
+    echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ { print $2 }') GiB;" \
+        "$(uname -sr); $(rustc --version | cut -d' ' -f1-2); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "Command: bench/run.sh$([ "$QUICK" = 1 ] && echo ' --quick') ($(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+} | tee "$ROOT/target/bench-last-run.md"
+! grep -q $'\tFAIL\t' "$RESULTS"
