@@ -31,6 +31,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan, then watch and ingest until SIGTERM/SIGINT (the systemd service).
+    ///
+    /// Replays the journal, resumes unfinished recordings, scans every watch path, then
+    /// watches them with inotify; a periodic rescan (`watch.rescan_secs`) is the safety net.
+    /// A file is complete once its size and mtime hold still for `pairing.settle_secs`; a
+    /// complete video waits up to `pairing.move_wait_secs` for its `.move`. On SIGTERM it
+    /// stops taking work, gives uploads `service.shutdown_grace_secs` to finish, and exits 0;
+    /// what is unfinished resumes at the next start. Under systemd (Type=notify) it reports
+    /// READY, STATUS and WATCHDOG.
     Run,
     /// Ingest every complete recording already on disk, wait for it, then exit.
     ///
@@ -139,6 +147,9 @@ pub struct SandboxArgs {
     /// Probability (0..1) that a mutation is performed and then the connection dropped without an answer.
     #[arg(long, default_value_t = 0.0)]
     pub fault_drop: f64,
+    /// Probability (0..1) that an upload is cut off halfway through its body (500, connection closed).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_cut: f64,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,

@@ -36,6 +36,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         p_429: args.fault_429,
         retry_after_secs: args.fault_retry_after_secs,
         p_drop: args.fault_drop,
+        p_cut: args.fault_cut,
         latency_ms: args.latency_ms,
         upload_bytes_per_sec: args.upload_bytes_per_sec,
     };

@@ -19,6 +19,8 @@ pub struct Faults {
     pub retry_after_secs: u64,
     /// Probability (0..1) that a mutation is performed and then its answer is dropped mid-response.
     pub p_drop: f64,
+    /// Probability (0..1) that a storage PUT is cut off halfway through its body (500, connection closed).
+    pub p_cut: f64,
     /// Latency added before every GraphQL and storage request, in milliseconds.
     pub latency_ms: u64,
     /// Upload throttle in bytes per second (0 = unlimited).
@@ -33,6 +35,7 @@ impl Default for Faults {
             p_429: 0.0,
             retry_after_secs: 1,
             p_drop: 0.0,
+            p_cut: 0.0,
             latency_ms: 0,
             upload_bytes_per_sec: 0,
         }
@@ -46,6 +49,7 @@ impl Faults {
             ("p_5xx", self.p_5xx),
             ("p_429", self.p_429),
             ("p_drop", self.p_drop),
+            ("p_cut", self.p_cut),
         ];
         for (name, p) in probabilities {
             if !(0.0..=1.0).contains(&p) {
@@ -62,6 +66,7 @@ impl Faults {
         self.p_5xx == 0.0
             && self.p_429 == 0.0
             && self.p_drop == 0.0
+            && self.p_cut == 0.0
             && self.latency_ms == 0
             && self.upload_bytes_per_sec == 0
     }
@@ -131,6 +136,13 @@ impl FaultState {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
         draw(rng, faults.p_5xx)
+    }
+
+    /// Draws whether a storage PUT is cut off halfway.
+    pub(crate) fn draw_cut(&self) -> bool {
+        let mut guard = self.lock();
+        let (faults, rng) = &mut *guard;
+        draw(rng, faults.p_cut)
     }
 
     /// Draws whether a performed mutation loses its answer.

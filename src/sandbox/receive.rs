@@ -122,3 +122,19 @@ fn hash_chunks(mut rx: mpsc::Receiver<Bytes>) -> String {
     }
     hex::encode(hasher.finalize())
 }
+
+/// Reads and discards about `limit` bytes of a body at the throttled rate (the cut-upload fault).
+pub(crate) async fn read_part(body: Body, limit: u64, rate: Option<u64>) {
+    let started = Instant::now();
+    let mut stream = body.into_data_stream();
+    let mut count = 0u64;
+    while count < limit {
+        match stream.next().await {
+            Some(Ok(chunk)) => count += chunk.len() as u64,
+            _ => return,
+        }
+        if let Some(rate) = rate {
+            pace(started, count, rate).await;
+        }
+    }
+}

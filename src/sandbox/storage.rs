@@ -91,6 +91,17 @@ pub(crate) async fn handle_put(
             return refusal.into_response();
         }
     };
+    if app.faults.draw_cut() {
+        Stats::bump(&app.stats.faults_injected);
+        Stats::bump(&app.stats.uploads_rejected);
+        receive::read_part(request.into_body(), length / 2, app.faults.upload_rate()).await;
+        return S3Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        )
+        .into_response();
+    }
     match store_body(&app, &file_id, request.into_body(), length).await {
         Ok(upload) => {
             Stats::bump(&app.stats.uploads_completed);

@@ -310,3 +310,61 @@ async fn a_full_disk_stops_ingestion_with_a_clear_error_and_loses_nothing() {
     assert_eq!(sb.takes().await.len(), 6);
     assert_eq!(cap.status()["counts"]["done"], 6);
 }
+
+#[tokio::test]
+async fn expired_upload_urls_are_replaced_and_the_take_is_made_once_with_the_right_bytes() {
+    // URLs live 2 s; each upload is throttled to take 5 s; half the uploads are cut off halfway,
+    // so their retry comes after the URL expired and needs a fresh createFile.
+    let sb = Sandbox::start_with(&[
+        "--url-ttl-secs",
+        "2",
+        "--upload-bytes-per-sec",
+        "200000",
+        "--fault-cut",
+        "0.5",
+        "--fault-seed",
+        "11",
+    ]);
+    let cap = Capture::with_config(&sb, "[upload]\nconcurrency = 4\n");
+    patient(&cap);
+    let mut expected = Expected::new();
+    for i in 0..3u64 {
+        let video = bytes(500 + i, 1_000_000);
+        cap.write(&format!("cam-{i}"), "long.mp4", &video);
+        expected.insert((format!("cam-{i}"), "long".to_string()), (video, None));
+    }
+    let out = cap.backfill(0);
+    assert_no_key(&out, &sb.key);
+    let stats = sb.stats().await;
+    eprintln!("expiring URLs: {stats}");
+    assert!(
+        stats["faults_injected"].as_u64().unwrap() >= 1,
+        "some uploads were cut: {stats}"
+    );
+    assert!(
+        stats["files_created"].as_u64().unwrap() > 3,
+        "expired URLs were replaced by new ones: {stats}"
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("asking for a new upload URL"),
+        "{}",
+        show(&out)
+    );
+    assert_exactly_one_take_each(&sb, &expected).await;
+    // The stale file ids are in no take.
+    let used: BTreeSet<String> = sb
+        .takes()
+        .await
+        .iter()
+        .flat_map(|t| {
+            t["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["file"]["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(used.len(), 3);
+}
