@@ -317,6 +317,20 @@ impl State {
         self.recordings.values()
     }
 
+    /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
+    pub fn unfinished(&self) -> Vec<String> {
+        self.recordings
+            .values()
+            .filter(|r| {
+                matches!(
+                    r.phase(),
+                    Phase::Queued | Phase::Uploading | Phase::TakeRequested
+                )
+            })
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
     /// How many recordings there are.
     pub fn len(&self) -> usize {
         self.recordings.len()

@@ -9,7 +9,6 @@ use crate::cli::BackfillArgs;
 use crate::error::Exit;
 use crate::ingest::{Completeness, Ingest, Outcome};
 use crate::scan::{self, Found};
-use crate::state::Phase;
 use crate::workers::Workers;
 
 /// Runs the `backfill` command.
@@ -35,21 +34,10 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
         }
     }
     // Unfinished recordings from earlier runs resume even if the scan did not bring them up.
-    let resumable: Vec<String> = {
-        let state = ingest.ledger.state();
-        state
-            .recordings()
-            .filter(|r| {
-                matches!(
-                    r.phase(),
-                    Phase::Queued | Phase::Uploading | Phase::TakeRequested
-                )
-            })
-            .map(|r| r.id.clone())
-            .collect()
-    };
+    let resumable = ingest.ledger.state().unfinished();
+    let mut queued: std::collections::HashSet<String> = queue.iter().cloned().collect();
     for id in resumable {
-        if !queue.contains(&id) {
+        if queued.insert(id.clone()) {
             queue.push(id);
         }
     }

@@ -209,7 +209,10 @@ mod tests {
     fn creation_times_parse_with_and_without_fractions() {
         let t = created_ms(&take("2026-11-28T15:17:10.229626Z")).unwrap();
         assert_eq!(t, 1_795_879_030_229);
-        assert_eq!(created_ms(&take("2026-11-28T15:17:10Z")), Some(1_795_879_030_000));
+        assert_eq!(
+            created_ms(&take("2026-11-28T15:17:10Z")),
+            Some(1_795_879_030_000)
+        );
         assert_eq!(created_ms(&take("yesterday")), None);
     }
 }

@@ -15,7 +15,6 @@ use crate::config::Config;
 use crate::ingest::{Fatal, Ingest, Outcome};
 use crate::pairing::Pairing;
 use crate::settle::Settler;
-use crate::state::Phase;
 use crate::systemd::Systemd;
 use crate::watch::Watch;
 use crate::workers::Workers;
@@ -100,19 +99,7 @@ impl Service {
 
     /// Queues the recordings an earlier run left unfinished.
     fn resume(&mut self) {
-        let unfinished: Vec<String> = {
-            let state = self.ingest.ledger.state();
-            state
-                .recordings()
-                .filter(|r| {
-                    matches!(
-                        r.phase(),
-                        Phase::Queued | Phase::Uploading | Phase::TakeRequested
-                    )
-                })
-                .map(|r| r.id.clone())
-                .collect()
-        };
+        let unfinished = self.ingest.ledger.state().unfinished();
         if !unfinished.is_empty() {
             tracing::info!(
                 recordings = unfinished.len(),

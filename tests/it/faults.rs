@@ -137,7 +137,7 @@ async fn twenty_recordings_under_5xx_429_and_dropped_answers_give_twenty_takes()
 async fn a_crash_loop_of_ten_kills_over_forty_recordings_ends_with_forty_takes() {
     let sb = Sandbox::start_with(&[
         "--latency-ms",
-        "15",
+        "50",
         "--fault-seed",
         "3",
         "--fault-drop",
