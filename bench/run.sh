@@ -182,17 +182,27 @@ sync
 cat "$WORK/big/cam-01/big.mp4" "$WORK/mid/cam-01/mid.mp4" >/dev/null # warm: both read from the page cache
 BIG_BYTES=$((BIG_MIB << 20))
 
-curl_once() {
-    local url s0 s1 out code secs
+# One line per run in tput.tsv: KIND WALL_S CLIENT_CPU_S SANDBOX_CPU_S RSS_KB
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$WORK/tput.tsv"; }
+HAVE_OPENSSL=$(command -v openssl >/dev/null && echo 1 || echo 0)
+curl_once() { # curl | curl+sha256 (openssl dgst -sha256 of the same file at the same time)
+    local url s0 s1 t0 t1 code hash_cpu=0
     url=$(presigned_url)
     [ -n "$url" ] || die "createFile gave no presigned URL"
     s0=$(cpu_ticks "$SANDBOX_PID")
-    out=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' -T "$WORK/big/cam-01/big.mp4" "$url")
+    t0=$(now)
+    if [ "$1" = curl+sha256 ]; then
+        /usr/bin/time -f '%U %S' -o "$WORK/hash.time" openssl dgst -sha256 "$WORK/big/cam-01/big.mp4" >/dev/null &
+    fi
+    code=$(/usr/bin/time -f '%U %S' -o "$WORK/curl.time" curl -sS -o /dev/null -w '%{http_code}' -T "$WORK/big/cam-01/big.mp4" "$url")
+    wait
+    t1=$(now)
     s1=$(cpu_ticks "$SANDBOX_PID")
-    read -r code secs <<<"$out"
     [ "$code" = 200 ] || die "curl's upload answered $code"
+    [ "$1" = curl+sha256 ] && hash_cpu=$(awk '{ print $1 + $2 }' "$WORK/hash.time")
     drop_blobs
-    printf 'curl\t%s\t%s\n' "$secs" "$(calc '%.2f' "($s1 - $s0) / $CLK_TCK")" >>"$WORK/tput.tsv"
+    record "$1" "$(calc '%.3f' "$t1 - $t0")" "$(awk -v h="$hash_cpu" '{ print $1 + $2 + h }' "$WORK/curl.time")" \
+        "$(calc '%.2f' "($s1 - $s0) / $CLK_TCK")" -
 }
 ours_once() { # NAME (big|mid)
     local s0 s1
@@ -203,38 +213,47 @@ ours_once() { # NAME (big|mid)
     s1=$(cpu_ticks "$SANDBOX_PID")
     grep -q '^backfill: 1 done' "$WORK/last.out" || die "the $1 upload failed: $(cat "$WORK/last.out" "$WORK/last.err")"
     drop_blobs
-    printf 'ours-%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$WALL" "$(calc '%.2f' "($s1 - $s0) / $CLK_TCK")" "$RSS_KB" "$USER_S" "$SYS_S" >>"$WORK/tput.tsv"
+    record "ours-$1" "$WALL" "$(calc '%.2f' "$USER_S + $SYS_S")" "$(calc '%.2f' "($s1 - $s0) / $CLK_TCK")" "$RSS_KB"
 }
 : >"$WORK/tput.tsv"
 for rep in $(seq "$REPS"); do
-    if [ $((rep % 2)) = 1 ]; then curl_once; ours_once big; else ours_once big; curl_once; fi
+    # Interleaved, the order turned each time, so a busy moment does not favour one side.
+    if [ $((rep % 2)) = 1 ]; then curl_once curl; ours_once big; else ours_once big; curl_once curl; fi
+    [ "$HAVE_OPENSSL" = 1 ] && curl_once curl+sha256
     ours_once mid
 done
-cat "$WORK/tput.tsv" >&2
+column -t "$WORK/tput.tsv" >&2 || cat "$WORK/tput.tsv" >&2
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-CURL_S=$(awk -F'\t' '$1 == "curl" { print $2 }' "$WORK/tput.tsv" | median)
-OURS_S=$(awk -F'\t' '$1 == "ours-big" { print $2 }' "$WORK/tput.tsv" | median)
-CURL_BEST=$(awk -F'\t' '$1 == "curl" { print $2 }' "$WORK/tput.tsv" | sort -g | head -1)
-OURS_BEST=$(awk -F'\t' '$1 == "ours-big" { print $2 }' "$WORK/tput.tsv" | sort -g | head -1)
-CURL_SB=$(awk -F'\t' '$1 == "curl" { print $3 }' "$WORK/tput.tsv" | median)
-OURS_SB=$(awk -F'\t' '$1 == "ours-big" { print $3 }' "$WORK/tput.tsv" | median)
-OURS_CPU=$(awk -F'\t' '$1 == "ours-big" { print $5 + $6 }' "$WORK/tput.tsv" | median)
+col() { awk -F'\t' -v k="$1" -v c="$2" '$1 == k { print $c }' "$WORK/tput.tsv"; } # KIND COLUMN
+CURL_S=$(col curl 2 | median)
+OURS_S=$(col ours-big 2 | median)
+CURL_BEST=$(col curl 2 | sort -g | head -1)
+OURS_BEST=$(col ours-big 2 | sort -g | head -1)
+GIB=$(calc '%.4f' "$BIG_MIB / 1024")
+per_gib() { calc '%.2f' "$1 / $GIB"; }
 CURL_MBS=$(calc '%.0f' "$BIG_BYTES / $CURL_S / 1e6")
 OURS_MBS=$(calc '%.0f' "$BIG_BYTES / $OURS_S / 1e6")
 RATIO=$(calc '%.2f' "$CURL_S / $OURS_S")
 RATIO_BEST=$(calc '%.2f' "$CURL_BEST / $OURS_BEST")
-row "upload ${BIG_MIB} MiB ≥ 0.95× curl -T" "ours ${OURS_MBS} MB/s, curl ${CURL_MBS} MB/s: ${RATIO}× (best of $REPS: ${RATIO_BEST}×)" \
+CPU_NOTE="CPU s/GiB (client + sandbox): curl $(per_gib "$(col curl 3 | median)") + $(per_gib "$(col curl 4 | median)"), ours $(per_gib "$(col ours-big 3 | median)") + $(per_gib "$(col ours-big 4 | median)")"
+row "upload ${BIG_MIB} MiB ≥ 0.95× curl -T" "ours ${OURS_MBS} MB/s, curl ${CURL_MBS} MB/s: **${RATIO}×** (best runs: ${RATIO_BEST}×)" \
     "$(verdict "$RATIO" '>=' 0.95)" \
-    "medians of $REPS interleaved runs; ours = whole backfill process (start, createFile, PUT, take); CPU s median: ours ${OURS_CPU}, sandbox ${OURS_SB} with ours, ${CURL_SB} with curl"
-RSS_BIG=$(awk -F'\t' '$1 == "ours-big" { print $4 }' "$WORK/tput.tsv" | sort -g | tail -1)
-RSS_MID=$(awk -F'\t' '$1 == "ours-mid" { print $4 }' "$WORK/tput.tsv" | sort -g | tail -1)
+    "medians of $REPS interleaved runs; ours = the whole backfill process (start, createFile, PUT, take, exit); $CPU_NOTE"
+if [ "$HAVE_OPENSSL" = 1 ]; then
+    SHA_S=$(col curl+sha256 2 | median)
+    row "upload ${BIG_MIB} MiB vs curl -T ∥ openssl dgst -sha256" \
+        "curl ∥ sha256 $(calc '%.0f' "$BIG_BYTES / $SHA_S / 1e6") MB/s: ours **$(calc '%.2f' "$SHA_S / $OURS_S")×**" "info" \
+        "the same work as ours (send + SHA-256 of every byte) by curl and openssl side by side; CPU s/GiB $(per_gib "$(col curl+sha256 3 | median)") + $(per_gib "$(col curl+sha256 4 | median)")"
+fi
+RSS_BIG=$(col ours-big 5 | sort -g | tail -1)
+RSS_MID=$(col ours-mid 5 | sort -g | tail -1)
 RSS_BIG_MIB=$(calc '%.1f' "$RSS_BIG / 1024")
 RSS_MID_MIB=$(calc '%.1f' "$RSS_MID / 1024")
 RSS_OK=$(verdict "$RSS_BIG_MIB" '<=' 32)
 FLAT=$(awk -v a="$RSS_BIG" -v b="$RSS_MID" 'BEGIN { print (a <= b * 1.25 + 2048) ? "flat" : "GROWS" }')
 [ "$FLAT" = flat ] || RSS_OK=FAIL
 row "peak RSS ≤ 32 MiB, flat" "${RSS_MID_MIB} MiB at ${MID_MIB} MiB, ${RSS_BIG_MIB} MiB at ${BIG_MIB} MiB ($FLAT)" "$RSS_OK" \
-    "/usr/bin/time -v, Maximum resident set size, whole backfill process (max of the runs)"
+    "/usr/bin/time -v, Maximum resident set size of the whole backfill process (max of $REPS runs each)"
 
 # ---------------------------------------------------------------- 2. backfill of many small recordings
 say "backfill: $SMALL_RECS small recordings (.mp4 16 KiB + .move 16 KiB) from $DEVICES devices"
@@ -256,19 +275,48 @@ fixtures tree "$WORK/many" "$DEVICES" "$STARTUP_RECS" 0 0 >/dev/null
 fixtures journal "$WORK/state-many" "$WORK/many" history >/dev/null
 JOURNAL_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
 write_config "$WORK/many.toml" "$WORK/many" "$WORK/state-many"
+
+# Starts `run`, waits for its "watching for recordings" line (logged as it tells systemd
+# READY=1: journal replayed, unfinished work queued, every watch path scanned), stops it.
+# Sets READY_S (seconds from exec to that line's timestamp) and READY_RSS_MIB.
+run_until_ready() { # CONFIG
+    local t0 line ts
+    READY_S=n/a READY_RSS_MIB=n/a
+    t0=$(now)
+    MOVE_API_KEY=$KEY "$BIN" --config "$1" run >"$WORK/run.out" 2>"$WORK/run.err" &
+    SERVICE_PID=$!
+    for _ in $(seq 1200); do
+        line=$(grep -m1 'watching for recordings' "$WORK/run.err" 2>/dev/null) && break
+        kill -0 "$SERVICE_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ -n "${line:-}" ]; then
+        ts=$(echo "$line" | grep -o '^[0-9T:.-]*Z' || true)
+        [ -n "$ts" ] && READY_S=$(calc '%.3f' "$(date -d "$ts" +%s.%N) - $t0")
+        READY_RSS_MIB=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVICE_PID/status" 2>/dev/null || echo n/a)
+    fi
+    kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
+    SERVICE_PID=
+}
+run_until_ready "$WORK/many.toml"
+FIRST=$READY_S FIRST_RSS=$READY_RSS_MIB
+COMPACT_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
+run_until_ready "$WORK/many.toml"
+SECOND=$READY_S SECOND_RSS=$READY_RSS_MIB
 timed "$WORK/many.toml" backfill --no-progress
 grep -q '^backfill: 0 done, 0 failed' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
-FIRST=$WALL
-FIRST_RSS=$(calc '%.0f' "$RSS_KB / 1024")
-COMPACT_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
-timed "$WORK/many.toml" backfill --no-progress
-SECOND=$WALL
-SECOND_RSS=$(calc '%.0f' "$RSS_KB / 1024")
+BACKFILL_NOOP=$WALL
 timed "$WORK/many.toml" status --json
 STATUS=$WALL
-row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "${FIRST} s first (${JOURNAL_MB} MB history, compacted to ${COMPACT_MB} MB), ${SECOND} s after" \
-    "$(verdict "$FIRST" '<=' 2)" \
-    "whole \`backfill\` that finds nothing to do: replay, compaction, scan of $STARTUP_RECS files, exit; RSS ${FIRST_RSS}/${SECOND_RSS} MiB; \`status --json\` ${STATUS} s"
+if [ "$FIRST" = n/a ] || [ "$SECOND" = n/a ]; then
+    row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "\`run\` never said it was ready" "FAIL" "$(tail -3 "$WORK/run.err" | tr '\n' ' ')"
+else
+    WORST=$(awk -v a="$FIRST" -v b="$SECOND" 'BEGIN { print (a > b) ? a : b }')
+    row "start-up, $STARTUP_RECS done recordings ≤ 2 s" \
+        "**${FIRST} s** first (${JOURNAL_MB} MB of history, compacted to ${COMPACT_MB} MB), **${SECOND} s** after" \
+        "$(verdict "$WORST" '<=' 2)" \
+        "\`run\` from exec to READY (replay, compaction, scan of $STARTUP_RECS files); RSS ${FIRST_RSS}/${SECOND_RSS} MiB; a \`backfill\` with nothing to do ${BACKFILL_NOOP} s, \`status --json\` ${STATUS} s"
+fi
 rm -rf "$WORK/many" "$WORK/state-many"
 
 # ---------------------------------------------------------------- 4-6. criterion micro benches
@@ -307,31 +355,34 @@ row "SHA-256 alone, must not halve throughput" "sha2 ${SHA_MBS} MB/s (ring ${RIN
 
 # ---------------------------------------------------------------- 7. idle service
 say "idle: move-ingest run with $IDLE_RECS done recordings, ${IDLE_SECS} s"
-if "$BIN" run --help >/dev/null 2>&1; then
-    fixtures tree "$WORK/idle" "$DEVICES" "$IDLE_RECS" 1 1024 >/dev/null
-    fixtures journal "$WORK/state-idle" "$WORK/idle" compacted >/dev/null
-    write_config "$WORK/idle.toml" "$WORK/idle" "$WORK/state-idle"
-    MOVE_API_KEY=$KEY "$BIN" --config "$WORK/idle.toml" run >"$WORK/idle.out" 2>"$WORK/idle.err" &
-    SERVICE_PID=$!
-    # Settled: the start-up scan is over once a 2 s window uses under 1% CPU (at most 60 s).
-    for _ in $(seq 30); do
-        kill -0 "$SERVICE_PID" 2>/dev/null || break
-        a=$(cpu_ticks "$SERVICE_PID"); sleep 2; b=$(cpu_ticks "$SERVICE_PID") || break
-        [ $((b - a)) -lt $((CLK_TCK * 2 / 100)) ] && break
-    done
-    if kill -0 "$SERVICE_PID" 2>/dev/null; then
-        a=$(cpu_ticks "$SERVICE_PID"); sleep "$IDLE_SECS"; b=$(cpu_ticks "$SERVICE_PID")
-        RSS_IDLE=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVICE_PID/status")
-        IDLE_PCT=$(calc '%.3f' "100 * ($b - $a) / $CLK_TCK / $IDLE_SECS")
-        kill "$SERVICE_PID"; wait "$SERVICE_PID" 2>/dev/null || true; SERVICE_PID=
-        row "idle service ≤ 0.1% CPU" "${IDLE_PCT}% over ${IDLE_SECS} s ($((b - a)) ticks of 1/${CLK_TCK} s)" "$(verdict "$IDLE_PCT" '<=' 0.1)" \
-            "utime+stime of \`run\` from /proc after start-up settled; $IDLE_RECS done recordings on disk; RSS ${RSS_IDLE} MiB"
-    else
-        row "idle service ≤ 0.1% CPU" "not measured" "FAIL" "\`run\` exited: $(tail -2 "$WORK/idle.err" | tr '\n' ' ')"
-        SERVICE_PID=
-    fi
+fixtures tree "$WORK/idle" "$DEVICES" "$IDLE_RECS" 1 1024 >/dev/null
+fixtures journal "$WORK/state-idle" "$WORK/idle" compacted >/dev/null
+write_config "$WORK/idle.toml" "$WORK/idle" "$WORK/state-idle"
+MOVE_API_KEY=$KEY "$BIN" --config "$WORK/idle.toml" run >"$WORK/idle.out" 2>"$WORK/idle.err" &
+SERVICE_PID=$!
+for _ in $(seq 1200); do
+    grep -q 'watching for recordings' "$WORK/idle.err" 2>/dev/null && break
+    kill -0 "$SERVICE_PID" 2>/dev/null || break
+    sleep 0.05
+done
+sleep 2 # past the start-up scan's tail
+if kill -0 "$SERVICE_PID" 2>/dev/null && grep -q 'watching for recordings' "$WORK/idle.err"; then
+    a=$(cpu_ticks "$SERVICE_PID")
+    w0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$SERVICE_PID/status")
+    sleep "$IDLE_SECS"
+    b=$(cpu_ticks "$SERVICE_PID")
+    w1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$SERVICE_PID/status")
+    RSS_IDLE=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVICE_PID/status")
+    IDLE_PCT=$(calc '%.3f' "100 * ($b - $a) / $CLK_TCK / $IDLE_SECS")
+    kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
+    SERVICE_PID=
+    row "idle service ≤ 0.1% CPU" "**${IDLE_PCT}%** over ${IDLE_SECS} s ($((b - a)) ticks of 1/${CLK_TCK} s, $((w1 - w0)) wake-ups of the main thread)" \
+        "$(verdict "$IDLE_PCT" '<=' 0.1)" \
+        "utime+stime of \`run\` from /proc/PID/stat once it was ready; $IDLE_RECS done recordings (.mp4 + .move) on disk; RSS ${RSS_IDLE} MiB"
 else
-    row "idle service ≤ 0.1% CPU" "waits for \`move-ingest run\`" "n/a" "the service command does not exist yet"
+    row "idle service ≤ 0.1% CPU" "not measured" "FAIL" "\`run\` did not become ready: $(tail -2 "$WORK/idle.err" | tr '\n' ' ')"
+    kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
+    SERVICE_PID=
 fi
 
 # ---------------------------------------------------------------- table

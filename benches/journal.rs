@@ -73,7 +73,10 @@ fn replay(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     // Command-line flags (--measurement-time, --warm-up-time) override these.
-    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(10));
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     targets = replay
 }
 criterion_main!(benches);

@@ -27,7 +27,10 @@ fn scanning(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     // Command-line flags (--measurement-time, --warm-up-time) override these.
-    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     targets = scanning
 }
 criterion_main!(benches);

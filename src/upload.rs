@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
@@ -266,13 +266,14 @@ fn read_chunks(
 ) {
     let mut hasher = Sha256::new();
     let mut total = 0u64;
+    let pool = Pool::new(size.min(CHUNK as u64) as usize);
     let result = loop {
         let want = (size - total.min(size)).min(CHUNK as u64) as usize;
         if want == 0 {
             break Ok(());
         }
-        let mut buf = BytesMut::zeroed(want);
-        match file.read(&mut buf) {
+        let mut buf = pool.take();
+        match file.read(&mut buf[..want]) {
             Ok(0) => {
                 break Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
@@ -283,17 +284,21 @@ fn read_chunks(
                 ));
             }
             Ok(n) => {
-                buf.truncate(n);
-                hasher.update(&buf);
+                hasher.update(&buf[..n]);
                 total += n as u64;
                 if let Some(l) = limiter {
                     l.take(n);
                 }
-                if tx.blocking_send(Ok(buf.freeze())).is_err() {
+                let chunk = Bytes::from_owner(Chunk {
+                    buf,
+                    len: n,
+                    pool: pool.clone(),
+                });
+                if tx.blocking_send(Ok(chunk)).is_err() {
                     return; // the request was dropped
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => pool.give(buf),
             Err(e) => break Err(e),
         }
     };
@@ -305,6 +310,58 @@ fn read_chunks(
             let _ = tx.blocking_send(Err(std::io::Error::new(e.kind(), e.to_string())));
             let _ = done.send(Err(e));
         }
+    }
+}
+
+/// The reader's chunk buffers, handed back once hyper has sent (and dropped) a chunk:
+/// no allocation, zeroing or page faults per chunk, and memory bounded by the chunks in
+/// flight whatever the file size.
+struct Pool {
+    free: std::sync::Mutex<Vec<Vec<u8>>>,
+    len: usize,
+}
+
+/// Buffers kept for reuse: the channel's chunks, the one being read, and the ones hyper holds.
+const POOLED: usize = CHUNKS_IN_FLIGHT + 4;
+
+impl Pool {
+    fn new(len: usize) -> Arc<Pool> {
+        Arc::new(Pool {
+            free: std::sync::Mutex::new(Vec::with_capacity(POOLED)),
+            len,
+        })
+    }
+
+    fn take(&self) -> Vec<u8> {
+        let reused = self.free.lock().ok().and_then(|mut free| free.pop());
+        reused.unwrap_or_else(|| vec![0; self.len])
+    }
+
+    fn give(&self, buf: Vec<u8>) {
+        if let Ok(mut free) = self.free.lock()
+            && free.len() < POOLED
+        {
+            free.push(buf);
+        }
+    }
+}
+
+/// A filled buffer on its way to the socket; goes back to its pool when dropped.
+struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
+    pool: Arc<Pool>,
+}
+
+impl AsRef<[u8]> for Chunk {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        self.pool.give(std::mem::take(&mut self.buf));
     }
 }
 

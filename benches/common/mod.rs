@@ -29,6 +29,7 @@ pub fn size(var: &str, full: usize, test: usize) -> usize {
 
 /// The `[[watch]]` entry for `path` with `device_label = "from-dir"`, parsed like a real config.
 pub fn watch(path: &Path) -> Watch {
+    let path = std::path::absolute(path).expect("an absolute path");
     let text = format!(
         "[api]\nendpoint = \"http://127.0.0.1:1/ugc/graphql\"\n[[watch]]\npath = \"{}\"\ndevice_label = \"from-dir\"\n",
         path.display()
