@@ -128,7 +128,7 @@ fn replay_into(
 struct Req {
     rec: String,
     event: Event,
-    done: oneshot::Sender<Result<Entry, String>>,
+    done: oneshot::Sender<Result<(), String>>,
 }
 
 /// The open journal: its state in memory and the writer that appends to it.
@@ -136,6 +136,8 @@ pub struct Ledger {
     tx: Mutex<Option<mpsc::Sender<Req>>>,
     state: Arc<Mutex<State>>,
     dir: PathBuf,
+    writer: Option<std::thread::JoinHandle<()>>,
+    /// Held until the writer has stopped (dropped after it: fields drop in order).
     _lock: File,
 }
 
@@ -143,6 +145,14 @@ impl Ledger {
     /// Locks the state dir, replays the journal (dropping a torn tail), compacts it when
     /// history far outweighs live state, and starts the writer.
     pub fn open(dir: &Path) -> Result<(Ledger, Replay), JournalError> {
+        Ledger::open_compacting_at(dir, COMPACT_MIN_BYTES)
+    }
+
+    /// `open`, compacting while running once the journal passes `compact_min` bytes (tests use a small one).
+    pub fn open_compacting_at(
+        dir: &Path,
+        compact_min: u64,
+    ) -> Result<(Ledger, Replay), JournalError> {
         std::fs::create_dir_all(dir).map_err(io("create the state dir", dir))?;
         let lock = lock(dir)?;
         let path = dir.join(JOURNAL_FILE);
@@ -173,26 +183,36 @@ impl Ledger {
             file = compact(dir, &state)?;
             replay.compacted = true;
         }
-        file.seek(SeekFrom::End(0)).map_err(io("seek", &path))?;
+        let base_len = file.seek(SeekFrom::End(0)).map_err(io("seek", &path))?;
+        let next_seq = state.last_seq + 1;
         let state = Arc::new(Mutex::new(state));
         let (tx, rx) = mpsc::channel();
-        let next_seq = lock_state(&state).last_seq + 1;
-        std::thread::Builder::new()
+        let writer = Writer {
+            file,
+            dir: dir.to_path_buf(),
+            path,
+            state: state.clone(),
+            next_seq,
+            base_len,
+            compact_min,
+        };
+        let writer = std::thread::Builder::new()
             .name("journal".into())
-            .spawn(move || writer(file, path, rx, next_seq))
+            .spawn(move || writer.run(rx))
             .map_err(io("start the journal writer for", dir))?;
         Ok((
             Ledger {
                 tx: Mutex::new(Some(tx)),
                 state,
                 dir: dir.to_path_buf(),
+                writer: Some(writer),
                 _lock: lock,
             },
             replay,
         ))
     }
 
-    /// Appends one step durably (written and fsynced), then applies it to the state.
+    /// Appends one step durably (written and fsynced); it is applied to the state before this returns.
     pub async fn record(&self, rec: &str, event: Event) -> Result<(), JournalError> {
         let (done, wait) = oneshot::channel();
         let req = Req {
@@ -207,16 +227,13 @@ impl Ledger {
                 .send(req)
                 .map_err(|_| JournalError::Closed)?;
         }
-        let entry = wait
-            .await
+        wait.await
             .map_err(|_| JournalError::Closed)?
             .map_err(|msg| JournalError::Io {
                 op: "append to",
                 path: self.dir.join(JOURNAL_FILE),
                 source: std::io::Error::other(msg),
-            })?;
-        lock_state(&self.state).apply(entry.seq, &entry.t, &entry.rec, entry.event);
-        Ok(())
+            })
     }
 
     /// Reads the state.
@@ -274,8 +291,11 @@ pub fn sync_dir(dir: &Path) -> Result<(), JournalError> {
         .map_err(io("fsync the directory", dir))
 }
 
+/// Below this size the journal is never compacted.
+const COMPACT_MIN_BYTES: u64 = 4 << 20;
+
 fn should_compact(bytes: u64, entries: u64, live: usize) -> bool {
-    bytes > 4 << 20 && entries > 4 * live as u64
+    bytes > COMPACT_MIN_BYTES && entries > 4 * live as u64
 }
 
 /// Rewrites the journal as one snapshot line per recording: temp file, fsync, rename, fsync dir.
@@ -314,35 +334,55 @@ pub fn compact(dir: &Path, state: &State) -> Result<File, JournalError> {
         .map_err(io("open", &path))
 }
 
-/// The writer thread: takes every waiting request, writes them, fsyncs once, answers all.
-fn writer(mut file: File, path: PathBuf, rx: mpsc::Receiver<Req>, mut next_seq: u64) {
-    let mut buf = Vec::with_capacity(64 << 10);
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            batch.push(more);
-            if batch.len() >= 1024 {
-                break;
+/// The writer thread: takes every waiting request, writes them, fsyncs once, applies them to
+/// the state, then answers all. Compacts the journal when its history outgrows live state.
+struct Writer {
+    file: File,
+    dir: PathBuf,
+    path: PathBuf,
+    state: Arc<Mutex<State>>,
+    next_seq: u64,
+    /// The journal's length after the last compaction (or at start).
+    base_len: u64,
+    /// Below this length the journal is never compacted.
+    compact_min: u64,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Req>) {
+        let mut buf = Vec::with_capacity(64 << 10);
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+                if batch.len() >= 1024 {
+                    break;
+                }
             }
+            self.commit(batch, &mut buf);
+            self.maybe_compact();
         }
+    }
+
+    fn commit(&mut self, batch: Vec<Req>, buf: &mut Vec<u8>) {
         let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
         buf.clear();
         let mut written = Vec::with_capacity(batch.len());
-        let mut seq = next_seq;
+        let mut seq = self.next_seq;
         for req in batch {
             let entry = Entry {
                 v: FORMAT_VERSION,
                 seq,
                 t: t.clone(),
-                rec: req.rec.clone(),
-                event: req.event.clone(),
+                rec: req.rec,
+                event: req.event,
             };
             let len = buf.len();
-            match serde_json::to_writer(&mut buf, &entry) {
+            match serde_json::to_writer(&mut *buf, &entry) {
                 Ok(()) => {
                     buf.push(b'\n');
                     seq += 1;
-                    written.push((req, entry));
+                    written.push((req.done, entry));
                 }
                 Err(e) => {
                     buf.truncate(len);
@@ -352,23 +392,52 @@ fn writer(mut file: File, path: PathBuf, rx: mpsc::Receiver<Req>, mut next_seq: 
                 }
             }
         }
-        let before = file.metadata().map(|m| m.len()).ok();
-        match file.write_all(&buf).and_then(|()| file.sync_data()) {
-            Ok(()) => {
-                next_seq = seq;
-                for (req, entry) in written {
-                    let _ = req.done.send(Ok(entry));
-                }
+        let before = self.file.metadata().map(|m| m.len()).ok();
+        if let Err(e) = self
+            .file
+            .write_all(buf)
+            .and_then(|()| self.file.sync_data())
+        {
+            // Cut back whatever part of the batch reached the file, so no torn line stays mid-journal.
+            if let Some(len) = before {
+                let _ = self.file.set_len(len);
+            }
+            tracing::error!(path = %self.path.display(), error = %e, "cannot append to the journal");
+            for (done, _) in written {
+                let _ = done.send(Err(e.to_string()));
+            }
+            return;
+        }
+        self.next_seq = seq;
+        // Applied before anyone hears of it, so a compaction never misses a written step.
+        let mut state = lock_state(&self.state);
+        let mut acks = Vec::with_capacity(written.len());
+        for (done, entry) in written {
+            state.apply(entry.seq, &entry.t, &entry.rec, entry.event);
+            acks.push(done);
+        }
+        drop(state);
+        for done in acks {
+            let _ = done.send(Ok(()));
+        }
+    }
+
+    /// Compacts once the journal is over 4 MiB and four times what the last compaction left.
+    fn maybe_compact(&mut self) {
+        let len = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len <= self.compact_min || len <= self.base_len.saturating_mul(4) {
+            return;
+        }
+        let state = lock_state(&self.state);
+        match compact(&self.dir, &state) {
+            Ok(file) => {
+                self.file = file;
+                self.base_len = self.file.metadata().map(|m| m.len()).unwrap_or(len);
             }
             Err(e) => {
-                // Cut back whatever part of the batch reached the file, so no torn line stays mid-journal.
-                if let Some(len) = before {
-                    let _ = file.set_len(len);
-                }
-                tracing::error!(path = %path.display(), error = %e, "cannot append to the journal");
-                for (req, _) in written {
-                    let _ = req.done.send(Err(e.to_string()));
-                }
+                // The old journal is intact; try again after the next batch has grown it further.
+                tracing::warn!(error = %e, "cannot compact the journal; it keeps growing until this is fixed");
+                self.base_len = len;
             }
         }
     }
@@ -376,8 +445,12 @@ fn writer(mut file: File, path: PathBuf, rx: mpsc::Receiver<Req>, mut next_seq: 
 
 impl Drop for Ledger {
     fn drop(&mut self) {
-        // Dropping the sender ends the writer thread once it has drained.
+        // Dropping the sender ends the writer thread once it has drained; wait for it, so the
+        // lock is released only after the last write (or compaction) is done.
         self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
     }
 }
 
@@ -525,6 +598,58 @@ mod tests {
         let (ledger, _) = Ledger::open(dir.path()).unwrap();
         ledger.record("rec-open", Event::Requeued).await.unwrap();
         assert_eq!(ledger.state().last_seq, state.last_seq + 1);
+    }
+
+    #[tokio::test]
+    async fn a_running_journal_compacts_itself_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ledger, _) = Ledger::open_compacting_at(dir.path(), 8 << 10).unwrap();
+        let mut written = 0;
+        for round in 0..40 {
+            let rec = format!("rec-{}", round % 5);
+            ledger
+                .record(&rec, discovered(&format!("s{}", round % 5)))
+                .await
+                .unwrap();
+            ledger
+                .record(&rec, Event::TakeRequested { at_ms: round })
+                .await
+                .unwrap();
+            written += 2;
+        }
+        ledger
+            .record(
+                "rec-0",
+                Event::TakeCreated {
+                    take_id: "take-0".into(),
+                    adopted: false,
+                },
+            )
+            .await
+            .unwrap();
+        let live: Vec<Recording> = {
+            let mut v: Vec<Recording> = ledger.state().recordings().cloned().collect();
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+            v
+        };
+        drop(ledger);
+        let lines = std::fs::read_to_string(dir.path().join(JOURNAL_FILE))
+            .unwrap()
+            .lines()
+            .count();
+        assert!(
+            lines < written,
+            "compacted: {lines} lines for {written} steps"
+        );
+        assert_eq!(snapshot(dir.path()), live);
+        assert_eq!(
+            live.iter()
+                .find(|r| r.id == "rec-0")
+                .unwrap()
+                .take_id
+                .as_deref(),
+            Some("take-0")
+        );
     }
 
     #[tokio::test]
