@@ -368,3 +368,51 @@ async fn expired_upload_urls_are_replaced_and_the_take_is_made_once_with_the_rig
         .collect();
     assert_eq!(used.len(), 3);
 }
+
+#[tokio::test]
+async fn a_file_that_changes_during_its_upload_is_sent_again_whole_once_it_settles() {
+    let sb = Sandbox::start_with(&["--upload-bytes-per-sec", "1000000"]);
+    let cap = Capture::new(&sb);
+    let first = bytes(1, 2_000_000);
+    let path = cap.write("cam-a", "grow.mp4", &first);
+    let child = cap
+        .cmd(&["backfill", "--no-progress"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Mid-upload (it takes 2 s), the recorder appends more and finishes.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(cap.journal())
+        .unwrap_or_default()
+        .lines()
+        .all(|l| !l.contains("file_created"))
+    {
+        assert!(Instant::now() < deadline, "the upload never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let mut whole = first.clone();
+    whole.extend_from_slice(&bytes(2, 500_000));
+    std::fs::write(&path, &whole).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("changed while it was uploaded"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        sb.takes().await.is_empty(),
+        "the partial upload made no take"
+    );
+    // Once it has held still, the next pass sends it whole.
+    crate::capture::set_age(&path, Duration::from_secs(60));
+    cap.backfill(0);
+    let takes = sb.takes().await;
+    assert_eq!(takes.len(), 1);
+    assert_eq!(
+        sb.blob(takes[0]["sources"][0]["file"]["id"].as_str().unwrap()),
+        whole
+    );
+}
