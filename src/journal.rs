@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use crate::state::{Event, State};
 
 /// The journal's format version, written on every line.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The journal file inside the state dir.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 const COMPACT_FILE: &str = "journal.jsonl.compact";
@@ -28,8 +28,36 @@ pub struct Entry {
     pub seq: u64,
     pub t: String,
     pub rec: String,
-    #[serde(flatten)]
+    #[serde(rename = "ev")]
     pub event: Event,
+}
+
+impl Entry {
+    /// Parses one line: the current format, else format 1 (the step's name in `ev` and its
+    /// fields beside it), so journals written by older versions still load.
+    pub fn parse(line: &[u8]) -> Option<Entry> {
+        if let Ok(e) = serde_json::from_slice::<Entry>(line) {
+            return Some(e);
+        }
+        let serde_json::Value::Object(mut map) = serde_json::from_slice(line).ok()? else {
+            return None;
+        };
+        let mut take = |k: &str| map.remove(k);
+        let (v, seq, t, rec) = (take("v")?, take("seq")?, take("t")?, take("rec")?);
+        let step = take("ev")?.as_str()?.to_string();
+        let event = if map.is_empty() && step == "requeued" {
+            serde_json::Value::String(step)
+        } else {
+            serde_json::json!({ step: map })
+        };
+        Some(Entry {
+            v: serde_json::from_value(v).ok()?,
+            seq: seq.as_u64()?,
+            t: t.as_str()?.to_string(),
+            rec: rec.as_str()?.to_string(),
+            event: serde_json::from_value(event).ok()?,
+        })
+    }
 }
 
 /// A journal failure: ingestion stops, nothing journaled is lost.
@@ -105,7 +133,7 @@ fn replay_into(
             return Ok(good_len);
         }
         let complete = line.ends_with(b"\n");
-        match serde_json::from_slice::<Entry>(&line) {
+        match Entry::parse(&line).ok_or(()) {
             Ok(e) if complete => {
                 state.apply(e.seq, &e.t, &e.rec, e.event);
                 replay.entries += 1;

@@ -20,7 +20,7 @@ pub enum Role {
 
 /// One step of one recording, as journaled.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "ev", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     /// Seen complete on disk (again, with new facts, while nothing is uploaded yet).
     Discovered {
@@ -61,10 +61,51 @@ pub enum Event {
 
 /// A file on disk with its kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SeenWire", into = "SeenWire")]
 pub struct Seen {
     pub kind: Kind,
-    #[serde(flatten)]
     pub facts: Facts,
+}
+
+/// `Seen` as journaled: kind and facts in one flat object (serde's `flatten` is slow to read).
+#[derive(Clone, Serialize, Deserialize)]
+struct SeenWire {
+    kind: Kind,
+    name: String,
+    size: u64,
+    mtime_ns: i64,
+    inode: u64,
+    dev: u64,
+}
+
+impl From<SeenWire> for Seen {
+    fn from(w: SeenWire) -> Seen {
+        let facts = Facts {
+            name: w.name,
+            size: w.size,
+            mtime_ns: w.mtime_ns,
+            inode: w.inode,
+            dev: w.dev,
+        };
+        Seen {
+            kind: w.kind,
+            facts,
+        }
+    }
+}
+
+impl From<Seen> for SeenWire {
+    fn from(s: Seen) -> SeenWire {
+        let f = s.facts;
+        SeenWire {
+            kind: s.kind,
+            name: f.name,
+            size: f.size,
+            mtime_ns: f.mtime_ns,
+            inode: f.inode,
+            dev: f.dev,
+        }
+    }
 }
 
 /// A file the storage accepted.
@@ -194,11 +235,23 @@ impl Recording {
     }
 }
 
+/// The `latest` key: the folder's bytes, a NUL (never in a path), the stem.
+fn key(dir: &std::path::Path, stem: &str) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = dir.as_os_str().as_bytes();
+    let mut k = Vec::with_capacity(dir.len() + 1 + stem.len());
+    k.extend_from_slice(dir);
+    k.push(0);
+    k.extend_from_slice(stem.as_bytes());
+    k
+}
+
 /// All recordings, by id, with the latest one for each folder and stem.
 #[derive(Debug, Default)]
 pub struct State {
     recordings: HashMap<String, Recording>,
-    latest: HashMap<(PathBuf, String), String>,
+    /// Keyed by `key(dir, stem)`: hashing a `PathBuf` walks its components, bytes are cheaper.
+    latest: HashMap<Vec<u8>, String>,
     /// The highest sequence number applied.
     pub last_seq: u64,
 }
@@ -208,43 +261,42 @@ impl State {
     /// create a recording) are ignored, so a damaged journal never stops a start.
     pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
         self.last_seq = self.last_seq.max(seq);
-        if let Event::Snapshot { recording } = event {
-            self.insert(*recording);
-            return;
-        }
-        if let Event::Discovered {
-            dir,
-            device,
-            stem,
-            video,
-            sidecar,
-        } = &event
-            && !self.recordings.contains_key(rec)
-        {
-            self.insert(Recording {
-                id: rec.to_string(),
-                dir: dir.clone(),
-                device: device.clone(),
-                stem: stem.clone(),
-                video: video.clone(),
-                sidecar: sidecar.clone(),
-                video_upload: None,
-                sidecar_upload: None,
-                take_requested_ms: None,
-                take_id: None,
-                failure: None,
-                late_sidecar: None,
-                gone: None,
-                seq,
-                updated: time.to_string(),
-            });
-            return;
-        }
+        let event = match event {
+            Event::Snapshot { recording } => return self.insert(*recording),
+            Event::Discovered {
+                dir,
+                device,
+                stem,
+                video,
+                sidecar,
+            } if !self.recordings.contains_key(rec) => {
+                return self.insert(Recording {
+                    id: rec.to_string(),
+                    dir,
+                    device,
+                    stem,
+                    video,
+                    sidecar,
+                    video_upload: None,
+                    sidecar_upload: None,
+                    take_requested_ms: None,
+                    take_id: None,
+                    failure: None,
+                    late_sidecar: None,
+                    gone: None,
+                    seq,
+                    updated: time.to_string(),
+                });
+            }
+            other => other,
+        };
         let Some(r) = self.recordings.get_mut(rec) else {
             return;
         };
         r.seq = seq;
-        r.updated = time.to_string();
+        if r.updated != time {
+            r.updated = time.to_string();
+        }
         match event {
             Event::Discovered { video, sidecar, .. } => {
                 r.video = video;
@@ -289,7 +341,7 @@ impl State {
 
     fn insert(&mut self, r: Recording) {
         self.last_seq = self.last_seq.max(r.seq);
-        let key = (r.dir.clone(), r.stem.clone());
+        let key = key(&r.dir, &r.stem);
         let newer = self
             .latest
             .get(&key)
@@ -308,13 +360,35 @@ impl State {
 
     /// The newest recording for a folder and stem.
     pub fn latest(&self, dir: &std::path::Path, stem: &str) -> Option<&Recording> {
-        let id = self.latest.get(&(dir.to_path_buf(), stem.to_string()))?;
+        let id = self.latest.get(&key(dir, stem))?;
         self.recordings.get(id)
     }
 
     /// Every recording, in no particular order.
     pub fn recordings(&self) -> impl Iterator<Item = &Recording> {
         self.recordings.values()
+    }
+
+    /// True when the newest recording for `dir`/`stem` has its take and the files found now are
+    /// the very versions it uploaded (the common case of a rescan: nothing to do, nothing to copy).
+    pub fn done_and_unchanged(
+        &self,
+        dir: &std::path::Path,
+        stem: &str,
+        video: Option<&Facts>,
+        sidecar: Option<&Facts>,
+    ) -> bool {
+        let Some(r) = self.latest(dir, stem) else {
+            return false;
+        };
+        let same = |up: Option<&Upload>, now: Option<&Facts>| match (up, now) {
+            (Some(up), Some(now)) => up.facts.same_version(now),
+            (None, None) => true,
+            _ => false,
+        };
+        r.take_id.is_some()
+            && same(r.video_upload.as_ref(), video)
+            && same(r.sidecar_upload.as_ref(), sidecar)
     }
 
     /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.

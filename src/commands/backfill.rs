@@ -14,10 +14,12 @@ use crate::workers::Workers;
 /// Runs the `backfill` command.
 pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Exit> {
     let cfg = common::load_config(config)?;
+    // The folder walk (system calls) runs beside the journal replay (parsing): one core each.
+    let watches = cfg.watch.clone();
+    let scanning = tokio::task::spawn_blocking(move || scan::scan(&watches));
     let ingest = common::pipeline(cfg.clone())?;
     let settle = Duration::from_secs(cfg.pairing.settle_secs);
-    let watches = cfg.watch.clone();
-    let scanned = tokio::task::spawn_blocking(move || scan::scan(&watches)).await?;
+    let scanned = scanning.await?;
     for e in &scanned.errors {
         tracing::warn!("{e}");
     }

@@ -21,7 +21,15 @@ impl Ingest {
         found: &Found,
         done: Completeness,
     ) -> Result<Option<String>, Fatal> {
-        let latest = self.ledger.state().latest(&found.dir, &found.stem).cloned();
+        let latest = {
+            let state = self.ledger.state();
+            let v = found.video.as_ref().map(|s| &s.facts);
+            let m = found.sidecar.as_ref().map(|s| &s.facts);
+            if state.done_and_unchanged(&found.dir, &found.stem, v, m) {
+                return Ok(None);
+            }
+            state.latest(&found.dir, &found.stem).cloned()
+        };
         let video = found.video.as_ref().map(|s| Seen {
             kind: s.kind,
             facts: s.facts.clone(),
