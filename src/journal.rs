@@ -1,8 +1,10 @@
-//! The crash-safe journal: append-only JSON lines in the state dir, fsynced before the
-//! next outside action, replayed at start, compacted when history outgrows live state.
+//! The crash-safe journal: append-only JSON lines in the state dir, replayed at start,
+//! compacted when history outgrows live state.
 //!
-//! Appends from concurrent recordings are grouped: one writer thread writes every line
-//! that is waiting and fsyncs once for all of them (group commit).
+//! Every step is written at once and in order by one writer thread. A step that an outside
+//! action waits on (`Event::needs_fsync`) is fsynced before `record` returns, which makes every
+//! step before it durable too; the others ride along with the next fsync (or one within a
+//! second). Appends from concurrent recordings share one fsync (group commit).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -223,6 +225,8 @@ impl Ledger {
             next_seq,
             base_len,
             compact_min,
+            unsynced: false,
+            unsynced_since: std::time::Instant::now(),
         };
         let writer = std::thread::Builder::new()
             .name("journal".into())
@@ -319,6 +323,9 @@ pub fn sync_dir(dir: &Path) -> Result<(), JournalError> {
         .map_err(io("fsync the directory", dir))
 }
 
+/// Steps that need no fsync of their own are fsynced with the next one that does, or after this long.
+const LAZY_SYNC_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Below this size the journal is never compacted.
 const COMPACT_MIN_BYTES: u64 = 4 << 20;
 
@@ -374,12 +381,30 @@ struct Writer {
     base_len: u64,
     /// Below this length the journal is never compacted.
     compact_min: u64,
+    /// Steps are written but not yet fsynced (only those that no outside action waits on).
+    unsynced: bool,
+    unsynced_since: std::time::Instant,
 }
 
 impl Writer {
     fn run(mut self, rx: mpsc::Receiver<Req>) {
         let mut buf = Vec::with_capacity(64 << 10);
-        while let Ok(first) = rx.recv() {
+        loop {
+            let first = if self.unsynced {
+                match rx.recv_timeout(LAZY_SYNC_AFTER) {
+                    Ok(req) => req,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.sync();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(req) => req,
+                    Err(_) => break,
+                }
+            };
             let mut batch = vec![first];
             while let Ok(more) = rx.try_recv() {
                 batch.push(more);
@@ -389,6 +414,19 @@ impl Writer {
             }
             self.commit(batch, &mut buf);
             self.maybe_compact();
+        }
+        if self.unsynced {
+            self.sync();
+        }
+    }
+
+    /// fsyncs steps written without waiting for it.
+    fn sync(&mut self) {
+        match self.file.sync_data() {
+            Ok(()) => self.unsynced = false,
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot fsync the journal")
+            }
         }
     }
 
@@ -420,12 +458,17 @@ impl Writer {
                 }
             }
         }
+        let durable = written.iter().any(|(_, e)| e.event.needs_fsync())
+            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
         let before = self.file.metadata().map(|m| m.len()).ok();
-        if let Err(e) = self
-            .file
-            .write_all(buf)
-            .and_then(|()| self.file.sync_data())
-        {
+        let result = self.file.write_all(buf).and_then(|()| {
+            if durable {
+                self.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = result {
             // Cut back whatever part of the batch reached the file, so no torn line stays mid-journal.
             if let Some(len) = before {
                 let _ = self.file.set_len(len);
@@ -437,6 +480,12 @@ impl Writer {
             return;
         }
         self.next_seq = seq;
+        if durable {
+            self.unsynced = false;
+        } else if !self.unsynced {
+            self.unsynced = true;
+            self.unsynced_since = std::time::Instant::now();
+        }
         // Applied before anyone hears of it, so a compaction never misses a written step.
         let mut state = lock_state(&self.state);
         let mut acks = Vec::with_capacity(written.len());

@@ -59,6 +59,24 @@ pub enum Event {
     Snapshot { recording: Box<Recording> },
 }
 
+impl Event {
+    /// Whether an outside action waits on this step being on disk. `TakeRequested` must be
+    /// durable before the take is asked for (it is what makes an unanswered request findable),
+    /// and the outcomes (`TakeCreated`, `Failed`, `Requeued`) are what a restart must not redo.
+    /// The other steps are written at once, in order, and fsynced with the next durable one (or
+    /// within a second): losing them in a crash costs at most a repeated upload, never a take.
+    pub fn needs_fsync(&self) -> bool {
+        matches!(
+            self,
+            Event::TakeRequested { .. }
+                | Event::TakeCreated { .. }
+                | Event::Failed { .. }
+                | Event::Requeued
+                | Event::Snapshot { .. }
+        )
+    }
+}
+
 /// A file on disk with its kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "SeenWire", into = "SeenWire")]
