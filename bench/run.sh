@@ -281,6 +281,7 @@ row "upload.max_bytes_per_sec honoured within 5%" "cap $CAP B/s: $CAPPED B/s (${
 # ---------------------------------------------------------------- 2. backfill of many small recordings
 say "backfill: $SMALL_RECS small recordings (.mp4 16 KiB + .move 16 KiB) from $DEVICES devices"
 fixtures tree "$WORK/small" "$DEVICES" "$SMALL_RECS" 1 16384 >/dev/null
+sync
 write_config "$WORK/small.toml" "$WORK/small" "$WORK/state-small" $'[upload]\nconcurrency = 4'
 takes0=$(stat_of takes_created)
 timed "$WORK/small.toml" backfill --no-progress
@@ -298,6 +299,7 @@ fixtures tree "$WORK/many" "$DEVICES" "$STARTUP_RECS" 0 0 >/dev/null
 fixtures journal "$WORK/state-many" "$WORK/many" history >/dev/null
 JOURNAL_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
 write_config "$WORK/many.toml" "$WORK/many" "$WORK/state-many"
+sync # the fixtures' own writeback is not part of the start-up
 
 # Starts `run`, waits for its "watching for recordings" line (logged as it tells systemd
 # READY=1: journal replayed, unfinished work queued, every watch path scanned), stops it.
@@ -381,6 +383,7 @@ say "idle: move-ingest run with $IDLE_RECS done recordings, ${IDLE_SECS} s"
 fixtures tree "$WORK/idle" "$DEVICES" "$IDLE_RECS" 1 1024 >/dev/null
 fixtures journal "$WORK/state-idle" "$WORK/idle" compacted >/dev/null
 write_config "$WORK/idle.toml" "$WORK/idle" "$WORK/state-idle"
+sync
 MOVE_API_KEY=$KEY "$BIN" --config "$WORK/idle.toml" run >"$WORK/idle.out" 2>"$WORK/idle.err" &
 SERVICE_PID=$!
 for _ in $(seq 1200); do
