@@ -15,6 +15,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let mut term = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
     let mut int = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
     let cfg = common::load_config(config)?;
+    let started = crate::service::Started::begin(&cfg)?;
     let ingest = common::pipeline(cfg.clone())?;
     let shutdown = async move {
         let name = tokio::select! {
@@ -23,6 +24,6 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         };
         tracing::info!("{name} received");
     };
-    crate::service::run(cfg, ingest, shutdown).await?;
+    crate::service::run(cfg, ingest, started, shutdown).await?;
     Ok(Exit::Ok)
 }

@@ -126,10 +126,15 @@ impl Service {
                 return Ok(());
             }
         };
+        tracing::debug!(path = %path.display(), recordings = scanned.found.len(), "scanned");
+        self.take_scan(scanned).await
+    }
+
+    /// Decides about everything a scan found.
+    pub(super) async fn take_scan(&mut self, scanned: scan::Scan) -> Result<(), Fatal> {
         for e in &scanned.errors {
             tracing::warn!("{e}");
         }
-        tracing::debug!(path = %path.display(), recordings = scanned.found.len(), "scanned");
         for found in &scanned.found {
             self.decide(found).await?;
         }

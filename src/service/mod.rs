@@ -6,6 +6,8 @@ mod check;
 mod place;
 
 use std::future::Future;
+
+use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,9 +44,10 @@ pub struct Service {
 pub async fn run(
     cfg: Arc<Config>,
     ingest: Arc<Ingest>,
+    started: Started,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let mut svc = Service::start(cfg, ingest).await?;
+    let mut svc = Service::start(cfg, ingest, started).await?;
     tokio::pin!(shutdown);
     let served = svc.serve(&mut shutdown).await;
     if let Err(fatal) = served {
@@ -54,12 +57,38 @@ pub async fn run(
     svc.stop().await
 }
 
+/// The watches and the first scan, begun before the journal is replayed so that the folder
+/// walk (system calls) runs beside the replay (parsing).
+pub struct Started {
+    watch: Watch,
+    first_scan: tokio::task::JoinHandle<crate::scan::Scan>,
+}
+
+impl Started {
+    /// Watches first, scan second: a file written in between is seen by one or the other.
+    pub fn begin(cfg: &Config) -> anyhow::Result<Started> {
+        let mut watch = Watch::new()?;
+        for w in &cfg.watch {
+            if !watch.ensure(&w.path) && !w.path.is_dir() {
+                tracing::warn!(path = %w.path.display(), "the watch path does not exist; it is watched as soon as it is created");
+            }
+        }
+        let watches = cfg.watch.clone();
+        let first_scan = tokio::task::spawn_blocking(move || crate::scan::scan(&watches));
+        Ok(Started { watch, first_scan })
+    }
+}
+
 impl Service {
-    /// Watches, resumes unfinished recordings, scans every watch path, then tells systemd it is ready.
-    async fn start(cfg: Arc<Config>, ingest: Arc<Ingest>) -> anyhow::Result<Service> {
+    /// Resumes unfinished recordings, takes in the first scan, then tells systemd it is ready.
+    async fn start(
+        cfg: Arc<Config>,
+        ingest: Arc<Ingest>,
+        started: Started,
+    ) -> anyhow::Result<Service> {
         let now = Instant::now();
         let mut svc = Service {
-            watch: Watch::new()?,
+            watch: started.watch,
             settler: Settler::new(Duration::from_secs(cfg.pairing.settle_secs)),
             pairing: Pairing::new(cfg.pairing.settle_secs, &cfg.pairing),
             workers: Workers::new(ingest.clone()),
@@ -74,18 +103,14 @@ impl Service {
             cfg,
             ingest,
         };
-        // Watches first, scan second: a file written in between is seen by one or the other.
-        for w in &svc.cfg.watch {
-            if !svc.watch.ensure(&w.path) && !w.path.is_dir() {
-                tracing::warn!(path = %w.path.display(), "the watch path does not exist; it is watched as soon as it is created");
-            }
-        }
         svc.resume();
-        for index in 0..svc.cfg.watch.len() {
-            svc.scan_watch(index)
-                .await
-                .map_err(crate::commands::common::fatal)?;
-        }
+        let scanned = started
+            .first_scan
+            .await
+            .context("the first scan stopped unexpectedly")?;
+        svc.take_scan(scanned)
+            .await
+            .map_err(crate::commands::common::fatal)?;
         let status = svc.status_line();
         svc.systemd.ready(status);
         tracing::info!(
