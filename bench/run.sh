@@ -336,11 +336,13 @@ STATUS=$WALL
 if [ "$FIRST" = n/a ] || [ "$SECOND" = n/a ]; then
     row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "\`run\` never said it was ready" "FAIL" "$(tail -3 "$WORK/run.err" | tr '\n' ' ')"
 else
+    # Both starts count: the service compacts while it runs only once the journal is 4x its
+    # last compacted size, so a journal holding mostly history is a real case.
     WORST=$(awk -v a="$FIRST" -v b="$SECOND" 'BEGIN { print (a > b) ? a : b }')
     row "start-up, $STARTUP_RECS done recordings ≤ 2 s" \
-        "**${FIRST} s** first (${JOURNAL_MB} MB of history, compacted to ${COMPACT_MB} MB), **${SECOND} s** after" \
+        "**${FIRST} s** on ${JOURNAL_MB} MB of history (compacting it first), **${SECOND} s** on the compacted ${COMPACT_MB} MB" \
         "$(verdict "$WORST" '<=' 2)" \
-        "\`run\` from exec to READY (replay, compaction, scan of $STARTUP_RECS files); RSS ${FIRST_RSS}/${SECOND_RSS} MiB; a \`backfill\` with nothing to do ${BACKFILL_NOOP} s, \`status --json\` ${STATUS} s"
+        "\`run\` from exec to READY (replay, scan of $STARTUP_RECS files, a decision for each); RSS ${FIRST_RSS}/${SECOND_RSS} MiB; a \`backfill\` with nothing to do ${BACKFILL_NOOP} s, \`status --json\` ${STATUS} s"
 fi
 rm -rf "$WORK/many" "$WORK/state-many"
 
