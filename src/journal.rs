@@ -96,7 +96,7 @@ pub struct Replay {
     pub recordings: usize,
     pub torn_tail: bool,
     pub skipped_lines: u64,
-    pub compacted: bool,
+    pub compact_pending: bool,
 }
 
 /// Reads a journal into a `State` (no lock; `status` uses this while a service runs).
@@ -209,10 +209,10 @@ impl Ledger {
         }
         sync_dir(dir)?;
         replay.recordings = state.len();
-        if should_compact(good, replay.entries, state.len()) {
-            file = compact(dir, &state)?;
-            replay.compacted = true;
-        }
+        // History that far outweighs live state is compacted by the writer once the journal is
+        // idle (after start-up), so it does not delay being ready.
+        let compact_when_idle = should_compact(good, replay.entries, state.len(), compact_min);
+        replay.compact_pending = compact_when_idle;
         let base_len = file.seek(SeekFrom::End(0)).map_err(io("seek", &path))?;
         let next_seq = state.last_seq + 1;
         let state = Arc::new(Mutex::new(state));
@@ -225,6 +225,7 @@ impl Ledger {
             next_seq,
             base_len,
             compact_min,
+            compact_when_idle,
             unsynced: false,
             unsynced_since: std::time::Instant::now(),
         };
@@ -329,8 +330,8 @@ const LAZY_SYNC_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 /// Below this size the journal is never compacted.
 const COMPACT_MIN_BYTES: u64 = 4 << 20;
 
-fn should_compact(bytes: u64, entries: u64, live: usize) -> bool {
-    bytes > COMPACT_MIN_BYTES && entries > 4 * live as u64
+fn should_compact(bytes: u64, entries: u64, live: usize, min_bytes: u64) -> bool {
+    bytes > min_bytes && entries > 4 * live as u64
 }
 
 /// Rewrites the journal as one snapshot line per recording: temp file, fsync, rename, fsync dir.
@@ -381,6 +382,8 @@ struct Writer {
     base_len: u64,
     /// Below this length the journal is never compacted.
     compact_min: u64,
+    /// The journal replayed at start is mostly history: compact at the first idle moment.
+    compact_when_idle: bool,
     /// Steps are written but not yet fsynced (only those that no outside action waits on).
     unsynced: bool,
     unsynced_since: std::time::Instant,
@@ -390,11 +393,16 @@ impl Writer {
     fn run(mut self, rx: mpsc::Receiver<Req>) {
         let mut buf = Vec::with_capacity(64 << 10);
         loop {
-            let first = if self.unsynced {
+            let first = if self.unsynced || self.compact_when_idle {
                 match rx.recv_timeout(LAZY_SYNC_AFTER) {
                     Ok(req) => req,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        self.sync();
+                        if self.unsynced {
+                            self.sync();
+                        }
+                        if self.compact_when_idle {
+                            self.compact_now();
+                        }
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -417,6 +425,9 @@ impl Writer {
         }
         if self.unsynced {
             self.sync();
+        }
+        if self.compact_when_idle {
+            self.compact_now();
         }
     }
 
@@ -505,6 +516,13 @@ impl Writer {
         if len <= self.compact_min || len <= self.base_len.saturating_mul(4) {
             return;
         }
+        self.compact_now();
+    }
+
+    /// Rewrites the journal from the state (see `compact`); on failure the old journal stays.
+    fn compact_now(&mut self) {
+        self.compact_when_idle = false;
+        let len = self.file.metadata().map(|m| m.len()).unwrap_or(0);
         let state = lock_state(&self.state);
         match compact(&self.dir, &state) {
             Ok(file) => {
@@ -727,6 +745,34 @@ mod tests {
                 .as_deref(),
             Some("take-0")
         );
+    }
+
+    #[tokio::test]
+    async fn a_journal_of_mostly_history_is_compacted_once_idle_not_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        history(dir.path(), 30).await;
+        let before = snapshot(dir.path());
+        let lines = |d: &Path| {
+            std::fs::read_to_string(d.join(JOURNAL_FILE))
+                .unwrap()
+                .lines()
+                .count()
+        };
+        assert!(lines(dir.path()) > 100);
+        let (ledger, replay) = Ledger::open_compacting_at(dir.path(), 1024).unwrap();
+        assert!(replay.compact_pending);
+        assert!(
+            lines(dir.path()) > 100,
+            "not at open: start-up is not delayed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(
+            lines(dir.path()),
+            31,
+            "one snapshot line per recording once idle"
+        );
+        drop(ledger);
+        assert_eq!(snapshot(dir.path()), before);
     }
 
     #[tokio::test]

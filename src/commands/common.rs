@@ -26,7 +26,7 @@ pub fn open_ledger(cfg: &Config) -> anyhow::Result<(Arc<Ledger>, Replay)> {
         entries = replay.entries,
         recordings = replay.recordings,
         torn_tail = replay.torn_tail,
-        compacted = replay.compacted,
+        compaction_pending = replay.compact_pending,
         "journal replayed"
     );
     Ok((Arc::new(ledger), replay))
