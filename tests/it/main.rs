@@ -5,6 +5,7 @@ mod capture;
 mod documents;
 mod example_config;
 mod faults;
+mod journal;
 mod run;
 mod sandbox;
 mod schema;
