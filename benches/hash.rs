@@ -4,7 +4,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sha2::{Digest, Sha256};
@@ -55,11 +54,7 @@ fn hashing(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    // Command-line flags (--measurement-time, --warm-up-time) override these.
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+    config = common::criterion();
     targets = hashing
 }
 criterion_main!(benches);

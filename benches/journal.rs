@@ -6,7 +6,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use move_ingest::journal::{self, Ledger};
@@ -72,11 +71,7 @@ fn replay(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    // Command-line flags (--measurement-time, --warm-up-time) override these.
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+    config = common::criterion();
     targets = replay
 }
 criterion_main!(benches);

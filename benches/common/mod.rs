@@ -12,6 +12,15 @@ use move_ingest::journal::{self, Entry, FORMAT_VERSION};
 use move_ingest::scan::{self, Found};
 use move_ingest::state::{Event, Role, Seen, Upload};
 
+/// The criterion settings every bench shares; command-line flags (--measurement-time,
+/// --warm-up-time) override them.
+pub fn criterion() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+}
+
 /// True when the binary was started by `cargo bench` (criterion's measuring mode); under
 /// `cargo test --all-targets` it runs each benchmark once, so sizes stay small there.
 pub fn measuring() -> bool {
