@@ -8,7 +8,7 @@
 #          --idle-secs N (idle-CPU window; default 60, quick 5).
 #
 # It builds the release binary and the criterion benches, makes all data in temp dirs
-# (removed at exit), starts `move-ingest sandbox` on 127.0.0.1, and prints one table with
+# (removed at exit), starts `move-sandbox` on 127.0.0.1, and prints one table with
 # each figure beside its target and its anchor (curl for throughput, /usr/bin/time -v for
 # RSS). Only 127.0.0.1 is contacted. The table also goes to target/bench-last-run.md.
 set -euo pipefail
@@ -45,6 +45,7 @@ fi
 DEVICES=10
 KEY="bench-key-$RANDOM$RANDOM"
 BIN=$ROOT/target/release/move-ingest
+SANDBOX_BIN=$ROOT/target/release/move-sandbox
 
 START=$(date +%s.%N)
 say() { printf '\n== [%5.1fs] %s\n' "$(awk -v a="$START" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*" >&2; }
@@ -69,10 +70,11 @@ if [ "$BUILD" = 1 ]; then
     cargo build --release --quiet
 fi
 [ -x "$BIN" ] || die "$BIN is missing; run without --no-build"
+[ -x "$SANDBOX_BIN" ] || die "$SANDBOX_BIN is missing; run without --no-build"
 # The bench executables, resolved once: nothing is rebuilt while the bench runs.
 declare -A EXE
 while read -r name path; do EXE[$name]=$path; done < <(
-    cargo bench --no-run --message-format=json "${BENCHES[@]}" 2>/dev/null |
+    cargo bench -p move-ingest --no-run --message-format=json "${BENCHES[@]}" 2>/dev/null |
         grep -o '"target":{[^}]*"name":"[a-z]*"[^}]*}.*"executable":"[^"]*"' |
         sed 's/.*"name":"\([a-z]*\)".*"executable":"\([^"]*\)"/\1 \2/')
 for b in hash scan journal fixtures; do
@@ -121,7 +123,7 @@ CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- sandbox
 say "starting the sandbox (data in $STORE)"
-"$BIN" sandbox --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+"$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
 SANDBOX_PID=$!
 for _ in $(seq 300); do
     grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
@@ -360,13 +362,13 @@ say "scan: $SCAN_FILES files, warm (criterion)"
 MOVE_BENCH_SCAN_FILES=$SCAN_FILES criterion scan
 SCAN_S=$(secs 'scan/')
 row "scan $SCAN_FILES files warm ≤ 1 s" "${SCAN_S} s ($(calc '%.0f' "$SCAN_FILES / $SCAN_S") files/s)" "$(verdict "$SCAN_S" '<=' 1)" \
-    "criterion, benches/scan.rs: \`scan::scan\` of 10 device folders, an .mp4 and a .move per recording"
+    "criterion, crates/move-ingest/benches/scan.rs: \`scan::scan\` of 10 device folders, an .mp4 and a .move per recording"
 
 say "journal replay: $JOURNAL_RECS done recordings (criterion)"
 MOVE_BENCH_JOURNAL_RECORDINGS=$JOURNAL_RECS criterion journal
 row "journal replay, $JOURNAL_RECS done (micro)" \
     "journal::read $(secs "journal::read, $JOURNAL_RECS done, history") s history, $(secs "journal::read, $JOURNAL_RECS done, compacted") s compacted; Ledger::open $(secs "Ledger::open, $JOURNAL_RECS done, history") s history (compacts), $(secs "Ledger::open, $JOURNAL_RECS done, compacted") s compacted" \
-    "info" "criterion, benches/journal.rs; what start-up costs inside the process"
+    "info" "criterion, crates/move-ingest/benches/journal.rs; what start-up costs inside the process"
 
 say "SHA-256 alone (criterion)"
 MOVE_BENCH_HASH_MIB=$HASH_MIB criterion hash
@@ -378,7 +380,7 @@ FILE_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/upload::sha256_file')
 SHARE=$(calc '%.0f' "100 * $OURS_MBS / $SHA_MBS")
 row "SHA-256 alone, must not halve throughput" "sha2 ${SHA_MBS} MB/s (ring ${RING_MBS} MB/s; read + hash a file ${FILE_MBS} MB/s)" \
     "$(verdict "$SHA_MBS" '>=' "$((2 * OURS_MBS))")" \
-    "criterion, benches/hash.rs, ${HASH_MIB} MiB in 1 MiB updates; at ${OURS_MBS} MB/s of upload, hashing is ${SHARE}% of one core, overlapped with sending"
+    "criterion, crates/move-ingest/benches/hash.rs, ${HASH_MIB} MiB in 1 MiB updates; at ${OURS_MBS} MB/s of upload, hashing is ${SHARE}% of one core, overlapped with sending"
 
 # ---------------------------------------------------------------- 7. idle service
 say "idle: move-ingest run with $IDLE_RECS done recordings, ${IDLE_SECS} s"
@@ -424,7 +426,7 @@ fi
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ { print $2 }') GiB;" \
         "$(uname -sr); $(rustc --version | cut -d' ' -f1-2); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
-    git diff --quiet HEAD -- src Cargo.toml 2>/dev/null || REV="$REV + uncommitted changes in src/"
+    git diff --quiet HEAD -- crates Cargo.toml 2>/dev/null || REV="$REV + uncommitted changes in crates/"
     echo "Command: \`bench/run.sh$([ "$QUICK" = 1 ] && echo ' --quick')\` ($(date -u +%Y-%m-%dT%H:%MZ), built from $REV)"
 } | tee "$ROOT/target/bench-last-run.md"
 # Exit 1 if a target failed or a step could not be measured (--quick: only the latter, and the cap).

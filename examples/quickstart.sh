@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Quick start: builds move-ingest, makes a few sample recordings, starts the local sandbox API,
+# Quick start: builds move-ingest and move-sandbox, makes a few sample recordings, starts the local sandbox API,
 # backfills the samples into it and shows the takes. No Move account needed; nothing leaves 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== building move-ingest and move-sandbox (release; the first build takes a few minutes)"
 cargo build --release --quiet
 bin="$PWD/target/release/move-ingest"
+sandbox_bin="$PWD/target/release/move-sandbox"
 work=$(mktemp -d "${TMPDIR:-/tmp}/move-ingest-quickstart.XXXXXX")
 sandbox_pid=""
 cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; wait 2>/dev/null || true; }
@@ -21,7 +23,7 @@ touch -d '10 minutes ago' "$work"/captures/*/*
 find "$work/captures" -type f | sort
 
 echo "== starting the sandbox"
-"$bin" sandbox --port 0 --data "$work/sandbox" --api-key sandbox-key > "$work/sandbox.log" &
+"$sandbox_bin" --port 0 --data "$work/sandbox" --api-key sandbox-key > "$work/sandbox.log" &
 sandbox_pid=$!
 for _ in $(seq 100); do grep -q 'listening on' "$work/sandbox.log" 2>/dev/null && break; sleep 0.1; done
 endpoint=$(sed -n 's/^sandbox listening on //p' "$work/sandbox.log" | head -n1)

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::config::Pairing as PairingConfig;
 use crate::ingest::Completeness;
 use crate::scan::{Found, Seen};
-use crate::settle::Settler;
+use crate::service::settle::Settler;
 
 /// A recording: its folder and stem.
 pub type Key = (PathBuf, String);

@@ -3,11 +3,11 @@
 use apollo_compiler::schema::{ExtendedType, FieldDefinition, InputValueDefinition};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
-use move_ingest::sandbox::SCHEMA_SDL;
+use move_sandbox::SCHEMA_SDL;
 
 const REAL_SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/move-ugc-api/schema.graphql"
+    "/../../../shared/move-ugc-api/schema.graphql"
 );
 
 fn real() -> Valid<Schema> {

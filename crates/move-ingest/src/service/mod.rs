@@ -3,7 +3,11 @@
 //! until the shutdown future resolves.
 
 mod check;
+pub mod pairing;
 mod place;
+pub mod settle;
+pub mod systemd;
+pub mod watch;
 
 use std::future::Future;
 
@@ -15,11 +19,11 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::config::Config;
 use crate::ingest::{Fatal, Ingest, Outcome};
-use crate::pairing::Pairing;
-use crate::settle::Settler;
-use crate::systemd::Systemd;
-use crate::watch::Watch;
-use crate::workers::Workers;
+use crate::service::pairing::Pairing;
+use crate::service::settle::Settler;
+use crate::service::systemd::Systemd;
+use crate::service::watch::Watch;
+use crate::ingest::workers::Workers;
 
 pub use place::{Place, locate};
 

@@ -55,13 +55,6 @@ pub enum Command {
     /// List, show or update takes on the API.
     #[command(subcommand)]
     Takes(TakesCommand),
-    /// Run a local Move-compatible API on 127.0.0.1, to try everything without an account.
-    ///
-    /// Serves the GraphQL operations move-ingest uses on /ugc/graphql (documents
-    /// validated against the API's schema) and an upload endpoint that behaves like
-    /// Move's storage: presigned URLs expire, Content-Type or Content-MD5 is refused,
-    /// chunked bodies are refused. Files and takes are kept under --data.
-    Sandbox(SandboxArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,51 +106,6 @@ pub enum TakesCommand {
     },
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct SandboxArgs {
-    /// Port on 127.0.0.1; 0 picks a free one (the address is printed on the first line).
-    #[arg(long, default_value_t = 8477)]
-    pub port: u16,
-    /// Where files, uploads and takes are kept. Defaults to a `move-ingest-sandbox` folder in the system temp dir.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// The API key the sandbox accepts in the Authorization header.
-    #[arg(
-        long,
-        env = "MOVE_SANDBOX_KEY",
-        default_value = "sandbox-key",
-        hide_env_values = true
-    )]
-    pub api_key: String,
-    /// How long a presigned upload URL stays valid, in seconds.
-    #[arg(long, default_value_t = 3600)]
-    pub url_ttl_secs: u64,
-    /// Seed for the fault injection below, so a run can be repeated.
-    #[arg(long, default_value_t = 0)]
-    pub fault_seed: u64,
-    /// Probability (0..1) that a request is answered with HTTP 500/503.
-    #[arg(long, default_value_t = 0.0)]
-    pub fault_5xx: f64,
-    /// Probability (0..1) that a GraphQL request is answered with 429 and Retry-After.
-    #[arg(long, default_value_t = 0.0)]
-    pub fault_429: f64,
-    /// The Retry-After, in seconds, sent with an injected 429.
-    #[arg(long, default_value_t = 1, value_name = "SECS")]
-    pub fault_retry_after_secs: u64,
-    /// Probability (0..1) that a mutation is performed and then the connection dropped without an answer.
-    #[arg(long, default_value_t = 0.0)]
-    pub fault_drop: f64,
-    /// Probability (0..1) that an upload is cut off halfway through its body (500, connection closed).
-    #[arg(long, default_value_t = 0.0)]
-    pub fault_cut: f64,
-    /// Latency added to every request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Throttle for each upload, in bytes per second (0 = unlimited).
-    #[arg(long, default_value_t = 0)]
-    pub upload_bytes_per_sec: u64,
-}
-
 /// Parses the command line, runs the command, and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -185,7 +133,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::Check => commands::check::run(config.as_deref()).await,
             Command::Retry(args) => commands::retry::run(config.as_deref(), args).await,
             Command::Takes(cmd) => commands::takes::run(config.as_deref(), cmd).await,
-            Command::Sandbox(args) => commands::sandbox::run(args).await,
         }
     })
 }

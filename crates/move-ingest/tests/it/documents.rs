@@ -5,7 +5,7 @@ use apollo_compiler::{ExecutableDocument, Schema};
 fn real_schema() -> apollo_compiler::validation::Valid<Schema> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/move-ugc-api/schema.graphql"
+        "/../../../shared/move-ugc-api/schema.graphql"
     );
     let sdl = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     Schema::parse_and_validate(sdl, path)
@@ -20,6 +20,17 @@ fn every_client_document_validates_against_the_real_schema() {
     for (name, doc) in docs {
         if let Err(e) = ExecutableDocument::parse_and_validate(&schema, doc.as_str(), name) {
             panic!("{name} does not validate against the real schema:\n{e}");
+        }
+    }
+}
+
+#[test]
+fn every_client_document_is_served_by_the_sandbox() {
+    let schema = Schema::parse_and_validate(move_sandbox::SCHEMA_SDL, "sandbox.graphql")
+        .unwrap_or_else(|e| panic!("the sandbox schema does not parse: {e}"));
+    for (name, doc) in move_ingest::api::documents::all() {
+        if let Err(e) = ExecutableDocument::parse_and_validate(&schema, doc.as_str(), name) {
+            panic!("{name} does not validate against the sandbox's schema:\n{e}");
         }
     }
 }

@@ -1,4 +1,7 @@
-//! Shared fixtures: a real `move-ingest sandbox` child process on 127.0.0.1 and async helpers to talk to it.
+//! Shared fixtures: a real `move-sandbox` child process on 127.0.0.1 and async helpers to talk to it.
+//!
+//! Used by this crate's tests and by move-ingest's (`#[path]`-included there), so that both
+//! drive the same binary the same way.
 //!
 //! Convention: reqwest is built without its "blocking" feature, so every helper that does
 //! HTTP is `async` and tests are `#[tokio::test]`. Starting and stopping the sandbox is
@@ -16,7 +19,7 @@ use tempfile::TempDir;
 /// How long the sandbox may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A running `move-ingest sandbox --port 0`, killed (and waited for) on drop.
+/// A running `move-sandbox --port 0`, killed (and waited for) on drop.
 pub struct Sandbox {
     /// The GraphQL endpoint, `http://127.0.0.1:PORT/ugc/graphql`.
     pub url: String,
@@ -225,15 +228,14 @@ fn stop(child: &mut Child) {
 
 /// Spawns the binary and reads its first stdout line to learn the GraphQL URL.
 fn spawn(data: &Path, key: &str, args: &[String]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_move-ingest"))
-        .arg("sandbox")
+    let mut child = Command::new(sandbox_bin())
         .args(["--port", "0", "--api-key", key, "--data"])
         .arg(PathBuf::from(data))
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("cannot start move-ingest sandbox");
+        .expect("cannot start move-sandbox");
     let stdout = child.stdout.take().expect("stdout is piped");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -250,4 +252,26 @@ fn spawn(data: &Path, key: &str, args: &[String]) -> (Child, String) {
         panic!("the sandbox did not announce its address; first line: {first:?}");
     };
     (child, url.to_string())
+}
+
+/// The `move-sandbox` binary: cargo names it for this crate's tests; move-ingest's tests find
+/// it beside their own test binary (`target/<profile>/deps/..`), where a workspace-wide
+/// `cargo test` has built it.
+pub fn sandbox_bin() -> PathBuf {
+    if let Some(path) = option_env!("CARGO_BIN_EXE_move-sandbox") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("cannot find the test binary");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in target/<profile>/deps");
+    let bin = profile_dir.join("move-sandbox");
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests from the workspace root (`cargo test --all-targets`), \
+         or build it first with `cargo build -p move-sandbox`",
+        bin.display()
+    );
+    bin
 }

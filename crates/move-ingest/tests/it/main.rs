@@ -7,6 +7,7 @@ mod example_config;
 mod faults;
 mod journal;
 mod run;
-mod sandbox;
-mod schema;
+// The sandbox fixture is shared with move-sandbox's own tests; not every helper is used here.
+#[path = "../../../move-sandbox/tests/it/util.rs"]
+#[allow(dead_code)]
 mod util;

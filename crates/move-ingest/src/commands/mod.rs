@@ -5,6 +5,5 @@ pub mod check;
 pub mod common;
 pub mod retry;
 pub mod run;
-pub mod sandbox;
 pub mod status;
 pub mod takes;

@@ -4,6 +4,7 @@
 mod decide;
 mod files;
 mod take;
+pub mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 
 use move_ingest::config::Config;
 
-const EXAMPLE: &str = include_str!("../../config.example.toml");
+const EXAMPLE: &str = include_str!("../../../../config.example.toml");
 
 #[test]
 fn the_example_config_is_valid_as_shipped() {

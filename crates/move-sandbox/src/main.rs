@@ -1,0 +1,182 @@
+//! `move-sandbox`: the local Move-compatible API, on 127.0.0.1 until SIGINT/SIGTERM.
+//!
+//! Exit codes: 0 stopped by a signal; 1 the server failed; 2 a usage error (bad flag,
+//! the port is taken, the data dir is in use).
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio::signal::unix::{SignalKind, signal};
+
+use move_sandbox::{Faults, Options};
+
+/// A local Move-compatible API on 127.0.0.1, to try and test move-ingest without an account.
+///
+/// Serves the GraphQL operations of the Move UGC API on /ugc/graphql (documents
+/// validated against the API's schema) and an upload endpoint that behaves like
+/// Move's storage: presigned URLs expire, Content-Type or Content-MD5 is refused,
+/// chunked bodies are refused. Files and takes are kept under --data, so a restart
+/// keeps them. The first line printed is `sandbox listening on URL`.
+///
+/// Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the server failed; 2 usage error.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "move-sandbox", version)]
+struct SandboxArgs {
+    /// Port on 127.0.0.1; 0 picks a free one (the address is printed on the first line).
+    #[arg(long, default_value_t = 8477)]
+    port: u16,
+    /// Where files, uploads and takes are kept. Defaults to a `move-ingest-sandbox` folder in the system temp dir.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// The API key the sandbox accepts in the Authorization header.
+    #[arg(
+        long,
+        env = "MOVE_SANDBOX_KEY",
+        default_value = "sandbox-key",
+        hide_env_values = true
+    )]
+    api_key: String,
+    /// How long a presigned upload URL stays valid, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    url_ttl_secs: u64,
+    /// Seed for the fault injection below, so a run can be repeated.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+    /// Probability (0..1) that a request is answered with HTTP 500/503.
+    #[arg(long, default_value_t = 0.0)]
+    fault_5xx: f64,
+    /// Probability (0..1) that a GraphQL request is answered with 429 and Retry-After.
+    #[arg(long, default_value_t = 0.0)]
+    fault_429: f64,
+    /// The Retry-After, in seconds, sent with an injected 429.
+    #[arg(long, default_value_t = 1, value_name = "SECS")]
+    fault_retry_after_secs: u64,
+    /// Probability (0..1) that a mutation is performed and then the connection dropped without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    fault_drop: f64,
+    /// Probability (0..1) that an upload is cut off halfway through its body (500, connection closed).
+    #[arg(long, default_value_t = 0.0)]
+    fault_cut: f64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Throttle for each upload, in bytes per second (0 = unlimited).
+    #[arg(long, default_value_t = 0)]
+    upload_bytes_per_sec: u64,
+}
+
+/// A problem with the flags or the machine: exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+fn main() -> ExitCode {
+    let args = SandboxArgs::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("move-sandbox: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("move-sandbox: error: {err:#}");
+            if err.chain().any(|c| c.downcast_ref::<UsageError>().is_some()) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Binds the port, announces the address, and serves until a signal.
+async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    let opts = options(&args)?;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        UsageError(format!(
+            "cannot listen on {addr}: {e}; pass --port 0 to let the system pick a free port"
+        ))
+    })?;
+    let port = listener
+        .local_addr()
+        .context("cannot read the sandbox's address")?
+        .port();
+    let shutdown = shutdown_signal()?;
+    announce(port, &opts).context("cannot write to stdout")?;
+    move_sandbox::serve(listener, opts, shutdown).await
+}
+
+/// Turns the flags into [`Options`], refusing impossible fault probabilities.
+fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
+    let faults = Faults {
+        seed: args.fault_seed,
+        p_5xx: args.fault_5xx,
+        p_429: args.fault_429,
+        retry_after_secs: args.fault_retry_after_secs,
+        p_drop: args.fault_drop,
+        p_cut: args.fault_cut,
+        latency_ms: args.latency_ms,
+        upload_bytes_per_sec: args.upload_bytes_per_sec,
+    };
+    faults
+        .validate()
+        .map_err(|e| UsageError(format!("sandbox fault flags: {e}")))?;
+    let data_dir = args
+        .data
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("move-ingest-sandbox"));
+    Ok(Options {
+        data_dir,
+        api_key: args.api_key.clone(),
+        url_ttl: Duration::from_secs(args.url_ttl_secs),
+        faults,
+    })
+}
+
+/// Prints the address first (tests read that line), then how to use the sandbox.
+fn announce(port: u16, opts: &Options) -> std::io::Result<()> {
+    let endpoint = format!("http://127.0.0.1:{port}/ugc/graphql");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "sandbox listening on {endpoint}")?;
+    out.flush()?;
+    writeln!(
+        out,
+        "data kept in {} (survives a restart)",
+        opts.data_dir.display()
+    )?;
+    writeln!(out, "use the key: MOVE_API_KEY={}", opts.api_key)?;
+    writeln!(out, "in the config:\n  [api]\n  endpoint = \"{endpoint}\"")?;
+    if !opts.faults.is_quiet() {
+        writeln!(out, "injecting faults: {:?}", opts.faults)?;
+    }
+    writeln!(
+        out,
+        "admin: GET/POST http://127.0.0.1:{port}/admin/faults, GET http://127.0.0.1:{port}/admin/stats"
+    )?;
+    writeln!(out, "stop with Ctrl-C")?;
+    out.flush()
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
