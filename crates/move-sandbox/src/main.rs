@@ -91,7 +91,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("move-sandbox: error: {err:#}");
-            if err.chain().any(|c| c.downcast_ref::<UsageError>().is_some()) {
+            if err
+                .chain()
+                .any(|c| c.downcast_ref::<UsageError>().is_some())
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

@@ -7,9 +7,9 @@ use std::time::{Duration, SystemTime};
 use super::common;
 use crate::cli::BackfillArgs;
 use crate::error::Exit;
+use crate::ingest::workers::Workers;
 use crate::ingest::{Completeness, Ingest, Outcome};
 use crate::scan::{self, Found};
-use crate::ingest::workers::Workers;
 
 /// Runs the `backfill` command.
 pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Exit> {

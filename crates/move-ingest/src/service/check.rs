@@ -8,10 +8,10 @@ use tokio::time::Instant;
 
 use super::{Place, Service, locate};
 use crate::ingest::Fatal;
-use crate::service::pairing::Decision;
 use crate::scan::{self, Found};
-use crate::state::Phase;
+use crate::service::pairing::Decision;
 use crate::service::watch::Hint;
+use crate::state::Phase;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
 /// just after reporting the folder, so a file written in between is found by this scan).

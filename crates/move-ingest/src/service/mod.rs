@@ -18,12 +18,12 @@ use std::time::Duration;
 use tokio::time::{Instant, sleep_until};
 
 use crate::config::Config;
+use crate::ingest::workers::Workers;
 use crate::ingest::{Fatal, Ingest, Outcome};
 use crate::service::pairing::Pairing;
 use crate::service::settle::Settler;
 use crate::service::systemd::Systemd;
 use crate::service::watch::Watch;
-use crate::ingest::workers::Workers;
 
 pub use place::{Place, locate};
 

@@ -1,0 +1,53 @@
+//! Streams one file to a presigned URL with a single PUT: read in chunks on a blocking
+//! thread, hashed (SHA-256) on the way, paced by an optional rate cap, with a stall watchdog.
+
+mod error;
+mod expiry;
+mod hash;
+mod pool;
+mod put;
+mod rate;
+mod reader;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::UploadError;
+pub use expiry::url_expired;
+pub use hash::sha256_file;
+pub use rate::RateLimiter;
+
+/// The most one PUT may carry (S3's single-PUT ceiling).
+pub const MAX_PUT_BYTES: u64 = 5 << 30;
+/// The size of one chunk read from disk and handed to the connection.
+const CHUNK: usize = 1 << 20;
+/// Chunks that may wait between the reader thread and the connection.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// What was sent and accepted.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Sends files to presigned URLs.
+#[derive(Clone)]
+pub struct Uploader {
+    http: reqwest::Client,
+    stall: Duration,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+impl Uploader {
+    /// An uploader on a shared HTTP client; `max_bytes_per_sec` 0 means no cap.
+    pub fn new(http: reqwest::Client, stall: Duration, max_bytes_per_sec: u64) -> Uploader {
+        let limiter =
+            (max_bytes_per_sec > 0).then(|| Arc::new(RateLimiter::new(max_bytes_per_sec)));
+        Uploader {
+            http,
+            stall,
+            limiter,
+        }
+    }
+}
