@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::UsageError;
 use crate::template::Template;
@@ -19,44 +20,44 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.move.ai/ugc/graphql";
 pub struct Config {
     /// The file it was read from.
     pub path: PathBuf,
-    pub api: Api,
-    pub watch: Vec<Watch>,
-    pub pairing: Pairing,
-    pub take: Take,
-    pub state: State,
-    pub upload: Upload,
-    pub retry: Retry,
-    pub log: Log,
-    pub service: Service,
+    pub api: ApiConfig,
+    pub watch: Vec<WatchConfig>,
+    pub pairing: PairingConfig,
+    pub take: TakeConfig,
+    pub state: StateConfig,
+    pub upload: UploadConfig,
+    pub retry: RetryConfig,
+    pub log: LogConfig,
+    pub service: ServiceConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     #[serde(default)]
-    api: Api,
+    api: ApiConfig,
     #[serde(default)]
-    watch: Vec<Watch>,
+    watch: Vec<RawWatch>,
     #[serde(default)]
-    pairing: Pairing,
+    pairing: PairingConfig,
     #[serde(default)]
     take: RawTake,
     #[serde(default)]
     state: RawState,
     #[serde(default)]
-    upload: Upload,
+    upload: RawUpload,
     #[serde(default)]
-    retry: Retry,
+    retry: RawRetry,
     #[serde(default)]
-    log: Log,
+    log: RawLog,
     #[serde(default)]
-    service: Service,
+    service: ServiceConfig,
 }
 
 /// `[api]`: where the Move API is and where its key is read from.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Api {
+pub struct ApiConfig {
     pub endpoint: Endpoint,
     pub key_file: Option<PathBuf>,
     pub connect_timeout_secs: u64,
@@ -65,9 +66,9 @@ pub struct Api {
     pub stall_timeout_secs: u64,
 }
 
-impl Default for Api {
+impl Default for ApiConfig {
     fn default() -> Self {
-        Api {
+        ApiConfig {
             endpoint: Endpoint(DEFAULT_ENDPOINT.to_string()),
             key_file: None,
             connect_timeout_secs: 10,
@@ -103,44 +104,87 @@ impl TryFrom<String> for Endpoint {
 }
 
 /// One `[[watch]]` entry: a capture folder.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Watch {
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
     pub path: PathBuf,
-    /// `"from-dir"`: the first folder below `path` names the device; anything else is a fixed label.
-    #[serde(default = "from_dir")]
-    pub device_label: String,
+    /// Where the device label of a recording comes from.
+    pub device_label: DeviceLabel,
     /// The safety-net rescan of this folder while `run` watches it.
-    #[serde(default = "default_rescan")]
     pub rescan_secs: u64,
 }
 
-fn from_dir() -> String {
-    "from-dir".to_string()
-}
-fn default_rescan() -> u64 {
-    300
+/// `device_label`: the first folder below the watch path (`"from-dir"`), or one fixed label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceLabel {
+    /// `<path>/<device>/<file>`: the folder names the device.
+    FromDir,
+    /// `<path>/<file>`: every recording gets this label.
+    Fixed(String),
 }
 
-impl Watch {
+impl DeviceLabel {
+    /// The config's word for [`DeviceLabel::FromDir`].
+    pub const FROM_DIR: &str = "from-dir";
+
+    /// Reads the config value; `None` for an empty label or one with a '/'.
+    fn parse(s: &str) -> Option<DeviceLabel> {
+        match s {
+            DeviceLabel::FROM_DIR => Some(DeviceLabel::FromDir),
+            s if s.trim().is_empty() || s.contains('/') => None,
+            s => Some(DeviceLabel::Fixed(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for DeviceLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceLabel::FromDir => f.write_str(DeviceLabel::FROM_DIR),
+            DeviceLabel::Fixed(label) => f.write_str(label),
+        }
+    }
+}
+
+impl WatchConfig {
     /// The fixed device label, or `None` when labels come from the first folder below `path`.
     pub fn fixed_label(&self) -> Option<&str> {
-        (self.device_label != "from-dir").then_some(self.device_label.as_str())
+        match &self.device_label {
+            DeviceLabel::FromDir => None,
+            DeviceLabel::Fixed(label) => Some(label),
+        }
     }
+}
+
+/// `[[watch]]` as written, with where each checked value stands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    path: Spanned<PathBuf>,
+    #[serde(default = "from_dir")]
+    device_label: Spanned<String>,
+    #[serde(default = "default_rescan")]
+    rescan_secs: Spanned<u64>,
+}
+
+fn from_dir() -> Spanned<String> {
+    Spanned::new(0..0, DeviceLabel::FROM_DIR.to_string())
+}
+fn default_rescan() -> Spanned<u64> {
+    Spanned::new(0..0, 300)
 }
 
 /// `[pairing]`: when a file counts as complete and how long a video waits for its `.move`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Pairing {
+pub struct PairingConfig {
     pub settle_secs: u64,
     pub move_wait_secs: u64,
     pub require_move: bool,
 }
 
-impl Default for Pairing {
+impl Default for PairingConfig {
     fn default() -> Self {
-        Pairing {
+        PairingConfig {
             settle_secs: 5,
             move_wait_secs: 60,
             require_move: false,
@@ -151,14 +195,14 @@ impl Default for Pairing {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawTake {
-    name: String,
+    name: Spanned<String>,
     metadata: toml::Table,
 }
 
 impl Default for RawTake {
     fn default() -> Self {
         RawTake {
-            name: "{device_label} {stem}".to_string(),
+            name: Spanned::new(0..0, "{device_label} {stem}".to_string()),
             metadata: toml::Table::new(),
         }
     }
@@ -166,7 +210,7 @@ impl Default for RawTake {
 
 /// `[take]`: the name and metadata each take gets, with placeholders filled per recording.
 #[derive(Debug, Clone)]
-pub struct Take {
+pub struct TakeConfig {
     pub name: Template,
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
@@ -179,25 +223,43 @@ struct RawState {
 
 /// `[state]`: where the journal lives.
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct StateConfig {
     pub dir: PathBuf,
 }
 
 /// `[upload]`: how much runs at once and how fast.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Upload {
+pub struct UploadConfig {
     /// Recordings processed at once (API calls and uploads).
     pub concurrency: usize,
     /// Total upload rate cap in bytes per second; 0 means no cap.
     pub max_bytes_per_sec: u64,
 }
 
-impl Default for Upload {
+impl Default for UploadConfig {
     fn default() -> Self {
-        Upload {
+        UploadConfig {
             concurrency: 4,
             max_bytes_per_sec: 0,
+        }
+    }
+}
+
+/// `[upload]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawUpload {
+    concurrency: Spanned<usize>,
+    max_bytes_per_sec: u64,
+}
+
+impl Default for RawUpload {
+    fn default() -> Self {
+        let d = UploadConfig::default();
+        RawUpload {
+            concurrency: Spanned::new(0..0, d.concurrency),
+            max_bytes_per_sec: d.max_bytes_per_sec,
         }
     }
 }
@@ -205,15 +267,15 @@ impl Default for Upload {
 /// `[retry]`: the one retry policy for transient failures.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Retry {
+pub struct RetryConfig {
     pub max_attempts: u32,
     pub base_ms: u64,
     pub cap_secs: u64,
 }
 
-impl Default for Retry {
+impl Default for RetryConfig {
     fn default() -> Self {
-        Retry {
+        RetryConfig {
             max_attempts: 10,
             base_ms: 500,
             cap_secs: 60,
@@ -221,19 +283,57 @@ impl Default for Retry {
     }
 }
 
+/// `[retry]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawRetry {
+    max_attempts: Spanned<u32>,
+    base_ms: u64,
+    cap_secs: u64,
+}
+
+impl Default for RawRetry {
+    fn default() -> Self {
+        let d = RetryConfig::default();
+        RawRetry {
+            max_attempts: Spanned::new(0..0, d.max_attempts),
+            base_ms: d.base_ms,
+            cap_secs: d.cap_secs,
+        }
+    }
+}
+
 /// `[log]`: level and format of the log lines on stderr.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Log {
+pub struct LogConfig {
     pub level: String,
     pub format: LogFormat,
 }
 
-impl Default for Log {
+impl Default for LogConfig {
     fn default() -> Self {
-        Log {
+        LogConfig {
             level: "info".to_string(),
             format: LogFormat::Text,
+        }
+    }
+}
+
+/// `[log]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLog {
+    level: Spanned<String>,
+    format: LogFormat,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        let d = LogConfig::default();
+        RawLog {
+            level: Spanned::new(0..0, d.level),
+            format: d.format,
         }
     }
 }
@@ -249,14 +349,14 @@ pub enum LogFormat {
 /// `[service]`: how `run` behaves as a service.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Service {
+pub struct ServiceConfig {
     /// On SIGTERM, how long in-flight uploads may take to finish.
     pub shutdown_grace_secs: u64,
 }
 
-impl Default for Service {
+impl Default for ServiceConfig {
     fn default() -> Self {
-        Service {
+        ServiceConfig {
             shutdown_grace_secs: 20,
         }
     }
@@ -287,7 +387,7 @@ impl Config {
             |msg: String| UsageError::new(format!("invalid config {}: {msg}", path.display()));
         let raw: Raw =
             toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
-        let at = |key: &str| match line_of(text, key) {
+        let at = |key: &str, span: std::ops::Range<usize>| match line_at(text, span) {
             Some(n) => format!("`{key}` (line {n})"),
             None => format!("`{key}`"),
         };
@@ -296,59 +396,121 @@ impl Config {
                 "no [[watch]] entry: add one with `path = \"/srv/captures\"`".into(),
             ));
         }
-        for w in &raw.watch {
-            if !w.path.is_absolute() {
-                return Err(bad(format!(
-                    "{} must be an absolute path, got {}",
-                    at("path"),
-                    w.path.display()
-                )));
-            }
-            if w.device_label.trim().is_empty() || w.device_label.contains('/') {
-                return Err(bad(format!(
-                    "{} must be \"from-dir\" or a label without '/'",
-                    at("device_label")
-                )));
-            }
-            if w.rescan_secs == 0 {
-                return Err(bad(format!("{} must be at least 1", at("rescan_secs"))));
-            }
-        }
-        if raw.upload.concurrency == 0 || raw.upload.concurrency > 64 {
-            return Err(bad(format!(
-                "{} must be between 1 and 64",
-                at("concurrency")
-            )));
-        }
-        if raw.retry.max_attempts == 0 {
-            return Err(bad(format!("{} must be at least 1", at("max_attempts"))));
-        }
-        tracing_subscriber::EnvFilter::try_new(&raw.log.level)
-            .map_err(|e| bad(format!("{} is not a log filter: {e}", at("level"))))?;
-        let name =
-            Template::parse(&raw.take.name).map_err(|e| bad(format!("{}: {e}", at("name"))))?;
+        let watch = raw
+            .watch
+            .into_iter()
+            .map(|w| w.validate(&at))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        let upload = raw.upload.validate(&at).map_err(bad)?;
+        let retry = raw.retry.validate(&at).map_err(bad)?;
+        let log = raw.log.validate(&at).map_err(bad)?;
+        let name = Template::parse(raw.take.name.get_ref())
+            .map_err(|e| bad(format!("{}: {e}", at("name", raw.take.name.span()))))?;
         let metadata =
             metadata_json(&raw.take.metadata).map_err(|e| bad(format!("[take.metadata] {e}")))?;
-        let dir = match raw.state.dir {
-            Some(dir) => dir,
-            None => match std::env::var_os("STATE_DIRECTORY") {
-                // systemd may pass several, colon-separated; the first is ours.
-                Some(v) => PathBuf::from(v.to_string_lossy().split(':').next().unwrap_or_default()),
-                None => PathBuf::from("/var/lib/move-ingest"),
-            },
-        };
         Ok(Config {
             path: path.to_path_buf(),
             api: raw.api,
-            watch: raw.watch,
+            watch,
             pairing: raw.pairing,
-            take: Take { name, metadata },
-            state: State { dir },
-            upload: raw.upload,
-            retry: raw.retry,
-            log: raw.log,
+            take: TakeConfig { name, metadata },
+            state: StateConfig {
+                dir: raw.state.dir.unwrap_or_else(default_state_dir),
+            },
+            upload,
+            retry,
+            log,
             service: raw.service,
         })
+    }
+}
+
+/// Names a key and its line, given the span of its value.
+type At<'a> = dyn Fn(&str, std::ops::Range<usize>) -> String + 'a;
+
+impl RawWatch {
+    fn validate(self, at: &At<'_>) -> Result<WatchConfig, String> {
+        if !self.path.get_ref().is_absolute() {
+            return Err(format!(
+                "{} must be an absolute path, got {}",
+                at("path", self.path.span()),
+                self.path.get_ref().display()
+            ));
+        }
+        let Some(device_label) = DeviceLabel::parse(self.device_label.get_ref()) else {
+            return Err(format!(
+                "{} must be \"{}\" or a label without '/'",
+                at("device_label", self.device_label.span()),
+                DeviceLabel::FROM_DIR
+            ));
+        };
+        if *self.rescan_secs.get_ref() == 0 {
+            return Err(format!(
+                "{} must be at least 1",
+                at("rescan_secs", self.rescan_secs.span())
+            ));
+        }
+        Ok(WatchConfig {
+            path: self.path.into_inner(),
+            device_label,
+            rescan_secs: self.rescan_secs.into_inner(),
+        })
+    }
+}
+
+impl RawUpload {
+    fn validate(self, at: &At<'_>) -> Result<UploadConfig, String> {
+        if !(1..=64).contains(self.concurrency.get_ref()) {
+            return Err(format!(
+                "{} must be between 1 and 64",
+                at("concurrency", self.concurrency.span())
+            ));
+        }
+        Ok(UploadConfig {
+            concurrency: self.concurrency.into_inner(),
+            max_bytes_per_sec: self.max_bytes_per_sec,
+        })
+    }
+}
+
+impl RawRetry {
+    fn validate(self, at: &At<'_>) -> Result<RetryConfig, String> {
+        if *self.max_attempts.get_ref() == 0 {
+            return Err(format!(
+                "{} must be at least 1",
+                at("max_attempts", self.max_attempts.span())
+            ));
+        }
+        Ok(RetryConfig {
+            max_attempts: self.max_attempts.into_inner(),
+            base_ms: self.base_ms,
+            cap_secs: self.cap_secs,
+        })
+    }
+}
+
+impl RawLog {
+    fn validate(self, at: &At<'_>) -> Result<LogConfig, String> {
+        tracing_subscriber::EnvFilter::try_new(self.level.get_ref()).map_err(|e| {
+            format!(
+                "{} is not a log filter: {e}",
+                at("level", self.level.span())
+            )
+        })?;
+        Ok(LogConfig {
+            level: self.level.into_inner(),
+            format: self.format,
+        })
+    }
+}
+
+/// `$STATE_DIRECTORY` (systemd's StateDirectory=), else /var/lib/move-ingest.
+fn default_state_dir() -> PathBuf {
+    match std::env::var_os("STATE_DIRECTORY") {
+        // systemd may pass several, colon-separated; the first is ours.
+        Some(v) => PathBuf::from(v.to_string_lossy().split(':').next().unwrap_or_default()),
+        None => PathBuf::from("/var/lib/move-ingest"),
     }
 }
 
@@ -380,15 +542,13 @@ fn metadata_json(
     }
 }
 
-/// The first line (1-based) on which `key` is assigned, for error messages.
-fn line_of(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
+/// The line (1-based) on which a value spanning `span` stands; `None` for a default.
+fn line_at(text: &str, span: std::ops::Range<usize>) -> Option<usize> {
+    if span.is_empty() {
+        return None;
+    }
+    let before = text.get(..span.start)?;
+    Some(before.matches('\n').count() + 1)
 }
 
 /// The Move API key. Its `Debug` prints `***`; it has no `Display`, so it cannot end up in a message.
@@ -416,7 +576,7 @@ pub struct ResolvedKey {
 }
 
 /// Finds the key: `$MOVE_API_KEY`, else `api.key_file`, else `$CREDENTIALS_DIRECTORY/move-api-key`.
-pub fn resolve_key(api: &Api) -> Result<ResolvedKey, UsageError> {
+pub fn resolve_key(api: &ApiConfig) -> Result<ResolvedKey, UsageError> {
     if let Some(v) = std::env::var_os("MOVE_API_KEY") {
         let key = v.to_string_lossy().trim().to_string();
         if key.is_empty() {

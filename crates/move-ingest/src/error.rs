@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use crate::journal::JournalError;
+
 /// How the process ends: the exit codes documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -59,5 +61,30 @@ impl UsageError {
     /// Wraps a message as a usage error.
     pub fn new(msg: impl Into<String>) -> Self {
         UsageError(msg.into())
+    }
+}
+
+/// Errors that stop the whole run, not one recording.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+impl Fatal {
+    /// The error the command ends with, carrying what decides its exit code (3 for the key,
+    /// 2 for the journal).
+    pub fn into_error(self) -> anyhow::Error {
+        match self {
+            Fatal::Auth(a) => anyhow::Error::new(a),
+            Fatal::Journal(j @ JournalError::Io { .. }) => {
+                anyhow::Error::new(UsageError::new(format!(
+                    "ingestion stopped, the journal cannot be written (nothing already journaled is lost): {j}"
+                )))
+            }
+            Fatal::Journal(j) => anyhow::Error::new(UsageError::new(j.to_string())),
+        }
     }
 }

@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Log, LogFormat};
+use crate::config::{LogConfig, LogFormat};
 
 /// Installs the global subscriber once; later calls do nothing.
-pub fn init(log: &Log) {
+pub fn init(log: &LogConfig) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(own_level(&log.level)))
         .unwrap_or_else(|_| EnvFilter::new("info"));

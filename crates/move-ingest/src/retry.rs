@@ -1,8 +1,9 @@
-//! The one retry policy: exponential backoff with full jitter, honouring Retry-After.
+//! The one retry policy (exponential backoff with full jitter, honouring Retry-After), and
+//! the words a failure is described in for the classifier (`ingest::classify`).
 
 use std::time::Duration;
 
-use crate::config::Retry as RetryConfig;
+use crate::config::RetryConfig;
 
 /// When and how often a transient failure is tried again.
 #[derive(Debug, Clone)]
@@ -43,41 +44,35 @@ impl Policy {
     }
 }
 
-/// An error the policy can judge.
-pub trait Transient {
-    /// Worth another attempt.
-    fn is_transient(&self) -> bool;
-    /// How long the server asked us to wait.
-    fn retry_after(&self) -> Option<Duration>;
+/// What a failure is, as far as what to do next is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The upload URL is spent (expired, or refused with 403): a fresh one may work.
+    UrlSpent,
+    /// The file changed while it was sent: what was sent must not be used.
+    Changed,
+    /// The file is gone.
+    Vanished,
+    /// Worth another attempt of the same request, after at least `retry_after` if given.
+    Transient { retry_after: Option<Duration> },
+    /// Another attempt would fail the same way.
+    Permanent,
 }
 
-impl Transient for crate::api::ApiError {
-    fn is_transient(&self) -> bool {
-        crate::api::ApiError::is_transient(self)
-    }
-    fn retry_after(&self) -> Option<Duration> {
-        crate::api::ApiError::retry_after(self)
-    }
+/// An error the classifier can judge.
+pub trait Failure: std::fmt::Display {
+    /// What the error is.
+    fn cause(&self) -> Cause;
 }
 
-/// Runs `op` until it succeeds, fails permanently, or runs out of attempts.
-pub async fn retry<T, E, F, Fut>(policy: &Policy, what: &str, mut op: F) -> Result<T, E>
-where
-    E: Transient + std::fmt::Display,
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, E>>,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match op().await {
-            Ok(v) => return Ok(v),
-            Err(e) if e.is_transient() && policy.allows(attempt) => {
-                let wait = policy.delay(attempt, e.retry_after());
-                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "{what}: will retry");
-                tokio::time::sleep(wait).await;
+impl Failure for crate::api::ApiError {
+    fn cause(&self) -> Cause {
+        if self.is_transient() {
+            Cause::Transient {
+                retry_after: self.retry_after(),
             }
-            Err(e) => return Err(e),
+        } else {
+            Cause::Permanent
         }
     }
 }
@@ -110,60 +105,5 @@ mod tests {
     fn retry_after_is_honoured() {
         let p = policy();
         assert!(p.delay(1, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
-    }
-
-    #[derive(Debug)]
-    struct Flaky(bool);
-    impl std::fmt::Display for Flaky {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "flaky")
-        }
-    }
-    impl Transient for Flaky {
-        fn is_transient(&self) -> bool {
-            self.0
-        }
-        fn retry_after(&self) -> Option<Duration> {
-            None
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn transient_errors_are_retried_up_to_the_limit() {
-        let p = policy();
-        let mut calls = 0;
-        let r: Result<(), Flaky> = retry(&p, "test", || {
-            calls += 1;
-            async { Err(Flaky(true)) }
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls, 5);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn permanent_errors_are_not_retried() {
-        let p = policy();
-        let mut calls = 0;
-        let r: Result<(), Flaky> = retry(&p, "test", || {
-            calls += 1;
-            async { Err(Flaky(false)) }
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls, 1);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn success_after_failures() {
-        let p = policy();
-        let mut calls = 0;
-        let r: Result<u32, Flaky> = retry(&p, "test", || {
-            calls += 1;
-            let c = calls;
-            async move { if c < 3 { Err(Flaky(true)) } else { Ok(c) } }
-        })
-        .await;
-        assert_eq!(r.ok(), Some(3));
     }
 }

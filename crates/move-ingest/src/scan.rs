@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Watch;
+use crate::config::WatchConfig;
 
 /// What kind of file a name is, by its extension (case-insensitive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,11 +121,53 @@ impl Facts {
     }
 }
 
-/// One file of a recording found on disk.
-#[derive(Debug, Clone)]
+/// One file of a recording found on disk: its kind and facts (as journaled, too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SeenWire", into = "SeenWire")]
 pub struct Seen {
     pub kind: Kind,
     pub facts: Facts,
+}
+
+/// `Seen` as journaled: kind and facts in one flat object (serde's `flatten` is slow to read).
+#[derive(Clone, Serialize, Deserialize)]
+struct SeenWire {
+    kind: Kind,
+    name: String,
+    size: u64,
+    mtime_ns: i64,
+    inode: u64,
+    dev: u64,
+}
+
+impl From<SeenWire> for Seen {
+    fn from(w: SeenWire) -> Seen {
+        let facts = Facts {
+            name: w.name,
+            size: w.size,
+            mtime_ns: w.mtime_ns,
+            inode: w.inode,
+            dev: w.dev,
+        };
+        Seen {
+            kind: w.kind,
+            facts,
+        }
+    }
+}
+
+impl From<Seen> for SeenWire {
+    fn from(s: Seen) -> SeenWire {
+        let f = s.facts;
+        SeenWire {
+            kind: s.kind,
+            name: f.name,
+            size: f.size,
+            mtime_ns: f.mtime_ns,
+            inode: f.inode,
+            dev: f.dev,
+        }
+    }
 }
 
 /// The files in one folder that share a stem.
@@ -157,7 +199,7 @@ pub struct Scan {
 /// `<path>/<file>` with a fixed label. Device folders are read on up to [`SCAN_THREADS`]
 /// threads (a scan is mostly `statx` calls, one per file); the result is the same as a
 /// walk of one folder after the other, in the same order.
-pub fn scan(watches: &[Watch]) -> Scan {
+pub fn scan(watches: &[WatchConfig]) -> Scan {
     let mut out = Scan::default();
     let mut folders: Vec<(PathBuf, String)> = Vec::new();
     for w in watches {
@@ -289,7 +331,11 @@ mod tests {
             }
         }
         std::fs::write(root.path().join("stray.mp4"), b"x").expect("stray file");
-        let watch: Watch = toml::from_str(&format!("path = {:?}", root.path())).expect("watch");
+        let watch = WatchConfig {
+            path: root.path().to_path_buf(),
+            device_label: crate::config::DeviceLabel::FromDir,
+            rescan_secs: 300,
+        };
         let scanned = scan(std::slice::from_ref(&watch));
         let mut one_by_one = Scan::default();
         for e in std::fs::read_dir(root.path()).expect("read root").flatten() {

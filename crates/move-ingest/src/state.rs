@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::scan::{Facts, Kind};
+pub use crate::scan::Seen;
+use crate::scan::{Facts, Found};
 
 /// Which file of a recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -50,7 +51,7 @@ pub enum Event {
     /// A `.move` arrived after the take was created; it never makes a second take.
     LateSidecar { facts: Facts },
     /// This recording stopped at `step`; `retry` puts it back.
-    Failed { step: String, reason: String },
+    Failed { step: Step, reason: String },
     /// A file vanished before its upload: the recording leaves the queue (not a failure).
     Vanished { reason: String },
     /// Put back in the queue by `retry`.
@@ -60,6 +61,17 @@ pub enum Event {
 }
 
 impl Event {
+    /// The `Discovered` step: `files` are now the recording's files.
+    pub fn discovered(files: &Found) -> Event {
+        Event::Discovered {
+            dir: files.dir.clone(),
+            device: files.device.clone(),
+            stem: files.stem.clone(),
+            video: files.video.clone(),
+            sidecar: files.sidecar.clone(),
+        }
+    }
+
     /// Whether an outside action waits on this step being on disk. `TakeRequested` must be
     /// durable before the take is asked for (it is what makes an unanswered request findable),
     /// and the outcomes (`TakeCreated`, `Failed`, `Requeued`) are what a restart must not redo.
@@ -77,55 +89,6 @@ impl Event {
     }
 }
 
-/// A file on disk with its kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "SeenWire", into = "SeenWire")]
-pub struct Seen {
-    pub kind: Kind,
-    pub facts: Facts,
-}
-
-/// `Seen` as journaled: kind and facts in one flat object (serde's `flatten` is slow to read).
-#[derive(Clone, Serialize, Deserialize)]
-struct SeenWire {
-    kind: Kind,
-    name: String,
-    size: u64,
-    mtime_ns: i64,
-    inode: u64,
-    dev: u64,
-}
-
-impl From<SeenWire> for Seen {
-    fn from(w: SeenWire) -> Seen {
-        let facts = Facts {
-            name: w.name,
-            size: w.size,
-            mtime_ns: w.mtime_ns,
-            inode: w.inode,
-            dev: w.dev,
-        };
-        Seen {
-            kind: w.kind,
-            facts,
-        }
-    }
-}
-
-impl From<Seen> for SeenWire {
-    fn from(s: Seen) -> SeenWire {
-        let f = s.facts;
-        SeenWire {
-            kind: s.kind,
-            name: f.name,
-            size: f.size,
-            mtime_ns: f.mtime_ns,
-            inode: f.inode,
-            dev: f.dev,
-        }
-    }
-}
-
 /// A file the storage accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upload {
@@ -134,10 +97,41 @@ pub struct Upload {
     pub sha256: String,
 }
 
+/// The step a recording failed at, journaled by these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// Sending a file's bytes (or finding it cannot be sent).
+    #[serde(rename = "upload")]
+    Upload,
+    /// `createFile`.
+    #[serde(rename = "create file")]
+    CreateFile,
+    /// `createSingleCamTake`.
+    #[serde(rename = "create take")]
+    CreateTake,
+}
+
+impl Step {
+    /// The name `status` shows and the journal holds.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Upload => "upload",
+            Step::CreateFile => "create file",
+            Step::CreateTake => "create take",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a recording stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
-    pub step: String,
+    pub step: Step,
     pub reason: String,
 }
 
@@ -188,6 +182,14 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Queued, uploading or take requested: work that a worker carries on (and a restart resumes).
+    pub fn is_in_flight(self) -> bool {
+        matches!(
+            self,
+            Phase::Queued | Phase::Uploading | Phase::TakeRequested
+        )
+    }
+
     /// Lower-case name, as `status` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -222,6 +224,17 @@ impl Recording {
         }
     }
 
+    /// The recording's files as journaled, in the shape a scan finds them.
+    pub fn files(&self) -> Found {
+        Found {
+            dir: self.dir.clone(),
+            device: self.device.clone(),
+            stem: self.stem.clone(),
+            video: self.video.clone(),
+            sidecar: self.sidecar.clone(),
+        }
+    }
+
     /// The file on disk for a role.
     pub fn seen(&self, role: Role) -> Option<&Seen> {
         match role {
@@ -245,7 +258,8 @@ impl Recording {
         }
     }
 
-    fn seen_mut(&mut self, role: Role) -> &mut Option<Seen> {
+    /// The file on disk for a role, to replace it.
+    pub fn seen_mut(&mut self, role: Role) -> &mut Option<Seen> {
         match role {
             Role::Video => &mut self.video,
             Role::Sidecar => &mut self.sidecar,
@@ -413,12 +427,7 @@ impl State {
     pub fn unfinished(&self) -> Vec<String> {
         self.recordings
             .values()
-            .filter(|r| {
-                matches!(
-                    r.phase(),
-                    Phase::Queued | Phase::Uploading | Phase::TakeRequested
-                )
-            })
+            .filter(|r| r.phase().is_in_flight())
             .map(|r| r.id.clone())
             .collect()
     }

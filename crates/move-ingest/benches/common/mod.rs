@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use move_ingest::config::{Config, Watch};
+use move_ingest::config::{Config, WatchConfig};
 use move_ingest::journal::{self, Entry, FORMAT_VERSION};
 use move_ingest::scan::{self, Found};
 use move_ingest::state::{Event, Role, Seen, Upload};
@@ -37,7 +37,7 @@ pub fn size(var: &str, full: usize, test: usize) -> usize {
 }
 
 /// The `[[watch]]` entry for `path` with `device_label = "from-dir"`, parsed like a real config.
-pub fn watch(path: &Path) -> Watch {
+pub fn watch(path: &Path) -> WatchConfig {
     let path = std::path::absolute(path).expect("an absolute path");
     let text = format!(
         "[api]\nendpoint = \"http://127.0.0.1:1/ugc/graphql\"\n[[watch]]\npath = \"{}\"\ndevice_label = \"from-dir\"\n",

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 pub use error::{ApiError, GqlError};
 pub use types::{Client as Account, File, SourceInput, Take, TakesPage};
 
-use crate::config::{Api as ApiConfig, ResolvedKey};
+use crate::config::{ApiConfig, ResolvedKey};
 
 /// A client for one endpoint and key. Cheap to clone.
 #[derive(Clone)]

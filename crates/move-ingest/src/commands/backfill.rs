@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::common;
 use crate::cli::BackfillArgs;
-use crate::error::Exit;
+use crate::error::{Exit, Fatal};
 use crate::ingest::workers::Workers;
 use crate::ingest::{Completeness, Ingest, Outcome};
 use crate::scan::{self, Found};
@@ -28,15 +28,19 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     let mut too_new = 0;
     for found in &scanned.found {
         let done = completeness(found, now, settle);
-        if found.video.is_some() && !(done.video && (found.sidecar.is_none() || done.sidecar)) {
+        if found.video.is_some() && !done.ready(found) {
             too_new += 1;
         }
-        if let Some(id) = ingest.consider(found, done).await.map_err(common::fatal)? {
+        if let Some(id) = ingest
+            .consider(found, done)
+            .await
+            .map_err(Fatal::into_error)?
+        {
             queue.push(id);
         }
     }
     // Unfinished recordings from earlier runs resume even if the scan did not bring them up.
-    let resumable = ingest.ledger.state().unfinished();
+    let resumable = ingest.unfinished();
     let mut queued: std::collections::HashSet<String> = queue.iter().cloned().collect();
     for id in resumable {
         if queued.insert(id.clone()) {
@@ -112,7 +116,7 @@ async fn process_all(
             Err(fatal) => {
                 workers.abort().await;
                 bar.finish_and_clear();
-                return Err(common::fatal(fatal));
+                return Err(fatal.into_error());
             }
         }
     }

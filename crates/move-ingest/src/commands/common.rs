@@ -6,9 +6,9 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::{Config, resolve_key};
-use crate::error::{AuthError, UsageError};
-use crate::ingest::{Fatal, Ingest};
-use crate::journal::{JournalError, Ledger, Replay};
+use crate::error::UsageError;
+use crate::ingest::Ingest;
+use crate::journal::{Ledger, Replay};
 
 /// Loads the config and starts logging as it says.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<Arc<Config>> {
@@ -38,17 +38,4 @@ pub fn pipeline(cfg: Arc<Config>) -> anyhow::Result<Arc<Ingest>> {
     let (ledger, _) = open_ledger(&cfg)?;
     let ingest = Ingest::new(cfg, key, ledger).context("cannot set up the HTTP client")?;
     Ok(Arc::new(ingest))
-}
-
-/// Turns a run-stopping pipeline error into one that maps to the right exit code.
-pub fn fatal(e: Fatal) -> anyhow::Error {
-    match e {
-        Fatal::Auth(a) => anyhow::Error::new::<AuthError>(a),
-        Fatal::Journal(j @ JournalError::Io { .. }) => {
-            anyhow::Error::new(UsageError::new(format!(
-                "ingestion stopped, the journal cannot be written (nothing already journaled is lost): {j}"
-            )))
-        }
-        Fatal::Journal(j) => anyhow::Error::new(UsageError::new(j.to_string())),
-    }
 }

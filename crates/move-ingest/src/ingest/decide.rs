@@ -1,10 +1,9 @@
 //! What a file found on disk means for the journal: a new recording, one to resume,
 //! a touched file (same bytes), new bytes (a new recording), or a late `.move`.
 
-use super::files::discovered;
 use super::{Fatal, Ingest};
-use crate::scan::Found;
-use crate::state::{Event, Phase, Recording, Role, Seen};
+use crate::scan::{Found, Seen};
+use crate::state::{Event, Phase, Recording, Role};
 use crate::upload::sha256_file;
 
 /// Which files of a find are complete (held still long enough).
@@ -12,6 +11,13 @@ use crate::upload::sha256_file;
 pub struct Completeness {
     pub video: bool,
     pub sidecar: bool,
+}
+
+impl Completeness {
+    /// The find is a recording ready to upload: a complete video, and its `.move` complete if any.
+    pub fn ready(self, found: &Found) -> bool {
+        found.video.is_some() && self.video && (found.sidecar.is_none() || self.sidecar)
+    }
 }
 
 impl Ingest {
@@ -30,62 +36,60 @@ impl Ingest {
             }
             state.latest(&found.dir, &found.stem).cloned()
         };
-        let video = found.video.as_ref().map(|s| Seen {
-            kind: s.kind,
-            facts: s.facts.clone(),
-        });
-        let sidecar = found.sidecar.as_ref().map(|s| Seen {
-            kind: s.kind,
-            facts: s.facts.clone(),
-        });
-        let ready = video.is_some() && done.video && (sidecar.is_none() || done.sidecar);
+        let ready = done.ready(found);
         let Some(rec) = latest else {
-            if ready || (video.is_none() && sidecar.is_some() && done.sidecar) {
-                return self.discover(found, video, sidecar).await;
+            let move_alone = found.video.is_none() && found.sidecar.is_some() && done.sidecar;
+            if ready || move_alone {
+                return self.discover(found).await;
             }
             return Ok(None);
         };
         match rec.phase() {
-            Phase::Waiting => {
-                if ready {
-                    let ev = Event::Discovered {
-                        dir: rec.dir.clone(),
-                        device: rec.device.clone(),
-                        stem: rec.stem.clone(),
-                        video,
-                        sidecar,
-                    };
-                    self.ledger.record(&rec.id, ev).await?;
-                    return Ok(Some(rec.id));
-                }
-                Ok(None)
+            Phase::Waiting if ready => {
+                let mut files = rec.files();
+                (files.video, files.sidecar) = (found.video.clone(), found.sidecar.clone());
+                self.ledger
+                    .record(&rec.id, Event::discovered(&files))
+                    .await?;
+                Ok(Some(rec.id))
             }
+            Phase::Waiting => Ok(None),
             Phase::Queued | Phase::Uploading | Phase::TakeRequested => {
-                if ready
-                    && rec.take_requested_ms.is_none()
-                    && rec.sidecar.is_none()
-                    && sidecar.is_some()
-                {
-                    // The .move appeared before anything of the take was asked for: it joins.
-                    let mut joined = rec.clone();
-                    joined.sidecar = sidecar;
-                    self.ledger.record(&rec.id, discovered(&joined)).await?;
-                }
-                Ok((ready || rec.phase() == Phase::TakeRequested).then_some(rec.id))
+                self.while_in_flight(&rec, found, ready).await
             }
-            Phase::Done => {
-                self.after_done(&rec, found, video, sidecar, ready, done)
-                    .await
-            }
+            Phase::Done if ready => self.after_done(&rec, found, done).await,
+            Phase::Done => Ok(None),
             Phase::Failed | Phase::Gone => {
-                let changed = changed(rec.seen(Role::Video), video.as_ref())
-                    || changed(rec.seen(Role::Sidecar), sidecar.as_ref());
+                let changed = changed(rec.seen(Role::Video), found.video.as_ref())
+                    || changed(rec.seen(Role::Sidecar), found.sidecar.as_ref());
                 if ready && changed {
-                    return self.discover(found, video, sidecar).await;
+                    return self.discover(found).await;
                 }
                 Ok(None)
             }
         }
+    }
+
+    /// A recording a worker has (or will have): a `.move` that appears before anything of the
+    /// take was asked for joins it.
+    async fn while_in_flight(
+        &self,
+        rec: &Recording,
+        found: &Found,
+        ready: bool,
+    ) -> Result<Option<String>, Fatal> {
+        if ready
+            && rec.take_requested_ms.is_none()
+            && rec.sidecar.is_none()
+            && found.sidecar.is_some()
+        {
+            let mut joined = rec.files();
+            joined.sidecar = found.sidecar.clone();
+            self.ledger
+                .record(&rec.id, Event::discovered(&joined))
+                .await?;
+        }
+        Ok((ready || rec.phase() == Phase::TakeRequested).then(|| rec.id.clone()))
     }
 
     /// A recording whose take exists: a touch is noted, new bytes are a new recording,
@@ -94,76 +98,64 @@ impl Ingest {
         &self,
         rec: &Recording,
         found: &Found,
-        video: Option<Seen>,
-        sidecar: Option<Seen>,
-        ready: bool,
         done: Completeness,
     ) -> Result<Option<String>, Fatal> {
-        if !ready {
-            return Ok(None);
-        }
-        for (role, now) in [(Role::Video, &video), (Role::Sidecar, &sidecar)] {
-            let (Some(now), Some(up)) = (now, rec.upload(role)) else {
-                continue;
-            };
-            if up.facts.same_version(&now.facts) {
-                continue;
-            }
-            let path = rec.dir.join(&now.facts.name);
-            let hash = tokio::task::spawn_blocking(move || sha256_file(&path))
-                .await
-                .ok()
-                .and_then(Result::ok);
-            if hash.as_deref() == Some(up.sha256.as_str()) {
-                tracing::info!(rec = %rec.id, file = %now.facts.name, "file touched, same bytes: nothing to send");
-                self.ledger
-                    .record(
-                        &rec.id,
-                        Event::Touched {
-                            role,
-                            facts: now.facts.clone(),
-                        },
-                    )
-                    .await?;
-            } else {
+        for (role, now) in [(Role::Video, &found.video), (Role::Sidecar, &found.sidecar)] {
+            let Some(now) = now else { continue };
+            if !self.touched_or_same(rec, role, now).await? {
                 tracing::info!(rec = %rec.id, file = %now.facts.name, "new bytes under a name that has a take: a new recording");
-                return self.discover(found, video.clone(), sidecar.clone()).await;
+                return self.discover(found).await;
             }
         }
-        if let (Some(side), None) = (&sidecar, rec.upload(Role::Sidecar))
+        if let (Some(side), None) = (&found.sidecar, rec.upload(Role::Sidecar))
             && done.sidecar
             && rec.late_sidecar.as_ref() != Some(&side.facts)
         {
             tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, take = ?rec.take_id, "{} arrived after its take was created; it is not added (no second take is made)", side.facts.name);
-            self.ledger
-                .record(
-                    &rec.id,
-                    Event::LateSidecar {
-                        facts: side.facts.clone(),
-                    },
-                )
-                .await?;
+            let ev = Event::LateSidecar {
+                facts: side.facts.clone(),
+            };
+            self.ledger.record(&rec.id, ev).await?;
         }
         Ok(None)
     }
 
-    async fn discover(
+    /// False when `now` holds other bytes than the upload of `role`; a file that was only
+    /// touched (same bytes, new facts) is journaled as such.
+    async fn touched_or_same(
         &self,
-        found: &Found,
-        video: Option<Seen>,
-        sidecar: Option<Seen>,
-    ) -> Result<Option<String>, Fatal> {
-        let id = format!("rec-{}", uuid::Uuid::new_v4());
-        let waiting = video.is_none();
-        let ev = Event::Discovered {
-            dir: found.dir.clone(),
-            device: found.device.clone(),
-            stem: found.stem.clone(),
-            video,
-            sidecar,
+        rec: &Recording,
+        role: Role,
+        now: &Seen,
+    ) -> Result<bool, Fatal> {
+        let Some(up) = rec.upload(role) else {
+            return Ok(true);
         };
-        self.ledger.record(&id, ev).await?;
-        if waiting {
+        if up.facts.same_version(&now.facts) {
+            return Ok(true);
+        }
+        let path = rec.dir.join(&now.facts.name);
+        let hash = tokio::task::spawn_blocking(move || sha256_file(&path))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if hash.as_deref() != Some(up.sha256.as_str()) {
+            return Ok(false);
+        }
+        tracing::info!(rec = %rec.id, file = %now.facts.name, "file touched, same bytes: nothing to send");
+        let ev = Event::Touched {
+            role,
+            facts: now.facts.clone(),
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        Ok(true)
+    }
+
+    /// Journals a new recording for `found`; returns it when it has a video to upload.
+    async fn discover(&self, found: &Found) -> Result<Option<String>, Fatal> {
+        let id = format!("rec-{}", uuid::Uuid::new_v4());
+        self.ledger.record(&id, Event::discovered(found)).await?;
+        if found.video.is_none() {
             tracing::info!(rec = %id, device = %found.device, stem = %found.stem, "a .move without its video: waiting for the video");
             return Ok(None);
         }

@@ -1,15 +1,16 @@
 //! The upload step: each file of a recording gets a fresh `createFile`, one PUT, and a
 //! journaled `Uploaded` only once the storage accepted it and the file held still.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use serde_json::json;
 
+use super::classify::{Next, Tries, retry};
 use super::{Fatal, Ingest, Outcome, auth};
-use crate::retry::Transient;
-use crate::scan::Facts;
-use crate::state::{Event, Recording, Role, Seen};
-use crate::upload::{MAX_PUT_BYTES, UploadError};
+use crate::scan::{Facts, Seen};
+use crate::state::{Event, Recording, Role, Step};
+use crate::upload::{MAX_PUT_BYTES, Sent};
 
 impl Ingest {
     /// Uploads every file of the recording that has no valid upload yet.
@@ -17,70 +18,71 @@ impl Ingest {
     pub(super) async fn upload_files(&self, rec: &Recording) -> Result<Option<Outcome>, Fatal> {
         for role in [Role::Video, Role::Sidecar] {
             let Some(seen) = rec.seen(role) else { continue };
-            let path = rec.dir.join(&seen.facts.name);
-            let now = match Facts::stat(&path) {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let reason = format!("{} was deleted before its upload", path.display());
-                    tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "{reason}; leaving the queue");
-                    self.ledger
-                        .record(
-                            &rec.id,
-                            Event::Vanished {
-                                reason: reason.clone(),
-                            },
-                        )
-                        .await?;
-                    return Ok(Some(Outcome::Gone { reason }));
-                }
-                Err(e) => {
-                    return self
-                        .fail(
-                            rec,
-                            "upload",
-                            format!("cannot read {}: {e}", path.display()),
-                        )
-                        .await
-                        .map(Some);
-                }
+            let now = match self.current(rec, role, seen).await? {
+                Ok(Some(now)) => now,
+                Ok(None) => continue,
+                Err(stopped) => return Ok(Some(stopped)),
             };
-            if let Some(up) = rec.upload(role) {
-                if up.facts.same_version(&now) {
-                    continue;
-                }
-                let reason = format!("{} changed after its upload", path.display());
-                self.ledger
-                    .record(&rec.id, Event::UploadDiscarded { role, reason })
-                    .await?;
-            }
-            if !now.same_version(&seen.facts) {
-                if now.age(SystemTime::now()).as_secs() < self.cfg.pairing.settle_secs {
-                    return Ok(Some(Outcome::Deferred {
-                        reason: format!("{} is still being written", path.display()),
-                    }));
-                }
-                if now.size < seen.facts.size {
-                    tracing::warn!(rec = %rec.id, "{} was truncated before its upload", path.display());
-                }
-                let mut fresh = rec.clone();
-                *seen_mut(&mut fresh, role) = Some(Seen {
-                    kind: seen.kind,
-                    facts: now.clone(),
-                });
-                self.ledger.record(&rec.id, discovered(&fresh)).await?;
-            }
-            let seen = Seen {
-                kind: seen.kind,
-                facts: now,
-            };
-            if let Some(outcome) = self.upload_one(rec, role, &seen).await? {
+            if let Some(outcome) = self.upload_one(rec, role, &now).await? {
                 return Ok(Some(outcome));
             }
         }
         Ok(None)
     }
 
-    /// Uploads one file: new URLs for rejected or expired ones, the same URL again for transient faults.
+    /// The file of `role` as it is on disk now, if it needs sending: an upload of another
+    /// version is discarded, and new facts are journaled; `Err` is why the recording stops.
+    async fn current(
+        &self,
+        rec: &Recording,
+        role: Role,
+        seen: &Seen,
+    ) -> Result<Result<Option<Seen>, Outcome>, Fatal> {
+        let path = rec.dir.join(&seen.facts.name);
+        let now = match Facts::stat(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let reason = format!("{} was deleted before its upload", path.display());
+                return self.gone(rec, reason).await.map(Err);
+            }
+            Err(e) => {
+                let reason = format!("cannot read {}: {e}", path.display());
+                return self.fail(rec, Step::Upload, reason).await.map(Err);
+            }
+        };
+        if let Some(up) = rec.upload(role) {
+            if up.facts.same_version(&now) {
+                return Ok(Ok(None));
+            }
+            let reason = format!("{} changed after its upload", path.display());
+            self.ledger
+                .record(&rec.id, Event::UploadDiscarded { role, reason })
+                .await?;
+        }
+        let now = Seen {
+            kind: seen.kind,
+            facts: now,
+        };
+        if !now.facts.same_version(&seen.facts) {
+            if now.facts.age(SystemTime::now()).as_secs() < self.cfg.pairing.settle_secs {
+                return Ok(Err(Outcome::Deferred {
+                    reason: format!("{} is still being written", path.display()),
+                }));
+            }
+            if now.facts.size < seen.facts.size {
+                tracing::warn!(rec = %rec.id, "{} was truncated before its upload", path.display());
+            }
+            let mut fresh = rec.clone();
+            *fresh.seen_mut(role) = Some(now.clone());
+            self.ledger
+                .record(&rec.id, Event::discovered(&fresh.files()))
+                .await?;
+        }
+        Ok(Ok(Some(now)))
+    }
+
+    /// Uploads one file. The classifier decides after each failed PUT: a new URL, the same
+    /// URL again after a delay, or the end of this recording's turn (deferred, gone, failed).
     async fn upload_one(
         &self,
         rec: &Recording,
@@ -88,150 +90,110 @@ impl Ingest {
         seen: &Seen,
     ) -> Result<Option<Outcome>, Fatal> {
         let path = rec.dir.join(&seen.facts.name);
-        let size = seen.facts.size;
-        if size == 0 {
-            return self
-                .fail(
-                    rec,
-                    "upload",
-                    format!("{} is empty (0 bytes)", path.display()),
-                )
-                .await
-                .map(Some);
+        if let Some(reason) = unsendable(&path, seen.facts.size) {
+            return self.fail(rec, Step::Upload, reason).await.map(Some);
         }
-        if size > MAX_PUT_BYTES {
-            let msg = format!(
-                "{} is {size} bytes, over the 5 GiB that one upload can carry; split the recording",
-                path.display()
-            );
-            return self.fail(rec, "upload", msg).await.map(Some);
-        }
-        let mut attempt = 0;
-        'new_url: loop {
-            let meta =
-                json!({"recording_id": rec.id, "device_label": rec.device, "stem": rec.stem});
-            let kind = seen.kind.api_type();
-            let created = crate::retry::retry(&self.policy, "createFile", || {
-                self.api.create_file(kind, &seen.facts.name, &meta)
-            })
-            .await;
-            let file = match created {
-                Ok(f) => f,
-                Err(e) => {
-                    let e = auth(e)?;
-                    return self
-                        .fail(rec, "create file", format!("{}: {e}", path.display()))
-                        .await
-                        .map(Some);
-                }
+        let mut tries = Tries::default();
+        let mut url = None;
+        loop {
+            let (file_id, put_url) = match url.take() {
+                Some(created) => created,
+                None => match self.create_file(rec, role, seen, &path).await? {
+                    Ok(created) => created,
+                    Err(stopped) => return Ok(Some(stopped)),
+                },
             };
-            let Some(url) = file.presigned_url.clone() else {
-                return self
-                    .fail(
-                        rec,
-                        "create file",
-                        "createFile answered without a presignedUrl".into(),
-                    )
-                    .await
-                    .map(Some);
+            tracing::debug!(rec = %rec.id, file = %seen.facts.name, retries = tries.retries(), "uploading");
+            let err = match self.uploader.put(&put_url, &path, &seen.facts).await {
+                Ok(sent) => return self.uploaded(rec, role, seen, file_id, sent).await,
+                Err(e) => e,
             };
-            self.ledger
-                .record(
-                    &rec.id,
-                    Event::FileCreated {
-                        role,
-                        file_id: file.id.clone(),
-                    },
-                )
-                .await?;
-            loop {
-                attempt += 1;
-                tracing::debug!(rec = %rec.id, file = %seen.facts.name, attempt, "uploading");
-                let err = match self.uploader.put(&url, &path, &seen.facts).await {
-                    Ok(sent) => {
-                        tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, file = %seen.facts.name, bytes = sent.bytes, sha256 = %sent.sha256, file_id = %file.id, "uploaded");
-                        let facts = seen.facts.clone();
-                        let ev = Event::Uploaded {
-                            role,
-                            file_id: file.id.clone(),
-                            facts,
-                            sha256: sent.sha256,
-                        };
-                        self.ledger.record(&rec.id, ev).await?;
-                        return Ok(None);
-                    }
-                    Err(e) => e,
-                };
-                if !self.policy.allows(attempt) {
-                    return self
-                        .fail(
-                            rec,
-                            "upload",
-                            format!(
-                                "{}: {err} (gave up after {attempt} attempts)",
-                                path.display()
-                            ),
-                        )
-                        .await
-                        .map(Some);
+            match tries.next(&err, &self.policy) {
+                Next::NewUrl => {
+                    tracing::warn!(rec = %rec.id, file = %seen.facts.name, "{err}; asking for a new upload URL");
                 }
-                match err {
-                    UploadError::UrlRejected { .. } | UploadError::UrlExpired => {
-                        tracing::warn!(rec = %rec.id, file = %seen.facts.name, "{err}; asking for a new upload URL");
-                        continue 'new_url;
-                    }
-                    UploadError::Changed { .. } => {
-                        tracing::warn!(rec = %rec.id, "{err}");
-                        return Ok(Some(Outcome::Deferred {
-                            reason: err.to_string(),
-                        }));
-                    }
-                    UploadError::Read { ref source, .. }
-                        if source.kind() == std::io::ErrorKind::NotFound =>
-                    {
-                        self.ledger
-                            .record(
-                                &rec.id,
-                                Event::Vanished {
-                                    reason: err.to_string(),
-                                },
-                            )
-                            .await?;
-                        return Ok(Some(Outcome::Gone {
-                            reason: err.to_string(),
-                        }));
-                    }
-                    ref e if e.is_transient() => {
-                        let wait = self.policy.delay(attempt, e.retry_after());
-                        tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
-                        tokio::time::sleep(wait).await;
-                    }
-                    _ => {
-                        return self
-                            .fail(rec, "upload", format!("{}: {err}", path.display()))
-                            .await
-                            .map(Some);
-                    }
+                Next::Retry { wait } => {
+                    tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt = tries.retries(), wait_ms = wait.as_millis() as u64, "{err}; will retry");
+                    tokio::time::sleep(wait).await;
+                    url = Some((file_id, put_url));
+                }
+                Next::Defer { reason } => {
+                    tracing::warn!(rec = %rec.id, "{reason}");
+                    return Ok(Some(Outcome::Deferred { reason }));
+                }
+                Next::Gone { reason } => return self.gone(rec, reason).await.map(Some),
+                Next::Fail { reason } => {
+                    let reason = format!("{}: {reason}", path.display());
+                    return self.fail(rec, Step::Upload, reason).await.map(Some);
                 }
             }
         }
     }
-}
 
-fn seen_mut(rec: &mut Recording, role: Role) -> &mut Option<Seen> {
-    match role {
-        Role::Video => &mut rec.video,
-        Role::Sidecar => &mut rec.sidecar,
+    /// A fresh `createFile` for one file, journaled: its id and upload URL, or why the
+    /// recording stops.
+    async fn create_file(
+        &self,
+        rec: &Recording,
+        role: Role,
+        seen: &Seen,
+        path: &Path,
+    ) -> Result<Result<(String, String), Outcome>, Fatal> {
+        let meta = json!({"recording_id": rec.id, "device_label": rec.device, "stem": rec.stem});
+        let kind = seen.kind.api_type();
+        let created = retry(&self.policy, "createFile", || {
+            self.api.create_file(kind, &seen.facts.name, &meta)
+        })
+        .await;
+        let file = match created {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!("{}: {}", path.display(), auth(e)?);
+                return self.fail(rec, Step::CreateFile, reason).await.map(Err);
+            }
+        };
+        let Some(url) = file.presigned_url else {
+            let reason = "createFile answered without a presignedUrl".to_string();
+            return self.fail(rec, Step::CreateFile, reason).await.map(Err);
+        };
+        let ev = Event::FileCreated {
+            role,
+            file_id: file.id.clone(),
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        Ok(Ok((file.id, url)))
+    }
+
+    /// Journals an accepted upload.
+    async fn uploaded(
+        &self,
+        rec: &Recording,
+        role: Role,
+        seen: &Seen,
+        file_id: String,
+        sent: Sent,
+    ) -> Result<Option<Outcome>, Fatal> {
+        tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, file = %seen.facts.name, bytes = sent.bytes, sha256 = %sent.sha256, file_id = %file_id, "uploaded");
+        let ev = Event::Uploaded {
+            role,
+            file_id,
+            facts: seen.facts.clone(),
+            sha256: sent.sha256,
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        Ok(None)
     }
 }
 
-/// The `Discovered` step that records a recording's current files.
-pub(super) fn discovered(rec: &Recording) -> Event {
-    Event::Discovered {
-        dir: rec.dir.clone(),
-        device: rec.device.clone(),
-        stem: rec.stem.clone(),
-        video: rec.video.clone(),
-        sidecar: rec.sidecar.clone(),
+/// Why a file of `size` bytes cannot be sent at all, if it cannot.
+fn unsendable(path: &Path, size: u64) -> Option<String> {
+    if size == 0 {
+        return Some(format!("{} is empty (0 bytes)", path.display()));
     }
+    (size > MAX_PUT_BYTES).then(|| {
+        format!(
+            "{} is {size} bytes, over the 5 GiB that one upload can carry; split the recording",
+            path.display()
+        )
+    })
 }

@@ -1,20 +1,24 @@
 //! The pipeline for one recording: decide what a scan's find means, then upload its files
 //! and create its take, journaling each step before the next outside action.
 
+mod classify;
 mod decide;
 mod files;
 mod take;
 pub mod workers;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api;
 use crate::config::{Config, ResolvedKey};
 use crate::error::AuthError;
-use crate::journal::{JournalError, Ledger};
+pub use crate::error::Fatal;
+use crate::journal::Ledger;
 use crate::retry::Policy;
-use crate::state::{Event, Recording};
+use crate::scan::Found;
+use crate::state::{Event, Phase, Recording, Step};
 use crate::upload::Uploader;
 
 pub use decide::Completeness;
@@ -32,23 +36,14 @@ pub enum Outcome {
     Gone { reason: String },
 }
 
-/// Errors that stop the whole run, not one recording.
-#[derive(Debug, thiserror::Error)]
-pub enum Fatal {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-}
-
 /// Everything the pipeline needs, shared by every recording in flight.
 pub struct Ingest {
-    pub ledger: Arc<Ledger>,
-    pub api: api::Client,
-    pub uploader: Uploader,
-    pub cfg: Arc<Config>,
-    pub policy: Policy,
-    pub hostname: String,
+    ledger: Arc<Ledger>,
+    api: api::Client,
+    uploader: Uploader,
+    cfg: Arc<Config>,
+    policy: Policy,
+    hostname: String,
 }
 
 impl Ingest {
@@ -73,6 +68,36 @@ impl Ingest {
     /// A copy of one recording's state.
     pub fn recording(&self, id: &str) -> Option<Recording> {
         self.ledger.state().get(id).cloned()
+    }
+
+    /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
+    pub fn unfinished(&self) -> Vec<String> {
+        self.ledger.state().unfinished()
+    }
+
+    /// The recording for a folder and stem whose files are still to be uploaded, if any.
+    pub fn uploading(&self, dir: &Path, stem: &str) -> Option<String> {
+        let state = self.ledger.state();
+        let rec = state.latest(dir, stem)?;
+        (rec.phase().is_in_flight() && rec.phase() != Phase::TakeRequested).then(|| rec.id.clone())
+    }
+
+    /// Whether the journal already paired this recording: in flight, or holding this very video.
+    pub fn journaled(&self, found: &Found) -> bool {
+        let state = self.ledger.state();
+        let Some(rec) = state.latest(&found.dir, &found.stem) else {
+            return false;
+        };
+        let same_video = match (&rec.video, &found.video) {
+            (Some(a), Some(b)) => a.facts.same_version(&b.facts),
+            _ => false,
+        };
+        rec.phase().is_in_flight() || same_video
+    }
+
+    /// How many recordings may be processed at once (`upload.concurrency`).
+    pub fn concurrency(&self) -> usize {
+        self.cfg.upload.concurrency.max(1)
     }
 
     /// Takes one recording as far as it goes: its files uploaded, then its take.
@@ -107,18 +132,24 @@ impl Ingest {
     }
 
     /// Journals a failure and reports it.
-    async fn fail(&self, rec: &Recording, step: &str, reason: String) -> Result<Outcome, Fatal> {
-        tracing::error!(rec = %rec.id, device = %rec.device, stem = %rec.stem, step, "recording failed: {reason}");
-        self.ledger
-            .record(
-                &rec.id,
-                Event::Failed {
-                    step: step.to_string(),
-                    reason: reason.clone(),
-                },
-            )
-            .await?;
+    async fn fail(&self, rec: &Recording, step: Step, reason: String) -> Result<Outcome, Fatal> {
+        tracing::error!(rec = %rec.id, device = %rec.device, stem = %rec.stem, %step, "recording failed: {reason}");
+        let ev = Event::Failed {
+            step,
+            reason: reason.clone(),
+        };
+        self.ledger.record(&rec.id, ev).await?;
         Ok(Outcome::Failed { reason })
+    }
+
+    /// Journals that a file of the recording vanished: it leaves the queue (not a failure).
+    async fn gone(&self, rec: &Recording, reason: String) -> Result<Outcome, Fatal> {
+        tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "{reason}; leaving the queue");
+        let ev = Event::Vanished {
+            reason: reason.clone(),
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        Ok(Outcome::Gone { reason })
     }
 }
 

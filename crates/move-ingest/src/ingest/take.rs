@@ -5,10 +5,18 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use super::classify::{Next, Tries, retry};
 use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::{ApiError, SourceInput, Take};
-use crate::state::{Event, Recording, Role};
+use crate::state::{Event, Recording, Role, Step};
 use crate::template::{Vars, render_json};
+
+/// What `createSingleCamTake` is sent for one recording.
+struct TakeRequest {
+    sources: Vec<SourceInput>,
+    name: String,
+    metadata: Value,
+}
 
 /// How far before the first request reconciliation looks (clock skew between us and the API).
 const RECONCILE_MARGIN: Duration = Duration::from_secs(600);
@@ -28,11 +36,57 @@ impl Ingest {
         {
             return self.adopt(&rec, take).await;
         }
-        let (Some(video), Some(video_up)) = (rec.seen(Role::Video), rec.upload(Role::Video)) else {
+        let Some(request) = self.take_request(&rec) else {
             return Ok(Outcome::Deferred {
                 reason: "its video is not uploaded yet".into(),
             });
         };
+        let at_ms = now_ms();
+        self.ledger
+            .record(id, Event::TakeRequested { at_ms })
+            .await?;
+        let since = rec.take_requested_ms.unwrap_or(at_ms).min(at_ms);
+        self.request_take(&rec, &request, since).await
+    }
+
+    /// Asks for the take until it is answered, found, or the classifier gives up.
+    async fn request_take(
+        &self,
+        rec: &Recording,
+        request: &TakeRequest,
+        since: i64,
+    ) -> Result<Outcome, Fatal> {
+        let mut tries = Tries::default();
+        loop {
+            let answer = self
+                .api
+                .create_single_cam_take(&request.sources, &request.name, &request.metadata)
+                .await;
+            let err = match answer {
+                Ok(take) => return self.created(rec, take).await,
+                Err(e) => auth(e)?,
+            };
+            let reason = match tries.next(&err, &self.policy) {
+                Next::Retry { wait } => {
+                    tracing::warn!(rec = %rec.id, attempt = tries.retries(), wait_ms = wait.as_millis() as u64, "{err}; will retry");
+                    tokio::time::sleep(wait).await;
+                    if err.is_ambiguous()
+                        && let Some(take) = self.find_take(rec, since).await?
+                    {
+                        return self.adopt(rec, take).await;
+                    }
+                    continue;
+                }
+                Next::Fail { reason } | Next::Defer { reason } | Next::Gone { reason } => reason,
+                Next::NewUrl => err.to_string(),
+            };
+            return self.fail(rec, Step::CreateTake, reason).await;
+        }
+    }
+
+    /// The sources, name and metadata of the recording's take; `None` until its video is uploaded.
+    fn take_request(&self, rec: &Recording) -> Option<TakeRequest> {
+        let (video, video_up) = (rec.seen(Role::Video)?, rec.upload(Role::Video)?);
         let mut sources = vec![SourceInput {
             device_label: rec.device.clone(),
             file_id: video_up.file_id.clone(),
@@ -51,48 +105,22 @@ impl Ingest {
             hostname: &self.hostname,
             file_name: &video.facts.name,
         };
-        let name = self.cfg.take.name.render(&vars);
-        let metadata = self.metadata(&rec, &vars);
-        let at_ms = now_ms();
-        self.ledger
-            .record(id, Event::TakeRequested { at_ms })
-            .await?;
-        let since = rec.take_requested_ms.unwrap_or(at_ms).min(at_ms);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let err = match self
-                .api
-                .create_single_cam_take(&sources, &name, &metadata)
-                .await
-            {
-                Ok(take) => {
-                    tracing::info!(rec = %id, device = %rec.device, stem = %rec.stem, take = %take.id, "take created");
-                    self.ledger
-                        .record(
-                            id,
-                            Event::TakeCreated {
-                                take_id: take.id.clone(),
-                                adopted: false,
-                            },
-                        )
-                        .await?;
-                    return Ok(Outcome::Done { take_id: take.id });
-                }
-                Err(e) => auth(e)?,
-            };
-            if !err.is_transient() || !self.policy.allows(attempt) {
-                return self.fail(&rec, "create take", err.to_string()).await;
-            }
-            let wait = self.policy.delay(attempt, err.retry_after());
-            tracing::warn!(rec = %id, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
-            tokio::time::sleep(wait).await;
-            if err.is_ambiguous()
-                && let Some(take) = self.find_take(&rec, since).await?
-            {
-                return self.adopt(&rec, take).await;
-            }
-        }
+        Some(TakeRequest {
+            sources,
+            name: self.cfg.take.name.render(&vars),
+            metadata: self.metadata(rec, &vars),
+        })
+    }
+
+    /// Journals the take the API answered with.
+    async fn created(&self, rec: &Recording, take: Take) -> Result<Outcome, Fatal> {
+        tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, take = %take.id, "take created");
+        let ev = Event::TakeCreated {
+            take_id: take.id.clone(),
+            adopted: false,
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        Ok(Outcome::Done { take_id: take.id })
     }
 
     async fn adopt(&self, rec: &Recording, take: Take) -> Result<Outcome, Fatal> {
@@ -115,7 +143,7 @@ impl Ingest {
         let mut after: Option<String> = None;
         for _ in 0..RECONCILE_MAX_PAGES {
             let cursor = after.clone();
-            let page = crate::retry::retry(&self.policy, "listTakes", || {
+            let page = retry(&self.policy, "listTakes", || {
                 self.api.list_takes(RECONCILE_PAGE, cursor.as_deref(), true)
             })
             .await;

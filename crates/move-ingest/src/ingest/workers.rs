@@ -29,7 +29,7 @@ impl Workers {
     /// Workers for `ingest`, as many at once as `upload.concurrency` says.
     pub fn new(ingest: Arc<Ingest>) -> Workers {
         Workers {
-            limit: ingest.cfg.upload.concurrency.max(1),
+            limit: ingest.concurrency(),
             ingest,
             queue: VecDeque::new(),
             queued: HashSet::new(),

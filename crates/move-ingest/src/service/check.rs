@@ -11,7 +11,6 @@ use crate::ingest::Fatal;
 use crate::scan::{self, Found};
 use crate::service::pairing::Decision;
 use crate::service::watch::Hint;
-use crate::state::Phase;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
 /// just after reporting the folder, so a file written in between is found by this scan).
@@ -49,7 +48,7 @@ impl Service {
                 tracing::debug!(path = %path.display(), "removed or renamed away");
                 self.check(&dir, &device, &stem).await?;
                 // A queued recording whose file vanished is processed now, to leave the queue.
-                if let Some(id) = self.in_flight(&dir, &stem) {
+                if let Some(id) = self.ingest.uploading(&dir, &stem) {
                     self.workers.push(id);
                 }
                 Ok(())
@@ -178,7 +177,7 @@ impl Service {
 
     /// Settles and pairs a recording's files; complete ones go to the journal and the workers.
     async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
-        let journaled = self.journaled(found);
+        let journaled = self.ingest.journaled(found);
         let decision = self.pairing.decide(
             found,
             &mut self.settler,
@@ -198,29 +197,5 @@ impl Service {
             self.workers.push(id);
         }
         Ok(())
-    }
-
-    /// The recording for a folder and stem that is queued or being uploaded, if any.
-    fn in_flight(&self, dir: &Path, stem: &str) -> Option<String> {
-        let state = self.ingest.ledger.state();
-        let rec = state.latest(dir, stem)?;
-        matches!(rec.phase(), Phase::Queued | Phase::Uploading).then(|| rec.id.clone())
-    }
-
-    /// Whether the journal already paired this recording: in flight, or holding this very video.
-    fn journaled(&self, found: &Found) -> bool {
-        let state = self.ingest.ledger.state();
-        let Some(rec) = state.latest(&found.dir, &found.stem) else {
-            return false;
-        };
-        let in_flight = matches!(
-            rec.phase(),
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested
-        );
-        let same_video = match (&rec.video, &found.video) {
-            (Some(a), Some(b)) => a.facts.same_version(&b.facts),
-            _ => false,
-        };
-        in_flight || same_video
     }
 }

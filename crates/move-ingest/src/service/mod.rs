@@ -56,7 +56,7 @@ pub async fn run(
     let served = svc.serve(&mut shutdown).await;
     if let Err(fatal) = served {
         svc.workers.abort().await;
-        return Err(crate::commands::common::fatal(fatal));
+        return Err(fatal.into_error());
     }
     svc.stop().await
 }
@@ -112,9 +112,7 @@ impl Service {
             .first_scan
             .await
             .context("the first scan stopped unexpectedly")?;
-        svc.take_scan(scanned)
-            .await
-            .map_err(crate::commands::common::fatal)?;
+        svc.take_scan(scanned).await.map_err(Fatal::into_error)?;
         let status = svc.status_line();
         svc.systemd.ready(status);
         tracing::info!(
@@ -128,7 +126,7 @@ impl Service {
 
     /// Queues the recordings an earlier run left unfinished.
     fn resume(&mut self) {
-        let unfinished = self.ingest.ledger.state().unfinished();
+        let unfinished = self.ingest.unfinished();
         if !unfinished.is_empty() {
             tracing::info!(
                 recordings = unfinished.len(),
@@ -182,7 +180,7 @@ impl Service {
         self.systemd
             .stopping(&format!("stopping: {running} recording(s) finishing"));
         if let Some(fatal) = self.workers.drain(grace).await {
-            return Err(crate::commands::common::fatal(fatal));
+            return Err(fatal.into_error());
         }
         tracing::info!("stopped; unfinished recordings resume at the next start");
         Ok(())

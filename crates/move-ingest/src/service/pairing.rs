@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::config::Pairing as PairingConfig;
+use crate::config::PairingConfig;
 use crate::ingest::Completeness;
 use crate::scan::{Found, Seen};
 use crate::service::settle::Settler;

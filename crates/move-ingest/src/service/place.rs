@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Watch;
+use crate::config::WatchConfig;
 use crate::scan::classify;
 
 /// What a path is to the pipeline.
@@ -22,7 +22,7 @@ pub enum Place {
 }
 
 /// Finds what `path` is, by its place under the first watch path that holds it.
-pub fn locate(watches: &[Watch], path: &Path) -> Option<Place> {
+pub fn locate(watches: &[WatchConfig], path: &Path) -> Option<Place> {
     for (index, w) in watches.iter().enumerate() {
         if path == w.path {
             return Some(Place::Root(index));
@@ -59,18 +59,22 @@ fn file(dir: &Path, device: &str, name: &str) -> Option<Place> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::config::DeviceLabel;
 
-    fn watch(path: &str, label: &str) -> Watch {
-        Watch {
+    fn watch(path: &str, label: DeviceLabel) -> WatchConfig {
+        WatchConfig {
             path: path.into(),
-            device_label: label.into(),
+            device_label: label,
             rescan_secs: 300,
         }
     }
 
     #[test]
     fn places_by_depth_and_label() {
-        let ws = [watch("/srv/a", "from-dir"), watch("/srv/b", "cam-b")];
+        let ws = [
+            watch("/srv/a", DeviceLabel::FromDir),
+            watch("/srv/b", DeviceLabel::Fixed("cam-b".into())),
+        ];
         assert_eq!(locate(&ws, Path::new("/srv/a")), Some(Place::Root(0)));
         assert_eq!(
             locate(&ws, Path::new("/srv/a/cam")),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::retry::Transient;
+use crate::retry::{Cause, Failure};
 
 /// A failed upload, classified for the retry policy.
 #[derive(Debug, thiserror::Error)]
@@ -11,8 +11,8 @@ pub enum UploadError {
     /// The URL expired or was refused (403): get a new one with a new `createFile`.
     #[error("the storage refused the upload URL (HTTP {status}): {body}")]
     UrlRejected { status: u16, body: String },
-    /// The URL's own expiry time has passed; it was not tried.
-    #[error("the upload URL expired before the upload started")]
+    /// The URL's own expiry time has passed (before the upload, or when it failed).
+    #[error("the upload URL has expired")]
     UrlExpired,
     /// A 4xx other than 403: this file cannot be uploaded as it is.
     #[error("the storage refused the file (HTTP {status}): {body}")]
@@ -58,17 +58,17 @@ impl UploadError {
     }
 }
 
-impl Transient for UploadError {
-    fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            UploadError::Transient { .. } | UploadError::Stalled(_)
-        )
-    }
-    fn retry_after(&self) -> Option<Duration> {
+impl Failure for UploadError {
+    fn cause(&self) -> Cause {
         match self {
-            UploadError::Transient { retry_after, .. } => *retry_after,
-            _ => None,
+            UploadError::UrlRejected { .. } | UploadError::UrlExpired => Cause::UrlSpent,
+            UploadError::Changed { .. } => Cause::Changed,
+            e if e.is_vanished() => Cause::Vanished,
+            UploadError::Transient { retry_after, .. } => Cause::Transient {
+                retry_after: *retry_after,
+            },
+            UploadError::Stalled(_) => Cause::Transient { retry_after: None },
+            UploadError::Refused { .. } | UploadError::Read { .. } => Cause::Permanent,
         }
     }
 }
@@ -83,7 +83,10 @@ mod tests {
             UploadError::from_status(403, String::new(), None),
             UploadError::UrlRejected { .. }
         ));
-        assert!(UploadError::from_status(503, String::new(), None).is_transient());
+        assert!(matches!(
+            UploadError::from_status(503, String::new(), None).cause(),
+            Cause::Transient { .. }
+        ));
         assert!(matches!(
             UploadError::from_status(400, String::new(), None),
             UploadError::Refused { .. }

@@ -44,7 +44,11 @@ impl Uploader {
             .header(reqwest::header::CONTENT_LENGTH, facts.size)
             .body(reqwest::Body::wrap_stream(stream))
             .send();
-        let response = watch_stall(request, &progress, self.stall).await?;
+        let response = match watch_stall(request, &progress, self.stall).await {
+            // Cut off after the URL expired: the storage refuses that URL from now on.
+            Err(_) if url_expired(url, SystemTime::now()) => return Err(UploadError::UrlExpired),
+            response => response?,
+        };
         accepted(response).await?;
         let read = hashed.await.map_err(|_| UploadError::Transient {
             detail: "the file reader stopped before the end".into(),

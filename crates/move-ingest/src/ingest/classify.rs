@@ -1,0 +1,237 @@
+//! One function decides what a failure means for the step it stopped: ask for a new upload
+//! URL, defer until the file settles, let the recording go (its file is gone), retry after a
+//! delay, or fail with a reason. The retry budget (`retry.max_attempts`) counts retries only.
+
+use std::time::Duration;
+
+use crate::retry::{Cause, Failure, Policy};
+
+/// Fresh upload URLs that may be spent one after the other, with no other failure between
+/// them, before the step fails: a storage that refuses every URL, or a clock so far ahead
+/// that every URL looks expired, must not loop forever.
+pub const NEW_URLS_IN_A_ROW: u32 = 3;
+
+/// What to do after a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// The upload URL is spent: ask `createFile` for a new one and send again.
+    NewUrl,
+    /// The file changed: leave it until it holds still, then send it again.
+    Defer { reason: String },
+    /// The file vanished: the recording leaves the queue (not a failure).
+    Gone { reason: String },
+    /// The same request again after `wait`.
+    Retry { wait: Duration },
+    /// Nothing more to try: the recording fails with this reason.
+    Fail { reason: String },
+}
+
+/// What one step has used so far: its retries (the budget) and the URLs spent in a row.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tries {
+    retries: u32,
+    urls_in_a_row: u32,
+}
+
+impl Tries {
+    /// Decides what `err` means and counts what it allows: a retry, or a new URL.
+    pub fn next(&mut self, err: &impl Failure, policy: &Policy) -> Next {
+        match err.cause() {
+            Cause::UrlSpent => {
+                self.urls_in_a_row += 1;
+                if self.urls_in_a_row <= NEW_URLS_IN_A_ROW {
+                    return Next::NewUrl;
+                }
+                Next::Fail {
+                    reason: format!(
+                        "{err} ({} fresh upload URLs in a row were expired or refused; check the machine's clock and any proxy in between)",
+                        self.urls_in_a_row
+                    ),
+                }
+            }
+            Cause::Changed => Next::Defer {
+                reason: err.to_string(),
+            },
+            Cause::Vanished => Next::Gone {
+                reason: err.to_string(),
+            },
+            Cause::Transient { retry_after } => {
+                self.urls_in_a_row = 0;
+                self.retries += 1;
+                if !policy.allows(self.retries) {
+                    return Next::Fail {
+                        reason: format!("{err} (gave up after {} attempts)", self.retries),
+                    };
+                }
+                Next::Retry {
+                    wait: policy.delay(self.retries, retry_after),
+                }
+            }
+            Cause::Permanent => Next::Fail {
+                reason: err.to_string(),
+            },
+        }
+    }
+
+    /// How many times the request was retried.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+}
+
+/// Runs `op` until it succeeds or the classifier says anything but "retry".
+pub async fn retry<T, E, F, Fut>(policy: &Policy, what: &str, mut op: F) -> Result<T, E>
+where
+    E: Failure,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tries = Tries::default();
+    loop {
+        let err = match op().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let Next::Retry { wait } = tries.next(&err, policy) else {
+            return Err(err);
+        };
+        let attempt = tries.retries();
+        tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "{what}: will retry");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(max_attempts: u32) -> Policy {
+        Policy {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(60),
+            max_attempts,
+        }
+    }
+
+    /// A failure of a given cause.
+    #[derive(Debug, Clone, Copy)]
+    struct Fault(Cause);
+    impl std::fmt::Display for Fault {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "fault {:?}", self.0)
+        }
+    }
+    impl Failure for Fault {
+        fn cause(&self) -> Cause {
+            self.0
+        }
+    }
+
+    const TRANSIENT: Fault = Fault(Cause::Transient { retry_after: None });
+
+    #[test]
+    fn with_no_retries_allowed_a_changed_vanished_or_spent_url_is_still_not_a_failure() {
+        let p = policy(1);
+        let mut tries = Tries::default();
+        assert!(matches!(
+            tries.next(&Fault(Cause::Changed), &p),
+            Next::Defer { .. }
+        ));
+        assert!(matches!(
+            tries.next(&Fault(Cause::Vanished), &p),
+            Next::Gone { .. }
+        ));
+        assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
+        assert!(matches!(tries.next(&TRANSIENT, &p), Next::Fail { .. }));
+    }
+
+    #[test]
+    fn only_retries_count_against_the_budget() {
+        let p = policy(2);
+        let mut tries = Tries::default();
+        assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
+        assert!(matches!(
+            tries.next(&Fault(Cause::Changed), &p),
+            Next::Defer { .. }
+        ));
+        assert!(matches!(
+            tries.next(&Fault(Cause::Vanished), &p),
+            Next::Gone { .. }
+        ));
+        assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
+        assert!(matches!(tries.next(&TRANSIENT, &p), Next::Retry { .. }));
+        let Next::Fail { reason } = tries.next(&TRANSIENT, &p) else {
+            panic!("the second failed attempt of two is the last");
+        };
+        assert!(reason.contains("gave up after 2 attempts"), "{reason}");
+    }
+
+    #[test]
+    fn urls_spent_one_after_the_other_end_in_a_failure_naming_the_clock() {
+        let p = policy(100);
+        let mut tries = Tries::default();
+        for _ in 0..NEW_URLS_IN_A_ROW {
+            assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
+        }
+        let Next::Fail { reason } = tries.next(&Fault(Cause::UrlSpent), &p) else {
+            panic!("a URL spent once too often in a row fails");
+        };
+        assert!(reason.contains("clock"), "{reason}");
+        // A retry between them starts the count again.
+        let mut tries = Tries::default();
+        for _ in 0..3 * NEW_URLS_IN_A_ROW {
+            assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
+            assert!(matches!(tries.next(&TRANSIENT, &p), Next::Retry { .. }));
+        }
+    }
+
+    #[test]
+    fn permanent_errors_fail_at_once_with_their_own_words() {
+        let mut tries = Tries::default();
+        assert_eq!(
+            tries.next(&Fault(Cause::Permanent), &policy(10)),
+            Next::Fail {
+                reason: "fault Permanent".into()
+            }
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_errors_are_retried_up_to_the_limit() {
+        let p = policy(5);
+        let mut calls = 0;
+        let r: Result<(), Fault> = retry(&p, "test", || {
+            calls += 1;
+            async { Err(TRANSIENT) }
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls, 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn permanent_errors_are_not_retried() {
+        let p = policy(5);
+        let mut calls = 0;
+        let r: Result<(), Fault> = retry(&p, "test", || {
+            calls += 1;
+            async { Err(Fault(Cause::Permanent)) }
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn success_after_failures() {
+        let p = policy(5);
+        let mut calls = 0;
+        let r: Result<u32, Fault> = retry(&p, "test", || {
+            calls += 1;
+            let c = calls;
+            async move { if c < 3 { Err(TRANSIENT) } else { Ok(c) } }
+        })
+        .await;
+        assert_eq!(r.ok(), Some(3));
+    }
+}
