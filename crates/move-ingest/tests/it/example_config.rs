@@ -78,3 +78,57 @@ fn an_unknown_placeholder_names_the_key_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_mistake_in_the_second_watch_entry_names_the_second_entrys_line() {
+    let text = "[[watch]]\npath = \"/srv/a\"\ndevice_label = \"cam/1\"\nrescan_secs = 0\n\n\
+                [[watch]]\npath = \"/srv/b\"\ndevice_label = \"cam/2\"\nrescan_secs = 0\n";
+    let line_of = |needle: &str| text.lines().position(|l| l == needle).unwrap() + 1;
+    let first = Config::parse(std::path::Path::new("c.toml"), text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        first.contains(&format!(
+            "`device_label` (line {})",
+            line_of("device_label = \"cam/1\"")
+        )),
+        "{first}"
+    );
+    // The first entry fixed, the second one's mistakes are named at the second one's lines.
+    let text = text.replacen("\"cam/1\"", "\"cam-1\"", 1).replacen(
+        "rescan_secs = 0",
+        "rescan_secs = 5",
+        1,
+    );
+    let text = text.replace("path = \"/srv/b\"", "path = \"srv/b\"");
+    let line_of = |needle: &str| text.lines().position(|l| l == needle).unwrap() + 1;
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("`path` (line {})", line_of("path = \"srv/b\""))),
+        "{err}"
+    );
+    let text = text.replace("path = \"srv/b\"", "path = \"/srv/b\"");
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "`device_label` (line {})",
+            line_of("device_label = \"cam/2\"")
+        )),
+        "{err}"
+    );
+    let text = text.replace("\"cam/2\"", "\"cam-2\"");
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "`rescan_secs` (line {})",
+            line_of("rescan_secs = 0")
+        )),
+        "{err}"
+    );
+}

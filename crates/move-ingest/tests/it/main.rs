@@ -6,6 +6,7 @@ mod documents;
 mod example_config;
 mod faults;
 mod journal;
+mod regression;
 mod run;
 // The sandbox fixture is shared with move-sandbox's own tests; not every helper is used here.
 #[path = "../../../move-sandbox/tests/it/util.rs"]
