@@ -352,12 +352,20 @@ pub enum LogFormat {
 pub struct ServiceConfig {
     /// On SIGTERM, how long in-flight uploads may take to finish.
     pub shutdown_grace_secs: u64,
+    /// For tests and diagnosis: filesystem events that may wait for the loop; when they
+    /// overflow, one full rescan replaces them.
+    pub event_channel_size: usize,
+    /// For tests and diagnosis: ignore filesystem events (as on a network mount whose remote
+    /// writes inotify never reports), so that only rescans find files.
+    pub ignore_events: bool,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             shutdown_grace_secs: 20,
+            event_channel_size: 4096,
+            ignore_events: false,
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::ingest::{Fatal, Ingest, Outcome};
 use crate::service::pairing::Pairing;
 use crate::service::settle::Settler;
 use crate::service::systemd::Systemd;
-use crate::service::watch::Watch;
+use crate::service::watch::{Watch, WatchOptions};
 
 pub use place::{Place, locate};
 
@@ -71,7 +71,7 @@ pub struct Started {
 impl Started {
     /// Watches first, scan second: a file written in between is seen by one or the other.
     pub fn begin(cfg: &Config) -> anyhow::Result<Started> {
-        let mut watch = Watch::new()?;
+        let mut watch = Watch::new(WatchOptions::from_config(&cfg.service))?;
         for w in &cfg.watch {
             if !watch.ensure(&w.path) && !w.path.is_dir() {
                 tracing::warn!(path = %w.path.display(), "the watch path does not exist; it is watched as soon as it is created");

@@ -13,15 +13,27 @@ use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 
-/// Hints that may wait between notify's thread and the pipeline; when full, the next ones are
-/// dropped and replaced by one full rescan.
-pub const CAPACITY: usize = 4096;
+use crate::config::ServiceConfig;
 
-/// Test-only: with this variable set to `1`, events are ignored (as on a network mount whose
-/// remote writes inotify never reports), so only scans find files.
-pub const IGNORE_EVENTS_ENV: &str = "MOVE_INGEST_IGNORE_EVENTS";
-/// Test-only: the channel capacity, to provoke the overflow policy.
-pub const CAPACITY_ENV: &str = "MOVE_INGEST_EVENT_CAPACITY";
+/// How the watcher feeds the loop (`[service]` `event_channel_size` and `ignore_events`).
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    /// Hints that may wait between notify's thread and the loop; when full, the next ones are
+    /// dropped and replaced by one full rescan.
+    pub event_channel_size: usize,
+    /// Ignore every event, so that only scans find files.
+    pub ignore_events: bool,
+}
+
+impl WatchOptions {
+    /// The options `[service]` sets.
+    pub fn from_config(cfg: &ServiceConfig) -> WatchOptions {
+        WatchOptions {
+            event_channel_size: cfg.event_channel_size,
+            ignore_events: cfg.ignore_events,
+        }
+    }
+}
 
 const LIMIT_HINT: &str = "the inotify watch limit is reached (fs.inotify.max_user_watches): some folders are not watched, so files there are found only by rescans; raise it with `sysctl fs.inotify.max_user_watches=524288` and keep it in /etc/sysctl.d/90-move-ingest.conf";
 
@@ -45,16 +57,12 @@ pub struct Watch {
 
 impl Watch {
     /// Starts the watcher thread; no path is watched until `ensure`.
-    pub fn new() -> anyhow::Result<Watch> {
-        let capacity = std::env::var(CAPACITY_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(CAPACITY)
-            .max(1);
-        let ignore = std::env::var(IGNORE_EVENTS_ENV).is_ok_and(|v| v == "1");
+    pub fn new(options: WatchOptions) -> anyhow::Result<Watch> {
+        let capacity = options.event_channel_size.max(1);
+        let ignore = options.ignore_events;
         if ignore {
             tracing::warn!(
-                "{IGNORE_EVENTS_ENV}=1: filesystem events are ignored; only rescans find files"
+                "service.ignore_events: filesystem events are ignored; only rescans find files"
             );
         }
         let (tx, rx) = mpsc::channel(capacity);

@@ -38,6 +38,8 @@ fn the_example_config_mentions_every_key() {
         "level",
         "format",
         "shutdown_grace_secs",
+        "event_channel_size",
+        "ignore_events",
     ] {
         assert!(
             EXAMPLE.contains(key),

@@ -55,6 +55,14 @@ fn capture(sb: &Sandbox, t: &Timing) -> Capture {
     cap
 }
 
+/// Adds `keys` to the config's `[service]` table (the keys tests and diagnosis use).
+fn service_keys(cap: &Capture, keys: &str) {
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    assert!(text.contains("[service]\n"), "{text}");
+    let text = text.replace("[service]\n", &format!("[service]\n{keys}\n"));
+    std::fs::write(&cap.config, text).unwrap();
+}
+
 /// A running `move-ingest run`, its stderr in a file; killed on drop.
 struct Service {
     child: Child,
@@ -64,17 +72,12 @@ struct Service {
 impl Service {
     /// Starts the service and waits until it says it is watching.
     async fn start(cap: &Capture) -> Service {
-        Service::start_with(cap, &[]).await
-    }
-
-    async fn start_with(cap: &Capture, env: &[(&str, &str)]) -> Service {
         let log = cap
             .root
             .path()
             .join(format!("run-{:08x}.log", fastrand::u32(..)));
         let mut cmd = cap.cmd(&["run"]);
-        cmd.envs(env.iter().copied())
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(File::create(&log).unwrap());
         let svc = Service {
@@ -322,7 +325,8 @@ async fn the_periodic_rescan_finds_files_no_event_announced() {
     let sb = Sandbox::start();
     let cap = capture(&sb, &Timing { rescan: 1, ..QUICK });
     // Events are ignored, as on a network mount whose remote writes inotify never sees.
-    let svc = Service::start_with(&cap, &[("MOVE_INGEST_IGNORE_EVENTS", "1")]).await;
+    service_keys(&cap, "ignore_events = true");
+    let svc = Service::start(&cap).await;
     cap.write_fresh("cam-g", "quiet.mp4", &bytes(12, 40_000));
     let takes = takes(&sb, &svc, 1).await;
     assert_eq!(takes[0]["sources"][0]["deviceLabel"], "cam-g");
@@ -334,7 +338,8 @@ async fn an_event_overflow_is_a_full_rescan_not_a_silent_drop() {
     let sb = Sandbox::start();
     let cap = capture(&sb, &QUICK);
     // A channel of one hint: any burst of events overflows it.
-    let svc = Service::start_with(&cap, &[("MOVE_INGEST_EVENT_CAPACITY", "1")]).await;
+    service_keys(&cap, "event_channel_size = 1");
+    let svc = Service::start(&cap).await;
     for i in 0..5 {
         cap.write_fresh(&format!("cam-{i}"), "x.mp4", &bytes(20 + i, 20_000));
     }
