@@ -348,7 +348,7 @@ pub fn compact(dir: &Path, state: &State) -> Result<File, JournalError> {
             v: FORMAT_VERSION,
             seq: r.seq,
             t: r.updated.clone(),
-            rec: r.id.clone(),
+            rec: r.id.to_string(),
             event: Event::Snapshot {
                 recording: Box::new(r.clone()),
             },

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod id;
 pub mod ingest;
 pub mod journal;
 pub mod logging;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::id::RecordingId;
 pub use crate::scan::Seen;
 use crate::scan::{Facts, Found};
 
@@ -138,7 +139,7 @@ pub struct Failure {
 /// Everything known about one recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
-    pub id: String,
+    pub id: RecordingId,
     pub dir: PathBuf,
     pub device: String,
     pub stem: String,
@@ -281,9 +282,9 @@ fn key(dir: &std::path::Path, stem: &str) -> Vec<u8> {
 /// All recordings, by id, with the latest one for each folder and stem.
 #[derive(Debug, Default)]
 pub struct State {
-    recordings: HashMap<String, Recording>,
+    recordings: HashMap<RecordingId, Recording>,
     /// Keyed by `key(dir, stem)`: hashing a `PathBuf` walks its components, bytes are cheaper.
-    latest: HashMap<Vec<u8>, String>,
+    latest: HashMap<Vec<u8>, RecordingId>,
     /// The highest sequence number applied.
     pub last_seq: u64,
 }
@@ -303,7 +304,7 @@ impl State {
                 sidecar,
             } if !self.recordings.contains_key(rec) => {
                 return self.insert(Recording {
-                    id: rec.to_string(),
+                    id: RecordingId::from(rec),
                     dir,
                     device,
                     stem,
@@ -424,7 +425,7 @@ impl State {
     }
 
     /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
-    pub fn unfinished(&self) -> Vec<String> {
+    pub fn unfinished(&self) -> Vec<RecordingId> {
         self.recordings
             .values()
             .filter(|r| r.phase().is_in_flight())

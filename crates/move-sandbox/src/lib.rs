@@ -17,6 +17,9 @@ mod store;
 mod takes;
 mod views;
 
+/// The storage's ceiling for one PUT (S3's); move-ingest checks that its own equals it.
+pub use storage::MAX_PUT_BYTES;
+
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;

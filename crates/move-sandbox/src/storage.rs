@@ -15,7 +15,7 @@ use super::receive;
 use super::store::Upload;
 
 /// The largest single PUT S3 accepts: 5 GiB.
-const MAX_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+pub const MAX_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
 /// An S3-style error answer: status, `Code`, `Message` and extra elements.
 struct S3Error {

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use super::common;
 use crate::cli::BackfillArgs;
 use crate::error::{Exit, Fatal};
+use crate::id::RecordingId;
 use crate::ingest::workers::Workers;
 use crate::ingest::{Completeness, Ingest, Outcome};
 use crate::scan::{self, Found};
@@ -41,7 +42,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     }
     // Unfinished recordings from earlier runs resume even if the scan did not bring them up.
     let resumable = ingest.unfinished();
-    let mut queued: std::collections::HashSet<String> = queue.iter().cloned().collect();
+    let mut queued: std::collections::HashSet<RecordingId> = queue.iter().cloned().collect();
     for id in resumable {
         if queued.insert(id.clone()) {
             queue.push(id);
@@ -89,7 +90,7 @@ struct Tally {
 /// Processes the queue with the service's workers: at most `upload.concurrency` in flight.
 async fn process_all(
     ingest: &Arc<Ingest>,
-    queue: Vec<String>,
+    queue: Vec<RecordingId>,
     progress: bool,
 ) -> anyhow::Result<Tally> {
     let bar = if progress {

@@ -5,17 +5,18 @@ use std::path::Path;
 use super::common;
 use crate::cli::RetryArgs;
 use crate::error::{Exit, UsageError};
+use crate::id::RecordingId;
 use crate::state::{Event, Phase};
 
 /// Runs the `retry` command. The next `run` or `backfill` takes the recordings up again.
 pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit> {
     let cfg = common::load_config(config)?;
     let (ledger, _) = common::open_ledger(&cfg)?;
-    let ids: Vec<String> = {
+    let ids: Vec<RecordingId> = {
         let state = ledger.state();
         match &args.recording {
             Some(id) => match state.get(id) {
-                Some(r) if r.phase() == Phase::Failed => vec![id.clone()],
+                Some(r) if r.phase() == Phase::Failed => vec![r.id.clone()],
                 Some(r) => {
                     return Err(UsageError::new(format!(
                         "recording {id} is {}, not failed",

@@ -2,6 +2,7 @@
 //! a touched file (same bytes), new bytes (a new recording), or a late `.move`.
 
 use super::{Fatal, Ingest};
+use crate::id::RecordingId;
 use crate::scan::{Found, Seen};
 use crate::state::{Event, Phase, Recording, Role};
 use crate::upload::sha256_file;
@@ -26,7 +27,7 @@ impl Ingest {
         &self,
         found: &Found,
         done: Completeness,
-    ) -> Result<Option<String>, Fatal> {
+    ) -> Result<Option<RecordingId>, Fatal> {
         let latest = {
             let state = self.ledger.state();
             let v = found.video.as_ref().map(|s| &s.facts);
@@ -77,7 +78,7 @@ impl Ingest {
         rec: &Recording,
         found: &Found,
         ready: bool,
-    ) -> Result<Option<String>, Fatal> {
+    ) -> Result<Option<RecordingId>, Fatal> {
         if ready
             && rec.take_requested_ms.is_none()
             && rec.sidecar.is_none()
@@ -99,7 +100,7 @@ impl Ingest {
         rec: &Recording,
         found: &Found,
         done: Completeness,
-    ) -> Result<Option<String>, Fatal> {
+    ) -> Result<Option<RecordingId>, Fatal> {
         for (role, now) in [(Role::Video, &found.video), (Role::Sidecar, &found.sidecar)] {
             let Some(now) = now else { continue };
             if !self.touched_or_same(rec, role, now).await? {
@@ -152,8 +153,8 @@ impl Ingest {
     }
 
     /// Journals a new recording for `found`; returns it when it has a video to upload.
-    async fn discover(&self, found: &Found) -> Result<Option<String>, Fatal> {
-        let id = format!("rec-{}", uuid::Uuid::new_v4());
+    async fn discover(&self, found: &Found) -> Result<Option<RecordingId>, Fatal> {
+        let id = RecordingId::new();
         self.ledger.record(&id, Event::discovered(found)).await?;
         if found.video.is_none() {
             tracing::info!(rec = %id, device = %found.device, stem = %found.stem, "a .move without its video: waiting for the video");

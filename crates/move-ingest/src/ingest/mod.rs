@@ -15,6 +15,7 @@ use crate::api;
 use crate::config::{Config, ResolvedKey};
 use crate::error::AuthError;
 pub use crate::error::Fatal;
+use crate::id::RecordingId;
 use crate::journal::Ledger;
 use crate::retry::Policy;
 use crate::scan::Found;
@@ -71,12 +72,12 @@ impl Ingest {
     }
 
     /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
-    pub fn unfinished(&self) -> Vec<String> {
+    pub fn unfinished(&self) -> Vec<RecordingId> {
         self.ledger.state().unfinished()
     }
 
     /// The recording for a folder and stem whose files are still to be uploaded, if any.
-    pub fn uploading(&self, dir: &Path, stem: &str) -> Option<String> {
+    pub fn uploading(&self, dir: &Path, stem: &str) -> Option<RecordingId> {
         let state = self.ledger.state();
         let rec = state.latest(dir, stem)?;
         (rec.phase().is_in_flight() && rec.phase() != Phase::TakeRequested).then(|| rec.id.clone())

@@ -7,21 +7,22 @@ use std::time::Duration;
 
 use tokio::task::{self, JoinSet};
 
+use crate::id::RecordingId;
 use crate::ingest::{Fatal, Ingest, Outcome};
 
 /// What one finished worker reports.
-pub type Finished = (String, Result<Outcome, Fatal>);
+pub type Finished = (RecordingId, Result<Outcome, Fatal>);
 
 /// The queue and the workers in flight.
 pub struct Workers {
     ingest: Arc<Ingest>,
     limit: usize,
-    queue: VecDeque<String>,
+    queue: VecDeque<RecordingId>,
     /// The ids in `queue`, to queue each once.
-    queued: HashSet<String>,
-    running: HashMap<task::Id, String>,
+    queued: HashSet<RecordingId>,
+    running: HashMap<task::Id, RecordingId>,
     /// Asked for again while running: queued once it finishes.
-    again: HashSet<String>,
+    again: HashSet<RecordingId>,
     tasks: JoinSet<Result<Outcome, Fatal>>,
 }
 
@@ -40,7 +41,7 @@ impl Workers {
     }
 
     /// Queues a recording (once), and starts workers up to the limit.
-    pub fn push(&mut self, id: String) {
+    pub fn push(&mut self, id: RecordingId) {
         if self.running.values().any(|r| *r == id) {
             self.again.insert(id);
         } else if self.queued.insert(id.clone()) {

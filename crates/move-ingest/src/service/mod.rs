@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio::time::{Instant, sleep_until};
 
 use crate::config::Config;
+use crate::id::RecordingId;
 use crate::ingest::workers::Workers;
 use crate::ingest::{Fatal, Ingest, Outcome};
 use crate::service::pairing::Pairing;
@@ -187,7 +188,7 @@ impl Service {
     }
 
     /// What a finished worker's outcome means for the loop.
-    fn finished(&mut self, id: &str, outcome: Outcome) {
+    fn finished(&mut self, id: &RecordingId, outcome: Outcome) {
         match outcome {
             Outcome::Done { take_id } => tracing::debug!(rec = %id, take = %take_id, "done"),
             Outcome::Failed { .. } => {}
@@ -206,7 +207,7 @@ impl Service {
                 }
                 // A file that vanished meanwhile: processing it again lets it leave the queue.
                 if vanished {
-                    self.workers.push(id.to_string());
+                    self.workers.push(id.clone());
                 }
             }
         }

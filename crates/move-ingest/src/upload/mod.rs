@@ -51,3 +51,11 @@ impl Uploader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_single_put_ceiling_is_the_one_the_storage_enforces() {
+        assert_eq!(super::MAX_PUT_BYTES, move_sandbox::MAX_PUT_BYTES);
+    }
+}
