@@ -201,29 +201,7 @@ pub struct Scan {
 /// walk of one folder after the other, in the same order.
 pub fn scan(watches: &[WatchConfig]) -> Scan {
     let mut out = Scan::default();
-    let mut folders: Vec<(PathBuf, String)> = Vec::new();
-    for w in watches {
-        match w.fixed_label() {
-            Some(label) => folders.push((w.path.clone(), label.to_string())),
-            None => match std::fs::read_dir(&w.path) {
-                Ok(entries) => {
-                    for e in entries.flatten() {
-                        let name = e.file_name();
-                        let Some(device) = name.to_str() else {
-                            continue;
-                        };
-                        if device.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
-                            continue;
-                        }
-                        folders.push((e.path(), device.to_string()));
-                    }
-                }
-                Err(e) => out
-                    .errors
-                    .push(format!("cannot read watch path {}: {e}", w.path.display())),
-            },
-        }
-    }
+    let folders = device_folders(watches, &mut out.errors);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, SCAN_THREADS)
@@ -234,7 +212,46 @@ pub fn scan(watches: &[WatchConfig]) -> Scan {
         }
         return out;
     }
-    // Each folder's result lands in its own slot, so the order does not depend on the threads.
+    for one in scan_on_threads(&folders, threads) {
+        out.found.extend(one.found);
+        out.errors.extend(one.errors);
+    }
+    out
+}
+
+/// The folders to read with their device labels: a fixed label's watch path itself, or
+/// every (not hidden) folder below a `from-dir` one.
+fn device_folders(watches: &[WatchConfig], errors: &mut Vec<String>) -> Vec<(PathBuf, String)> {
+    let mut folders = Vec::new();
+    for w in watches {
+        if let Some(label) = w.fixed_label() {
+            folders.push((w.path.clone(), label.to_string()));
+            continue;
+        }
+        let entries = match std::fs::read_dir(&w.path) {
+            Ok(entries) => entries,
+            Err(e) => {
+                errors.push(format!("cannot read watch path {}: {e}", w.path.display()));
+                continue;
+            }
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(device) = name.to_str() else {
+                continue;
+            };
+            if device.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            folders.push((e.path(), device.to_string()));
+        }
+    }
+    folders
+}
+
+/// Reads `folders` on `threads` threads; each folder's result lands in its own slot, so the
+/// order does not depend on the threads.
+fn scan_on_threads(folders: &[(PathBuf, String)], threads: usize) -> Vec<Scan> {
     let slots: Vec<std::sync::Mutex<Scan>> = folders.iter().map(|_| Default::default()).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -252,12 +269,10 @@ pub fn scan(watches: &[WatchConfig]) -> Scan {
             });
         }
     });
-    for slot in slots {
-        let one = slot.into_inner().unwrap_or_else(|p| p.into_inner());
-        out.found.extend(one.found);
-        out.errors.extend(one.errors);
-    }
-    out
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect()
 }
 
 /// The most threads one scan uses.

@@ -128,61 +128,67 @@ mod tests {
     }
 
     const TRANSIENT: Fault = Fault(Cause::Transient { retry_after: None });
+    const CHANGED: Fault = Fault(Cause::Changed);
+    const VANISHED: Fault = Fault(Cause::Vanished);
+    const URL_SPENT: Fault = Fault(Cause::UrlSpent);
+
+    /// What the classifier says to each failure in turn, in one word each.
+    fn walk(max_attempts: u32, faults: &[Fault]) -> Vec<&'static str> {
+        let p = policy(max_attempts);
+        let mut tries = Tries::default();
+        faults
+            .iter()
+            .map(|f| match tries.next(f, &p) {
+                Next::NewUrl => "new url",
+                Next::Defer { .. } => "defer",
+                Next::Gone { .. } => "gone",
+                Next::Retry { .. } => "retry",
+                Next::Fail { .. } => "fail",
+            })
+            .collect()
+    }
 
     #[test]
     fn with_no_retries_allowed_a_changed_vanished_or_spent_url_is_still_not_a_failure() {
-        let p = policy(1);
-        let mut tries = Tries::default();
-        assert!(matches!(
-            tries.next(&Fault(Cause::Changed), &p),
-            Next::Defer { .. }
-        ));
-        assert!(matches!(
-            tries.next(&Fault(Cause::Vanished), &p),
-            Next::Gone { .. }
-        ));
-        assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
-        assert!(matches!(tries.next(&TRANSIENT, &p), Next::Fail { .. }));
+        assert_eq!(
+            walk(1, &[CHANGED, VANISHED, URL_SPENT, TRANSIENT]),
+            ["defer", "gone", "new url", "fail"]
+        );
     }
 
     #[test]
     fn only_retries_count_against_the_budget() {
-        let p = policy(2);
+        let faults = [
+            URL_SPENT, CHANGED, VANISHED, URL_SPENT, TRANSIENT, TRANSIENT,
+        ];
+        assert_eq!(
+            walk(2, &faults),
+            ["new url", "defer", "gone", "new url", "retry", "fail"]
+        );
         let mut tries = Tries::default();
-        assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
-        assert!(matches!(
-            tries.next(&Fault(Cause::Changed), &p),
-            Next::Defer { .. }
-        ));
-        assert!(matches!(
-            tries.next(&Fault(Cause::Vanished), &p),
-            Next::Gone { .. }
-        ));
-        assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
-        assert!(matches!(tries.next(&TRANSIENT, &p), Next::Retry { .. }));
-        let Next::Fail { reason } = tries.next(&TRANSIENT, &p) else {
-            panic!("the second failed attempt of two is the last");
+        let last = [TRANSIENT, TRANSIENT].map(|f| tries.next(&f, &policy(2)));
+        let Next::Fail { reason } = &last[1] else {
+            panic!("the second failed attempt of two is the last: {last:?}");
         };
         assert!(reason.contains("gave up after 2 attempts"), "{reason}");
     }
 
     #[test]
     fn urls_spent_one_after_the_other_end_in_a_failure_naming_the_clock() {
-        let p = policy(100);
+        let in_a_row = [URL_SPENT; NEW_URLS_IN_A_ROW as usize + 1];
+        assert_eq!(
+            walk(100, &in_a_row),
+            ["new url", "new url", "new url", "fail"]
+        );
         let mut tries = Tries::default();
-        for _ in 0..NEW_URLS_IN_A_ROW {
-            assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
-        }
-        let Next::Fail { reason } = tries.next(&Fault(Cause::UrlSpent), &p) else {
-            panic!("a URL spent once too often in a row fails");
-        };
-        assert!(reason.contains("clock"), "{reason}");
+        let last = in_a_row.map(|f| tries.next(&f, &policy(100)));
+        assert!(
+            matches!(&last[NEW_URLS_IN_A_ROW as usize], Next::Fail { reason } if reason.contains("clock")),
+            "{last:?}"
+        );
         // A retry between them starts the count again.
-        let mut tries = Tries::default();
-        for _ in 0..3 * NEW_URLS_IN_A_ROW {
-            assert_eq!(tries.next(&Fault(Cause::UrlSpent), &p), Next::NewUrl);
-            assert!(matches!(tries.next(&TRANSIENT, &p), Next::Retry { .. }));
-        }
+        let between = [URL_SPENT, TRANSIENT].repeat(2 * NEW_URLS_IN_A_ROW as usize);
+        assert!(!walk(100, &between).contains(&"fail"));
     }
 
     #[test]
@@ -196,42 +202,30 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn transient_errors_are_retried_up_to_the_limit() {
-        let p = policy(5);
+    /// How many calls `retry` makes to an operation that fails with `fault` `failures` times.
+    async fn calls(fault: Fault, failures: u32) -> (u32, bool) {
         let mut calls = 0;
-        let r: Result<(), Fault> = retry(&p, "test", || {
+        let r: Result<(), Fault> = retry(&policy(5), "test", || {
             calls += 1;
-            async { Err(TRANSIENT) }
+            let c = calls;
+            async move { if c <= failures { Err(fault) } else { Ok(()) } }
         })
         .await;
-        assert!(r.is_err());
-        assert_eq!(calls, 5);
+        (calls, r.is_ok())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_errors_are_retried_up_to_the_limit() {
+        assert_eq!(calls(TRANSIENT, u32::MAX).await, (5, false));
     }
 
     #[tokio::test(start_paused = true)]
     async fn permanent_errors_are_not_retried() {
-        let p = policy(5);
-        let mut calls = 0;
-        let r: Result<(), Fault> = retry(&p, "test", || {
-            calls += 1;
-            async { Err(Fault(Cause::Permanent)) }
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls, 1);
+        assert_eq!(calls(Fault(Cause::Permanent), u32::MAX).await, (1, false));
     }
 
     #[tokio::test(start_paused = true)]
     async fn success_after_failures() {
-        let p = policy(5);
-        let mut calls = 0;
-        let r: Result<u32, Fault> = retry(&p, "test", || {
-            calls += 1;
-            let c = calls;
-            async move { if c < 3 { Err(TRANSIENT) } else { Ok(c) } }
-        })
-        .await;
-        assert_eq!(r.ok(), Some(3));
+        assert_eq!(calls(TRANSIENT, 2).await, (3, true));
     }
 }
