@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use move_ingest::config::{Config, WatchConfig};
 use move_ingest::journal::{self, Entry, FORMAT_VERSION};
 use move_ingest::scan::{self, Found};
-use move_ingest::state::{Event, Role, Seen, Upload};
+use move_ingest::state::{Event, Role, Upload};
 
 /// The criterion settings every bench shares; command-line flags (--measurement-time,
 /// --warm-up-time) override them.
@@ -137,19 +137,7 @@ fn line(out: &mut impl Write, seq: u64, t: &str, rec: &str, event: Event) {
 
 /// The steps one recording's ingestion journals, in order.
 fn life(f: &Found, i: usize) -> Vec<Event> {
-    let seen = |s: &Option<scan::Seen>| {
-        s.as_ref().map(|s| Seen {
-            kind: s.kind,
-            facts: s.facts.clone(),
-        })
-    };
-    let mut events = vec![Event::Discovered {
-        dir: f.dir.clone(),
-        device: f.device.clone(),
-        stem: f.stem.clone(),
-        video: seen(&f.video),
-        sidecar: seen(&f.sidecar),
-    }];
+    let mut events = vec![Event::discovered(f)];
     for (role, s) in [(Role::Video, &f.video), (Role::Sidecar, &f.sidecar)] {
         let Some(s) = s else { continue };
         let file_id = format!("file-{i:08x}-{}", s.kind.api_type());
