@@ -228,8 +228,7 @@ pub struct StateConfig {
 }
 
 /// `[upload]`: how much runs at once and how fast.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct UploadConfig {
     /// Recordings processed at once (API calls and uploads).
     pub concurrency: usize,
@@ -265,8 +264,7 @@ impl Default for RawUpload {
 }
 
 /// `[retry]`: the one retry policy for transient failures.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct RetryConfig {
     pub max_attempts: u32,
     pub base_ms: u64,
@@ -304,8 +302,7 @@ impl Default for RawRetry {
 }
 
 /// `[log]`: level and format of the log lines on stderr.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct LogConfig {
     pub level: String,
     pub format: LogFormat,
