@@ -1,0 +1,304 @@
+//! The config as written: serde types that keep where each checked value stands
+//! (`toml::Spanned`), validated into the `*Config` types; every error names the key and its line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    ApiConfig, Config, DeviceLabel, LogConfig, LogFormat, PairingConfig, RetryConfig,
+    ServiceConfig, StateConfig, TakeConfig, UploadConfig, WatchConfig,
+};
+use crate::error::UsageError;
+use crate::template::Template;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    api: ApiConfig,
+    #[serde(default)]
+    watch: Vec<RawWatch>,
+    #[serde(default)]
+    pairing: PairingConfig,
+    #[serde(default)]
+    take: RawTake,
+    #[serde(default)]
+    state: RawState,
+    #[serde(default)]
+    upload: RawUpload,
+    #[serde(default)]
+    retry: RawRetry,
+    #[serde(default)]
+    log: RawLog,
+    #[serde(default)]
+    service: ServiceConfig,
+}
+
+/// `[[watch]]` as written, with where each checked value stands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    path: Spanned<PathBuf>,
+    #[serde(default = "from_dir")]
+    device_label: Spanned<String>,
+    #[serde(default = "default_rescan")]
+    rescan_secs: Spanned<u64>,
+}
+
+fn from_dir() -> Spanned<String> {
+    Spanned::new(0..0, DeviceLabel::FROM_DIR.to_string())
+}
+fn default_rescan() -> Spanned<u64> {
+    Spanned::new(0..0, 300)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawTake {
+    name: Spanned<String>,
+    metadata: toml::Table,
+}
+
+impl Default for RawTake {
+    fn default() -> Self {
+        RawTake {
+            name: Spanned::new(0..0, "{device_label} {stem}".to_string()),
+            metadata: toml::Table::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    dir: Option<PathBuf>,
+}
+
+/// `[upload]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawUpload {
+    concurrency: Spanned<usize>,
+    max_bytes_per_sec: u64,
+}
+
+impl Default for RawUpload {
+    fn default() -> Self {
+        let d = UploadConfig::default();
+        RawUpload {
+            concurrency: Spanned::new(0..0, d.concurrency),
+            max_bytes_per_sec: d.max_bytes_per_sec,
+        }
+    }
+}
+
+/// `[retry]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawRetry {
+    max_attempts: Spanned<u32>,
+    base_ms: u64,
+    cap_secs: u64,
+}
+
+impl Default for RawRetry {
+    fn default() -> Self {
+        let d = RetryConfig::default();
+        RawRetry {
+            max_attempts: Spanned::new(0..0, d.max_attempts),
+            base_ms: d.base_ms,
+            cap_secs: d.cap_secs,
+        }
+    }
+}
+
+/// `[log]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLog {
+    level: Spanned<String>,
+    format: LogFormat,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        let d = LogConfig::default();
+        RawLog {
+            level: Spanned::new(0..0, d.level),
+            format: d.format,
+        }
+    }
+}
+
+impl Config {
+    /// Parses config text as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, UsageError> {
+        let bad =
+            |msg: String| UsageError::new(format!("invalid config {}: {msg}", path.display()));
+        let raw: Raw =
+            toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().to_string()))?;
+        let at = |key: &str, span: std::ops::Range<usize>| match line_at(text, span) {
+            Some(n) => format!("`{key}` (line {n})"),
+            None => format!("`{key}`"),
+        };
+        if raw.watch.is_empty() {
+            return Err(bad(
+                "no [[watch]] entry: add one with `path = \"/srv/captures\"`".into(),
+            ));
+        }
+        let watch = raw
+            .watch
+            .into_iter()
+            .map(|w| w.validate(&at))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        let upload = raw.upload.validate(&at).map_err(bad)?;
+        let retry = raw.retry.validate(&at).map_err(bad)?;
+        let log = raw.log.validate(&at).map_err(bad)?;
+        let name = Template::parse(raw.take.name.get_ref())
+            .map_err(|e| bad(format!("{}: {e}", at("name", raw.take.name.span()))))?;
+        let metadata =
+            metadata_json(&raw.take.metadata).map_err(|e| bad(format!("[take.metadata] {e}")))?;
+        Ok(Config {
+            path: path.to_path_buf(),
+            api: raw.api,
+            watch,
+            pairing: raw.pairing,
+            take: TakeConfig { name, metadata },
+            state: StateConfig {
+                dir: raw.state.dir.unwrap_or_else(default_state_dir),
+            },
+            upload,
+            retry,
+            log,
+            service: raw.service,
+        })
+    }
+}
+
+/// Names a key and its line, given the span of its value.
+type At<'a> = dyn Fn(&str, std::ops::Range<usize>) -> String + 'a;
+
+impl RawWatch {
+    fn validate(self, at: &At<'_>) -> Result<WatchConfig, String> {
+        if !self.path.get_ref().is_absolute() {
+            return Err(format!(
+                "{} must be an absolute path, got {}",
+                at("path", self.path.span()),
+                self.path.get_ref().display()
+            ));
+        }
+        let Some(device_label) = DeviceLabel::parse(self.device_label.get_ref()) else {
+            return Err(format!(
+                "{} must be \"{}\" or a label without '/'",
+                at("device_label", self.device_label.span()),
+                DeviceLabel::FROM_DIR
+            ));
+        };
+        if *self.rescan_secs.get_ref() == 0 {
+            return Err(format!(
+                "{} must be at least 1",
+                at("rescan_secs", self.rescan_secs.span())
+            ));
+        }
+        Ok(WatchConfig {
+            path: self.path.into_inner(),
+            device_label,
+            rescan_secs: self.rescan_secs.into_inner(),
+        })
+    }
+}
+
+impl RawUpload {
+    fn validate(self, at: &At<'_>) -> Result<UploadConfig, String> {
+        if !(1..=64).contains(self.concurrency.get_ref()) {
+            return Err(format!(
+                "{} must be between 1 and 64",
+                at("concurrency", self.concurrency.span())
+            ));
+        }
+        Ok(UploadConfig {
+            concurrency: self.concurrency.into_inner(),
+            max_bytes_per_sec: self.max_bytes_per_sec,
+        })
+    }
+}
+
+impl RawRetry {
+    fn validate(self, at: &At<'_>) -> Result<RetryConfig, String> {
+        if *self.max_attempts.get_ref() == 0 {
+            return Err(format!(
+                "{} must be at least 1",
+                at("max_attempts", self.max_attempts.span())
+            ));
+        }
+        Ok(RetryConfig {
+            max_attempts: self.max_attempts.into_inner(),
+            base_ms: self.base_ms,
+            cap_secs: self.cap_secs,
+        })
+    }
+}
+
+impl RawLog {
+    fn validate(self, at: &At<'_>) -> Result<LogConfig, String> {
+        tracing_subscriber::EnvFilter::try_new(self.level.get_ref()).map_err(|e| {
+            format!(
+                "{} is not a log filter: {e}",
+                at("level", self.level.span())
+            )
+        })?;
+        Ok(LogConfig {
+            level: self.level.into_inner(),
+            format: self.format,
+        })
+    }
+}
+
+/// `$STATE_DIRECTORY` (systemd's StateDirectory=), else /var/lib/move-ingest.
+fn default_state_dir() -> PathBuf {
+    match std::env::var_os("STATE_DIRECTORY") {
+        // systemd may pass several, colon-separated; the first is ours.
+        Some(v) => PathBuf::from(v.to_string_lossy().split(':').next().unwrap_or_default()),
+        None => PathBuf::from("/var/lib/move-ingest"),
+    }
+}
+
+/// Converts the `[take.metadata]` table to JSON, checking every string's placeholders.
+fn metadata_json(
+    table: &toml::Table,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let value =
+        serde_json::to_value(table).map_err(|e| format!("cannot be expressed as JSON: {e}"))?;
+    fn check(key: &str, v: &serde_json::Value) -> Result<(), String> {
+        match v {
+            serde_json::Value::String(s) => Template::parse(s)
+                .map(|_| ())
+                .map_err(|e| format!("`{key}`: {e}")),
+            serde_json::Value::Array(a) => a.iter().try_for_each(|v| check(key, v)),
+            serde_json::Value::Object(o) => o.iter().try_for_each(|(k, v)| check(k, v)),
+            _ => Ok(()),
+        }
+    }
+    check("metadata", &value)?;
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("move_ingest") {
+                return Err("`move_ingest` is reserved for move-ingest's own record".into());
+            }
+            Ok(map)
+        }
+        _ => Err("must be a table".into()),
+    }
+}
+
+/// The line (1-based) on which a value spanning `span` stands; `None` for a default.
+fn line_at(text: &str, span: std::ops::Range<usize>) -> Option<usize> {
+    if span.is_empty() {
+        return None;
+    }
+    let before = text.get(..span.start)?;
+    Some(before.matches('\n').count() + 1)
+}
