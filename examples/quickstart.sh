@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== building move-ingest and move-sandbox (release; the first build takes a few minutes)"
-cargo build --release --quiet
+echo "== building move-ingest and move-sandbox (release): the first build takes several minutes;"
+echo "   cargo prints each crate as it compiles"
+cargo build --release
 bin="$PWD/target/release/move-ingest"
 sandbox_bin="$PWD/target/release/move-sandbox"
 work=$(mktemp -d "${TMPDIR:-/tmp}/move-ingest-quickstart.XXXXXX")
@@ -46,12 +47,16 @@ dir = "$work/state"
 TOML
 
 export MOVE_API_KEY=sandbox-key
+echo "== move-ingest check (the config, the key, the folders)"
+"$bin" --config "$work/config.toml" check
+echo "== move-ingest backfill --dry-run (what it would do; sends nothing)"
+"$bin" --config "$work/config.toml" backfill --dry-run
 echo "== move-ingest backfill"
 "$bin" --config "$work/config.toml" backfill
 echo "== move-ingest status"
 "$bin" --config "$work/config.toml" status
-echo "== move-ingest takes list"
-"$bin" --config "$work/config.toml" takes list
+echo "== move-ingest takes list --expand sources"
+"$bin" --config "$work/config.toml" takes list --expand sources
 echo "== a second backfill sends nothing"
 "$bin" --config "$work/config.toml" backfill
 echo "(the files stay in $work; remove it when done)"

@@ -16,13 +16,24 @@ use crate::error::Exit;
 /// state directory, so nothing is lost and nothing happens twice.
 ///
 /// Exit codes: 0 all well; 1 some recordings failed; 2 usage or config error;
-/// 3 the API rejected the key.
+/// 3 the API rejected the key; 4 an API call failed that is not a recording's failure
+/// (the API is down or refused, e.g. an unknown take id); 130/143 backfill stopped by
+/// Ctrl-C/SIGTERM. Output cut short by its reader (`| head`) exits 0.
 #[derive(Debug, Parser)]
 #[command(name = "move-ingest", version, propagate_version = true)]
 pub struct Cli {
     /// The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml.
     #[arg(long, global = true, value_name = "PATH", env = "MOVE_INGEST_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// More log lines on stderr: each -v is one level above `log.level` (info, debug, trace),
+    /// instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
 
     #[command(subcommand)]
     pub command: Command,
@@ -43,25 +54,46 @@ pub enum Command {
     /// Ingest every complete recording already on disk, wait for it, then exit.
     ///
     /// A file counts as complete when its mtime is older than `pairing.settle_secs`;
-    /// newer files are left for the next run. Exits 1 if any recording failed
-    /// (see `status`), 3 if the API rejected the key.
+    /// newer files are left for the next run. Exits 1 if any recording failed or a folder
+    /// could not be read (see `status`), 2 if a watch path does not exist, 3 if the API
+    /// rejected the key. Ctrl-C (or SIGTERM) starts nothing new, gives running uploads
+    /// `service.shutdown_grace_secs` to finish, prints the summary and exits 130 (143);
+    /// a second Ctrl-C stops at once.
     Backfill(BackfillArgs),
-    /// Show what the journal holds: waiting, uploading, done, failed.
+    /// Show what the journal holds: how many recordings are in each state, and which.
+    ///
+    /// The counts: waiting = a .move whose video has not appeared yet, or a video that the
+    /// running service holds back until its .move comes (the row says until when); queued = complete,
+    /// nothing sent yet; uploading = a file of it is being sent right now (the row shows how
+    /// far); part sent = some of its files are uploaded, the rest are not (the
+    /// next `run` or `backfill` sends them); creating take = the take was asked for and its
+    /// answer is not recorded yet (the next run finds it or asks again, never twice); done =
+    /// it has its take; failed = it stopped with a reason (`move-ingest retry` puts it back);
+    /// gone = a file was deleted before its upload.
+    ///
+    /// Failed, uploading and unfinished (part sent, creating take) recordings are always listed, then
+    /// the newest 20 of the rest; `--all` lists every one.
     Status(StatusArgs),
     /// Validate the config, reach the API with the key, check the folders, then exit.
     Check,
     /// Put failed recordings back in the queue for the next `run` or `backfill`.
     Retry(RetryArgs),
-    /// List, show or update takes on the API.
+    /// Upload a file by hand and print its file id (the guide's `files.create` + upload).
+    #[command(subcommand)]
+    Files(FilesCommand),
+    /// List, show, create or update takes on the API: the takes guide, from a shell.
     #[command(subcommand)]
     Takes(TakesCommand),
 }
 
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
-    /// Do not show a progress bar even on a terminal.
+    /// Do not show progress bars even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+    /// List what would be uploaded and which takes would be created; send nothing, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +101,9 @@ pub struct StatusArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// List every recording, not only failed, unfinished and the newest 20 of the rest.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -78,32 +113,139 @@ pub struct RetryArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Upload one file: `createFile` with the type from its extension (mp4, mov, avi, move),
+    /// then the daemon's own streaming PUT (retries with backoff, a fresh URL when one
+    /// expires, at most 5 GiB). Prints the file id, for `takes create --source`.
+    Upload(FilesUploadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FilesUploadArgs {
+    /// The file to upload; its extension gives the type (mp4, mov, avi or move).
+    pub path: PathBuf,
+    /// The file's name on the API. Defaults to the file name of PATH.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print `{"id", "type", "name", "size", "sha256"}` instead of the bare id.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not show a progress bar even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// What `--expand` may ask for, as in the guide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExpandArg {
+    /// The take's sources: device label, file id, format.
+    Sources,
+    /// The client (account) the take belongs to.
+    Client,
+}
+
+/// `--sort`: by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SortArg {
+    /// Oldest first.
+    Asc,
+    /// Newest first.
+    #[default]
+    Desc,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TakesCommand {
-    /// List takes, newest first.
-    List {
-        /// How many takes to show.
-        #[arg(long, default_value_t = 20)]
-        first: u32,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one take with its sources.
-    Show {
-        /// The take id, e.g. take-2be2463e-ffa3-419b-beb4-ea0f99c79512.
-        take_id: String,
-    },
-    /// Replace a take's name and/or metadata.
-    Update {
-        /// The take id.
-        take_id: String,
-        /// New name.
-        #[arg(long)]
-        name: Option<String>,
-        /// New metadata, a JSON object.
-        #[arg(long)]
-        metadata: Option<String>,
-    },
+    /// List takes, newest first, a page at a time (the guide's `takes.list`).
+    ///
+    /// The table ends, when there is a next page, with its token and the command that shows it.
+    List(TakesListArgs),
+    /// Show one take (the guide's `takes.retrieve`).
+    Show(TakesShowArgs),
+    /// Create a single-camera take from uploaded files (the guide's `takes.create_singlecam`).
+    ///
+    /// Upload the files first with `move-ingest files upload PATH`, which prints their ids.
+    /// Example: `takes create --source cam-a:FILE_ID:mp4 --source cam-a:FILE_ID:move
+    /// --metadata '{"foo":"bar"}'`. Prints the take id.
+    Create(TakesCreateArgs),
+    /// Change a take's name and/or metadata (the guide's `takes.update`).
+    ///
+    /// `--metadata` replaces the metadata, but keeps the `move_ingest` record that move-ingest
+    /// wrote on the take (exactly-once and adoption rely on it) unless `--drop-ingest-record`;
+    /// `--set KEY=VALUE` changes single keys and keeps the rest.
+    Update(TakesUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TakesListArgs {
+    /// How many takes per page (1 to 100).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: u32,
+    /// Start at this page: the token the previous page printed (its `next_token`). Defaults to the first page.
+    #[arg(long, value_name = "TOKEN")]
+    pub next_token: Option<String>,
+    /// Order by creation time.
+    #[arg(long, value_enum, default_value_t = SortArg::Desc)]
+    pub sort: SortArg,
+    /// Also read the takes' sources and/or client, comma-separated. Defaults to neither.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "sources,client")]
+    pub expand: Vec<ExpandArg>,
+    /// Page through every take, printing each page as it arrives.
+    #[arg(long)]
+    pub all: bool,
+    /// Print `{"takes": [TAKE, ...], "next_token": "..." | null}` instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TakesShowArgs {
+    /// The take id, e.g. take-2be2463e-ffa3-419b-beb4-ea0f99c79512.
+    pub take_id: String,
+    /// Also read the take's sources and/or client, comma-separated. Defaults to neither.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "sources,client")]
+    pub expand: Vec<ExpandArg>,
+    /// Print the take as JSON (`id`, `name`, `created`, `metadata`, and `sources`/`client` when expanded).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TakesCreateArgs {
+    /// A source as LABEL:FILE_ID:FORMAT, FORMAT one of mp4, mov, avi, move (any case).
+    /// Repeat it: exactly one video (mp4, mov or avi), and optionally one move.
+    #[arg(long = "source", value_name = "LABEL:FILE_ID:FORMAT", required = true)]
+    pub sources: Vec<String>,
+    /// The take's name. Defaults to none.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Custom metadata, a JSON object, e.g. '{"foo":"bar"}'. Defaults to {}.
+    #[arg(long, value_name = "JSON")]
+    pub metadata: Option<String>,
+    /// Print the take as JSON instead of its id.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TakesUpdateArgs {
+    /// The take id.
+    pub take_id: String,
+    /// New metadata, a JSON object; replaces the current one (keeping `move_ingest`, see above).
+    #[arg(long, value_name = "JSON")]
+    pub metadata: Option<String>,
+    /// Set one metadata key, keeping the others; VALUE is parsed as JSON, else taken as a string. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// New name. Defaults to the current one.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// With --metadata: do not keep the `move_ingest` record (the take is then unknown to reconciliation).
+    #[arg(long, requires = "metadata")]
+    pub drop_ingest_record: bool,
+    /// Print the updated take as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parses the command line, runs the command, and turns the outcome into an exit code.
@@ -111,6 +253,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(exit) => exit.into(),
+        Err(err) if err.is::<crate::output::StdoutClosed>() => Exit::Ok.into(),
         Err(err) => {
             let exit = Exit::for_error(&err);
             eprintln!("move-ingest: error: {err:#}");
@@ -124,6 +267,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         .enable_all()
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    crate::logging::set_verbosity(cli.verbose.min(4) as i8 - cli.quiet.min(4) as i8);
     let config = cli.config;
     runtime.block_on(async move {
         match cli.command {
@@ -132,6 +276,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::Status(args) => commands::status::run(config.as_deref(), args).await,
             Command::Check => commands::check::run(config.as_deref()).await,
             Command::Retry(args) => commands::retry::run(config.as_deref(), args).await,
+            Command::Files(cmd) => commands::files::run(config.as_deref(), cmd).await,
             Command::Takes(cmd) => commands::takes::run(config.as_deref(), cmd).await,
         }
     })

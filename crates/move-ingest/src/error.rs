@@ -15,17 +15,39 @@ pub enum Exit {
     Usage = 2,
     /// 3: the API rejected the key.
     Auth = 3,
+    /// 4: an API call failed that is not a recording's failure: the API is down or answers
+    /// errors, or refused what was asked (e.g. an unknown take id).
+    Api = 4,
+    /// 130: stopped by SIGINT (Ctrl-C), after its summary.
+    Interrupted = 130,
+    /// 143: stopped by SIGTERM, after its summary.
+    Terminated = 143,
 }
 
 impl Exit {
     /// The exit code for an error that stopped the whole command.
     pub fn for_error(err: &anyhow::Error) -> Exit {
         for cause in err.chain() {
+            if cause
+                .downcast_ref::<crate::output::StdoutClosed>()
+                .is_some()
+            {
+                return Exit::Ok;
+            }
             if cause.downcast_ref::<AuthError>().is_some() {
                 return Exit::Auth;
             }
             if cause.downcast_ref::<UsageError>().is_some() {
                 return Exit::Usage;
+            }
+            if let Some(api) = cause.downcast_ref::<crate::api::ApiError>() {
+                return match api {
+                    crate::api::ApiError::Auth { .. } => Exit::Auth,
+                    _ => Exit::Api,
+                };
+            }
+            if cause.downcast_ref::<crate::upload::UploadError>().is_some() {
+                return Exit::Api;
             }
         }
         Exit::SomeFailed

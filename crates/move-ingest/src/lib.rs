@@ -1,5 +1,7 @@
 //! move-ingest: turns every complete recording in a capture folder into exactly one Move take.
 #![warn(clippy::unwrap_used)]
+// Commands print with `outln!`, which ends quietly when the reader goes away (`| head`).
+#![warn(clippy::print_stdout)]
 
 pub mod api;
 pub mod cli;
@@ -10,9 +12,13 @@ pub mod id;
 pub mod ingest;
 pub mod journal;
 pub mod logging;
+pub mod output;
+pub mod progress;
 pub mod retry;
 pub mod scan;
+pub mod sending;
 pub mod service;
 pub mod state;
+pub mod status_view;
 pub mod template;
 pub mod upload;

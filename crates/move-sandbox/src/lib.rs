@@ -32,6 +32,7 @@ use axum::Router;
 use axum::routing::{get, post, put};
 
 pub use faults::Faults;
+pub use store::DataDirInUse;
 
 use admin::Stats;
 use faults::FaultState;
@@ -86,10 +87,23 @@ pub async fn serve(
     opts: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_when_ready(listener, opts, shutdown, || Ok(())).await
+}
+
+/// [`serve`], calling `ready` once the data dir is open and locked, before the first request
+/// is answered (the binary announces its address there, so a refused data dir never looks
+/// like a started sandbox).
+pub async fn serve_when_ready(
+    listener: tokio::net::TcpListener,
+    opts: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let addr = listener
         .local_addr()
         .context("cannot read the sandbox listener's address")?;
     let app = Arc::new(open_app(opts, format!("http://{addr}"))?);
+    ready()?;
     let (fired_tx, fired_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;

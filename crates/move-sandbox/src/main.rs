@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::Parser;
 use tokio::signal::unix::{SignalKind, signal};
 
-use move_sandbox::{Faults, Options};
+use move_sandbox::{DataDirInUse, Faults, Options};
 
 /// A local Move-compatible API on 127.0.0.1, to try and test move-ingest without an account.
 ///
@@ -30,7 +30,8 @@ struct SandboxArgs {
     /// Port on 127.0.0.1; 0 picks a free one (the address is printed on the first line).
     #[arg(long, default_value_t = 8477)]
     port: u16,
-    /// Where files, uploads and takes are kept. Defaults to a `move-ingest-sandbox` folder in the system temp dir.
+    /// Where files, uploads and takes are kept; one sandbox at a time (it is locked: a second
+    /// one exits 2). Defaults to a `move-ingest-sandbox` folder in the system temp dir.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
     /// The API key the sandbox accepts in the Authorization header.
@@ -91,10 +92,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("move-sandbox: error: {err:#}");
-            if err
-                .chain()
-                .any(|c| c.downcast_ref::<UsageError>().is_some())
-            {
+            let usage = |c: &(dyn std::error::Error + 'static)| {
+                c.downcast_ref::<UsageError>().is_some()
+                    || c.downcast_ref::<DataDirInUse>().is_some()
+            };
+            if err.chain().any(usage) {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE
@@ -117,8 +119,9 @@ async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         .context("cannot read the sandbox's address")?
         .port();
     let shutdown = shutdown_signal()?;
-    announce(port, &opts).context("cannot write to stdout")?;
-    move_sandbox::serve(listener, opts, shutdown).await
+    let shown = opts.clone();
+    let ready = move || announce(port, &shown).context("cannot write to stdout");
+    move_sandbox::serve_when_ready(listener, opts, shutdown, ready).await
 }
 
 /// Turns the flags into [`Options`], refusing impossible fault probabilities.

@@ -44,8 +44,8 @@ pub(crate) fn prepare(
         .get(req.operation_name.as_deref())
         .map_err(|e| vec![validation_error(&e.message().to_string(), vec![])])?
         .clone();
-    let raw = req.variables.clone().unwrap_or_default();
-    check_awsjson_variables(&operation.variables, &raw, &doc.sources)?;
+    let mut raw = req.variables.clone().unwrap_or_default();
+    normalize_awsjson_variables(&operation.variables, &mut raw, &doc.sources)?;
     check_awsjson_literals(&doc, &operation)?;
     let coerced = coerce(schema, &operation, raw, &doc.sources)?;
     let variables = match serde_json::to_value(&*coerced) {
@@ -121,15 +121,6 @@ pub(crate) fn span_location(span: Option<SourceSpan>, sources: &SourceMap) -> Ve
         .unwrap_or_default()
 }
 
-/// Whether `value` is what AWSJSON accepts: a string holding valid JSON.
-fn is_awsjson(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(text) => serde_json::from_str::<Value>(text).is_ok(),
-        _ => false,
-    }
-}
-
 fn unparsable(what: &str, name: &str, shown: &str) -> String {
     format!(
         "{what} '{name}' has an invalid value: Unable to parse {shown} as valid JSON. \
@@ -137,23 +128,35 @@ fn unparsable(what: &str, name: &str, shown: &str) -> String {
     )
 }
 
-/// Refuses AWSJSON variables that are not strings holding JSON (a nested object, say).
-fn check_awsjson_variables(
+/// Brings AWSJSON variables to the one form the resolvers read, a string holding JSON.
+///
+/// Like the real API, a variable may be given as that string (what move-ingest sends) or as
+/// the JSON value itself (what Move's Python SDK sends back as `next_token`: the decoded
+/// cursor); the value is then encoded. A string that does not hold JSON is refused.
+fn normalize_awsjson_variables(
     defs: &[Node<VariableDefinition>],
-    raw: &Map<String, Value>,
+    raw: &mut Map<String, Value>,
     sources: &SourceMap,
 ) -> Result<(), Vec<Value>> {
-    let errors: Vec<Value> = defs
-        .iter()
-        .filter(|def| def.ty.inner_named_type() == AWSJSON)
-        .filter_map(|def| {
-            let value = raw.get(def.name.as_str())?;
-            (!is_awsjson(value)).then(|| {
-                let message = unparsable("Variable", &def.name, &value.to_string());
-                error_json(&message, span_location(def.location(), sources))
-            })
-        })
-        .collect();
+    let mut errors = Vec::new();
+    for def in defs {
+        if def.ty.inner_named_type() != AWSJSON {
+            continue;
+        }
+        let Some(value) = raw.get_mut(def.name.as_str()) else {
+            continue;
+        };
+        match value {
+            Value::Null => {}
+            Value::String(text) => {
+                if serde_json::from_str::<Value>(text).is_err() {
+                    let message = unparsable("Variable", &def.name, &value.to_string());
+                    errors.push(error_json(&message, span_location(def.location(), sources)));
+                }
+            }
+            other => *other = Value::String(other.to_string()),
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

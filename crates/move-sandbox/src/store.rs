@@ -74,6 +74,8 @@ struct Inner {
 /// Files and takes, loaded from and written through to the data dir.
 pub(crate) struct Store {
     dir: PathBuf,
+    /// Holds the data dir's lock for as long as the store lives.
+    _lock: std::fs::File,
     identity: Identity,
     inner: Mutex<Inner>,
 }
@@ -91,6 +93,7 @@ impl Store {
             std::fs::create_dir_all(&path)
                 .with_context(|| format!("cannot create the sandbox folder {}", path.display()))?;
         }
+        let lock = lock_data_dir(dir)?;
         remove_partial_uploads(&dir.join("blobs"))?;
         let identity = load_identity(dir)?;
         let mut inner = Inner::default();
@@ -104,6 +107,7 @@ impl Store {
         }
         Ok(Store {
             dir: dir.to_path_buf(),
+            _lock: lock,
             identity,
             inner: Mutex::new(inner),
         })
@@ -213,6 +217,55 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a valid record", path.display()))
+}
+
+/// Another sandbox serves this data dir (exit 2 in `move-sandbox`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the data dir {} is in use by another move-sandbox{}; stop it, or pass another --data DIR",
+    dir.display(),
+    holder.as_deref().map(|pid| format!(" (pid {pid})")).unwrap_or_default()
+)]
+pub struct DataDirInUse {
+    /// The data dir.
+    pub dir: PathBuf,
+    /// The pid written in the lock file by the sandbox that holds it, if readable.
+    pub holder: Option<String>,
+}
+
+/// Takes the data dir's lock (`sandbox.lock`, an flock released when the process ends) and
+/// writes our pid in it, so that two sandboxes never write one data dir.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join("sandbox.lock");
+    let mut file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            return Err(DataDirInUse {
+                dir: dir.to_path_buf(),
+                holder: (!pid.is_empty()).then(|| pid.to_string()),
+            }
+            .into());
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| writeln!(file, "{}", std::process::id()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(file)
 }
 
 fn load_identity(dir: &Path) -> anyhow::Result<Identity> {

@@ -18,16 +18,24 @@ pub(crate) enum UrlKind {
     Download,
 }
 
-/// The `Client`.
+/// The `Client`. The real API fills `metadata` (`"{}"` until `updateClient`) and `portal`;
+/// Move's SDK requires both.
 pub(crate) fn client(app: &App) -> Value {
     json!({
         "__typename": "Client",
         "id": CLIENT_ID,
         "name": "sandbox",
         "created": app.store.identity().created,
-        "metadata": null,
-        "portal": null,
+        "metadata": EMPTY_METADATA,
+        "portal": format!("{}/portal", app.base),
     })
+}
+
+/// What the real API answers as the `metadata` of a file or take created without any.
+const EMPTY_METADATA: &str = "{}";
+
+fn metadata(stored: &Option<String>) -> &str {
+    stored.as_deref().unwrap_or(EMPTY_METADATA)
 }
 
 /// A `File`.
@@ -51,7 +59,7 @@ pub(crate) fn file(app: &App, record: &FileRecord, kind: UrlKind) -> Value {
         "id": record.id,
         "type": record.file_type,
         "name": record.name,
-        "metadata": record.metadata,
+        "metadata": metadata(&record.metadata),
         "created": record.created,
         "presignedUrl": url,
         "thumbnailUrl": null,
@@ -84,7 +92,7 @@ pub(crate) fn take(app: &App, record: &TakeRecord) -> Value {
         "__typename": "Take",
         "id": record.id,
         "name": record.name,
-        "metadata": record.metadata,
+        "metadata": metadata(&record.metadata),
         "created": record.created,
         "takeType": "SINGLE_CAM",
         "client": client(app),

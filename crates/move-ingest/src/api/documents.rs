@@ -48,6 +48,48 @@ pub const TAKE_FIELDS: &str = "fragment TakeFields on Take {
   sources { deviceLabel format file { id type name } }
 }";
 
+/// One take as `takes` shows it: sources and client only when asked for (`$sources`,
+/// `$client`), as the guide's `expand`.
+pub const TAKE_VIEW: &str = "fragment TakeView on Take {
+  id
+  name
+  created
+  metadata
+  sources @include(if: $sources) { deviceLabel format file { id } }
+  client @include(if: $client) { id name }
+}";
+
+/// `takes show`.
+pub const GET_TAKE_VIEW: &str =
+    "query GetTakeView($takeId: ID!, $sources: Boolean!, $client: Boolean!) {
+  getTake(takeId: $takeId) { ...TakeView }
+}";
+
+/// `takes list`.
+pub const LIST_TAKE_VIEWS: &str = "query ListTakeViews($first: Int, $after: AWSJSON, $sortDirection: SortDirection, $sources: Boolean!, $client: Boolean!) {
+  listTakes(first: $first, after: $after, sortDirection: $sortDirection) {
+    after
+    items { ...TakeView }
+  }
+}";
+
+/// `takes create`.
+pub const CREATE_TAKE_VIEW: &str = "mutation CreateTakeView($sources: [SourceInput!], $name: String, $metadata: AWSJSON, $withSources: Boolean!, $withClient: Boolean!) {
+  createSingleCamTake(sources: $sources, name: $name, metadata: $metadata) {
+    id
+    name
+    created
+    metadata
+    sources @include(if: $withSources) { deviceLabel format file { id } }
+    client @include(if: $withClient) { id name }
+  }
+}";
+
+/// `takes update`.
+pub const UPDATE_TAKE_VIEW: &str = "mutation UpdateTakeView($id: String!, $name: String, $metadata: AWSJSON, $sources: Boolean!, $client: Boolean!) {
+  updateTake(id: $id, name: $name, metadata: $metadata) { ...TakeView }
+}";
+
 /// Every document as sent (with the fragment appended where used), for validation tests.
 pub fn all() -> Vec<(&'static str, String)> {
     [
@@ -57,6 +99,10 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("ListTakes", LIST_TAKES),
         ("UpdateTake", UPDATE_TAKE),
         ("Client", CLIENT),
+        ("GetTakeView", GET_TAKE_VIEW),
+        ("ListTakeViews", LIST_TAKE_VIEWS),
+        ("CreateTakeView", CREATE_TAKE_VIEW),
+        ("UpdateTakeView", UPDATE_TAKE_VIEW),
     ]
     .into_iter()
     .map(|(name, doc)| (name, with_fragments(doc)))
@@ -67,6 +113,8 @@ pub fn all() -> Vec<(&'static str, String)> {
 pub fn with_fragments(doc: &str) -> String {
     if doc.contains("...TakeFields") {
         format!("{doc}\n{TAKE_FIELDS}")
+    } else if doc.contains("...TakeView") {
+        format!("{doc}\n{TAKE_VIEW}")
     } else {
         doc.to_string()
     }

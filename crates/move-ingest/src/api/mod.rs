@@ -10,7 +10,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub use error::{ApiError, GqlError};
-pub use types::{Client as Account, File, SourceInput, Take, TakesPage};
+pub use types::{
+    Client as Account, ClientRef, Expand, File, SourceInput, Take, TakeView, TakeViewPage,
+    TakesPage,
+};
 
 use crate::config::{ApiConfig, ResolvedKey};
 
@@ -129,6 +132,71 @@ impl Client {
         }
         self.call("updateTake", documents::UPDATE_TAKE, vars, "updateTake")
             .await
+    }
+
+    /// `getTake(takeId)` with the sources and client `expand` asks for.
+    pub async fn take_view(&self, take_id: &str, expand: Expand) -> Result<TakeView, ApiError> {
+        let vars = json!({"takeId": take_id, "sources": expand.sources, "client": expand.client});
+        self.call("getTake", documents::GET_TAKE_VIEW, vars, "getTake")
+            .await
+    }
+
+    /// One page of `listTakes(first, after, sortDirection)`; `after` is the AWSJSON cursor
+    /// (a string holding JSON) of the previous page.
+    pub async fn take_views(
+        &self,
+        first: u32,
+        after: Option<&str>,
+        newest_first: bool,
+        expand: Expand,
+    ) -> Result<TakeViewPage, ApiError> {
+        let dir = if newest_first { "DESC" } else { "ASC" };
+        let vars = json!({"first": first, "after": after, "sortDirection": dir,
+            "sources": expand.sources, "client": expand.client});
+        self.call("listTakes", documents::LIST_TAKE_VIEWS, vars, "listTakes")
+            .await
+    }
+
+    /// `createSingleCamTake`, answered as a [`TakeView`] with its sources.
+    pub async fn create_take_view(
+        &self,
+        sources: &[SourceInput],
+        name: Option<&str>,
+        metadata: &Value,
+    ) -> Result<TakeView, ApiError> {
+        let vars = json!({"sources": sources, "name": name, "metadata": metadata.to_string(),
+            "withSources": true, "withClient": false});
+        self.call(
+            "createSingleCamTake",
+            documents::CREATE_TAKE_VIEW,
+            vars,
+            "createSingleCamTake",
+        )
+        .await
+    }
+
+    /// `updateTake(id, name, metadata)`; `None` leaves a field as it is.
+    pub async fn update_take_view(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        metadata: Option<&Value>,
+        expand: Expand,
+    ) -> Result<TakeView, ApiError> {
+        let mut vars = json!({"id": id, "sources": expand.sources, "client": expand.client});
+        if let Some(name) = name {
+            vars["name"] = json!(name);
+        }
+        if let Some(m) = metadata {
+            vars["metadata"] = json!(m.to_string());
+        }
+        self.call(
+            "updateTake",
+            documents::UPDATE_TAKE_VIEW,
+            vars,
+            "updateTake",
+        )
+        .await
     }
 
     async fn call<T: DeserializeOwned>(

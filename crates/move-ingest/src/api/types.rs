@@ -91,3 +91,55 @@ pub struct SourceInput {
     /// `SourceFormat`: MP4, MOV, AVI or MOVE.
     pub format: &'static str,
 }
+
+/// Which related objects a take is read with (the guide's `expand`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expand {
+    pub sources: bool,
+    pub client: bool,
+}
+
+/// A take as `takes` reads it: `sources` and `client` only when expanded.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TakeView {
+    pub id: String,
+    pub name: Option<String>,
+    pub created: String,
+    /// AWSJSON: a JSON string holding JSON.
+    pub metadata: Option<String>,
+    #[serde(default)]
+    pub sources: Option<Vec<Option<SourceView>>>,
+    #[serde(default)]
+    pub client: Option<ClientRef>,
+}
+
+/// One source of a take as `takes` reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceView {
+    pub device_label: String,
+    pub format: Option<String>,
+    pub file: Option<FileRef>,
+}
+
+/// A file by id.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileRef {
+    pub id: String,
+}
+
+/// The client a take belongs to, as `expand=["client"]` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// One page of `listTakes` as `takes list` reads it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TakeViewPage {
+    /// AWSJSON cursor for the next page; `None` on the last page.
+    pub after: Option<String>,
+    #[serde(default)]
+    pub items: Vec<Option<TakeView>>,
+}

@@ -4,25 +4,44 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use anyhow::Context;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
 use super::common;
 use crate::cli::BackfillArgs;
 use crate::error::{Exit, Fatal};
 use crate::id::RecordingId;
 use crate::ingest::workers::Workers;
 use crate::ingest::{Completeness, Ingest, Outcome};
+use crate::progress::Tracker;
 use crate::scan::{self, Found};
 
 /// Runs the `backfill` command.
 pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Exit> {
+    // Caught first, so that Ctrl-C at any point gets the orderly stop below.
+    let mut signals = Signals {
+        int: signal(SignalKind::interrupt()).context("cannot catch SIGINT")?,
+        term: signal(SignalKind::terminate()).context("cannot catch SIGTERM")?,
+    };
     let cfg = common::load_config(config)?;
+    common::require_watch_paths(&cfg)?;
+    if args.dry_run {
+        return super::backfill_dry::run(&cfg).await;
+    }
     // The folder walk (system calls) runs beside the journal replay (parsing): one core each.
     let watches = cfg.watch.clone();
     let scanning = tokio::task::spawn_blocking(move || scan::scan(&watches));
-    let ingest = common::pipeline(cfg.clone())?;
+    let bars = crate::progress::bars_wanted(args.no_progress);
+    let tracker = Tracker::for_state_dir(
+        bars,
+        (!bars).then_some(crate::progress::LOG_EVERY),
+        &cfg.state.dir,
+    );
+    let ingest = common::pipeline(cfg.clone(), Arc::new(tracker.clone()))?;
     let settle = Duration::from_secs(cfg.pairing.settle_secs);
     let scanned = scanning.await?;
     for e in &scanned.errors {
-        tracing::warn!("{e}");
+        tracing::error!("{e}");
     }
     let now = SystemTime::now();
     let mut queue = Vec::new();
@@ -53,17 +72,53 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
         still_being_written = too_new,
         "backfill starting"
     );
-    let tally = process_all(&ingest, queue, !args.no_progress).await?;
-    println!(
-        "backfill: {} done, {} failed, {} deferred, {} gone, {} not yet complete (newer than {}s)",
+    let bytes: u64 = queue
+        .iter()
+        .filter_map(|id| ingest.recording(id))
+        .map(|r| {
+            let size = |s: &Option<crate::state::Seen>| s.as_ref().map_or(0, |s| s.facts.size);
+            size(&r.video) + size(&r.sidecar)
+        })
+        .sum();
+    tracker.expect(queue.len() as u64, bytes);
+    let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
+    let tally = process_all(&ingest, queue, &tracker, &mut signals, grace).await?;
+    tracker.finish();
+    crate::outln!(
+        "backfill: {} done, {} failed, {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
         tally.done,
         tally.failed,
         tally.deferred,
         tally.gone,
         too_new,
         settle.as_secs()
-    );
-    Ok(if tally.failed > 0 {
+    )?;
+    crate::outln!("backfill: {}", tracker.summary())?;
+    for e in &scanned.errors {
+        crate::outln!("not read: {e}")?;
+    }
+    if tally.failed > 0 {
+        crate::outln!(
+            "{} recording(s) failed: `move-ingest status` says why; `move-ingest retry` puts them back for the next run",
+            tally.failed
+        )?;
+    }
+    if !scanned.errors.is_empty() {
+        crate::outln!(
+            "{} folder(s) could not be read: fix their permissions and run backfill again",
+            scanned.errors.len()
+        )?;
+    }
+    if let Some(stop) = tally.stopped {
+        crate::outln!(
+            "stopped by {}: {} recording(s) not started, {} stopped mid-way; the next run takes them up",
+            stop.name,
+            tally.not_started,
+            tally.cut_off
+        )?;
+        return Ok(stop.exit);
+    }
+    Ok(if tally.failed > 0 || !scanned.errors.is_empty() {
         Exit::SomeFailed
     } else {
         Exit::Ok
@@ -85,42 +140,91 @@ struct Tally {
     failed: usize,
     deferred: usize,
     gone: usize,
+    /// Set when a signal stopped the backfill.
+    stopped: Option<Stop>,
+    not_started: usize,
+    cut_off: usize,
+}
+
+/// The signals that stop a backfill.
+struct Signals {
+    int: Signal,
+    term: Signal,
+}
+
+/// Which signal stopped the backfill, and the exit code it means.
+#[derive(Debug, Clone, Copy)]
+struct Stop {
+    name: &'static str,
+    exit: Exit,
+}
+
+impl Signals {
+    async fn next(&mut self) -> Stop {
+        tokio::select! {
+            _ = self.int.recv() => Stop { name: "SIGINT", exit: Exit::Interrupted },
+            _ = self.term.recv() => Stop { name: "SIGTERM", exit: Exit::Terminated },
+        }
+    }
 }
 
 /// Processes the queue with the service's workers: at most `upload.concurrency` in flight.
+/// A first signal stops starting work and gives the running uploads `grace` to finish; a
+/// second one (or the end of the grace) stops them at once.
 async fn process_all(
     ingest: &Arc<Ingest>,
     queue: Vec<RecordingId>,
-    progress: bool,
+    tracker: &Tracker,
+    signals: &mut Signals,
+    grace: Duration,
 ) -> anyhow::Result<Tally> {
-    let bar = if progress {
-        indicatif::ProgressBar::new(queue.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
     let mut workers = Workers::new(ingest.clone());
     for id in queue {
         workers.push(id);
     }
     let mut tally = Tally::default();
+    let deadline = tokio::time::sleep(Duration::MAX / 4);
+    tokio::pin!(deadline);
     while !workers.is_idle() {
-        let (_, result) = workers.next().await;
-        bar.inc(1);
+        let result = tokio::select! {
+            (_, result) = workers.next() => result,
+            stop = signals.next() => {
+                if tally.stopped.is_some() {
+                    tracing::warn!("{}: stopping the running uploads now", stop.name);
+                    break;
+                }
+                tally.not_started = workers.clear_queue();
+                tracing::warn!(
+                    running = workers.running(),
+                    grace_secs = grace.as_secs(),
+                    "{} received: starting nothing new; running uploads get the grace period to finish (again to stop them now)",
+                    stop.name
+                );
+                tally.stopped = Some(stop);
+                deadline.as_mut().reset(tokio::time::Instant::now() + grace);
+                continue;
+            }
+            () = &mut deadline => {
+                tracing::warn!(grace_secs = grace.as_secs(), "uploads still running after the grace period are stopped");
+                break;
+            }
+        };
+        tracker.recording_finished();
         match result {
             Ok(Outcome::Done { .. }) => tally.done += 1,
             Ok(Outcome::Failed { .. }) => tally.failed += 1,
             Ok(Outcome::Deferred { reason }) => {
-                tracing::info!("deferred: {reason}");
+                tracing::info!("not ready, left for the next run: {reason}");
                 tally.deferred += 1;
             }
             Ok(Outcome::Gone { .. }) => tally.gone += 1,
             Err(fatal) => {
                 workers.abort().await;
-                bar.finish_and_clear();
                 return Err(fatal.into_error());
             }
         }
     }
-    bar.finish_and_clear();
+    tally.cut_off = workers.running();
+    workers.abort().await;
     Ok(tally)
 }

@@ -9,25 +9,30 @@ use crate::error::{AuthError, Exit, UsageError};
 /// Runs the `check` command: prints what it found; exits 0, 2 (config, folders) or 3 (key).
 pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let cfg = Config::load(config)?;
-    println!("config: {} is valid", cfg.path.display());
+    crate::outln!("config: {} is valid", cfg.path.display())?;
     let key = resolve_key(&cfg.api)?;
-    println!("api key: read from {}", key.source);
+    crate::outln!("api key: read from {}", key.source)?;
     let mut problems = Vec::new();
     for w in &cfg.watch {
         match std::fs::read_dir(&w.path) {
-            Ok(_) => println!(
+            Ok(_) => crate::outln!(
                 "watch: {} is readable (device label: {})",
                 w.path.display(),
                 w.device_label
-            ),
+            )?,
             Err(e) => problems.push(format!(
                 "watch path {} is not readable: {e}",
                 w.path.display()
             )),
         }
     }
+    if problems.is_empty() {
+        let watches = cfg.watch.clone();
+        let scanned = tokio::task::spawn_blocking(move || crate::scan::scan(&watches)).await?;
+        problems.extend(scanned.errors);
+    }
     match writable(&cfg.state.dir) {
-        Ok(()) => println!("state: {} is writable", cfg.state.dir.display()),
+        Ok(()) => crate::outln!("state: {} is writable", cfg.state.dir.display())?,
         Err(e) => problems.push(format!(
             "state.dir {} is not writable: {e}",
             cfg.state.dir.display()
@@ -36,12 +41,12 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let http = api::http_client(&cfg.api)?;
     let client = api::Client::new(http, &cfg.api, key);
     match client.account().await {
-        Ok(acct) => println!(
+        Ok(acct) => crate::outln!(
             "api: {} answers; the key belongs to {} ({})",
             client.endpoint(),
             acct.name,
             acct.id
-        ),
+        )?,
         Err(api::ApiError::Auth {
             status, key_source, ..
         }) => {
@@ -57,7 +62,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         )),
     }
     if problems.is_empty() {
-        println!("all good");
+        crate::outln!("all good")?;
         return Ok(Exit::Ok);
     }
     Err(UsageError::new(problems.join("\n")).into())

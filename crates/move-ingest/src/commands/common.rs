@@ -9,12 +9,40 @@ use crate::config::{Config, resolve_key};
 use crate::error::UsageError;
 use crate::ingest::Ingest;
 use crate::journal::{Ledger, Replay};
+use crate::upload::Watch;
 
 /// Loads the config and starts logging as it says.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<Arc<Config>> {
     let cfg = Config::load(path)?;
     crate::logging::init(&cfg.log);
     Ok(Arc::new(cfg))
+}
+
+/// A watch path that does not exist (or is not a folder) is a config error (exit 2): a
+/// backfill of it would find nothing and look like success.
+pub fn require_watch_paths(cfg: &Config) -> Result<(), UsageError> {
+    for w in &cfg.watch {
+        match std::fs::metadata(&w.path) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => {
+                return Err(UsageError::new(format!(
+                    "watch path {} is not a folder; fix [[watch]] path in {}",
+                    w.path.display(),
+                    cfg.path.display()
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(UsageError::new(format!(
+                    "watch path {} does not exist; create it or fix [[watch]] path in {}",
+                    w.path.display(),
+                    cfg.path.display()
+                )));
+            }
+            // Unreadable: the scan reports it as a folder it could not read (exit 1).
+            Err(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Opens (and locks) the journal; a locked or unusable state dir is a usage error (exit 2).
@@ -32,10 +60,11 @@ pub fn open_ledger(cfg: &Config) -> anyhow::Result<(Arc<Ledger>, Replay)> {
     Ok((Arc::new(ledger), replay))
 }
 
-/// The whole pipeline, ready to ingest.
-pub fn pipeline(cfg: Arc<Config>) -> anyhow::Result<Arc<Ingest>> {
+/// The whole pipeline, ready to ingest, reporting every upload to `watch`.
+pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Watch>) -> anyhow::Result<Arc<Ingest>> {
     let key = resolve_key(&cfg.api)?;
     let (ledger, _) = open_ledger(&cfg)?;
-    let ingest = Ingest::new(cfg, key, ledger).context("cannot set up the HTTP client")?;
+    let mut ingest = Ingest::new(cfg, key, ledger).context("cannot set up the HTTP client")?;
+    ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand, each with an async `run`.
 
 pub mod backfill;
+pub mod backfill_dry;
 pub mod check;
 pub mod common;
+pub mod files;
 pub mod retry;
 pub mod run;
 pub mod status;

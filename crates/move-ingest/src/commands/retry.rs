@@ -41,9 +41,9 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     for id in &ids {
         ledger.record(id, Event::Requeued).await?;
     }
-    println!(
+    crate::outln!(
         "{} recording(s) put back in the queue; the next `run` or `backfill` takes them up",
         ids.len()
-    );
+    )?;
     Ok(Exit::Ok)
 }

@@ -1,6 +1,7 @@
 //! `move-ingest run`: the watching service, until SIGTERM or SIGINT.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
@@ -16,7 +17,13 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let mut int = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
     let cfg = common::load_config(config)?;
     let started = crate::service::Started::begin(&cfg)?;
-    let ingest = common::pipeline(cfg.clone())?;
+    // The service draws no bars; it logs an upload that takes long every 10 s.
+    let tracker = crate::progress::Tracker::for_state_dir(
+        false,
+        Some(crate::progress::LOG_EVERY),
+        &cfg.state.dir,
+    );
+    let ingest = common::pipeline(cfg.clone(), Arc::new(tracker))?;
     let shutdown = async move {
         let name = tokio::select! {
             _ = term.recv() => "SIGTERM",

@@ -244,17 +244,30 @@ impl RawRetry {
 
 impl RawLog {
     fn validate(self, at: &At<'_>) -> Result<LogConfig, String> {
-        tracing_subscriber::EnvFilter::try_new(self.level.get_ref()).map_err(|e| {
-            format!(
-                "{} is not a log filter: {e}",
-                at("level", self.level.span())
-            )
-        })?;
+        check_log_level(self.level.get_ref())
+            .map_err(|e| format!("{} {e}", at("level", self.level.span())))?;
         Ok(LogConfig {
             level: self.level.into_inner(),
             format: self.format,
         })
     }
+}
+
+/// The log levels a bare `log.level` (or a bare part of a filter) may name.
+const LOG_LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// A level (`debug`) or a filter (`info,hyper=debug`) whose bare parts are levels: a bare word
+/// that is not a level (`infoo`) would otherwise be taken as a module name and log nothing new.
+fn check_log_level(level: &str) -> Result<(), String> {
+    let expected = "must be one of trace, debug, info, warn, error, off, or a filter such as \"info,hyper=debug\"";
+    for part in level.split(',').map(str::trim) {
+        if !part.contains('=') && !LOG_LEVELS.contains(&part.to_ascii_lowercase().as_str()) {
+            return Err(format!("{expected}; got \"{level}\""));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(level)
+        .map(|_| ())
+        .map_err(|e| format!("is not a log filter: {e}"))
 }
 
 /// `$STATE_DIRECTORY` (systemd's StateDirectory=), else /var/lib/move-ingest.

@@ -1,7 +1,7 @@
 //! The pipeline for one recording: decide what a scan's find means, then upload its files
 //! and create its take, journaling each step before the next outside action.
 
-mod classify;
+pub mod classify;
 mod decide;
 mod files;
 mod take;
@@ -64,6 +64,11 @@ impl Ingest {
             ledger,
             cfg,
         })
+    }
+
+    /// Reports every upload to `watch` (progress bars, progress lines, `status`).
+    pub fn watch_uploads(&mut self, watch: Arc<dyn crate::upload::Watch>) {
+        self.uploader = self.uploader.clone().watched(watch);
     }
 
     /// A copy of one recording's state.

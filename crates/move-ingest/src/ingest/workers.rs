@@ -85,6 +85,16 @@ impl Workers {
         (id, result)
     }
 
+    /// Drops what is queued and not started (on a stop); the running workers go on.
+    /// Returns how many were dropped.
+    pub fn clear_queue(&mut self) -> usize {
+        let dropped = self.queue.len();
+        self.queue.clear();
+        self.queued.clear();
+        self.again.clear();
+        dropped
+    }
+
     /// True when nothing is queued or running.
     pub fn is_idle(&self) -> bool {
         self.queue.is_empty() && self.running.is_empty()

@@ -43,6 +43,8 @@ pub struct Service {
     folder_scans: Vec<(Instant, usize, String)>,
     /// Events were lost: a full rescan runs once the waiting hints are handled.
     full_rescan: Option<String>,
+    /// The pairing generation last written to `waiting.json` for `status`.
+    waits_published: Option<u64>,
 }
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
@@ -105,6 +107,7 @@ impl Service {
                 .collect(),
             folder_scans: Vec::new(),
             full_rescan: None,
+            waits_published: None,
             cfg,
             ingest,
         };
@@ -149,6 +152,7 @@ impl Service {
             self.systemd.ping(now);
             let status = self.status_line();
             self.systemd.status(status);
+            self.publish_waits(now);
             let wake = self.next_wakeup(now);
             tokio::select! {
                 () = &mut *shutdown => return Ok(()),
@@ -165,6 +169,18 @@ impl Service {
                 (id, result) = self.workers.next() => self.finished(&id, result?),
                 () = sleep_until(wake) => self.on_timers().await?,
             }
+        }
+    }
+
+    /// Writes the videos waiting for their `.move` for `status`, when they changed.
+    fn publish_waits(&mut self, now: Instant) {
+        let generation = self.pairing.generation();
+        if self.waits_published != Some(generation) {
+            let videos = self
+                .pairing
+                .waiting_videos(now, std::time::SystemTime::now());
+            crate::sending::write_waiting(&self.cfg.state.dir, videos);
+            self.waits_published = Some(generation);
         }
     }
 

@@ -34,6 +34,16 @@ struct Wait {
     until: Option<Instant>,
 }
 
+/// A video waiting for its `.move`, as `status` shows it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct WaitingVideo {
+    pub dir: PathBuf,
+    pub stem: String,
+    pub device: String,
+    /// RFC 3339; `None`: without limit (`pairing.require_move`).
+    pub until: Option<String>,
+}
+
 /// The videos that wait for their `.move`.
 #[derive(Debug)]
 pub struct Pairing {
@@ -41,6 +51,8 @@ pub struct Pairing {
     move_wait: Duration,
     require_move: bool,
     waits: HashMap<Key, Wait>,
+    /// Changes with every wait begun or ended (the service then republishes the waits).
+    generation: u64,
 }
 
 impl Pairing {
@@ -51,6 +63,7 @@ impl Pairing {
             move_wait: Duration::from_secs(cfg.move_wait_secs),
             require_move: cfg.require_move,
             waits: HashMap::new(),
+            generation: 0,
         }
     }
 
@@ -76,7 +89,7 @@ impl Pairing {
         }
         // Any other state ends a wait: a file still settling brings the recording back
         // when it settles (and a video that settles again starts a new wait).
-        self.waits.remove(&key);
+        self.end_wait(&key);
         match (video, sidecar) {
             (None, None) => Decision::Nothing,
             // A .move alone is journaled as waiting for its video.
@@ -100,7 +113,7 @@ impl Pairing {
             sidecar: false,
         });
         if journaled {
-            self.waits.remove(&key);
+            self.end_wait(&key);
             return take;
         }
         // Time already spent since the video settled counts (a video found at start-up).
@@ -112,9 +125,14 @@ impl Pairing {
             .move_wait
             .saturating_sub(age.saturating_sub(self.settle));
         let require = self.require_move;
+        let generation = &mut self.generation;
         let wait = self.waits.entry(key.clone()).or_insert_with(|| {
+            *generation += 1;
             let until = (!require).then(|| now + left);
-            tracing::debug!(device = %found.device, stem = %found.stem, wait_secs = ?until.map(|u| u.duration_since(now).as_secs()), "video complete; waiting for its .move");
+            match until {
+                Some(u) => tracing::info!(device = %found.device, stem = %found.stem, until = %humantime::format_rfc3339_seconds(wall + u.duration_since(now)), "video complete; waiting {}s for its .move", u.duration_since(now).as_secs()),
+                None => tracing::info!(device = %found.device, stem = %found.stem, "video complete; waiting for its .move (pairing.require_move)"),
+            }
             Wait {
                 device: found.device.clone(),
                 until,
@@ -123,8 +141,8 @@ impl Pairing {
         let until = wait.until;
         match until {
             Some(until) if until <= now => {
-                self.waits.remove(&key);
-                tracing::debug!(device = %found.device, stem = %found.stem, "no .move came; the take is made without one");
+                self.end_wait(&key);
+                tracing::info!(device = %found.device, stem = %found.stem, "no .move came; the take is made without one");
                 take
             }
             _ => Decision::Wait,
@@ -148,7 +166,38 @@ impl Pairing {
 
     /// Drops the waits below `dir` (a folder was removed).
     pub fn forget_under(&mut self, dir: &Path) {
+        let before = self.waits.len();
         self.waits.retain(|(d, _), _| !d.starts_with(dir));
+        if self.waits.len() != before {
+            self.generation += 1;
+        }
+    }
+
+    fn end_wait(&mut self, key: &Key) {
+        if self.waits.remove(key).is_some() {
+            self.generation += 1;
+        }
+    }
+
+    /// Changes whenever a wait begins or ends.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The videos waiting now, with until when in wall-clock time (for `status`).
+    pub fn waiting_videos(&self, now: Instant, wall: SystemTime) -> Vec<WaitingVideo> {
+        self.waits
+            .iter()
+            .map(|((dir, stem), w)| WaitingVideo {
+                dir: dir.clone(),
+                stem: stem.clone(),
+                device: w.device.clone(),
+                until: w.until.map(|u| {
+                    humantime::format_rfc3339_seconds(wall + u.saturating_duration_since(now))
+                        .to_string()
+                }),
+            })
+            .collect()
     }
 
     /// How many videos wait for their `.move`.

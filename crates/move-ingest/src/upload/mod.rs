@@ -31,12 +31,28 @@ pub struct Sent {
     pub bytes: u64,
 }
 
+/// Watches uploads as they go: progress bars, the service's progress lines, `status`.
+pub trait Watch: Send + Sync {
+    /// A PUT of `size` bytes of `path` starts; the returned handle follows it and is
+    /// dropped when it ends (accepted or not).
+    fn start(&self, path: &std::path::Path, size: u64) -> Box<dyn Sending>;
+}
+
+/// One PUT being sent.
+pub trait Sending: Send + Sync {
+    /// `total` bytes of the body have been handed to the connection so far.
+    fn sent(&self, total: u64);
+    /// The storage accepted the whole file.
+    fn accepted(&self);
+}
+
 /// Sends files to presigned URLs.
 #[derive(Clone)]
 pub struct Uploader {
     http: reqwest::Client,
     stall: Duration,
     limiter: Option<Arc<RateLimiter>>,
+    watch: Option<Arc<dyn Watch>>,
 }
 
 impl Uploader {
@@ -48,7 +64,14 @@ impl Uploader {
             http,
             stall,
             limiter,
+            watch: None,
         }
+    }
+
+    /// The same uploader, reporting every PUT to `watch`.
+    pub fn watched(mut self, watch: Arc<dyn Watch>) -> Uploader {
+        self.watch = Some(watch);
+        self
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot};
 
 use super::reader::{HashResult, read_chunks};
-use super::{CHUNKS_IN_FLIGHT, Sent, UploadError, Uploader, url_expired};
+use super::{CHUNKS_IN_FLIGHT, Sending, Sent, UploadError, Uploader, url_expired};
 use crate::api::{error_chain, excerpt};
 use crate::scan::Facts;
 
@@ -31,10 +31,19 @@ impl Uploader {
         let hashed = self.start_reader(file, facts.size, path, tx)?;
         let progress = Arc::new(AtomicU64::new(0));
         let counted = progress.clone();
+        let sending: Option<Arc<dyn Sending>> = self
+            .watch
+            .as_ref()
+            .map(|w| Arc::from(w.start(path, facts.size)));
+        let watched = sending.clone();
         let stream = futures_util::stream::poll_fn(move |cx| {
             let item = rx.poll_recv(cx);
             if let std::task::Poll::Ready(Some(Ok(b))) = &item {
-                counted.fetch_add(b.len() as u64, Ordering::Relaxed);
+                let n = b.len() as u64;
+                let total = counted.fetch_add(n, Ordering::Relaxed) + n;
+                if let Some(s) = &watched {
+                    s.sent(total);
+                }
             }
             item
         });
@@ -56,6 +65,9 @@ impl Uploader {
         })?;
         let (sha256, bytes) = read.map_err(read_error)?;
         held_still(path, facts, bytes)?;
+        if let Some(s) = &sending {
+            s.accepted();
+        }
         Ok(Sent { sha256, bytes })
     }
 

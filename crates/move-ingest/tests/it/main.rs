@@ -6,8 +6,10 @@ mod documents;
 mod example_config;
 mod faults;
 mod journal;
+mod new_user;
 mod regression;
 mod run;
+mod takes;
 // The sandbox fixture is shared with move-sandbox's own tests; not every helper is used here.
 #[path = "../../../move-sandbox/tests/it/util.rs"]
 #[allow(dead_code)]

@@ -437,8 +437,10 @@ async fn a_file_deleted_before_its_upload_leaves_the_queue_with_a_log_line() {
     .await;
     // Queued behind the slow first upload, then deleted before its turn.
     let doomed = cap.write_fresh("cam-b", "second.mp4", &bytes(61, 100_000));
+    // Queued in the journal (a video the service still holds back for its .move counts as
+    // waiting, not queued).
     until("the second recording to be queued", || async {
-        (cap.status()["total"] == 2).then_some(())
+        (cap.status()["counts"]["queued"] == 1).then_some(())
     })
     .await;
     assert_eq!(sb.stats().await["files_created"], 1, "{}", svc.log());
@@ -512,4 +514,43 @@ async fn systemd_hears_ready_status_and_watchdog_pings_from_the_loop() {
         heard.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3,
         "{all}"
     );
+}
+
+#[tokio::test]
+async fn a_video_waiting_for_its_move_shows_in_status_with_until_when_and_in_the_log() {
+    let sb = Sandbox::start();
+    let cap = capture(
+        &sb,
+        &Timing {
+            move_wait: 120,
+            ..QUICK
+        },
+    );
+    let svc = Service::start(&cap).await;
+    cap.write_fresh("cam-a", "paired.mp4", &bytes(5, 10_000));
+    let row = until("status to show the waiting video", || async {
+        let status = cap.status();
+        (status["counts"]["waiting"] == 1).then(|| status["latest"][0].clone())
+    })
+    .await;
+    assert_eq!(row["stem"], "paired", "{row}");
+    assert!(
+        row["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("a video waiting for its .move until 20"),
+        "{row}"
+    );
+    assert!(
+        svc.log().contains("s for its .move") && svc.log().contains("\"until\""),
+        "logged: {}",
+        svc.log()
+    );
+    cap.write_fresh("cam-a", "paired.move", &bytes(6, 1_000));
+    let takes = takes(&sb, &svc, 1).await;
+    assert_eq!(takes[0]["sources"].as_array().unwrap().len(), 2);
+    until("status to show no waiting video", || async {
+        (cap.status()["counts"]["waiting"] == 0).then_some(())
+    })
+    .await;
 }

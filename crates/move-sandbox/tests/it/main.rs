@@ -3,4 +3,5 @@
 
 mod sandbox;
 mod schema;
+mod sdk;
 mod util;

@@ -124,17 +124,108 @@ async fn unknown_field_is_a_validation_error() {
 }
 
 #[tokio::test]
-async fn awsjson_sent_as_an_object_is_refused() {
+async fn awsjson_variables_are_taken_as_strings_holding_json_or_as_json_values() {
     let sandbox = Sandbox::start();
-    let query = "mutation($m: AWSJSON) { createFile(type: \"mp4\", metadata: $m) { id } }";
-    let answer = sandbox.gql(query, json!({ "m": { "site": "a" } })).await;
-    assert_eq!(answer["data"], Value::Null);
-    let message = answer["errors"][0]["message"].as_str().unwrap();
+    let query = "mutation($m: AWSJSON) { createFile(type: \"mp4\", metadata: $m) { metadata } }";
+    let as_value = sandbox.gql(query, json!({ "m": { "site": "a" } })).await;
+    assert_eq!(
+        as_value["data"]["createFile"]["metadata"], "{\"site\":\"a\"}",
+        "{as_value}"
+    );
+    let as_string = sandbox.gql(query, json!({ "m": "{\"site\":\"a\"}" })).await;
+    assert_eq!(as_string["data"], as_value["data"]);
+    let not_json = sandbox.gql(query, json!({ "m": "{site: a}" })).await;
+    assert_eq!(not_json["data"], Value::Null);
+    let message = not_json["errors"][0]["message"].as_str().unwrap();
     assert!(
         message.contains("Variable 'm' has an invalid value"),
         "{message}"
     );
-    assert_eq!(sandbox.stats().await["files_created"], 0);
+    assert_eq!(sandbox.stats().await["files_created"], 2);
+}
+
+#[tokio::test]
+async fn list_takes_pages_with_the_cursor_given_back_decoded_as_the_python_sdk_does() {
+    let sandbox = Sandbox::start();
+    for label in ["cam-a", "cam-b", "cam-c"] {
+        let id = sandbox.uploaded_file("mp4", b"video").await;
+        sandbox
+            .create_take(label, &[(&id, "MP4")], Value::Null)
+            .await;
+    }
+    let query = "query($first: Int, $after: AWSJSON, $sortDirection: SortDirection) {
+        listTakes(first: $first, after: $after, sortDirection: $sortDirection) { items { name } after } }";
+    let first = sandbox
+        .gql(query, json!({ "first": 2, "sortDirection": "ASC" }))
+        .await;
+    let page = &first["data"]["listTakes"];
+    assert_eq!(
+        page["items"],
+        json!([{"name": "cam-a take"}, {"name": "cam-b take"}])
+    );
+    let cursor: Value = serde_json::from_str(page["after"].as_str().unwrap()).unwrap();
+    let second = sandbox
+        .gql(
+            query,
+            json!({ "first": 2, "after": cursor, "sortDirection": "ASC" }),
+        )
+        .await;
+    assert_eq!(
+        second["data"]["listTakes"],
+        json!({"items": [{"name": "cam-c take"}], "after": null}),
+        "{second}"
+    );
+}
+
+#[tokio::test]
+async fn client_metadata_and_portal_are_filled_as_the_api_does() {
+    let sandbox = Sandbox::start();
+    let answer = sandbox
+        .gql("{ client { id name created metadata portal } }", json!({}))
+        .await;
+    let client = &answer["data"]["client"];
+    assert_eq!(client["metadata"], "{}", "{answer}");
+    assert_eq!(client["portal"], format!("{}/portal", sandbox.base));
+    let take_metadata = sandbox
+        .gql(
+            "mutation { createFile(type: \"mp4\") { metadata } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(take_metadata["data"]["createFile"]["metadata"], "{}");
+}
+
+#[test]
+fn a_second_sandbox_on_the_same_data_dir_is_refused_with_exit_2() {
+    let first = Sandbox::start();
+    let out = std::process::Command::new(crate::util::sandbox_bin())
+        .args(["--port", "0", "--data"])
+        .arg(first.data.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is in use by another move-sandbox (pid "),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "it must not announce an address");
+}
+
+#[test]
+fn a_taken_port_is_exit_2_with_the_port_0_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(crate::util::sandbox_bin())
+        .args(["--port", &port, "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Address already in use"), "{stderr}");
+    assert!(stderr.contains("pass --port 0"), "{stderr}");
 }
 
 #[tokio::test]

@@ -1,0 +1,82 @@
+//! `move-ingest backfill --dry-run`: what a backfill would upload and which takes it would
+//! create, from the folders and the journal (read without locking); nothing is sent or written.
+
+use std::time::{Duration, SystemTime};
+
+use crate::config::Config;
+use crate::error::{Exit, UsageError};
+use crate::journal;
+use crate::scan::{self, Found};
+use crate::template::Vars;
+
+/// Lists the work; exits 0, or 1 when a folder could not be read.
+pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
+    let watches = cfg.watch.clone();
+    let scanned = tokio::task::spawn_blocking(move || scan::scan(&watches)).await?;
+    let (state, _) = journal::read(&cfg.state.dir).map_err(|e| UsageError::new(e.to_string()))?;
+    let settle = Duration::from_secs(cfg.pairing.settle_secs);
+    let hostname = gethostname::gethostname().to_string_lossy().into_owned();
+    let now = SystemTime::now();
+    let (mut would, mut bytes, mut have, mut too_new, mut waiting, mut failed) =
+        (0, 0u64, 0, 0, 0, 0);
+    for found in &scanned.found {
+        let done = super::backfill::completeness(found, now, settle);
+        let Some(video) = &found.video else {
+            waiting += 1;
+            continue;
+        };
+        let facts = |s: &Option<scan::Seen>| s.as_ref().map(|s| s.facts.clone());
+        let (v, m) = (facts(&found.video), facts(&found.sidecar));
+        if state.done_and_unchanged(&found.dir, &found.stem, v.as_ref(), m.as_ref()) {
+            have += 1;
+            continue;
+        }
+        if state
+            .latest(&found.dir, &found.stem)
+            .is_some_and(|r| r.phase() == crate::state::Phase::Failed)
+        {
+            failed += 1;
+            continue;
+        }
+        if !done.video || (found.sidecar.is_some() && !done.sidecar) {
+            too_new += 1;
+            continue;
+        }
+        would += 1;
+        bytes += video.facts.size + found.sidecar.as_ref().map_or(0, |s| s.facts.size);
+        crate::outln!("{}", describe(cfg, found, &hostname))?;
+    }
+    for e in &scanned.errors {
+        crate::outln!("not read: {e}")?;
+    }
+    crate::outln!(
+        "dry run: {would} recording(s) would be uploaded ({bytes} bytes) and get a take; {have} already have their take; {failed} failed before (`move-ingest retry` puts them back); {too_new} not yet complete (modified within the last {}s); {waiting} .move file(s) waiting for a video. Nothing was sent.",
+        settle.as_secs()
+    )?;
+    Ok(if scanned.errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::SomeFailed
+    })
+}
+
+/// `would upload cam-a/take01.mp4 (1234 bytes) + take01.move (12 bytes), take "cam-a take01"`.
+fn describe(cfg: &Config, found: &Found, hostname: &str) -> String {
+    let mut files = Vec::new();
+    for seen in [&found.video, &found.sidecar].into_iter().flatten() {
+        files.push(format!("{} ({} bytes)", seen.facts.name, seen.facts.size));
+    }
+    let video_name = found.video.as_ref().map_or("", |v| v.facts.name.as_str());
+    let vars = Vars {
+        device_label: &found.device,
+        stem: &found.stem,
+        hostname,
+        file_name: video_name,
+    };
+    format!(
+        "would upload {}: {}, then create the take \"{}\"",
+        found.dir.display(),
+        files.join(" + "),
+        cfg.take.name.render(&vars)
+    )
+}

@@ -1,0 +1,171 @@
+//! What the running process is doing now, for `status` (another process): the files being
+//! sent (`sending.json`: "uploading" and how far) and the videos waiting for their `.move`
+//! (`waiting.json`), kept in the state dir.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// The file's name in the state dir.
+pub const FILE: &str = "sending.json";
+/// How often a running upload's progress is written (start and end are written at once).
+const WRITE_EVERY: Duration = Duration::from_secs(1);
+
+/// What `sending.json` holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Sending {
+    /// The process sending; its entries mean nothing once it is gone.
+    pub pid: u32,
+    pub files: Vec<SendingFile>,
+}
+
+/// One file being sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendingFile {
+    pub path: PathBuf,
+    pub sent: u64,
+    pub size: u64,
+}
+
+/// The writer side: one per sending process.
+#[derive(Debug)]
+pub struct Live {
+    path: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    files: HashMap<u64, SendingFile>,
+    next: u64,
+    written: Instant,
+}
+
+impl Live {
+    /// Keeps `sending.json` in `state_dir`.
+    pub fn new(state_dir: &Path) -> Live {
+        Live {
+            path: state_dir.join(FILE),
+            inner: Mutex::new(Inner {
+                files: HashMap::new(),
+                next: 0,
+                written: Instant::now(),
+            }),
+        }
+    }
+
+    /// A file starts; returns its handle for [`Live::sent`] and [`Live::end`].
+    pub fn start(&self, path: &Path, size: u64) -> u64 {
+        let Ok(mut inner) = self.inner.lock() else {
+            return 0;
+        };
+        inner.next += 1;
+        let id = inner.next;
+        let file = SendingFile {
+            path: path.to_path_buf(),
+            sent: 0,
+            size,
+        };
+        inner.files.insert(id, file);
+        self.write(&mut inner);
+        id
+    }
+
+    /// `sent` bytes of file `id` are sent; written at most once a second.
+    pub fn sent(&self, id: u64, sent: u64) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        if let Some(f) = inner.files.get_mut(&id) {
+            f.sent = sent;
+        }
+        if inner.written.elapsed() >= WRITE_EVERY {
+            self.write(&mut inner);
+        }
+    }
+
+    /// File `id` is no longer being sent.
+    pub fn end(&self, id: u64) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        inner.files.remove(&id);
+        self.write(&mut inner);
+    }
+
+    /// Best effort: a state dir that cannot take it only costs `status` its "uploading".
+    fn write(&self, inner: &mut Inner) {
+        inner.written = Instant::now();
+        let now = Sending {
+            pid: std::process::id(),
+            files: inner.files.values().cloned().collect(),
+        };
+        let tmp = self.path.with_extension("json.tmp");
+        let written = serde_json::to_vec(&now)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, &self.path));
+        if let Err(e) = written {
+            tracing::debug!("cannot write {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// The files being sent now by a live process, by path; empty when none is.
+pub fn read(state_dir: &Path) -> HashMap<PathBuf, (u64, u64)> {
+    let Ok(bytes) = std::fs::read(state_dir.join(FILE)) else {
+        return HashMap::new();
+    };
+    let Ok(sending) = serde_json::from_slice::<Sending>(&bytes) else {
+        return HashMap::new();
+    };
+    if !Path::new("/proc").join(sending.pid.to_string()).exists() {
+        return HashMap::new();
+    }
+    sending
+        .files
+        .into_iter()
+        .map(|f| (f.path, (f.sent, f.size)))
+        .collect()
+}
+
+/// The file the service keeps its waiting videos in.
+pub const WAITING_FILE: &str = "waiting.json";
+
+/// What `waiting.json` holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Waiting {
+    pub pid: u32,
+    pub videos: Vec<crate::service::pairing::WaitingVideo>,
+}
+
+/// Writes the waiting videos (best effort, as `sending.json`).
+pub fn write_waiting(state_dir: &Path, videos: Vec<crate::service::pairing::WaitingVideo>) {
+    let path = state_dir.join(WAITING_FILE);
+    let now = Waiting {
+        pid: std::process::id(),
+        videos,
+    };
+    let tmp = path.with_extension("json.tmp");
+    let written = serde_json::to_vec(&now)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| std::fs::write(&tmp, bytes))
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = written {
+        tracing::debug!("cannot write {}: {e}", path.display());
+    }
+}
+
+/// The videos a live service says wait for their `.move`.
+pub fn read_waiting(state_dir: &Path) -> Vec<crate::service::pairing::WaitingVideo> {
+    let Ok(bytes) = std::fs::read(state_dir.join(WAITING_FILE)) else {
+        return Vec::new();
+    };
+    match serde_json::from_slice::<Waiting>(&bytes) {
+        Ok(w) if Path::new("/proc").join(w.pid.to_string()).exists() => w.videos,
+        _ => Vec::new(),
+    }
+}

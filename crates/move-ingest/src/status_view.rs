@@ -1,0 +1,270 @@
+//! What `status` shows, apart from where it is read: counts by state and the rows to list
+//! (failed and unfinished recordings always, the newest of the rest up to a limit). Built from
+//! the recordings, so that it ports to any store.
+
+use serde_json::{Value, json};
+
+use crate::service::pairing::WaitingVideo;
+use crate::state::{Phase, Recording};
+
+/// How many done (or waiting, or gone) recordings `status` lists without `--all`.
+pub const NEWEST: usize = 20;
+
+/// What `status` calls a recording: its phase, or "uploading" while a file of it is being
+/// sent right now (whatever its phase says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Phase(Phase),
+    Uploading,
+}
+
+/// Every state `status` counts, in order.
+pub const SHOWN: [Shown; 8] = [
+    Shown::Phase(Phase::Waiting),
+    Shown::Phase(Phase::Queued),
+    Shown::Uploading,
+    Shown::Phase(Phase::Uploading),
+    Shown::Phase(Phase::TakeRequested),
+    Shown::Phase(Phase::Done),
+    Shown::Phase(Phase::Failed),
+    Shown::Phase(Phase::Gone),
+];
+
+impl Shown {
+    /// The name in `status --json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Shown::Uploading => "uploading",
+            Shown::Phase(Phase::Uploading) => "part_sent",
+            Shown::Phase(p) => p.as_str(),
+        }
+    }
+
+    /// The words in `status`'s table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shown::Uploading => "uploading",
+            Shown::Phase(Phase::Waiting) => "waiting",
+            Shown::Phase(Phase::Queued) => "queued",
+            Shown::Phase(Phase::Uploading) => "part sent",
+            Shown::Phase(Phase::TakeRequested) => "creating take",
+            Shown::Phase(Phase::Done) => "done",
+            Shown::Phase(Phase::Failed) => "failed",
+            Shown::Phase(Phase::Gone) => "gone",
+        }
+    }
+}
+
+/// The files being sent now: path → (bytes sent, size).
+pub type SendingNow = std::collections::HashMap<std::path::PathBuf, (u64, u64)>;
+
+/// Whether a recording is always listed: it needs someone (failed), is being sent, or is
+/// mid-way and will be taken up again (part sent, creating take).
+fn always_listed(shown: Shown) -> bool {
+    matches!(
+        shown,
+        Shown::Uploading | Shown::Phase(Phase::Failed | Phase::Uploading | Phase::TakeRequested)
+    )
+}
+
+/// One listed recording.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub recording_id: String,
+    pub device: String,
+    pub stem: String,
+    pub dir: String,
+    pub shown: Shown,
+    /// Bytes sent and size of the file being sent now.
+    pub sending: Option<(u64, u64)>,
+    pub take_id: Option<String>,
+    pub error: Option<String>,
+    pub late_sidecar: Option<String>,
+    pub updated: String,
+    /// What a person should know about it (why it failed, what it waits for).
+    pub note: String,
+    seq: u64,
+}
+
+/// Counts and rows.
+#[derive(Debug, Clone, Default)]
+pub struct StatusView {
+    pub total: usize,
+    pub counts: Vec<(Shown, usize)>,
+    pub late_sidecars: usize,
+    /// Failed first, then the rest; newest first within each.
+    pub rows: Vec<Row>,
+    /// Recordings not listed (done, waiting or gone, older than the newest [`NEWEST`]).
+    pub not_listed: usize,
+}
+
+impl StatusView {
+    /// The view of `recordings`, with the files `sending` now; with `all`, every recording is listed.
+    pub fn build<'a>(
+        recordings: impl Iterator<Item = &'a Recording>,
+        sending: &SendingNow,
+        waiting: &[WaitingVideo],
+        all: bool,
+    ) -> StatusView {
+        let mut view = StatusView {
+            counts: SHOWN.iter().map(|s| (*s, 0)).collect(),
+            ..StatusView::default()
+        };
+        let mut always = Vec::new();
+        let mut rest = Vec::new();
+        for r in recordings {
+            view.total += 1;
+            let row = row(r, sending);
+            if let Some(c) = view.counts.iter_mut().find(|(s, _)| *s == row.shown) {
+                c.1 += 1;
+            }
+            view.late_sidecars += usize::from(r.late_sidecar.is_some());
+            if all || always_listed(row.shown) {
+                always.push(row);
+            } else {
+                rest.push(row);
+            }
+        }
+        for w in waiting {
+            view.total += 1;
+            if let Some(c) = view
+                .counts
+                .iter_mut()
+                .find(|(s, _)| *s == Shown::Phase(Phase::Waiting))
+            {
+                c.1 += 1;
+            }
+            always.push(waiting_row(w));
+        }
+        let failed = |r: &Row| r.shown == Shown::Phase(Phase::Failed);
+        let newest_first = |a: &Row, b: &Row| (failed(b), b.seq).cmp(&(failed(a), a.seq));
+        always.sort_by(newest_first);
+        rest.sort_by(newest_first);
+        view.not_listed = rest.len().saturating_sub(NEWEST);
+        rest.truncate(NEWEST);
+        always.extend(rest);
+        always.sort_by(newest_first);
+        view.rows = always;
+        view
+    }
+
+    /// The JSON `status --json` prints (keys as before: `counts` by state name, `latest` the rows).
+    pub fn to_json(&self, state_dir: &std::path::Path) -> Value {
+        let counts: serde_json::Map<String, Value> = self
+            .counts
+            .iter()
+            .map(|(s, n)| (s.key().to_string(), json!(n)))
+            .collect();
+        json!({
+            "state_dir": state_dir,
+            "total": self.total,
+            "counts": counts,
+            "late_sidecars": self.late_sidecars,
+            "latest": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+            "not_listed": self.not_listed,
+        })
+    }
+}
+
+impl Row {
+    fn to_json(&self) -> Value {
+        json!({
+            "recording_id": self.recording_id,
+            "device": self.device,
+            "stem": self.stem,
+            "dir": self.dir,
+            "state": self.shown.key(),
+            "sending": self.sending.map(|(sent, size)| json!({"sent": sent, "size": size})),
+            "take_id": self.take_id,
+            "error": self.error,
+            "late_sidecar": self.late_sidecar,
+            "updated": self.updated,
+            "note": self.note,
+        })
+    }
+}
+
+fn row(r: &Recording, sending: &SendingNow) -> Row {
+    let now = [&r.video, &r.sidecar]
+        .into_iter()
+        .flatten()
+        .find_map(|s| sending.get(&r.dir.join(&s.facts.name)).copied());
+    let phase = r.phase();
+    let shown = match now {
+        Some(_) if !matches!(phase, Phase::Done | Phase::Failed | Phase::Gone) => Shown::Uploading,
+        _ => Shown::Phase(phase),
+    };
+    Row {
+        shown,
+        sending: now.filter(|_| shown == Shown::Uploading),
+        recording_id: r.id.to_string(),
+        device: r.device.clone(),
+        stem: r.stem.clone(),
+        dir: r.dir.display().to_string(),
+        take_id: r.take_id.clone(),
+        error: r
+            .failure
+            .as_ref()
+            .map(|f| format!("{}: {}", f.step, f.reason)),
+        late_sidecar: r.late_sidecar.as_ref().map(|f| f.name.clone()),
+        updated: r.updated.clone(),
+        note: match now.filter(|_| shown == Shown::Uploading) {
+            Some((sent, size)) => format!(
+                "sending: {} of {} ({}%)",
+                indicatif::HumanBytes(sent),
+                indicatif::HumanBytes(size),
+                sent * 100 / size.max(1)
+            ),
+            None => note(r),
+        },
+        seq: r.seq,
+    }
+}
+
+/// A video the service holds back while it waits for its `.move` (not journaled yet).
+fn waiting_row(w: &WaitingVideo) -> Row {
+    let until = match &w.until {
+        Some(t) => format!("until {t}"),
+        None => "without limit (pairing.require_move)".into(),
+    };
+    Row {
+        recording_id: "-".into(),
+        device: w.device.clone(),
+        stem: w.stem.clone(),
+        dir: w.dir.display().to_string(),
+        shown: Shown::Phase(Phase::Waiting),
+        sending: None,
+        take_id: None,
+        error: None,
+        late_sidecar: None,
+        updated: String::new(),
+        note: format!("a video waiting for its .move {until}"),
+        seq: u64::MAX,
+    }
+}
+
+fn note(r: &Recording) -> String {
+    if let Some(f) = &r.failure {
+        return format!(
+            "failed at {}: {} (`move-ingest retry` tries it again)",
+            f.step, f.reason
+        );
+    }
+    if let Some(g) = &r.gone {
+        return g.clone();
+    }
+    if let Some(late) = &r.late_sidecar {
+        return format!(
+            "late .move: {} (arrived after the take was created; not added)",
+            late.name
+        );
+    }
+    match r.phase() {
+        Phase::Waiting => "a .move waiting for its video".into(),
+        Phase::Uploading => "some files sent; the next run sends the rest".into(),
+        Phase::TakeRequested => {
+            "the take was asked for; the next run finds it or asks again".into()
+        }
+        _ => String::new(),
+    }
+}
