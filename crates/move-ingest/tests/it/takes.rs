@@ -418,3 +418,29 @@ async fn a_command_whose_reader_goes_away_exits_0_quietly() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_rejected_key_exits_3_for_takes_and_files_without_showing_the_key() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    let video = cap.root.path().join("v.mp4");
+    std::fs::write(&video, b"video").unwrap();
+    for args in [
+        &["takes", "list"][..],
+        &["takes", "show", "take-x"][..],
+        &["files", "upload", video.to_str().unwrap()][..],
+    ] {
+        let out = cap
+            .cmd(args)
+            .env("MOVE_API_KEY", "wrong-key-1234567890")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}\n{}", show(&out));
+        let all = format!("{}{}", show(&out), "");
+        assert!(all.contains("rejected the API key"), "{all}");
+        assert!(
+            !all.contains("wrong-key-1234567890"),
+            "the key must never show: {all}"
+        );
+    }
+}
