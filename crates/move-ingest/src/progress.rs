@@ -255,3 +255,60 @@ impl Drop for FileSend {
         t.refresh();
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Log lines written to a shared buffer.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(every: Option<Duration>, steps: &[u64]) -> (String, Arc<Tracker>) {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let tracker = Tracker::new(false, every);
+        tracing::subscriber::with_default(subscriber, || {
+            let sending = tracker.start(Path::new("/x/clip.mp4"), 400);
+            for s in steps {
+                sending.sent(*s);
+            }
+            sending.accepted();
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        (text, tracker)
+    }
+
+    #[test]
+    fn a_long_upload_logs_its_progress_and_a_short_one_does_not() {
+        let (text, tracker) = logged(Some(Duration::ZERO), &[100, 200]);
+        assert!(
+            text.contains("uploading") && text.contains("file=clip.mp4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sent=200") && text.contains("percent=50"),
+            "{text}"
+        );
+        assert_eq!(tracker.accepted_bytes(), 400);
+        let (quiet, _) = logged(Some(LOG_EVERY), &[100, 200]);
+        assert!(!quiet.contains("uploading"), "under 10 s, no line: {quiet}");
+        let (none, _) = logged(None, &[100, 200]);
+        assert!(none.is_empty(), "{none}");
+    }
+}
