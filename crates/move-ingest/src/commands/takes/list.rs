@@ -157,9 +157,6 @@ fn next_command(token: &str, args: &TakesListArgs, config: Option<&Path>) -> Str
             .collect();
         cmd.push_str(&format!(" --expand {}", names.join(",")));
     }
-    if args.json {
-        cmd.push_str(" --json");
-    }
     cmd.push_str(&format!(" --next-token {}", quote(token)));
     cmd
 }
