@@ -232,6 +232,7 @@ pub struct TakesUpdateArgs {
     /// The take id.
     pub take_id: String,
     /// New metadata, a JSON object; replaces the current one (keeping `move_ingest`, see above).
+    /// Defaults to the current metadata.
     #[arg(long, value_name = "JSON")]
     pub metadata: Option<String>,
     /// Set one metadata key, keeping the others; VALUE is parsed as JSON, else taken as a string. Repeatable.
@@ -243,7 +244,7 @@ pub struct TakesUpdateArgs {
     /// With --metadata: do not keep the `move_ingest` record (the take is then unknown to reconciliation).
     #[arg(long, requires = "metadata")]
     pub drop_ingest_record: bool,
-    /// Print the updated take as JSON.
+    /// Print the updated take as JSON instead of `updated ID`.
     #[arg(long)]
     pub json: bool,
 }
