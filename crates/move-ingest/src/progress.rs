@@ -112,15 +112,19 @@ impl Tracker {
         self.accepted.load(Ordering::Relaxed)
     }
 
-    /// `1.2 GiB in 3m 4s (6.5 MiB/s)`, for the final summary line.
+    /// `1.2 GiB sent in 3m 4s (6.5 MiB/s)` (`2.4s` under a minute), for the final summary line.
     pub fn summary(&self) -> String {
         let secs = self.started.elapsed().as_secs_f64();
         let bytes = self.accepted_bytes();
         let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+        let took = if secs < 60.0 {
+            format!("{secs:.1}s")
+        } else {
+            humantime::format_duration(Duration::from_secs(secs.round() as u64)).to_string()
+        };
         format!(
-            "{} sent in {} ({}/s)",
+            "{} sent in {took} ({}/s)",
             HumanBytes(bytes),
-            humantime::format_duration(Duration::from_secs(secs.round() as u64)),
             HumanBytes(rate as u64)
         )
     }
