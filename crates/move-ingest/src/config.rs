@@ -34,6 +34,10 @@ pub struct Config {
     pub retry: RetryConfig,
     pub log: LogConfig,
     pub service: ServiceConfig,
+    /// `[metrics]`: the HTTP server of `run` (absent = off).
+    pub metrics: Option<crate::metrics::MetricsConfig>,
+    /// `[notify]`: the webhook (absent = off).
+    pub notify: Option<crate::notify::NotifyConfig>,
 }
 
 /// `[api]`: where the Move API is and where its key is read from.

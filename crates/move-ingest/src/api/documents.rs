@@ -33,6 +33,11 @@ pub const UPDATE_TAKE: &str =
   updateTake(id: $id, name: $name, metadata: $metadata) { ...TakeFields }
 }";
 
+/// The thumbnail of a take's video, for the status page.
+pub const TAKE_THUMBNAIL: &str = "query TakeThumbnail($takeId: ID!) {
+  getTake(takeId: $takeId) { id videoFile { thumbnailUrl } }
+}";
+
 /// Who the key belongs to; `check` uses it to prove the key works.
 pub const CLIENT: &str = "query Client {
   client { id name created }
@@ -103,6 +108,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("ListTakeViews", LIST_TAKE_VIEWS),
         ("CreateTakeView", CREATE_TAKE_VIEW),
         ("UpdateTakeView", UPDATE_TAKE_VIEW),
+        ("TakeThumbnail", TAKE_THUMBNAIL),
     ]
     .into_iter()
     .map(|(name, doc)| (name, with_fragments(doc)))

@@ -24,6 +24,8 @@ pub struct Client {
     endpoint: String,
     key: ResolvedKey,
     timeout: Duration,
+    /// Counts errors and tracks whether the API answers (the service's views read it).
+    monitor: Option<std::sync::Arc<crate::monitor::Monitor>>,
 }
 
 /// The HTTP client for API calls and uploads: rustls, timeouts from the config.
@@ -44,6 +46,15 @@ impl Client {
             endpoint: cfg.endpoint.0.clone(),
             key,
             timeout,
+            monitor: None,
+        }
+    }
+
+    /// The same client, reporting every call's outcome to `monitor`.
+    pub fn with_monitor(self, monitor: std::sync::Arc<crate::monitor::Monitor>) -> Client {
+        Client {
+            monitor: Some(monitor),
+            ..self
         }
     }
 
@@ -101,6 +112,21 @@ impl Client {
             "getTake",
         )
         .await
+    }
+
+    /// The thumbnail URL of a take's video (`None` while the API has none).
+    pub async fn take_thumbnail_url(&self, take_id: &str) -> Result<Option<String>, ApiError> {
+        let take: Value = self
+            .call(
+                "getTake",
+                documents::TAKE_THUMBNAIL,
+                json!({"takeId": take_id}),
+                "getTake",
+            )
+            .await?;
+        Ok(take["videoFile"]["thumbnailUrl"]
+            .as_str()
+            .map(str::to_string))
     }
 
     /// `listTakes(first, after, sortDirection)`; `after` is the AWSJSON cursor from the previous page.
@@ -200,6 +226,20 @@ impl Client {
     }
 
     async fn call<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        doc: &str,
+        variables: Value,
+        field: &str,
+    ) -> Result<T, ApiError> {
+        let result = self.send(op, doc, variables, field).await;
+        if let Some(m) = &self.monitor {
+            m.api_result(result.as_ref().err());
+        }
+        result
+    }
+
+    async fn send<T: DeserializeOwned>(
         &self,
         op: &'static str,
         doc: &str,

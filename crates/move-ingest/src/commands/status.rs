@@ -12,9 +12,7 @@ use crate::status_view::StatusView;
 pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit> {
     let cfg = Config::load(config)?;
     let (state, _) = journal::read(&cfg.state.dir).map_err(|e| UsageError::new(e.to_string()))?;
-    let sending = crate::sending::read(&cfg.state.dir);
-    let waiting = crate::sending::read_waiting(&cfg.state.dir);
-    let view = StatusView::build(state.recordings(), &sending, &waiting, args.all);
+    let view = view(&cfg, &state, args.all);
     if args.json {
         let out = view.to_json(&cfg.state.dir);
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
@@ -22,6 +20,18 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     }
     print(&view, &cfg.state.dir)?;
     Ok(Exit::Ok)
+}
+
+/// What `status` shows of `state`, with what the running process says it is sending.
+fn view(cfg: &Config, state: &crate::state::State, all: bool) -> StatusView {
+    let sending = crate::sending::read(&cfg.state.dir);
+    let waiting = crate::sending::read_waiting(&cfg.state.dir);
+    StatusView::build(state.recordings(), &sending, &waiting, all)
+}
+
+/// The JSON of `status --json`; the running service serves the same at `/api/status`.
+pub fn json(cfg: &Config, state: &crate::state::State) -> serde_json::Value {
+    view(cfg, state, false).to_json(&cfg.state.dir)
 }
 
 fn print(view: &StatusView, state_dir: &Path) -> anyhow::Result<()> {

@@ -34,6 +34,10 @@ struct Raw {
     log: RawLog,
     #[serde(default)]
     service: ServiceConfig,
+    #[serde(default)]
+    metrics: Option<crate::metrics::MetricsConfig>,
+    #[serde(default)]
+    notify: Option<crate::notify::NotifyConfig>,
 }
 
 /// `[[watch]]` as written, with where each checked value stands.
@@ -161,6 +165,12 @@ impl Config {
             .map_err(|e| bad(format!("{}: {e}", at("name", raw.take.name.span()))))?;
         let metadata =
             metadata_json(&raw.take.metadata).map_err(|e| bad(format!("[take.metadata] {e}")))?;
+        if let Some(m) = &raw.metrics {
+            m.validate().map_err(|e| bad(format!("[metrics] {e}")))?;
+        }
+        if let Some(n) = &raw.notify {
+            n.validate().map_err(|e| bad(format!("[notify] {e}")))?;
+        }
         Ok(Config {
             path: path.to_path_buf(),
             api: raw.api,
@@ -174,6 +184,8 @@ impl Config {
             retry,
             log,
             service: raw.service,
+            metrics: raw.metrics,
+            notify: raw.notify,
         })
     }
 }

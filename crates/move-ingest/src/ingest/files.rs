@@ -104,16 +104,29 @@ impl Ingest {
                 },
             };
             tracing::debug!(rec = %rec.id, file = %seen.facts.name, retries = tries.retries(), "uploading");
-            let err = match self.uploader.put(&put_url, &path, &seen.facts).await {
-                Ok(sent) => return self.uploaded(rec, role, seen, file_id, sent).await,
+            let progress = self
+                .monitor
+                .uploading(&rec.id, &seen.facts.name, seen.facts.size);
+            let began = std::time::Instant::now();
+            let put = self
+                .uploader
+                .put_with_progress(&put_url, &path, &seen.facts, progress);
+            let err = match put.await {
+                Ok(sent) => {
+                    self.monitor.uploaded(sent.bytes, began.elapsed());
+                    return self.uploaded(rec, role, seen, file_id, sent).await;
+                }
                 Err(e) => e,
             };
+            self.monitor.storage_error(&err);
             match tries.next(&err, &self.policy) {
                 Next::NewUrl => {
                     tracing::warn!(rec = %rec.id, file = %seen.facts.name, "{err}; asking for a new upload URL");
                 }
                 Next::Retry { wait } => {
-                    tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt = tries.retries(), wait_ms = wait.as_millis() as u64, "{err}; will retry");
+                    let attempt = tries.retries();
+                    crate::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
+                    tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
                     tokio::time::sleep(wait).await;
                     url = Some((file_id, put_url));
                 }
@@ -141,6 +154,7 @@ impl Ingest {
     ) -> Result<Result<(String, String), Outcome>, Fatal> {
         let meta = json!({"recording_id": rec.id, "device_label": rec.device, "stem": rec.stem});
         let kind = seen.kind.api_type();
+        self.monitor.step(&rec.id, "creating file");
         let created = retry(&self.policy, "createFile", || {
             self.api.create_file(kind, &seen.facts.name, &meta)
         })

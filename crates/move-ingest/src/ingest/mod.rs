@@ -17,6 +17,7 @@ use crate::error::AuthError;
 pub use crate::error::Fatal;
 use crate::id::RecordingId;
 use crate::journal::Ledger;
+use crate::monitor::Monitor;
 use crate::retry::Policy;
 use crate::scan::Found;
 use crate::state::{Event, Phase, Recording, Step};
@@ -45,6 +46,8 @@ pub struct Ingest {
     cfg: Arc<Config>,
     policy: Policy,
     hostname: String,
+    /// What is in flight, the counters, the webhook: what the operator's views read.
+    monitor: Arc<Monitor>,
 }
 
 impl Ingest {
@@ -56,11 +59,14 @@ impl Ingest {
             Duration::from_secs(cfg.api.stall_timeout_secs),
             cfg.upload.max_bytes_per_sec,
         );
+        let hostname = gethostname::gethostname().to_string_lossy().into_owned();
+        let monitor = Arc::new(Monitor::new(&cfg, &hostname));
         Ok(Ingest {
-            api: api::Client::new(http, &cfg.api, key),
+            api: api::Client::new(http, &cfg.api, key).with_monitor(monitor.clone()),
             uploader,
             policy: Policy::from_config(&cfg.retry),
-            hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+            hostname,
+            monitor,
             ledger,
             cfg,
         })
@@ -101,6 +107,26 @@ impl Ingest {
         rec.phase().is_in_flight() || same_video
     }
 
+    /// What is in flight, the counters and the webhook.
+    pub fn monitor(&self) -> &Arc<Monitor> {
+        &self.monitor
+    }
+
+    /// The recordings as the operator's views read them.
+    pub fn state_view(&self) -> Arc<dyn crate::snapshot::StateView> {
+        self.ledger.clone()
+    }
+
+    /// The API client (the status page asks it for thumbnails).
+    pub fn api(&self) -> &api::Client {
+        &self.api
+    }
+
+    /// This machine's name, as takes and notifications carry it.
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
     /// How many recordings may be processed at once (`upload.concurrency`).
     pub fn concurrency(&self) -> usize {
         self.cfg.upload.concurrency.max(1)
@@ -108,6 +134,13 @@ impl Ingest {
 
     /// Takes one recording as far as it goes: its files uploaded, then its take.
     pub async fn process(&self, id: &str) -> Result<Outcome, Fatal> {
+        self.monitor
+            .clone()
+            .scope(id, self.process_tracked(id))
+            .await
+    }
+
+    async fn process_tracked(&self, id: &str) -> Result<Outcome, Fatal> {
         let Some(rec) = self.recording(id) else {
             return Ok(Outcome::Deferred {
                 reason: format!("unknown recording {id}"),
@@ -144,6 +177,7 @@ impl Ingest {
             step,
             reason: reason.clone(),
         };
+        self.monitor.failed(rec, step.as_str(), &reason);
         self.ledger.record(&rec.id, ev).await?;
         Ok(Outcome::Failed { reason })
     }

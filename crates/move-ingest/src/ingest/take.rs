@@ -41,6 +41,7 @@ impl Ingest {
                 reason: "its video is not uploaded yet".into(),
             });
         };
+        self.monitor.step(id, "creating take");
         let at_ms = now_ms();
         self.ledger
             .record(id, Event::TakeRequested { at_ms })
@@ -68,7 +69,9 @@ impl Ingest {
             };
             let reason = match tries.next(&err, &self.policy) {
                 Next::Retry { wait } => {
-                    tracing::warn!(rec = %rec.id, attempt = tries.retries(), wait_ms = wait.as_millis() as u64, "{err}; will retry");
+                    let attempt = tries.retries();
+                    crate::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
+                    tracing::warn!(rec = %rec.id, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
                     tokio::time::sleep(wait).await;
                     if err.is_ambiguous()
                         && let Some(take) = self.find_take(rec, since).await?
@@ -120,6 +123,7 @@ impl Ingest {
             adopted: false,
         };
         self.ledger.record(&rec.id, ev).await?;
+        self.monitor.take_created();
         Ok(Outcome::Done { take_id: take.id })
     }
 
@@ -134,6 +138,7 @@ impl Ingest {
                 },
             )
             .await?;
+        self.monitor.take_created();
         Ok(Outcome::Done { take_id: take.id })
     }
 

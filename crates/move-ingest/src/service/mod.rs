@@ -3,6 +3,8 @@
 //! until the shutdown future resolves.
 
 mod check;
+pub mod http;
+pub mod page;
 pub mod pairing;
 mod place;
 pub mod settle;
@@ -49,6 +51,56 @@ pub struct Service {
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
 pub async fn run(
+    cfg: Arc<Config>,
+    ingest: Arc<Ingest>,
+    started: Started,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let observers = observe(&cfg, &ingest).await?;
+    let result = run_service(cfg, ingest.clone(), started, shutdown).await;
+    if let Err(e) = &result {
+        ingest.monitor().stopped(&format!("{e:#}"));
+        if let Some(n) = ingest.monitor().notifier() {
+            n.send("paused", serde_json::json!({ "reason": format!("{e:#}") }));
+            n.flush(Duration::from_secs(5)).await;
+        }
+    }
+    for task in observers {
+        task.abort();
+    }
+    result
+}
+
+/// Starts the HTTP server (`[metrics]`) and the health and summary watcher (`[metrics]` or
+/// `[notify]`); a `metrics.listen` that cannot be bound stops the start.
+async fn observe(
+    cfg: &Arc<Config>,
+    ingest: &Arc<Ingest>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    let view = ingest.state_view();
+    if let Some(m) = &cfg.metrics {
+        let listener = http::bind(m).await?;
+        let web = http::Web::new(
+            cfg.clone(),
+            ingest.monitor().clone(),
+            view.clone(),
+            ingest.api().clone(),
+            ingest.hostname().to_string(),
+        );
+        tasks.push(http::spawn(listener, Arc::new(web)));
+    }
+    if cfg.metrics.is_some() || cfg.notify.is_some() {
+        tasks.push(tokio::spawn(crate::notify::supervise(
+            ingest.monitor().clone(),
+            view,
+            cfg.clone(),
+        )));
+    }
+    Ok(tasks)
+}
+
+async fn run_service(
     cfg: Arc<Config>,
     ingest: Arc<Ingest>,
     started: Started,

@@ -19,6 +19,18 @@ impl Uploader {
     /// Content-Length and the bytes, no Content-Type or Content-MD5 (they are part of a
     /// SigV2 signature). Afterwards the file is stat'ed again: if it changed, the upload is refused.
     pub async fn put(&self, url: &str, path: &Path, facts: &Facts) -> Result<Sent, UploadError> {
+        self.put_with_progress(url, path, facts, Arc::default())
+            .await
+    }
+
+    /// `put`, counting the bytes handed to the connection into `progress` as they go.
+    pub async fn put_with_progress(
+        &self,
+        url: &str,
+        path: &Path,
+        facts: &Facts,
+        progress: Arc<AtomicU64>,
+    ) -> Result<Sent, UploadError> {
         if url_expired(url, SystemTime::now()) {
             return Err(UploadError::UrlExpired);
         }
@@ -29,7 +41,6 @@ impl Uploader {
         let file = File::open(path).map_err(read_error)?;
         let (tx, mut rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let hashed = self.start_reader(file, facts.size, path, tx)?;
-        let progress = Arc::new(AtomicU64::new(0));
         let counted = progress.clone();
         let sending: Option<Arc<dyn Sending>> = self
             .watch

@@ -1,0 +1,203 @@
+//! The Prometheus metrics of `run`: counters the stages bump as they work (since the process
+//! started) and gauges filled from a `Snapshot` at each scrape, encoded by `prometheus-client`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use serde::Deserialize;
+
+use crate::snapshot::Snapshot;
+
+/// Every metric name the daemon exports, as they appear in the exposition (a test checks that
+/// `contrib/` uses no other).
+pub const NAMES: &[&str] = &[
+    "move_ingest_recordings",
+    "move_ingest_takes_created_total",
+    "move_ingest_uploaded_bytes_total",
+    "move_ingest_upload_seconds",
+    "move_ingest_api_errors_total",
+    "move_ingest_oldest_pending_age_seconds",
+    "move_ingest_last_take_timestamp_seconds",
+    "move_ingest_watch_free_bytes",
+    "move_ingest_build_info",
+];
+
+/// `[metrics]`: where `run` serves `/metrics`, `/`, `/api/status` and `/healthz`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `ADDR:PORT`, e.g. `127.0.0.1:9464`; a LAN address lets a central Prometheus scrape.
+    pub listen: SocketAddr,
+    /// `/healthz` answers 503 once the API has been unreachable this long.
+    #[serde(default = "default_unhealthy_after")]
+    pub unhealthy_after_secs: u64,
+}
+
+fn default_unhealthy_after() -> u64 {
+    600
+}
+
+impl MetricsConfig {
+    /// Checks the values serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.unhealthy_after_secs == 0 {
+            return Err("`unhealthy_after_secs` must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
+}
+
+/// The `kind` label of `move_ingest_api_errors_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PathLabel {
+    path: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct VersionLabel {
+    version: &'static str,
+}
+
+/// The registry and every metric in it.
+pub struct Metrics {
+    registry: Registry,
+    /// Takes created by this process (adopted ones included).
+    pub takes_created: Counter,
+    /// Bytes the storage accepted (whole files only).
+    pub uploaded_bytes: Counter,
+    /// Seconds one whole-file upload took (its successful attempt).
+    pub upload_seconds: Histogram,
+    /// API and storage errors by kind.
+    pub api_errors: Family<KindLabel, Counter>,
+    recordings: Family<StateLabel, Gauge>,
+    oldest_pending: Gauge<f64, AtomicU64>,
+    last_take: Gauge<f64, AtomicU64>,
+    free_bytes: Family<PathLabel, Gauge>,
+    build_info: Family<VersionLabel, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A registry holding every metric, all at zero.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let m = Metrics {
+            takes_created: Counter::default(),
+            uploaded_bytes: Counter::default(),
+            upload_seconds: Histogram::new([
+                0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+            ]),
+            api_errors: Family::default(),
+            recordings: Family::default(),
+            oldest_pending: Gauge::default(),
+            last_take: Gauge::default(),
+            free_bytes: Family::default(),
+            build_info: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "move_ingest_recordings",
+            "Recordings in the state, by state",
+            m.recordings.clone(),
+        );
+        registry.register(
+            "move_ingest_takes_created",
+            "Takes created since the process started",
+            m.takes_created.clone(),
+        );
+        registry.register(
+            "move_ingest_uploaded_bytes",
+            "Bytes uploaded (accepted whole files) since the process started",
+            m.uploaded_bytes.clone(),
+        );
+        registry.register(
+            "move_ingest_upload_seconds",
+            "Time one whole-file upload took",
+            m.upload_seconds.clone(),
+        );
+        registry.register(
+            "move_ingest_api_errors",
+            "Errors from the Move API and its storage since the process started, by kind",
+            m.api_errors.clone(),
+        );
+        registry.register(
+            "move_ingest_oldest_pending_age_seconds",
+            "Age of the oldest recording not yet done (0 when none)",
+            m.oldest_pending.clone(),
+        );
+        registry.register(
+            "move_ingest_last_take_timestamp_seconds",
+            "Unix time of the latest take (0 when none)",
+            m.last_take.clone(),
+        );
+        registry.register(
+            "move_ingest_watch_free_bytes",
+            "Free bytes on the file system of each watch path",
+            m.free_bytes.clone(),
+        );
+        registry.register(
+            "move_ingest_build_info",
+            "Always 1; the version label names the running build",
+            m.build_info.clone(),
+        );
+        m.build_info
+            .get_or_create(&VersionLabel {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
+        Metrics { registry, ..m }
+    }
+
+    /// Counts one error of `kind`.
+    pub fn api_error(&self, kind: &'static str) {
+        self.api_errors.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    /// Sets the gauges from `snap`, then encodes everything as Prometheus (OpenMetrics) text.
+    pub fn render(&self, snap: &Snapshot) -> Result<String, std::fmt::Error> {
+        for (state, n) in &snap.counts {
+            self.recordings
+                .get_or_create(&StateLabel { state })
+                .set(i64::try_from(*n).unwrap_or(i64::MAX));
+        }
+        self.oldest_pending.set(snap.oldest_pending_age_secs());
+        self.last_take.set(snap.last_take_unix().unwrap_or(0.0));
+        for w in &snap.watches {
+            let path = w.path.display().to_string();
+            match w.free_bytes {
+                Some(b) => {
+                    self.free_bytes
+                        .get_or_create(&PathLabel { path })
+                        .set(i64::try_from(b).unwrap_or(i64::MAX));
+                }
+                None => {
+                    self.free_bytes.remove(&PathLabel { path });
+                }
+            }
+        }
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,254 @@
+//! The one small HTTP server of `run` (`[metrics] listen`): `/metrics` for Prometheus, `/` the
+//! status page, `/api/status` the JSON of `status --json`, `/healthz` 200 or 503 with the reason,
+//! and `/thumbnail/{take}` the API's thumbnails, fetched and held by the daemon (the screen showing
+//! the page may have no way out).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::api;
+use crate::config::Config;
+use crate::error::UsageError;
+use crate::metrics::MetricsConfig;
+use crate::monitor::{Health, Monitor};
+use crate::service::page::{self, Page};
+use crate::snapshot::StateView;
+
+/// Thumbnails held at most (the page shows the latest nine takes).
+const THUMBS: usize = 12;
+/// A thumbnail larger than this is not held.
+const THUMB_MAX_BYTES: usize = 2 << 20;
+/// How often the latest takes are asked for their thumbnails; a take without one is asked again
+/// after `THUMB_RETRY`.
+const THUMB_EVERY: Duration = Duration::from_secs(60);
+const THUMB_RETRY: Duration = Duration::from_secs(600);
+
+/// What the handlers read.
+pub struct Web {
+    pub cfg: Arc<Config>,
+    pub monitor: Arc<Monitor>,
+    pub view: Arc<dyn StateView>,
+    pub api: api::Client,
+    pub host: String,
+    thumbs: Mutex<Thumbs>,
+}
+
+#[derive(Default)]
+struct Thumbs {
+    held: HashMap<String, (String, bytes::Bytes)>,
+    tried: HashMap<String, Instant>,
+}
+
+impl Web {
+    /// The server's state.
+    pub fn new(
+        cfg: Arc<Config>,
+        monitor: Arc<Monitor>,
+        view: Arc<dyn StateView>,
+        api: api::Client,
+        host: String,
+    ) -> Web {
+        Web {
+            cfg,
+            monitor,
+            view,
+            api,
+            host,
+            thumbs: Mutex::default(),
+        }
+    }
+
+    fn thumbs(&self) -> std::sync::MutexGuard<'_, Thumbs> {
+        self.thumbs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Binds `metrics.listen`; a busy or foreign address is a config error (exit 2) named as such.
+pub async fn bind(cfg: &MetricsConfig) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(cfg.listen).await.map_err(|e| {
+        anyhow::Error::new(UsageError::new(format!(
+            "cannot listen on {} (metrics.listen): {e}; pick a free port or an address of this machine",
+            cfg.listen
+        )))
+    })
+}
+
+/// Serves until the task is aborted; also keeps the thumbnails of the latest takes.
+pub fn spawn(listener: TcpListener, web: Arc<Web>) -> tokio::task::JoinHandle<()> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    tracing::info!(
+        listen = %addr,
+        "serving /metrics, / (status page), /api/status and /healthz"
+    );
+    tokio::spawn(fetch_thumbnails(web.clone()));
+    let app = Router::new()
+        .route("/", get(status_page))
+        .route("/metrics", get(metrics))
+        .route("/api/status", get(api_status))
+        .route("/healthz", get(healthz))
+        .route("/thumbnail/{take}", get(thumbnail))
+        .with_state(web);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .await
+            .context("the metrics server stopped")
+        {
+            tracing::error!("{e:#}");
+        }
+    })
+}
+
+type Shared = State<Arc<Web>>;
+
+async fn metrics(State(web): Shared) -> Response {
+    let snap = web.view.snapshot(&web.cfg.watch, &web.monitor.first_seen);
+    match web.monitor.metrics.render(&snap) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+async fn api_status(State(web): Shared) -> Response {
+    axum::Json(web.view.status_json(&web.cfg)).into_response()
+}
+
+async fn healthz(State(web): Shared) -> Response {
+    match web.monitor.health(SystemTime::now()) {
+        Health::Ingesting => (StatusCode::OK, "ingesting\n".to_string()).into_response(),
+        Health::Paused(reason) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("paused: {reason}\n")).into_response()
+        }
+    }
+}
+
+async fn status_page(State(web): Shared) -> Response {
+    let snap = web.view.snapshot(&web.cfg.watch, &web.monitor.first_seen);
+    let active = web.monitor.active();
+    let ids: Vec<&str> = active.iter().map(|(id, _)| id.as_str()).collect();
+    let rows = web.view.rows(&ids);
+    let active: Vec<_> = active.into_iter().map(|(_, a)| a).zip(rows).collect();
+    let thumbs: Vec<String> = web.thumbs().held.keys().cloned().collect();
+    let health = web.monitor.health(snap.taken);
+    let api_down = web.monitor.api_down();
+    let html = page::render(&Page {
+        host: &web.host,
+        health: &health,
+        api_down: api_down.as_ref(),
+        snap: &snap,
+        active: &active,
+        thumbs: &thumbs,
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+async fn thumbnail(State(web): Shared, Path(take): Path<String>) -> Response {
+    match web.thumbs().held.get(&take) {
+        Some((kind, bytes)) => (
+            [
+                (header::CONTENT_TYPE, kind.clone()),
+                (header::CACHE_CONTROL, "max-age=3600".to_string()),
+            ],
+            bytes.clone(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no thumbnail for this take\n").into_response(),
+    }
+}
+
+/// Every minute: asks the API for the thumbnails of the latest takes that have none held yet.
+async fn fetch_thumbnails(web: Arc<Web>) {
+    let mut tick = tokio::time::interval(THUMB_EVERY);
+    loop {
+        tick.tick().await;
+        let snap = web.view.snapshot(&[], &web.monitor.first_seen);
+        let wanted: Vec<String> = snap
+            .latest_takes
+            .iter()
+            .filter_map(|r| r.take_id.clone())
+            .take(9)
+            .collect();
+        for take in &wanted {
+            let due = {
+                let t = web.thumbs();
+                !t.held.contains_key(take)
+                    && t.tried.get(take).is_none_or(|at| at.elapsed() >= THUMB_RETRY)
+            };
+            if !due {
+                continue;
+            }
+            web.thumbs().tried.insert(take.clone(), Instant::now());
+            match fetch_one(&web.api, take).await {
+                Ok(Some(image)) => {
+                    web.thumbs().held.insert(take.clone(), image);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!(take = %take, "no thumbnail: {e}"),
+            }
+        }
+        let mut t = web.thumbs();
+        t.held.retain(|k, _| wanted.contains(k));
+        t.tried.retain(|k, _| wanted.contains(k));
+        while t.held.len() > THUMBS {
+            let Some(k) = t.held.keys().next().cloned() else {
+                break;
+            };
+            t.held.remove(&k);
+        }
+    }
+}
+
+async fn fetch_one(
+    api: &api::Client,
+    take: &str,
+) -> anyhow::Result<Option<(String, bytes::Bytes)>> {
+    let Some(url) = api.take_thumbnail_url(take).await? else {
+        return Ok(None);
+    };
+    let resp = api
+        .http()
+        .get(&url)
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await?
+        .error_for_status()?;
+    let kind = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("image/jpeg")
+        .to_string();
+    if !kind.starts_with("image/") {
+        anyhow::bail!("the thumbnail URL answered {kind}, not an image");
+    }
+    let bytes = resp.bytes().await?;
+    if bytes.len() > THUMB_MAX_BYTES {
+        anyhow::bail!("the thumbnail is {} bytes, over the limit", bytes.len());
+    }
+    Ok(Some((kind, bytes)))
+}
