@@ -28,6 +28,20 @@ pub const NAMES: &[&str] = &[
     "move_ingest_build_info",
 ];
 
+/// The `kind` values of `move_ingest_api_errors_total`.
+pub const ERROR_KINDS: [&str; 10] = [
+    "auth",
+    "transport",
+    "throttled",
+    "server",
+    "refused",
+    "graphql",
+    "decode",
+    "storage_url",
+    "storage_transient",
+    "storage_refused",
+];
+
 /// `[metrics]`: where `run` serves `/metrics`, `/`, `/api/status` and `/healthz`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,6 +175,10 @@ impl Metrics {
             "Always 1; the version label names the running build",
             m.build_info.clone(),
         );
+        // Every kind starts at 0, so that rates and alerts see the series before the first error.
+        for kind in ERROR_KINDS {
+            m.api_errors.get_or_create(&KindLabel { kind }).inc_by(0);
+        }
         m.build_info
             .get_or_create(&VersionLabel {
                 version: env!("CARGO_PKG_VERSION"),

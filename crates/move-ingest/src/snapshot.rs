@@ -231,6 +231,8 @@ pub fn watch_space(watches: &[Watch]) -> Vec<WatchSpace> {
 }
 
 /// (available to us, total) bytes of the file system holding `path`.
+// The statvfs fields are u64 here but narrower on other targets.
+#[allow(clippy::unnecessary_cast)]
 pub fn fs_space(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;

@@ -56,6 +56,15 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// The start of a long message (errors may carry a whole response body).
+fn short(s: &str) -> String {
+    const MAX: usize = 180;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// Bytes for people: 1.5 GB, 730 MB.
 pub fn size(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
@@ -118,7 +127,7 @@ h2 .c{color:var(--text);margin-left:8px}
 .takes{display:grid;grid-template-columns:repeat(3,1fr);gap:12px}
 .take{background:#0b0f14;border-radius:10px;overflow:hidden}
 .thumb{aspect-ratio:16/9;display:flex;align-items:center;justify-content:center;
-background:linear-gradient(135deg,#1f3a5f,#274b3a);font-size:34px;font-weight:700;color:rgba(255,255,255,.8)}
+background:#1f3a5f;font-size:22px;font-weight:700;color:rgba(255,255,255,.75);letter-spacing:.04em}
 .thumb img{width:100%;height:100%;object-fit:cover}
 .take .meta{padding:8px 10px;font-size:14px}
 .take .meta .name{font-size:15px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
@@ -157,7 +166,7 @@ pub fn render(p: &Page<'_>) -> String {
             h,
             "<div class=\"banner warn\"><b>The Move API is not answering</b> (for {}); uploads are retried by themselves. Latest error: {}</div>",
             ago(now, d.since),
-            esc(&d.error)
+            esc(&short(&d.error))
         );
     }
     tiles(&mut h, p);
@@ -165,7 +174,7 @@ pub fn render(p: &Page<'_>) -> String {
     uploading(&mut h, p);
     retrying(&mut h, p);
     failed(&mut h, s);
-    queued(&mut h, s, now);
+    queued(&mut h, p, now);
     h.push_str("</div><div>");
     takes(&mut h, p, now);
     disks(&mut h, s);
@@ -178,6 +187,18 @@ pub fn render(p: &Page<'_>) -> String {
     h
 }
 
+/// Queued recordings that no worker has taken up yet: (how many, the first rows).
+fn waiting_for_worker<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
+    let busy = |id: &str| p.active.iter().any(|(_, r)| r.as_ref().is_some_and(|r| r.id == id));
+    let taken = p
+        .active
+        .iter()
+        .filter(|(_, r)| r.as_ref().is_some_and(|r| r.state == "queued"))
+        .count();
+    let rows = p.snap.queued.iter().filter(|r| !busy(&r.id)).collect();
+    (p.snap.count("queued").saturating_sub(taken), rows)
+}
+
 fn tiles(h: &mut String, p: &Page<'_>) {
     let s = p.snap;
     let retrying = p.active.iter().filter(|a| a.0.retry.is_some()).count();
@@ -187,7 +208,7 @@ fn tiles(h: &mut String, p: &Page<'_>) {
         .oldest_pending
         .map_or_else(|| "–".to_string(), |t| ago(s.taken, t));
     let tiles = [
-        ("", s.count("queued").to_string(), "queued"),
+        ("", waiting_for_worker(p).0.to_string(), "queued"),
         ("up", uploading.to_string(), "uploading"),
         (
             if retrying > 0 { "warn" } else { "" },
@@ -278,7 +299,7 @@ fn retrying(h: &mut String, p: &Page<'_>) {
             title(row.as_ref(), "recording"),
             esc(a.step),
             r.attempt,
-            esc(&r.error)
+            esc(&short(&r.error))
         );
     }
     h.push_str("</section>");
@@ -308,13 +329,13 @@ fn failed(h: &mut String, s: &Snapshot) {
     h.push_str("</section>");
 }
 
-fn queued(h: &mut String, s: &Snapshot, now: SystemTime) {
-    let n = s.count("queued");
+fn queued(h: &mut String, p: &Page<'_>, now: SystemTime) {
+    let (n, rows) = waiting_for_worker(p);
     section_head(h, "Queued", n);
     if n == 0 {
         h.push_str("<div class=empty>The queue is empty.</div>");
     }
-    for r in &s.queued {
+    for r in &rows {
         let when = humantime::parse_rfc3339_weak(r.updated.trim_end_matches('Z'))
             .map(|t| format!(" · waiting {}", ago(now, t)))
             .unwrap_or_default();
@@ -326,11 +347,11 @@ fn queued(h: &mut String, s: &Snapshot, now: SystemTime) {
             size(r.bytes)
         );
     }
-    if n > s.queued.len() {
+    if n > rows.len() {
         let _ = write!(
             h,
             "<div class=\"item empty\">and {} more</div>",
-            n - s.queued.len()
+            n - rows.len()
         );
     }
     h.push_str("</section>");
@@ -346,19 +367,20 @@ fn takes(h: &mut String, p: &Page<'_>, now: SystemTime) {
     }
     for r in s.latest_takes.iter().take(9) {
         let take = r.take_id.as_deref().unwrap_or_default();
-        let initial: String = r.device.chars().take(2).collect::<String>().to_uppercase();
+        let hue = r.device.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360;
         let when = humantime::parse_rfc3339_weak(r.updated.trim_end_matches('Z'))
             .map(|t| format!("{} ago", ago(now, t)))
             .unwrap_or_default();
         let _ = write!(
             h,
-            "<div class=take><div class=thumb>{i}</div>\
+            "<div class=take><div class=thumb style=\"background:linear-gradient(135deg,hsl({hue} 45% 28%),hsl({h2} 45% 20%))\">{i}</div>\
              <div class=meta><div class=name>{d} · {n}</div><div class=sub>{when}</div></div></div>",
             i = if p.thumbs.iter().any(|t| t == take) {
                 format!("<img src=\"/thumbnail/{}\" alt=\"\">", esc(take))
             } else {
-                esc(&initial)
+                esc(&r.device)
             },
+            h2 = (hue + 40) % 360,
             d = esc(&r.device),
             n = esc(&r.stem),
         );
