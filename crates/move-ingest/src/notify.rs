@@ -42,8 +42,8 @@ impl NotifyConfig {
         if !matches!(url.scheme(), "http" | "https") {
             return Err("`webhook` must be an http:// or https:// URL".into());
         }
-        if self.summary_every_secs < 60 {
-            return Err("`summary_every_secs` must be at least 60".into());
+        if self.summary_every_secs == 0 {
+            return Err("`summary_every_secs` must be at least 1".into());
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ mod documents;
 mod example_config;
 mod faults;
 mod journal;
+mod monitoring;
 mod new_user;
 mod regression;
 mod run;
