@@ -49,10 +49,9 @@ pub fn init(log: &LogConfig) {
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match log.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text if stderr_is_journal() => builder
-            .with_ansi(false)
-            .event_format(Journal)
-            .try_init(),
+        LogFormat::Text if stderr_is_journal() => {
+            builder.with_ansi(false).event_format(Journal).try_init()
+        }
         LogFormat::Text => builder.try_init(),
     };
 }

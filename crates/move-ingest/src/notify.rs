@@ -123,7 +123,11 @@ async fn deliver(
                 Err(e) => crate::api::error_chain(&e),
             };
             if attempt == ATTEMPTS {
-                tracing::warn!(event, attempts = attempt, "the webhook did not take this notification: {error}; giving up on it");
+                tracing::warn!(
+                    event,
+                    attempts = attempt,
+                    "the webhook did not take this notification: {error}; giving up on it"
+                );
                 break;
             }
             let wait = Duration::from_secs(1 << (attempt - 1)).min(Duration::from_secs(60));

@@ -134,9 +134,11 @@ async fn api_status(State(web): Shared) -> Response {
 async fn healthz(State(web): Shared) -> Response {
     match web.monitor.health(SystemTime::now()) {
         Health::Ingesting => (StatusCode::OK, "ingesting\n".to_string()).into_response(),
-        Health::Paused(reason) => {
-            (StatusCode::SERVICE_UNAVAILABLE, format!("paused: {reason}\n")).into_response()
-        }
+        Health::Paused(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("paused: {reason}\n"),
+        )
+            .into_response(),
     }
 }
 
@@ -197,7 +199,9 @@ async fn fetch_thumbnails(web: Arc<Web>) {
             let due = {
                 let t = web.thumbs();
                 !t.held.contains_key(take)
-                    && t.tried.get(take).is_none_or(|at| at.elapsed() >= THUMB_RETRY)
+                    && t.tried
+                        .get(take)
+                        .is_none_or(|at| at.elapsed() >= THUMB_RETRY)
             };
             if !due {
                 continue;

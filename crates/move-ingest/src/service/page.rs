@@ -58,7 +58,7 @@ fn esc(s: &str) -> String {
 
 /// The start of a long message (errors may carry a whole response body).
 fn short(s: &str) -> String {
-    const MAX: usize = 180;
+    const MAX: usize = 140;
     match s.char_indices().nth(MAX) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
@@ -174,10 +174,10 @@ pub fn render(p: &Page<'_>) -> String {
     uploading(&mut h, p);
     retrying(&mut h, p);
     failed(&mut h, s);
-    queued(&mut h, p, now);
+    disks(&mut h, s);
     h.push_str("</div><div>");
     takes(&mut h, p, now);
-    disks(&mut h, s);
+    queued(&mut h, p, now);
     h.push_str("</div></main>");
     let _ = write!(
         h,
@@ -189,7 +189,11 @@ pub fn render(p: &Page<'_>) -> String {
 
 /// Queued recordings that no worker has taken up yet: (how many, the first rows).
 fn waiting_for_worker<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
-    let busy = |id: &str| p.active.iter().any(|(_, r)| r.as_ref().is_some_and(|r| r.id == id));
+    let busy = |id: &str| {
+        p.active
+            .iter()
+            .any(|(_, r)| r.as_ref().is_some_and(|r| r.id == id))
+    };
     let taken = p
         .active
         .iter()
@@ -367,14 +371,17 @@ fn takes(h: &mut String, p: &Page<'_>, now: SystemTime) {
     }
     for r in s.latest_takes.iter().take(9) {
         let take = r.take_id.as_deref().unwrap_or_default();
-        let hue = r.device.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360;
+        // One colour per device, from a palette that keeps neighbours apart.
+        const HUES: [u32; 8] = [210, 150, 280, 20, 330, 185, 45, 100];
+        let sum: usize = r.device.bytes().map(usize::from).sum();
+        let hue = HUES[sum % HUES.len()];
         let when = humantime::parse_rfc3339_weak(r.updated.trim_end_matches('Z'))
             .map(|t| format!("{} ago", ago(now, t)))
             .unwrap_or_default();
         let _ = write!(
             h,
             "<div class=take><div class=thumb style=\"background:linear-gradient(135deg,hsl({hue} 45% 28%),hsl({h2} 45% 20%))\">{i}</div>\
-             <div class=meta><div class=name>{d} · {n}</div><div class=sub>{when}</div></div></div>",
+             <div class=meta><div class=name>{n}</div><div class=sub>{d} · {when}</div></div></div>",
             i = if p.thumbs.iter().any(|t| t == take) {
                 format!("<img src=\"/thumbnail/{}\" alt=\"\">", esc(take))
             } else {

@@ -18,11 +18,15 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 /// A capture setup whose config turns the metrics server on (a free port) with `extra` appended.
 fn capture(sb: &Sandbox, extra: &str) -> Capture {
+    capture_unhealthy_after(sb, 1, extra)
+}
+
+fn capture_unhealthy_after(sb: &Sandbox, secs: u64, extra: &str) -> Capture {
     let cap = Capture::new(sb);
     let text = format!(
         "[api]\nendpoint = \"{}\"\n\n[[watch]]\npath = \"{}\"\n\n[pairing]\nsettle_secs = 1\nmove_wait_secs = 1\n\n\
          [state]\ndir = \"{}\"\n\n[upload]\nconcurrency = 2\n\n[retry]\nmax_attempts = 1000\nbase_ms = 50\ncap_secs = 1\n\n\
-         [log]\nlevel = \"debug\"\nformat = \"json\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\nunhealthy_after_secs = 1\n{extra}\n",
+         [log]\nlevel = \"debug\"\nformat = \"json\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\nunhealthy_after_secs = {secs}\n{extra}\n",
         cap.endpoint,
         cap.watch.display(),
         cap.state.display(),
@@ -63,7 +67,9 @@ impl Daemon {
         })
         .await;
         until("the service to be ready", || async {
-            d.log_text().contains("watching for recordings").then_some(())
+            d.log_text()
+                .contains("watching for recordings")
+                .then_some(())
         })
         .await;
         d
@@ -184,7 +190,10 @@ async fn metrics_count_takes_bytes_and_states_during_and_after_ingesting() {
     })
     .await;
     assert_eq!(d.metric("move_ingest_takes_created_total").await, 0.0);
-    assert_eq!(d.metric("move_ingest_recordings{state=\"done\"}").await, 0.0);
+    assert_eq!(
+        d.metric("move_ingest_recordings{state=\"done\"}").await,
+        0.0
+    );
     let (_, page) = d.get("/").await;
     assert!(page.contains("cam-a") && page.contains("one"), "{page}");
 
@@ -194,16 +203,28 @@ async fn metrics_count_takes_bytes_and_states_during_and_after_ingesting() {
         (d.metric("move_ingest_takes_created_total").await == 2.0).then_some(())
     })
     .await;
-    assert_eq!(d.metric("move_ingest_recordings{state=\"done\"}").await, 2.0);
-    assert_eq!(d.metric("move_ingest_recordings{state=\"queued\"}").await, 0.0);
+    assert_eq!(
+        d.metric("move_ingest_recordings{state=\"done\"}").await,
+        2.0
+    );
+    assert_eq!(
+        d.metric("move_ingest_recordings{state=\"queued\"}").await,
+        0.0
+    );
     assert_eq!(
         d.metric("move_ingest_uploaded_bytes_total").await,
         3_500_000.0
     );
     assert_eq!(d.metric("move_ingest_upload_seconds_count").await, 3.0);
-    assert_eq!(d.metric("move_ingest_oldest_pending_age_seconds").await, 0.0);
+    assert_eq!(
+        d.metric("move_ingest_oldest_pending_age_seconds").await,
+        0.0
+    );
     assert!(d.metric("move_ingest_last_take_timestamp_seconds").await > 1.7e9);
-    let watch = format!("move_ingest_watch_free_bytes{{path=\"{}\"}}", cap.watch.display());
+    let watch = format!(
+        "move_ingest_watch_free_bytes{{path=\"{}\"}}",
+        cap.watch.display()
+    );
     assert!(d.metric(&watch).await > 0.0);
     let (status, health) = d.get("/healthz").await;
     assert_eq!((status, health.as_str()), (200, "ingesting\n"));
@@ -222,7 +243,10 @@ async fn while_the_api_is_down_the_oldest_pending_age_rises_healthz_fails_and_th
     let hook = Receiver::start().await;
     let cap = capture(
         &sb,
-        &format!("\n[notify]\nwebhook = \"{}\"\nsummary_every_secs = 2\n", hook.url),
+        &format!(
+            "\n[notify]\nwebhook = \"{}\"\nsummary_every_secs = 2\n",
+            hook.url
+        ),
     );
     sb.set_faults(json!({"p_5xx": 1.0})).await;
     let d = Daemon::start(&cap).await;
@@ -238,7 +262,11 @@ async fn while_the_api_is_down_the_oldest_pending_age_rises_healthz_fails_and_th
     })
     .await;
     assert!(later > first);
-    assert!(d.metric("move_ingest_api_errors_total{kind=\"server\"}").await >= 1.0);
+    assert!(
+        d.metric("move_ingest_api_errors_total{kind=\"server\"}")
+            .await
+            >= 1.0
+    );
     let (status, reason) = until("/healthz to fail", || async {
         let (status, body) = d.get("/healthz").await;
         (status == 503).then_some((status, body))
@@ -256,7 +284,10 @@ async fn while_the_api_is_down_the_oldest_pending_age_rises_healthz_fails_and_th
         (d.metric("move_ingest_takes_created_total").await == 1.0).then_some(())
     })
     .await;
-    assert_eq!(d.metric("move_ingest_oldest_pending_age_seconds").await, 0.0);
+    assert_eq!(
+        d.metric("move_ingest_oldest_pending_age_seconds").await,
+        0.0
+    );
     until("/healthz to recover", || async {
         (d.get("/healthz").await.0 == 200).then_some(())
     })
@@ -264,7 +295,10 @@ async fn while_the_api_is_down_the_oldest_pending_age_rises_healthz_fails_and_th
     hook.event("resumed").await;
     let summary = hook.event("summary").await;
     assert!(summary["recordings"].is_object(), "{summary}");
-    assert!(!hook.bodies().contains(&sb.key), "the key reached the webhook");
+    assert!(
+        !hook.bodies().contains(&sb.key),
+        "the key reached the webhook"
+    );
 }
 
 #[tokio::test]
@@ -282,7 +316,10 @@ async fn a_permanent_failure_is_posted_to_the_webhook_after_a_retry_without_the_
     assert!(failed["what_to_do"].as_str().unwrap().contains("retry"));
     assert!(failed["host"].is_string());
     assert!(!hook.bodies().contains(&sb.key));
-    assert_eq!(d.metric("move_ingest_recordings{state=\"failed\"}").await, 1.0);
+    assert_eq!(
+        d.metric("move_ingest_recordings{state=\"failed\"}").await,
+        1.0
+    );
     let (_, page) = d.get("/").await;
     assert!(page.contains("What to do"), "{page}");
 }
@@ -321,7 +358,10 @@ async fn under_systemd_a_warning_reaches_the_journal_with_priority_4() {
             line.len() > 3 && line.starts_with('<') && line.as_bytes()[2] == b'>',
             "every line has a priority: {line}"
         );
-        assert!(!line.contains("2026-") && !line.contains(" INFO "), "no own timestamp or level: {line}");
+        assert!(
+            !line.contains("2026-") && !line.contains(" INFO "),
+            "no own timestamp or level: {line}"
+        );
     }
     let ready = text.lines().find(|l| l.contains("watching for recordings"));
     assert!(ready.is_some_and(|l| l.starts_with("<6>")), "{text}");
@@ -347,20 +387,23 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
         return;
     };
     let sb = Sandbox::start();
-    let cap = capture(&sb, "");
+    let cap = capture_unhealthy_after(&sb, 600, "");
     let d = Daemon::start(&cap).await;
-    // Done: two takes.
+    // Done: four takes.
     cap.write("cam-a", "warmup-01.mp4", &bytes(10, 400_000));
     cap.write("cam-b", "warmup-02.mp4", &bytes(11, 300_000));
     cap.write("cam-b", "warmup-02.move", &bytes(12, 50_000));
-    until("two takes", || async {
-        (d.metric("move_ingest_takes_created_total").await == 2.0).then_some(())
+    cap.write("cam-c", "walk-cycle.mp4", &bytes(16, 200_000));
+    cap.write("cam-d", "t-pose.mp4", &bytes(17, 200_000));
+    until("four takes", || async {
+        (d.metric("move_ingest_takes_created_total").await == 4.0).then_some(())
     })
     .await;
     // Failed: an empty file.
     cap.write("cam-c", "empty-take.mp4", b"");
     // Uploading: a throttled upload of a bigger file.
-    sb.set_faults(json!({"upload_bytes_per_sec": 400_000})).await;
+    sb.set_faults(json!({"upload_bytes_per_sec": 400_000}))
+        .await;
     cap.write("cam-a", "dance-03.mp4", &bytes(13, 20_000_000));
     until("the upload to be under way", || async {
         let (_, page) = d.get("/").await;
@@ -372,6 +415,7 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
         .await;
     cap.write("cam-d", "jump-04.mp4", &bytes(14, 500_000));
     cap.write("cam-d", "jump-05.mp4", &bytes(15, 500_000));
+    cap.write("cam-b", "spin-06.mp4", &bytes(18, 500_000));
     until("a retry, a failure and an upload on the page", || async {
         let (_, page) = d.get("/").await;
         (page.contains("Retrying after a transient error")
@@ -394,7 +438,7 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
         "--disable-component-update",
         "--disable-sync",
         "--hide-scrollbars",
-        "--window-size=1600,1000",
+        "--window-size=1920,1080",
     ];
     let out = std::process::Command::new(&browser)
         .args(flags)
