@@ -14,20 +14,6 @@ use serde::Deserialize;
 
 use crate::snapshot::Snapshot;
 
-/// Every metric name the daemon exports, as they appear in the exposition (a test checks that
-/// `contrib/` uses no other).
-pub const NAMES: &[&str] = &[
-    "move_ingest_recordings",
-    "move_ingest_takes_created_total",
-    "move_ingest_uploaded_bytes_total",
-    "move_ingest_upload_seconds",
-    "move_ingest_api_errors_total",
-    "move_ingest_oldest_pending_age_seconds",
-    "move_ingest_last_take_timestamp_seconds",
-    "move_ingest_watch_free_bytes",
-    "move_ingest_build_info",
-];
-
 /// The `kind` values of `move_ingest_api_errors_total`.
 pub const ERROR_KINDS: [&str; 10] = [
     "auth",
@@ -103,6 +89,7 @@ pub struct Metrics {
     oldest_pending: Gauge<f64, AtomicU64>,
     last_take: Gauge<f64, AtomicU64>,
     free_bytes: Family<PathLabel, Gauge>,
+    size_bytes: Family<PathLabel, Gauge>,
     build_info: Family<VersionLabel, Gauge>,
 }
 
@@ -127,6 +114,7 @@ impl Metrics {
             oldest_pending: Gauge::default(),
             last_take: Gauge::default(),
             free_bytes: Family::default(),
+            size_bytes: Family::default(),
             build_info: Family::default(),
             registry: Registry::default(),
         };
@@ -171,6 +159,11 @@ impl Metrics {
             m.free_bytes.clone(),
         );
         registry.register(
+            "move_ingest_watch_size_bytes",
+            "Size in bytes of the file system of each watch path",
+            m.size_bytes.clone(),
+        );
+        registry.register(
             "move_ingest_build_info",
             "Always 1; the version label names the running build",
             m.build_info.clone(),
@@ -202,15 +195,22 @@ impl Metrics {
         self.oldest_pending.set(snap.oldest_pending_age_secs());
         self.last_take.set(snap.last_take_unix().unwrap_or(0.0));
         for w in &snap.watches {
-            let path = w.path.display().to_string();
-            match w.free_bytes {
-                Some(b) => {
-                    self.free_bytes
-                        .get_or_create(&PathLabel { path })
-                        .set(i64::try_from(b).unwrap_or(i64::MAX));
-                }
-                None => {
-                    self.free_bytes.remove(&PathLabel { path });
+            let label = PathLabel {
+                path: w.path.display().to_string(),
+            };
+            for (family, value) in [
+                (&self.free_bytes, w.free_bytes),
+                (&self.size_bytes, w.total_bytes),
+            ] {
+                match value {
+                    Some(b) => {
+                        family
+                            .get_or_create(&label)
+                            .set(i64::try_from(b).unwrap_or(i64::MAX));
+                    }
+                    None => {
+                        family.remove(&label);
+                    }
                 }
             }
         }

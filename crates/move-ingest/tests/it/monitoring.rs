@@ -477,3 +477,61 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
     }
     eprintln!("screenshot of the status page: {}", shot.display());
 }
+
+/// Every series name in a Prometheus exposition (histograms give `_bucket`, `_sum`, `_count`).
+fn exported_names() -> std::collections::BTreeSet<String> {
+    use move_ingest::snapshot::{FirstSeen, WatchSpace, from_state};
+    let mut snap = from_state(&Default::default(), &FirstSeen::default());
+    snap.watches = vec![WatchSpace {
+        path: "/srv/captures".into(),
+        free_bytes: Some(1),
+        total_bytes: Some(2),
+    }];
+    let text = move_ingest::metrics::Metrics::new().render(&snap).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(['{', ' ']).next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_dashboard_and_the_alert_rules_use_only_metrics_the_daemon_exports() {
+    let exported = exported_names();
+    assert!(exported.contains("move_ingest_takes_created_total"), "{exported:?}");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contrib");
+    let files = [
+        "grafana/move-ingest-dashboard.json",
+        "prometheus/move-ingest-alerts.yml",
+    ];
+    for file in files {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        let mut used = 0;
+        for (i, _) in text.match_indices("move_ingest_") {
+            let name: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            used += 1;
+            assert!(
+                exported.contains(&name),
+                "{file} uses {name}, which the daemon does not export ({exported:?})"
+            );
+        }
+        assert!(used >= 4, "{file} uses no metric at all?");
+    }
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/{}", files[0])).unwrap(),
+    )
+    .expect("the dashboard is JSON");
+    assert!(dashboard["panels"].as_array().unwrap().len() >= 8);
+    let rules = std::fs::read_to_string(format!("{root}/{}", files[1])).unwrap();
+    for alert in [
+        "MoveIngestRecordingPendingOverAnHour",
+        "MoveIngestRecordingsFailed",
+        "MoveIngestNoTakeForADay",
+        "MoveIngestWatchPathLowSpace",
+    ] {
+        assert!(rules.contains(&format!("alert: {alert}")), "{alert}");
+    }
+}
