@@ -40,6 +40,12 @@ fn the_example_config_mentions_every_key() {
         "shutdown_grace_secs",
         "event_channel_size",
         "ignore_events",
+        "[metrics]",
+        "listen",
+        "unhealthy_after_secs",
+        "[notify]",
+        "webhook",
+        "summary_every_secs",
     ] {
         assert!(
             EXAMPLE.contains(key),

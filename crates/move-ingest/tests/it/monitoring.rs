@@ -498,7 +498,10 @@ fn exported_names() -> std::collections::BTreeSet<String> {
 #[test]
 fn the_dashboard_and_the_alert_rules_use_only_metrics_the_daemon_exports() {
     let exported = exported_names();
-    assert!(exported.contains("move_ingest_takes_created_total"), "{exported:?}");
+    assert!(
+        exported.contains("move_ingest_takes_created_total"),
+        "{exported:?}"
+    );
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contrib");
     let files = [
         "grafana/move-ingest-dashboard.json",
@@ -520,10 +523,9 @@ fn the_dashboard_and_the_alert_rules_use_only_metrics_the_daemon_exports() {
         }
         assert!(used >= 4, "{file} uses no metric at all?");
     }
-    let dashboard: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{root}/{}", files[0])).unwrap(),
-    )
-    .expect("the dashboard is JSON");
+    let dashboard: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/{}", files[0])).unwrap())
+            .expect("the dashboard is JSON");
     assert!(dashboard["panels"].as_array().unwrap().len() >= 8);
     let rules = std::fs::read_to_string(format!("{root}/{}", files[1])).unwrap();
     for alert in [
