@@ -165,34 +165,43 @@ impl Monitor {
         // Unreachable: no answer, or an answer saying the service is down. Anything else answered.
         let down = matches!(e, ApiError::Transport { .. })
             || matches!(e, ApiError::Status { status, .. } if *status >= 500);
-        let mut live = self.live();
         if down {
-            let error = e.to_string();
-            match &mut live.api_down {
-                Some(d) => d.error = error,
-                None => {
-                    live.api_down = Some(ApiDown {
-                        since: SystemTime::now(),
-                        error,
-                    })
-                }
-            }
+            self.mark_down(e.to_string());
         } else {
-            live.api_down = None;
+            self.live().api_down = None;
         }
     }
 
-    /// A storage PUT failed.
+    /// A storage PUT failed; one that got no answer (or a 5xx) counts as the API unreachable.
     pub fn storage_error(&self, e: &UploadError) {
+        let transient = crate::retry::Transient::is_transient(e);
         self.metrics.api_error(match e {
             UploadError::UrlExpired | UploadError::UrlRejected { .. } => "storage_url",
-            _ if crate::retry::Transient::is_transient(e) => "storage_transient",
+            _ if transient => "storage_transient",
             _ => "storage_refused",
         });
+        if transient {
+            self.mark_down(format!("upload: {e}"));
+        }
+    }
+
+    /// The API (or its storage) gave no usable answer; `since` is kept from the first one.
+    fn mark_down(&self, error: String) {
+        let mut live = self.live();
+        match &mut live.api_down {
+            Some(d) => d.error = error,
+            None => {
+                live.api_down = Some(ApiDown {
+                    since: SystemTime::now(),
+                    error,
+                })
+            }
+        }
     }
 
     /// A whole file was accepted by the storage.
     pub fn uploaded(&self, bytes: u64, took: Duration) {
+        self.live().api_down = None;
         self.metrics.uploaded_bytes.inc_by(bytes);
         self.metrics.upload_seconds.observe(took.as_secs_f64());
     }

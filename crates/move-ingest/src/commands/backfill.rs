@@ -84,6 +84,10 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
     let tally = process_all(&ingest, queue, &tracker, &mut signals, grace).await?;
     tracker.finish();
+    if let Some(n) = ingest.monitor().notifier() {
+        // The webhook hears of this run's failures before the process exits.
+        n.flush(Duration::from_secs(10)).await;
+    }
     crate::outln!(
         "backfill: {} done, {} failed, {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
         tally.done,

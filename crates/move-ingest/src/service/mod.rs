@@ -58,15 +58,16 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let observers = observe(&cfg, &ingest).await?;
     let result = run_service(cfg, ingest.clone(), started, shutdown).await;
+    for task in observers {
+        task.abort();
+    }
     if let Err(e) = &result {
+        // The process stops here: the webhook hears why (the key never is in the message).
         ingest.monitor().stopped(&format!("{e:#}"));
         if let Some(n) = ingest.monitor().notifier() {
             n.send("paused", serde_json::json!({ "reason": format!("{e:#}") }));
             n.flush(Duration::from_secs(5)).await;
         }
-    }
-    for task in observers {
-        task.abort();
     }
     result
 }
