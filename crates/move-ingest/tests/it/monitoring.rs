@@ -537,3 +537,32 @@ fn the_dashboard_and_the_alert_rules_use_only_metrics_the_daemon_exports() {
         assert!(rules.contains(&format!("alert: {alert}")), "{alert}");
     }
 }
+
+#[tokio::test]
+async fn a_rejected_key_stops_run_and_the_webhook_hears_why_without_the_key() {
+    let sb = Sandbox::start();
+    let hook = Receiver::start().await;
+    let cap = capture(&sb, &format!("\n[notify]\nwebhook = \"{}\"\n", hook.url));
+    cap.write("cam-a", "take.mp4", &bytes(5, 10_000));
+    let wrong = "wrong-key-7f3a9c";
+    let mut cmd = cap.cmd(&["run"]);
+    cmd.env("MOVE_API_KEY", wrong).stdin(Stdio::null());
+    // The receiver answers from this runtime while the daemon runs: wait for it off-thread.
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", crate::capture::show(&out));
+    let paused = hook.event("paused").await;
+    assert!(
+        paused["reason"]
+            .as_str()
+            .unwrap()
+            .contains("rejected the API key"),
+        "{paused}"
+    );
+    assert!(
+        !hook.bodies().contains(wrong),
+        "the key reached the webhook"
+    );
+}
