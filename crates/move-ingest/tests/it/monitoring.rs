@@ -197,8 +197,9 @@ async fn metrics_count_takes_bytes_and_states_during_and_after_ingesting() {
     let (_, page) = d.get("/").await;
     assert!(page.contains("cam-a") && page.contains("one"), "{page}");
 
-    cap.write("cam-b", "two.mp4", &bytes(2, 700_000));
+    // The .move first: it waits for its video, so the pair holds however slow the machine is.
     cap.write("cam-b", "two.move", &bytes(3, 300_000));
+    cap.write("cam-b", "two.mp4", &bytes(2, 700_000));
     until("both takes", || async {
         (d.metric("move_ingest_takes_created_total").await == 2.0).then_some(())
     })
@@ -391,8 +392,8 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
     let d = Daemon::start(&cap).await;
     // Done: four takes.
     cap.write("cam-a", "warmup-01.mp4", &bytes(10, 400_000));
-    cap.write("cam-b", "warmup-02.mp4", &bytes(11, 300_000));
     cap.write("cam-b", "warmup-02.move", &bytes(12, 50_000));
+    cap.write("cam-b", "warmup-02.mp4", &bytes(11, 300_000));
     cap.write("cam-c", "walk-cycle.mp4", &bytes(16, 200_000));
     cap.write("cam-d", "t-pose.mp4", &bytes(17, 200_000));
     until("four takes", || async {
