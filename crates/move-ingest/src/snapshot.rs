@@ -143,17 +143,19 @@ impl FirstSeen {
 /// Builds the snapshot (without the watch paths) from the in-memory state.
 pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
     let mut counts: HashMap<Phase, usize> = HashMap::new();
-    let mut queued: Vec<&Recording> = Vec::new();
-    let mut failed: Vec<&Recording> = Vec::new();
-    let mut done: Vec<&Recording> = Vec::new();
+    // Only the first `ROWS` of each list are kept while walking (no sort of the whole history).
+    let mut queued = TopRows::default();
+    let mut failed = TopRows::default();
+    let mut done = TopRows::default();
     let mut pending: Vec<(&str, SystemTime)> = Vec::new();
     for r in state.recordings() {
         let phase = r.phase();
         *counts.entry(phase).or_default() += 1;
         match phase {
-            Phase::Queued => queued.push(r),
-            Phase::Failed => failed.push(r),
-            Phase::Done => done.push(r),
+            // Oldest first: the key is the negated sequence number.
+            Phase::Queued => queued.offer(-(r.seq as i128), r),
+            Phase::Failed => failed.offer(r.seq as i128, r),
+            Phase::Done => done.offer(r.seq as i128, r),
             _ => {}
         }
         if matches!(
@@ -172,11 +174,9 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
             .map(|(id, at)| FirstSeen::note(&mut map, id, *at))
             .min()
     };
-    queued.sort_by_key(|r| r.seq);
-    failed.sort_by_key(|r| std::cmp::Reverse(r.seq));
-    done.sort_by_key(|r| std::cmp::Reverse(r.seq));
+    let (queued, failed, done) = (queued.best(), failed.best(), done.best());
     let last_take = done.first().map(|r| time_of(&r.updated));
-    let rows = |v: Vec<&Recording>| v.into_iter().take(ROWS).map(row).collect();
+    let rows = |v: Vec<&Recording>| v.into_iter().map(row).collect();
     Snapshot {
         taken: SystemTime::now(),
         counts: PHASES
@@ -189,6 +189,55 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
         oldest_pending,
         last_take,
         watches: Vec::new(),
+    }
+}
+
+/// The `ROWS` recordings with the highest keys seen so far.
+struct TopRows<'a>(std::collections::BinaryHeap<std::cmp::Reverse<(i128, ById<'a>)>>);
+
+impl Default for TopRows<'_> {
+    fn default() -> Self {
+        TopRows(std::collections::BinaryHeap::with_capacity(ROWS + 1))
+    }
+}
+
+/// A recording ordered by its id (a tie-break that never happens: sequence numbers are unique).
+struct ById<'a>(&'a Recording);
+
+impl PartialEq for ById<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+impl Eq for ById<'_> {}
+impl PartialOrd for ById<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ById<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.id.cmp(&other.0.id)
+    }
+}
+
+impl<'a> TopRows<'a> {
+    fn offer(&mut self, key: i128, r: &'a Recording) {
+        self.0.push(std::cmp::Reverse((key, ById(r))));
+        if self.0.len() > ROWS {
+            self.0.pop();
+        }
+    }
+
+    /// Highest key first.
+    fn best(self) -> Vec<&'a Recording> {
+        let mut v: Vec<(i128, &Recording)> = self
+            .0
+            .into_iter()
+            .map(|std::cmp::Reverse((k, r))| (k, r.0))
+            .collect();
+        v.sort_by_key(|(k, _)| std::cmp::Reverse(*k));
+        v.into_iter().map(|(_, r)| r).collect()
     }
 }
 
@@ -256,5 +305,81 @@ pub fn ago(now: SystemTime, t: SystemTime) -> String {
         60..3600 => format!("{} min", d / 60),
         3600..86400 => format!("{} h {} min", d / 3600, d % 3600 / 60),
         _ => format!("{} d {} h", d / 86400, d % 86400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::{Facts, Kind};
+    use crate::state::{Event, Seen};
+
+    fn discovered(stem: &str) -> Event {
+        Event::Discovered {
+            dir: "/srv/captures/cam-a".into(),
+            device: "cam-a".into(),
+            stem: stem.into(),
+            video: Some(Seen {
+                kind: Kind::Mp4,
+                facts: Facts {
+                    name: format!("{stem}.mp4"),
+                    size: 10,
+                    mtime_ns: 0,
+                    inode: 1,
+                    dev: 1,
+                },
+            }),
+            sidecar: None,
+        }
+    }
+
+    #[test]
+    fn lists_hold_the_newest_takes_and_the_oldest_queued_first() {
+        let mut state = State::default();
+        let mut seq = 0;
+        let mut step = |state: &mut State, rec: &str, ev: Event| {
+            seq += 1;
+            state.apply(seq, "2026-12-03T08:00:00.000Z", rec, ev);
+        };
+        for i in 0..30 {
+            let id = format!("rec-{i:02}");
+            step(&mut state, &id, discovered(&format!("take-{i:02}")));
+            if i < 20 {
+                let take_id = format!("take-{i:02}");
+                step(
+                    &mut state,
+                    &id,
+                    Event::TakeCreated {
+                        take_id,
+                        adopted: false,
+                    },
+                );
+            }
+        }
+        step(
+            &mut state,
+            "rec-25",
+            Event::Failed {
+                step: "upload".into(),
+                reason: "x is empty".into(),
+            },
+        );
+        let snap = from_state(&state, &FirstSeen::default());
+        assert_eq!(snap.count("done"), 20);
+        assert_eq!(snap.count("queued"), 9);
+        assert_eq!(snap.count("failed"), 1);
+        let takes: Vec<&str> = snap.latest_takes.iter().map(|r| r.stem.as_str()).collect();
+        assert_eq!(takes.len(), ROWS);
+        assert_eq!(takes[0], "take-19");
+        assert_eq!(takes[ROWS - 1], format!("take-{:02}", 20 - ROWS));
+        let queued: Vec<&str> = snap.queued.iter().map(|r| r.stem.as_str()).collect();
+        assert_eq!(queued.first(), Some(&"take-20"));
+        assert_eq!(queued.last(), Some(&"take-29"));
+        assert!(!queued.contains(&"take-25"));
+        assert_eq!(
+            snap.failed[0].failure.as_ref().map(|f| f.1.as_str()),
+            Some("x is empty")
+        );
+        assert!(snap.oldest_pending.is_some());
     }
 }
