@@ -15,6 +15,7 @@ mod resolvers;
 mod storage;
 mod store;
 mod takes;
+mod thumbnail;
 mod views;
 
 /// The storage's ceiling for one PUT (S3's); move-ingest checks that its own equals it.
@@ -161,5 +162,6 @@ fn router(app: Arc<App>) -> Router {
             get(admin::get_faults).post(admin::post_faults),
         )
         .route("/admin/stats", get(admin::get_stats))
+        .route("/thumbnails/{name}", get(thumbnail::handle))
         .with_state(app)
 }

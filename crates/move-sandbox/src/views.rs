@@ -62,7 +62,7 @@ pub(crate) fn file(app: &App, record: &FileRecord, kind: UrlKind) -> Value {
         "metadata": metadata(&record.metadata),
         "created": record.created,
         "presignedUrl": url,
-        "thumbnailUrl": null,
+        "thumbnailUrl": super::thumbnail::url(app, record),
         "client": client(app),
     })
 }

@@ -27,8 +27,10 @@ use crate::snapshot::StateView;
 const THUMBS: usize = 12;
 /// A thumbnail larger than this is not held.
 const THUMB_MAX_BYTES: usize = 2 << 20;
-/// How often the latest takes are asked for their thumbnails; a take without one is asked again
-/// after `THUMB_RETRY`.
+/// How often the latest takes are looked at: at once when a take was created (checked every
+/// `THUMB_TICK`), else every `THUMB_EVERY`; a take whose thumbnail the API does not have yet is
+/// asked again after `THUMB_RETRY`.
+const THUMB_TICK: Duration = Duration::from_secs(2);
 const THUMB_EVERY: Duration = Duration::from_secs(60);
 const THUMB_RETRY: Duration = Duration::from_secs(600);
 
@@ -183,11 +185,18 @@ async fn thumbnail(State(web): Shared, Path(take): Path<String>) -> Response {
     }
 }
 
-/// Every minute: asks the API for the thumbnails of the latest takes that have none held yet.
+/// Asks the API for the thumbnails of the latest takes that have none held yet.
 async fn fetch_thumbnails(web: Arc<Web>) {
-    let mut tick = tokio::time::interval(THUMB_EVERY);
+    let mut tick = tokio::time::interval(THUMB_TICK);
+    let mut seen_takes = None;
+    let mut looked = Instant::now();
     loop {
         tick.tick().await;
+        let takes = web.monitor.metrics.takes_created.get();
+        if seen_takes == Some(takes) && looked.elapsed() < THUMB_EVERY {
+            continue;
+        }
+        (seen_takes, looked) = (Some(takes), Instant::now());
         let snap = web.view.snapshot(&[], &web.monitor.first_seen);
         let wanted: Vec<String> = snap
             .latest_takes

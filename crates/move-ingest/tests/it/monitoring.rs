@@ -222,6 +222,24 @@ async fn metrics_count_takes_bytes_and_states_during_and_after_ingesting() {
         0.0
     );
     assert!(d.metric("move_ingest_last_take_timestamp_seconds").await > 1.7e9);
+    // The latest takes show the API's thumbnails, fetched by the daemon and served from it.
+    let thumb = until("a thumbnail on the page", || async {
+        let (_, page) = d.get("/").await;
+        let at = page.find("<img src=\"/thumbnail/")?;
+        let rest = &page[at + "<img src=\"".len()..];
+        Some(rest[..rest.find('"')?].to_string())
+    })
+    .await;
+    let r = d
+        .http
+        .get(format!("{}{thumb}", d.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().starts_with("<svg"));
+    assert_eq!(d.get("/thumbnail/take-unknown").await.0, 404);
     let watch = format!(
         "move_ingest_watch_free_bytes{{path=\"{}\"}}",
         cap.watch.display()
@@ -396,8 +414,9 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
     cap.write("cam-b", "warmup-02.mp4", &bytes(11, 300_000));
     cap.write("cam-c", "walk-cycle.mp4", &bytes(16, 200_000));
     cap.write("cam-d", "t-pose.mp4", &bytes(17, 200_000));
-    until("four takes", || async {
-        (d.metric("move_ingest_takes_created_total").await == 4.0).then_some(())
+    until("four takes with their thumbnails", || async {
+        let (_, page) = d.get("/").await;
+        (page.matches("<img src=\"/thumbnail/").count() == 4).then_some(())
     })
     .await;
     // Failed: an empty file.
