@@ -174,7 +174,10 @@ impl Monitor {
 
     /// A storage PUT failed; one that got no answer (or a 5xx) counts as the API unreachable.
     pub fn storage_error(&self, e: &UploadError) {
-        let transient = crate::retry::Transient::is_transient(e);
+        let transient = matches!(
+            crate::retry::Failure::cause(e),
+            crate::retry::Cause::Transient { .. }
+        );
         self.metrics.api_error(match e {
             UploadError::UrlExpired | UploadError::UrlRejected { .. } => "storage_url",
             _ if transient => "storage_transient",

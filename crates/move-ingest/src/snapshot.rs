@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::config::{Config, Watch};
+use crate::config::{Config, WatchConfig};
 use crate::journal::Ledger;
 use crate::state::{Phase, Recording, State};
 
@@ -102,7 +102,7 @@ impl Snapshot {
 /// The read interface of the views.
 pub trait StateView: Send + Sync {
     /// Counts, lists and ages, as of now.
-    fn snapshot(&self, watches: &[Watch], first_seen: &FirstSeen) -> Snapshot;
+    fn snapshot(&self, watches: &[WatchConfig], first_seen: &FirstSeen) -> Snapshot;
     /// Exactly what `status --json` prints.
     fn status_json(&self, cfg: &Config) -> serde_json::Value;
     /// The rows of these recordings (`None` for an unknown id).
@@ -110,7 +110,7 @@ pub trait StateView: Send + Sync {
 }
 
 impl StateView for Ledger {
-    fn snapshot(&self, watches: &[Watch], first_seen: &FirstSeen) -> Snapshot {
+    fn snapshot(&self, watches: &[WatchConfig], first_seen: &FirstSeen) -> Snapshot {
         let mut snap = from_state(&self.state(), first_seen);
         snap.watches = watch_space(watches);
         snap
@@ -244,7 +244,7 @@ impl<'a> TopRows<'a> {
 fn row(r: &Recording) -> Row {
     let files: Vec<&crate::state::Seen> = [&r.video, &r.sidecar].into_iter().flatten().collect();
     Row {
-        id: r.id.clone(),
+        id: r.id.to_string(),
         device: r.device.clone(),
         stem: r.stem.clone(),
         state: r.phase().as_str(),
@@ -255,7 +255,7 @@ fn row(r: &Recording) -> Row {
         failure: r
             .failure
             .as_ref()
-            .map(|f| (f.step.clone(), f.reason.clone())),
+            .map(|f| (f.step.as_str().to_string(), f.reason.clone())),
     }
 }
 
@@ -265,7 +265,7 @@ fn time_of(t: &str) -> SystemTime {
 }
 
 /// The free space of every watch path.
-pub fn watch_space(watches: &[Watch]) -> Vec<WatchSpace> {
+pub fn watch_space(watches: &[WatchConfig]) -> Vec<WatchSpace> {
     watches
         .iter()
         .map(|w| {
@@ -360,7 +360,7 @@ mod tests {
             &mut state,
             "rec-25",
             Event::Failed {
-                step: "upload".into(),
+                step: crate::state::Step::Upload,
                 reason: "x is empty".into(),
             },
         );

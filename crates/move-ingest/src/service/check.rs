@@ -11,7 +11,6 @@ use crate::ingest::Fatal;
 use crate::scan::{self, Found};
 use crate::service::pairing::Decision;
 use crate::service::watch::Hint;
-use crate::state::Phase;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
 /// just after reporting the folder, so a file written in between is found by this scan).
