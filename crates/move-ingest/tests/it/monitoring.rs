@@ -386,8 +386,18 @@ async fn under_systemd_a_warning_reaches_the_journal_with_priority_4() {
     assert!(ready.is_some_and(|l| l.starts_with("<6>")), "{text}");
 }
 
-/// Headless Chromium, when it can be found.
+/// Headless Chromium: `$MOVE_INGEST_CHROMIUM` (set by CI once it installed it: then it must
+/// be there), else `chromium` or `chromium-browser` on PATH when it can be found.
 fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MOVE_INGEST_CHROMIUM") {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "MOVE_INGEST_CHROMIUM={} is not a file",
+            path.display()
+        );
+        return Some(path);
+    }
     ["chromium", "chromium-browser"].iter().find_map(|name| {
         std::env::var_os("PATH")?
             .to_string_lossy()
