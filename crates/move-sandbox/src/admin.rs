@@ -21,6 +21,9 @@ pub(crate) struct Stats {
     pub uploads_rejected: AtomicU64,
     pub takes_created: AtomicU64,
     pub faults_injected: AtomicU64,
+    pub jobs_created: AtomicU64,
+    /// Presigned GETs that served a file's bytes (uploads and job outputs).
+    pub files_downloaded: AtomicU64,
 }
 
 /// A point-in-time copy of [`Stats`], as served.
@@ -32,6 +35,8 @@ struct StatsSnapshot {
     uploads_rejected: u64,
     takes_created: u64,
     faults_injected: u64,
+    jobs_created: u64,
+    files_downloaded: u64,
 }
 
 impl Stats {
@@ -49,6 +54,8 @@ impl Stats {
             uploads_rejected: read(&self.uploads_rejected),
             takes_created: read(&self.takes_created),
             faults_injected: read(&self.faults_injected),
+            jobs_created: read(&self.jobs_created),
+            files_downloaded: read(&self.files_downloaded),
         }
     }
 }

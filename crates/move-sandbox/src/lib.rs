@@ -7,6 +7,7 @@ mod admin;
 mod execute;
 mod faults;
 mod graphql;
+mod jobs;
 mod presign;
 mod project;
 mod receive;
@@ -33,6 +34,7 @@ use axum::Router;
 use axum::routing::{get, post, put};
 
 pub use faults::Faults;
+pub use jobs::{JobSettings, output_bytes};
 pub use store::DataDirInUse;
 
 use admin::Stats;
@@ -56,6 +58,8 @@ pub struct Options {
     pub url_ttl: Duration,
     /// Faults injected from the start (replaceable through `POST /admin/faults`).
     pub faults: Faults,
+    /// How jobs behave from the start (replaceable through `POST /admin/jobs`).
+    pub jobs: JobSettings,
 }
 
 impl std::fmt::Debug for Options {
@@ -65,6 +69,7 @@ impl std::fmt::Debug for Options {
             .field("api_key", &"<redacted>")
             .field("url_ttl", &self.url_ttl)
             .field("faults", &self.faults)
+            .field("jobs", &self.jobs)
             .finish()
     }
 }
@@ -78,6 +83,7 @@ pub(crate) struct App {
     pub url_ttl: Duration,
     pub faults: FaultState,
     pub stats: Stats,
+    pub jobs: jobs::Jobs,
     pub schema: Valid<Schema>,
 }
 
@@ -139,6 +145,15 @@ fn open_app(opts: Options, base: String) -> anyhow::Result<App> {
             opts.data_dir.display()
         )
     })?;
+    opts.jobs
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid sandbox job settings: {e}"))?;
+    let jobs = jobs::Jobs::open(&opts.data_dir, opts.jobs).with_context(|| {
+        format!(
+            "cannot open the sandbox jobs in {}",
+            opts.data_dir.display()
+        )
+    })?;
     Ok(App {
         store,
         api_key: opts.api_key,
@@ -146,6 +161,7 @@ fn open_app(opts: Options, base: String) -> anyhow::Result<App> {
         url_ttl: opts.url_ttl,
         faults: FaultState::new(opts.faults),
         stats: Stats::default(),
+        jobs,
         schema,
     })
 }
@@ -163,5 +179,9 @@ fn router(app: Arc<App>) -> Router {
         )
         .route("/admin/stats", get(admin::get_stats))
         .route("/thumbnails/{name}", get(thumbnail::handle))
+        .route(
+            "/admin/jobs",
+            get(jobs::get_settings).post(jobs::post_settings),
+        )
         .with_state(app)
 }

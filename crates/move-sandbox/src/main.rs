@@ -13,15 +13,19 @@ use anyhow::Context;
 use clap::Parser;
 use tokio::signal::unix::{SignalKind, signal};
 
-use move_sandbox::{DataDirInUse, Faults, Options};
+use move_sandbox::{DataDirInUse, Faults, JobSettings, Options};
 
 /// A local Move-compatible API on 127.0.0.1, to try and test move-ingest without an account.
 ///
 /// Serves the GraphQL operations of the Move UGC API on /ugc/graphql (documents
 /// validated against the API's schema) and an upload endpoint that behaves like
 /// Move's storage: presigned URLs expire, Content-Type or Content-MD5 is refused,
-/// chunked bodies are refused. Files and takes are kept under --data, so a restart
-/// keeps them. The first line printed is `sandbox listening on URL`.
+/// chunked bodies are refused. Processing jobs (createSingleCamJob) stay NOT_STARTED
+/// for --job-queue-ms, RUNNING for --job-run-ms, then FINISH with one output file
+/// per requested OutputType, downloadable from its presigned URL; --job-fail makes
+/// some FAIL (the reason is in the job's metadata as `failure_reason`). Files, takes
+/// and jobs are kept under --data, so a restart keeps them. The first line printed
+/// is `sandbox listening on URL`.
 ///
 /// Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the server failed; 2 usage error.
 #[derive(Debug, Clone, Parser)]
@@ -69,6 +73,21 @@ struct SandboxArgs {
     /// Throttle for each upload, in bytes per second (0 = unlimited).
     #[arg(long, default_value_t = 0)]
     upload_bytes_per_sec: u64,
+    /// How long a new job stays NOT_STARTED, in milliseconds.
+    #[arg(long, default_value_t = JobSettings::default().queue_ms, value_name = "MS")]
+    job_queue_ms: u64,
+    /// How long a job then stays RUNNING before it is FINISHED, in milliseconds.
+    #[arg(long, default_value_t = JobSettings::default().run_ms, value_name = "MS")]
+    job_run_ms: u64,
+    /// Probability (0..1) that a new job FAILS halfway through its run.
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    job_fail: f64,
+    /// Seed for which jobs --job-fail picks, so a run can be repeated.
+    #[arg(long, default_value_t = 0)]
+    job_seed: u64,
+    /// The size of each job output file, in bytes (each output adds up to 1 KiB more).
+    #[arg(long, default_value_t = JobSettings::default().output_bytes, value_name = "BYTES")]
+    job_output_bytes: u64,
 }
 
 /// A problem with the flags or the machine: exit 2.
@@ -139,6 +158,16 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
     faults
         .validate()
         .map_err(|e| UsageError(format!("sandbox fault flags: {e}")))?;
+    let jobs = JobSettings {
+        queue_ms: args.job_queue_ms,
+        run_ms: args.job_run_ms,
+        p_fail: args.job_fail,
+        seed: args.job_seed,
+        output_bytes: args.job_output_bytes,
+        ..JobSettings::default()
+    };
+    jobs.validate()
+        .map_err(|e| UsageError(format!("sandbox job flags: {e}")))?;
     let data_dir = args
         .data
         .clone()
@@ -148,6 +177,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         api_key: args.api_key.clone(),
         url_ttl: Duration::from_secs(args.url_ttl_secs),
         faults,
+        jobs,
     })
 }
 
@@ -169,7 +199,7 @@ fn announce(port: u16, opts: &Options) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "admin: GET/POST http://127.0.0.1:{port}/admin/faults, GET http://127.0.0.1:{port}/admin/stats"
+        "admin: GET/POST http://127.0.0.1:{port}/admin/faults and /admin/jobs, GET http://127.0.0.1:{port}/admin/stats"
     )?;
     writeln!(out, "stop with Ctrl-C")?;
     out.flush()

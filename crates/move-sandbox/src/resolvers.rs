@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use super::App;
 use super::admin::Stats;
 use super::store::{FileRecord, TakeRecord, now_rfc3339};
+use super::jobs;
 use super::takes;
 use super::views::{self, UrlKind};
 
@@ -48,6 +49,9 @@ pub(crate) fn resolve(app: &App, field: &str, args: &Args) -> Result<Value, Fiel
         "client" => Ok(views::client(app)),
         "getFile" => get_file(app, args),
         "getTake" => get_take(app, args),
+        "getJob" => jobs::get(app, args),
+        "listJobs" => jobs::list(app, args),
+        "createSingleCamJob" => jobs::create_single_cam(app, args),
         "listTakes" => takes::list(app, args),
         "createFile" => create_file(app, args),
         "createSingleCamTake" => takes::create_single_cam(app, args),

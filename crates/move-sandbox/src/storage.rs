@@ -241,6 +241,7 @@ pub(crate) async fn handle_get(
     let path = app.store.blob_path(&file_id);
     match tokio::fs::File::open(&path).await {
         Ok(file) => {
+            Stats::bump(&app.stats.files_downloaded);
             let stream = tokio_util::io::ReaderStream::with_capacity(file, 1 << 20);
             let headers = [
                 (header::CONTENT_LENGTH, upload.size.to_string()),

@@ -198,7 +198,7 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
 
-fn load_all<T: DeserializeOwned>(dir: &Path) -> anyhow::Result<Vec<T>> {
+pub(crate) fn load_all<T: DeserializeOwned>(dir: &Path) -> anyhow::Result<Vec<T>> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     let mut out = Vec::new();
