@@ -4,8 +4,8 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use super::admin::Stats;
-use super::store::{FileRecord, TakeRecord, now_rfc3339};
 use super::jobs;
+use super::store::{FileRecord, TakeRecord, now_rfc3339};
 use super::takes;
 use super::views::{self, UrlKind};
 

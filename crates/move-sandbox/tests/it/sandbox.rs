@@ -1,6 +1,7 @@
 //! The sandbox behaves like the Move UGC API: round trips, refusals, faults, restarts.
 
 mod faults;
+mod jobs;
 mod storage;
 
 use serde_json::{Value, json};

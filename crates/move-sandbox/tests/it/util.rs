@@ -129,6 +129,17 @@ impl Sandbox {
         );
     }
 
+    /// Replaces how new jobs behave (`POST /admin/jobs`), e.g. `json!({"queue_ms": 0, "run_ms": 0})`.
+    pub async fn set_jobs(&self, settings: Value) {
+        let url = format!("{}/admin/jobs", self.base);
+        let response = self.http.post(url).json(&settings).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "job settings refused: {}",
+            response.text().await.unwrap()
+        );
+    }
+
     /// Every take, newest first, read through `listTakes` pages of `page` takes.
     pub async fn takes_paged(&self, page: u32) -> Vec<Value> {
         let query =
