@@ -86,6 +86,9 @@ pub enum Command {
     /// List, show, create or update takes on the API: the takes guide, from a shell.
     #[command(subcommand)]
     Takes(TakesCommand),
+    /// List, show or create processing jobs (a take turned into animation; billed by Move).
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +284,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::Retry(args) => commands::retry::run(config.as_deref(), args).await,
             Command::Files(cmd) => commands::files::run(config.as_deref(), cmd).await,
             Command::Takes(cmd) => commands::takes::run(config.as_deref(), cmd).await,
+            Command::Jobs(cmd) => commands::jobs::run(config.as_deref(), cmd).await,
         }
     })
 }

@@ -112,6 +112,7 @@ pub fn all() -> Vec<(&'static str, String)> {
     ]
     .into_iter()
     .map(|(name, doc)| (name, with_fragments(doc)))
+    .chain(super::jobs::documents())
     .collect()
 }
 

@@ -2,6 +2,8 @@
 
 pub mod documents;
 pub mod error;
+pub mod job_input;
+pub mod jobs;
 pub mod types;
 
 use std::time::Duration;

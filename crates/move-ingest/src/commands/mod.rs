@@ -5,6 +5,7 @@ pub mod backfill_dry;
 pub mod check;
 pub mod common;
 pub mod files;
+pub mod jobs;
 pub mod retry;
 pub mod run;
 pub mod status;

@@ -5,6 +5,7 @@ mod capture;
 mod documents;
 mod example_config;
 mod faults;
+mod jobs_cli;
 mod journal;
 mod monitoring;
 mod new_user;

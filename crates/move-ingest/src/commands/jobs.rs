@@ -1,0 +1,320 @@
+//! `move-ingest jobs`: list, show and create processing jobs on the API, from a shell.
+
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::api::job_input::{JobOptions, output_type};
+use crate::api::jobs::{Job, JobRequest};
+use crate::api::{self, ApiError};
+use crate::config::{Config, resolve_key};
+use crate::error::{AuthError, Exit, UsageError};
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List processing jobs, newest first, a page at a time.
+    ///
+    /// The table ends, when there is a next page, with its token and the command that shows it.
+    List(ListArgs),
+    /// Show one job: its state, percentage complete, options and, once FINISHED, its outputs
+    /// with their download URLs.
+    Show(ShowArgs),
+    /// Create a single-camera processing job for a take. Move bills every job.
+    ///
+    /// Example: `jobs create TAKE_ID --output MAIN_FBX --output RENDER_VIDEO
+    /// --option trackFingers=true --option mocapModel=S2`. Prints the job id; follow it with
+    /// `jobs show JOB_ID`.
+    Create(CreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only the jobs of this take. Defaults to every job.
+    #[arg(long = "take", value_name = "TAKE_ID")]
+    pub take_id: Option<String>,
+    /// How many jobs per page (1 to 100).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: u32,
+    /// Start at this page: the token the previous page printed (its `next_token`). Defaults to the first page.
+    #[arg(long, value_name = "TOKEN")]
+    pub next_token: Option<String>,
+    /// Print `{"jobs": [JOB, ...], "next_token": "..." | null}` instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The job id, e.g. job-59ff6b90-e03c-41cf-8d20-58926e0e4f3f.
+    pub job_id: String,
+    /// Print the job as JSON with the API's field names (`metadata` decoded).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The take to process.
+    pub take_id: String,
+    /// An output to produce, an OutputType such as MAIN_FBX or RENDER_VIDEO (any case).
+    /// Repeatable. Defaults to none named, which leaves the choice to Move.
+    #[arg(long = "output", value_name = "NAME")]
+    pub outputs: Vec<String>,
+    /// A processing option as KEY=VALUE, KEY an OptionsInput field: trackFingers, floorPlane,
+    /// trackBall, trackJerseyNumbers (true or false) or mocapModel (M1, M2, S1, S2).
+    /// Repeatable. Defaults to none, which leaves Move's defaults.
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    pub options: Vec<String>,
+    /// Print the job as JSON instead of its id.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a `jobs` subcommand. Every argument is checked before the first request.
+pub async fn run(config: Option<&Path>, cmd: JobsCommand) -> anyhow::Result<Exit> {
+    match cmd {
+        JobsCommand::List(args) => list(config, args).await,
+        JobsCommand::Show(args) => show(config, args).await,
+        JobsCommand::Create(args) => create(config, args).await,
+    }
+}
+
+/// The API client from the config and the key.
+fn client(config: Option<&Path>) -> anyhow::Result<api::Client> {
+    let cfg = Config::load(config)?;
+    crate::logging::init(&cfg.log);
+    let key = resolve_key(&cfg.api)?;
+    Ok(api::Client::new(api::http_client(&cfg.api)?, &cfg.api, key))
+}
+
+async fn list(config: Option<&Path>, args: ListArgs) -> anyhow::Result<Exit> {
+    if let Some(token) = &args.next_token
+        && serde_json::from_str::<Value>(token).is_err()
+    {
+        return Err(UsageError::new(format!(
+            "--next-token `{token}` is not a token a page printed (it is JSON, e.g. '{{\"offset\":10}}')"
+        ))
+        .into());
+    }
+    let client = client(config)?;
+    let page = client
+        .list_jobs(
+            args.limit,
+            args.next_token.as_deref(),
+            args.take_id.as_deref(),
+        )
+        .await
+        .map_err(api_error)?;
+    let jobs: Vec<&Job> = page.items.iter().flatten().collect();
+    if args.json {
+        let jobs: Vec<Value> = jobs.iter().map(|j| job_json(j)).collect();
+        let out = json!({"jobs": jobs, "next_token": page.after});
+        crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
+        return Ok(Exit::Ok);
+    }
+    if jobs.is_empty() {
+        crate::outln!("no jobs")?;
+    } else {
+        crate::outln!(
+            "{:<40}  {:<19}  {:<11}  {:>4}  {:<41}  NAME",
+            "JOB",
+            "CREATED",
+            "STATE",
+            "%",
+            "TAKE"
+        )?;
+    }
+    for job in &jobs {
+        let row = format!(
+            "{:<40}  {:<19}  {:<11}  {:>4}  {:<41}  {}",
+            job.id,
+            created(job),
+            job.state(),
+            job.percent().map_or(String::new(), |p| p.to_string()),
+            job.take.as_ref().map_or("", |t| t.id.as_str()),
+            job.name.as_deref().unwrap_or("")
+        );
+        crate::outln!("{}", row.trim_end())?;
+    }
+    if let Some(token) = &page.after {
+        crate::outln!()?;
+        crate::outln!("next token: {token}")?;
+        crate::outln!("next page:  {}", next_command(token, &args, config))?;
+    }
+    Ok(Exit::Ok)
+}
+
+async fn show(config: Option<&Path>, args: ShowArgs) -> anyhow::Result<Exit> {
+    let client = client(config)?;
+    let job = client
+        .get_job(&args.job_id)
+        .await
+        .map_err(|e| not_found(e, "job", &args.job_id, "move-ingest jobs list"))?;
+    if args.json {
+        crate::outln!("{}", serde_json::to_string_pretty(&job_json(&job))?)?;
+    } else {
+        print_job(&job)?;
+    }
+    Ok(Exit::Ok)
+}
+
+async fn create(config: Option<&Path>, args: CreateArgs) -> anyhow::Result<Exit> {
+    let request = request(&args).map_err(UsageError::new)?;
+    let client = client(config)?;
+    let job = client
+        .create_single_cam_job(&request)
+        .await
+        .map_err(|e| not_found(e, "take", &args.take_id, "move-ingest takes list"))?;
+    if args.json {
+        crate::outln!("{}", serde_json::to_string_pretty(&job_json(&job))?)?;
+    } else {
+        crate::outln!("{}", job.id)?;
+    }
+    Ok(Exit::Ok)
+}
+
+/// The `createSingleCamJob` request the flags describe, or what is wrong with them.
+fn request(args: &CreateArgs) -> Result<JobRequest, String> {
+    let mut outputs = Vec::new();
+    for name in &args.outputs {
+        let output = output_type(name).map_err(|e| format!("--output {e}"))?;
+        if !outputs.contains(&output) {
+            outputs.push(output);
+        }
+    }
+    let mut options = JobOptions::default();
+    for option in &args.options {
+        let (key, value) = option.split_once('=').ok_or_else(|| {
+            format!("--option `{option}` is not KEY=VALUE, e.g. trackFingers=true")
+        })?;
+        let value = serde_json::from_str(value.trim())
+            .unwrap_or_else(|_| Value::String(value.trim().to_string()));
+        options
+            .set(key.trim(), &value)
+            .map_err(|e| format!("--option {e}"))?;
+    }
+    Ok(JobRequest {
+        take_id: args.take_id.clone(),
+        outputs,
+        options,
+        name: None,
+        metadata: None,
+    })
+}
+
+/// JOB: the API's fields (`id`, `name`, `created`, `metadata` decoded, `progress`, `inputs`,
+/// `outputs`, `take`).
+pub fn job_json(job: &Job) -> Value {
+    let mut out = serde_json::to_value(job).unwrap_or(Value::Null);
+    out["metadata"] = match job.metadata.as_deref() {
+        None => Value::Null,
+        Some(text) => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into())),
+    };
+    out
+}
+
+/// `2026-12-03 08:01:26` from `2026-12-03T08:01:26.123456Z` (as given otherwise).
+fn created(job: &Job) -> String {
+    let c = job.created.as_deref().unwrap_or("");
+    match (c.get(..10), c.get(11..19)) {
+        (Some(day), Some(time)) if c.as_bytes().get(10) == Some(&b'T') => format!("{day} {time}"),
+        _ => c.to_string(),
+    }
+}
+
+/// One job for people: a line per field, then its outputs.
+fn print_job(job: &Job) -> anyhow::Result<()> {
+    crate::outln!("job:      {}", job.id)?;
+    crate::outln!("name:     {}", job.name.as_deref().unwrap_or(""))?;
+    crate::outln!("created:  {}", job.created.as_deref().unwrap_or(""))?;
+    crate::outln!(
+        "take:     {}",
+        job.take.as_ref().map_or("", |t| t.id.as_str())
+    )?;
+    let percent = job.percent().map_or(String::new(), |p| format!(" {p}%"));
+    crate::outln!("state:    {}{percent}", job.state())?;
+    let options = job
+        .inputs
+        .as_ref()
+        .and_then(|i| i.get("options"))
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    crate::outln!("options:  {options}")?;
+    let meta = serde_json::to_string_pretty(&job_json(job)["metadata"])?;
+    crate::outln!("metadata: {}", meta.replace('\n', "\n          "))?;
+    for output in job.outputs.iter().flatten().flatten() {
+        let file = output.file.as_ref();
+        crate::outln!(
+            "output:   {} ({}) {}",
+            output.key.as_deref().unwrap_or("?"),
+            output.format.as_deref().unwrap_or("?"),
+            file.map_or("-", |f| f.id.as_str())
+        )?;
+        if let Some(url) = file.and_then(|f| f.presigned_url.as_deref()) {
+            crate::outln!("          {url}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The exact command that shows the next page.
+fn next_command(token: &str, args: &ListArgs, config: Option<&Path>) -> String {
+    let mut cmd = String::from("move-ingest");
+    if let Some(path) = config {
+        cmd.push_str(&format!(" --config {}", quote(&path.to_string_lossy())));
+    }
+    cmd.push_str(" jobs list");
+    if let Some(take) = &args.take_id {
+        cmd.push_str(&format!(" --take {}", quote(take)));
+    }
+    cmd.push_str(&format!(
+        " --limit {} --next-token {}",
+        args.limit,
+        quote(token)
+    ));
+    cmd
+}
+
+/// `s` quoted for a POSIX shell when it needs it.
+fn quote(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c));
+    if plain && !s.is_empty() {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// An API error about one object: "not found" names it and where to look; see [`api_error`].
+fn not_found(e: ApiError, what: &str, id: &str, hint: &str) -> anyhow::Error {
+    if e.error_types().contains(&"MoveNotFoundError") {
+        return anyhow::Error::new(e).context(format!(
+            "{what} {id} not found (`{hint}` shows the {what}s this key can see)"
+        ));
+    }
+    api_error(e)
+}
+
+/// An API error: a rejected key exits 3.
+fn api_error(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Auth {
+            status, key_source, ..
+        } => AuthError {
+            status,
+            source_desc: key_source,
+        }
+        .into(),
+        other => other.into(),
+    }
+}
