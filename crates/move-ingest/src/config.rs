@@ -2,9 +2,11 @@
 //! `raw`), then validated into the `Config` the program uses; and the API key, resolved but
 //! never shown (`key`).
 
+mod job;
 mod key;
 mod raw;
 
+pub use job::JobConfig;
 pub use key::{ApiKey, ResolvedKey, resolve_key};
 
 use std::fmt;
@@ -38,6 +40,8 @@ pub struct Config {
     pub metrics: Option<crate::metrics::MetricsConfig>,
     /// `[notify]`: the webhook (absent = off).
     pub notify: Option<crate::notify::NotifyConfig>,
+    /// `[job]`: a processing job per take; `None` when the table is absent (no jobs).
+    pub job: Option<JobConfig>,
 }
 
 /// `[api]`: where the Move API is and where its key is read from.

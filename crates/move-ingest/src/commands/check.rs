@@ -10,6 +10,17 @@ use crate::error::{AuthError, Exit, UsageError};
 pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let cfg = Config::load(config)?;
     crate::outln!("config: {} is valid", cfg.path.display())?;
+    match &cfg.job {
+        None => crate::outln!("jobs: off (no [job] table; Move bills every job)")?,
+        Some(job) => crate::outln!(
+            "jobs: [job] is valid (outputs: {}); the daemon does not create jobs yet, `move-ingest jobs create` does",
+            if job.outputs.is_empty() {
+                "Move's default".to_string()
+            } else {
+                job.outputs.join(", ")
+            }
+        )?,
+    }
     let key = resolve_key(&cfg.api)?;
     crate::outln!("api key: read from {}", key.source)?;
     let mut problems = Vec::new();

@@ -38,6 +38,8 @@ struct Raw {
     metrics: Option<crate::metrics::MetricsConfig>,
     #[serde(default)]
     notify: Option<crate::notify::NotifyConfig>,
+    #[serde(default)]
+    job: Option<super::job::RawJob>,
 }
 
 /// `[[watch]]` as written, with where each checked value stands.
@@ -171,6 +173,7 @@ impl Config {
         if let Some(n) = &raw.notify {
             n.validate().map_err(|e| bad(format!("[notify] {e}")))?;
         }
+        let job = raw.job.map(|j| j.validate(&at)).transpose().map_err(bad)?;
         Ok(Config {
             path: path.to_path_buf(),
             api: raw.api,
@@ -186,12 +189,13 @@ impl Config {
             service: raw.service,
             metrics: raw.metrics,
             notify: raw.notify,
+            job,
         })
     }
 }
 
 /// Names a key and its line, given the span of its value.
-type At<'a> = dyn Fn(&str, std::ops::Range<usize>) -> String + 'a;
+pub(super) type At<'a> = dyn Fn(&str, std::ops::Range<usize>) -> String + 'a;
 
 impl RawWatch {
     fn validate(self, at: &At<'_>) -> Result<WatchConfig, String> {
@@ -291,8 +295,9 @@ fn default_state_dir() -> PathBuf {
     }
 }
 
-/// Converts the `[take.metadata]` table to JSON, checking every string's placeholders.
-fn metadata_json(
+/// Converts a metadata table (`[take.metadata]`, `[job.metadata]`) to JSON, checking every
+/// string's placeholders.
+pub(super) fn metadata_json(
     table: &toml::Table,
 ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let value =

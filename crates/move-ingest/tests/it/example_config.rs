@@ -11,6 +11,56 @@ fn the_example_config_is_valid_as_shipped() {
     assert_eq!(cfg.pairing.settle_secs, 5);
     assert_eq!(cfg.upload.concurrency, 4);
     assert_eq!(cfg.watch[0].rescan_secs, 300);
+    assert!(
+        cfg.job.is_none(),
+        "jobs are billed: off unless [job] is written"
+    );
+}
+
+/// The example with its `[job]` block uncommented, as a user turning jobs on would.
+fn with_jobs() -> String {
+    let start = EXAMPLE.find("# [job]\n").unwrap();
+    let end = EXAMPLE[start..].find("\n\n").unwrap() + start;
+    let block: String = EXAMPLE[start..end]
+        .lines()
+        .filter(|l| l.starts_with("# [job") || l.starts_with("# ") && l.contains(" = "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    format!("{}{block}{}", &EXAMPLE[..start], &EXAMPLE[end..])
+}
+
+#[test]
+fn the_documented_job_block_is_valid_when_uncommented() {
+    let text = with_jobs();
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let job = cfg.job.expect("[job] is on");
+    assert_eq!(job.outputs, ["MAIN_FBX", "RENDER_VIDEO"]);
+    assert_eq!(job.options.track_fingers, Some(true));
+    assert_eq!(job.options.floor_plane, Some(true));
+    assert_eq!(
+        job.download_to.as_deref(),
+        Some(std::path::Path::new("/srv/animations"))
+    );
+    assert_eq!(job.metadata["site"], "studio-a");
+    assert!(EXAMPLE.contains("bills every job"), "the billing sentence");
+}
+
+#[test]
+fn a_wrong_output_name_names_the_key_and_line() {
+    let text = with_jobs().replace("\"RENDER_VIDEO\"]", "\"RENDER_VIDEOS\"]");
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("outputs = "))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains("RENDER_VIDEOS") && err.contains(&format!("`job.outputs` (line {line})")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -46,6 +96,11 @@ fn the_example_config_mentions_every_key() {
         "[notify]",
         "webhook",
         "summary_every_secs",
+        "[job]",
+        "outputs",
+        "options",
+        "download_to",
+        "[job.metadata]",
     ] {
         assert!(
             EXAMPLE.contains(key),

@@ -220,3 +220,35 @@ async fn a_missing_job_or_take_is_named_and_a_wrong_key_exits_3() {
     assert_eq!(out.status.code(), Some(3), "{}", show(&out));
     assert!(!show(&out).contains("wrong-key-1234"));
 }
+
+#[tokio::test]
+async fn a_wrong_output_name_is_refused_at_start_naming_the_key_and_line() {
+    let sb = Sandbox::start();
+    let c = Capture::with_config(
+        &sb,
+        "\n[job]\noutputs = [\"MAIN_FBX\", \"MAIN_OBJ\"]\noptions = { trackFingers = true }\n",
+    );
+    let text = std::fs::read_to_string(&c.config).unwrap();
+    let line = text.lines().position(|l| l.starts_with("outputs")).unwrap() + 1;
+    for args in [&["check"][..], &["backfill", "--no-progress"], &["run"]] {
+        let out = c.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("`job.outputs` (line {line})")) && stderr.contains("MAIN_OBJ"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(
+        sb.stats().await["graphql_requests"],
+        0,
+        "refused before any request"
+    );
+
+    c.write_config("\n[job]\noutputs = [\"MAIN_FBX\"]\n");
+    let text = ok(&c, &["check"]);
+    assert!(
+        text.contains("jobs: [job] is valid (outputs: MAIN_FBX)"),
+        "{text}"
+    );
+}

@@ -1,0 +1,154 @@
+//! `[job]`: the processing job each take gets (absent = none; Move bills every job), parsed raw
+//! with the positions of its values, then checked against the API's `OutputType` and
+//! `OptionsInput` into a [`JobConfig`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::raw::{At, metadata_json};
+use crate::api::job_input::{JobOptions, output_type};
+use crate::template::Template;
+
+/// `[job]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawJob {
+    #[serde(default)]
+    outputs: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    options: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    metadata: toml::Table,
+    #[serde(default)]
+    download_to: Option<Spanned<PathBuf>>,
+}
+
+/// `[job]`, validated: what `createSingleCamJob` is asked for each take, and where outputs go.
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    /// `OutputType` names, upper case, without repeats; empty leaves the choice to Move.
+    pub outputs: Vec<&'static str>,
+    /// `OptionsInput`; unset fields keep Move's defaults.
+    pub options: JobOptions,
+    /// The job's name; same placeholders as `take.name`.
+    pub name: Template,
+    /// `[job.metadata]` as JSON; strings may hold placeholders.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Where finished jobs' output files are downloaded to, if anywhere.
+    pub download_to: Option<PathBuf>,
+}
+
+/// The job's name when `[job] name` is not given.
+const DEFAULT_NAME: &str = "{device_label} {stem}";
+
+impl RawJob {
+    /// Checks every value; an error names the key and its line.
+    pub(super) fn validate(self, at: &At<'_>) -> Result<JobConfig, String> {
+        let mut outputs = Vec::new();
+        for name in self.outputs.iter().flat_map(|o| o.get_ref()) {
+            let output = output_type(name.get_ref())
+                .map_err(|e| format!("{}: {e}", at("job.outputs", name.span())))?;
+            if !outputs.contains(&output) {
+                outputs.push(output);
+            }
+        }
+        let mut options = JobOptions::default();
+        for (key, value) in &self.options {
+            let json = serde_json::to_value(value.get_ref()).unwrap_or(serde_json::Value::Null);
+            options.set(key.get_ref(), &json).map_err(|e| {
+                format!(
+                    "{}: {e}",
+                    at(&format!("job.options.{}", key.get_ref()), key.span())
+                )
+            })?;
+        }
+        let name = match &self.name {
+            Some(n) => Template::parse(n.get_ref())
+                .map_err(|e| format!("{}: {e}", at("job.name", n.span())))?,
+            None => Template::parse(DEFAULT_NAME).map_err(|e| format!("`job.name`: {e}"))?,
+        };
+        let metadata = metadata_json(&self.metadata).map_err(|e| format!("[job.metadata] {e}"))?;
+        let download_to = match self.download_to {
+            Some(path) if !path.get_ref().is_absolute() => {
+                return Err(format!(
+                    "{} must be an absolute path, got {}",
+                    at("job.download_to", path.span()),
+                    path.get_ref().display()
+                ));
+            }
+            other => other.map(Spanned::into_inner),
+        };
+        Ok(JobConfig {
+            outputs,
+            options,
+            name,
+            metadata,
+            download_to,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<JobConfig, String> {
+        #[derive(Deserialize)]
+        struct Doc {
+            job: RawJob,
+        }
+        let doc: Doc = toml::from_str(text).map_err(|e| e.to_string())?;
+        let at = |key: &str, span: std::ops::Range<usize>| {
+            let line = text[..span.start].matches('\n').count() + 1;
+            format!("`{key}` (line {line})")
+        };
+        doc.job.validate(&at)
+    }
+
+    #[test]
+    fn outputs_and_options_become_typed_values() {
+        let cfg = parse(
+            "[job]\noutputs = [\"MAIN_FBX\", \"render_video\", \"MAIN_FBX\"]\n\
+             options = { trackFingers = true, mocapModel = \"S2\" }\n\
+             download_to = \"/srv/animations\"\n[job.metadata]\nsite = \"{hostname}\"\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.outputs, ["MAIN_FBX", "RENDER_VIDEO"]);
+        assert_eq!(cfg.options.track_fingers, Some(true));
+        assert_eq!(cfg.options.mocap_model, Some("S2"));
+        assert_eq!(cfg.options.floor_plane, None);
+        assert_eq!(cfg.download_to, Some(PathBuf::from("/srv/animations")));
+        assert_eq!(cfg.metadata["site"], "{hostname}");
+    }
+
+    #[test]
+    fn an_empty_job_table_takes_the_defaults() {
+        let cfg = parse("[job]\n").unwrap();
+        assert!(cfg.outputs.is_empty() && cfg.options.is_empty() && cfg.download_to.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let err = parse("[job]\noutputs = [\n  \"MAIN_FBX\",\n  \"MAIN_OBJ\",\n]\n").unwrap_err();
+        assert!(
+            err.contains("`job.outputs` (line 4)") && err.contains("MAIN_OBJ"),
+            "{err}"
+        );
+        let err = parse("[job]\n\n[job.options]\ntrackToes = true\n").unwrap_err();
+        assert!(err.contains("`job.options.trackToes` (line 4)"), "{err}");
+        let err = parse("[job]\noptions = { trackFingers = \"yes\" }\n").unwrap_err();
+        assert!(
+            err.contains("line 2") && err.contains("true or false"),
+            "{err}"
+        );
+        let err = parse("[job]\nname = \"{nope}\"\n").unwrap_err();
+        assert!(err.contains("`job.name` (line 2)"), "{err}");
+        let err = parse("[job]\ndownload_to = \"out\"\n").unwrap_err();
+        assert!(err.contains("`job.download_to` (line 2)"), "{err}");
+    }
+}
