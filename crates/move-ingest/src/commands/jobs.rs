@@ -165,7 +165,7 @@ async fn create(config: Option<&Path>, args: CreateArgs) -> anyhow::Result<Exit>
     let job = client
         .create_single_cam_job(&request)
         .await
-        .map_err(|e| not_found(e, "take", &args.take_id, "move-ingest takes list"))?;
+        .map_err(|e| create_error(e, &args.take_id))?;
     if args.json {
         crate::outln!("{}", serde_json::to_string_pretty(&job_json(&job))?)?;
     } else {
@@ -303,6 +303,18 @@ fn not_found(e: ApiError, what: &str, id: &str, hint: &str) -> anyhow::Error {
         ));
     }
     api_error(e)
+}
+
+/// A failed `createSingleCamJob`; when the job may have been created anyway (the answer was
+/// lost), says how to look before asking again, since every job is billed.
+fn create_error(e: ApiError, take_id: &str) -> anyhow::Error {
+    if e.is_ambiguous() {
+        return anyhow::Error::new(e).context(format!(
+            "the job for take {take_id} may have been created even though no answer came; \
+             `move-ingest jobs list --take {take_id}` shows it before you create another (each job is billed)"
+        ));
+    }
+    not_found(e, "take", take_id, "move-ingest takes list")
 }
 
 /// An API error: a rejected key exits 3.

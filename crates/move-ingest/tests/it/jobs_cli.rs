@@ -252,3 +252,26 @@ async fn a_wrong_output_name_is_refused_at_start_naming_the_key_and_line() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_lost_answer_to_create_says_how_to_look_before_creating_again() {
+    let sb = Sandbox::start();
+    let c = Capture::new(&sb);
+    let take = a_take(&sb, "cam-a").await;
+    sb.set_faults(json!({ "p_drop": 1.0 })).await;
+    let out = c.run(&["jobs", "create", &take]);
+    assert!(!out.status.success(), "{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("may have been created")
+            && stderr.contains(&format!("jobs list --take {take}")),
+        "{stderr}"
+    );
+    sb.set_faults(json!({})).await;
+    let listed = json_of(&c, &["jobs", "list", "--take", &take, "--json"]);
+    assert_eq!(
+        listed["jobs"].as_array().unwrap().len(),
+        1,
+        "the job was made: {listed}"
+    );
+}

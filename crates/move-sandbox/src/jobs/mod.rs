@@ -1,8 +1,8 @@
 //! Processing jobs: `createSingleCamJob`, `getJob` and `listJobs`, with states that move over time.
 //!
 //! A job stays NOT_STARTED, then RUNNING (its percentage growing), then FINISHED with one output
-//! file per requested `OutputType`, whose presigned URL serves bytes fixed per job and output
-//! ([`output_bytes`]). Some jobs FAIL halfway when [`JobSettings::p_fail`] says so; the schema has
+//! file per requested `OutputType` (MAIN_FBX and RENDER_VIDEO when none is named), whose
+//! presigned URL serves bytes fixed per job and output ([`output_bytes`]). Some jobs FAIL halfway when [`JobSettings::p_fail`] says so; the schema has
 //! no field for why, so the reason is added to the job's metadata as `failure_reason`.
 
 mod settings;
