@@ -189,22 +189,16 @@ async fn bad_flags_exit_2_before_any_request() {
 }
 
 #[tokio::test]
-async fn a_missing_job_or_take_is_named_and_a_wrong_key_exits_3() {
+async fn a_missing_job_or_take_exits_4_named_and_a_wrong_key_exits_3() {
     let sb = Sandbox::start();
     let c = Capture::new(&sb);
     let out = c.run(&["jobs", "show", "job-missing"]);
-    assert!(!out.status.success(), "{}", show(&out));
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "not a usage error\n{}",
-        show(&out)
-    );
+    assert_eq!(out.status.code(), Some(4), "an API refusal\n{}", show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("job job-missing not found"), "{stderr}");
 
     let out = c.run(&["jobs", "create", "take-missing", "--output", "MAIN_FBX"]);
-    assert!(!out.status.success(), "{}", show(&out));
+    assert_eq!(out.status.code(), Some(4), "an API refusal\n{}", show(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("take-missing"),
         "{}",
