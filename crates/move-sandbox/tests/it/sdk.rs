@@ -1,5 +1,6 @@
-//! Move's own Python SDK (`move-ugc-python` 4.1.0) makes every call of the takes guide
-//! against the sandbox. `.ci/run` makes the venv; without it the test says so and skips.
+//! Move's own Python SDK (`move-ugc-python` 4.1.0) makes every call of the takes guide, and
+//! creates, retrieves and lists a job, against the sandbox. `.ci/run` makes the venv; without
+//! it the test says so and skips.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,7 +39,7 @@ fn the_python_sdk_makes_every_call_of_the_takes_guide() {
         );
         return;
     };
-    let sb = Sandbox::start();
+    let sb = Sandbox::start_with(&["--job-queue-ms", "0", "--job-run-ms", "0"]);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/takes_guide.py");
     let out = Command::new(&python)
         .arg(&script)
@@ -56,4 +57,5 @@ fn the_python_sdk_makes_every_call_of_the_takes_guide() {
         stdout.contains("every call of the takes guide succeeded"),
         "{stdout}"
     );
+    assert!(stdout.contains("every job call succeeded"), "{stdout}");
 }

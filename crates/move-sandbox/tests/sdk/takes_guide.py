@@ -10,6 +10,7 @@ import sys
 import requests
 from move_ugc import MoveUgc
 from move_ugc.schemas.commons import SortDirection
+from move_ugc.schemas.job import JobOptions
 from move_ugc.schemas.sources import SourceIn
 
 
@@ -81,6 +82,35 @@ def main():
     expanded = ugc.takes.list(expand=["sources", "client"])
     check(all(t.sources and t.client for t in expanded.items), "list(expand=[sources, client])")
     print("every call of the takes guide succeeded")
+    jobs(ugc, take.id)
+    print("every job call succeeded")
+
+
+def jobs(ugc, take_id):
+    """jobs.create_singlecam, jobs.retrieve with expand=[outputs], jobs.list: the sandbox runs
+    with --job-queue-ms 0 --job-run-ms 0, so a job is FINISHED at once. (SDK 4.1.0 always asks
+    for `progress`; its expand=["progress"] is a KeyError in the SDK itself.)"""
+    job = ugc.jobs.create_singlecam(
+        take_id=take_id,
+        metadata={"foo": "bar"},
+        options=JobOptions(trackFingers=True),
+        outputs=["MAIN_FBX", "RENDER_VIDEO"],
+    )
+    check(job.id.startswith("job-"), f"jobs.create_singlecam: {job.id}")
+    check(job.metadata == {"foo": "bar"}, f"jobs.create_singlecam metadata: {job.metadata}")
+
+    got = ugc.jobs.retrieve(id=job.id, expand=["outputs"])
+    check(got.progress.state == "FINISHED", f"jobs.retrieve progress: {got.progress}")
+    check(got.progress.percentage_complete == 100, f"percentage: {got.progress}")
+    formats = sorted(o.format for o in got.outputs)
+    check(formats == ["fbx", "mp4"], f"expand=outputs: {formats}")
+    for output in got.outputs:
+        answer = requests.get(str(output.file.presigned_url), timeout=30)
+        check(answer.status_code == 200 and answer.content, f"GET {output.format}: {answer.status_code}")
+
+    listed = ugc.jobs.list(take_id=take_id)
+    check([j.id for j in listed.items] == [job.id], f"jobs.list(take_id): {listed.items}")
+    check(len(ugc.jobs.list().items) == 1, "jobs.list()")
 
 
 if __name__ == "__main__":
