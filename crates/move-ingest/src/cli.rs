@@ -89,6 +89,12 @@ pub enum Command {
     /// List, show or create processing jobs (a take turned into animation; billed by Move).
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// Print a shell completion script to stdout.
+    ///
+    /// Generated from these very definitions. The Debian package installs the bash, zsh and
+    /// fish scripts already; from source, e.g.
+    /// `move-ingest completions bash > /etc/bash_completion.d/move-ingest`.
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +121,13 @@ pub struct StatusArgs {
 pub struct RetryArgs {
     /// Only this recording id (as `status` shows it); all failed recordings if omitted.
     pub recording: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,6 +298,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::Files(cmd) => commands::files::run(config.as_deref(), cmd).await,
             Command::Takes(cmd) => commands::takes::run(config.as_deref(), cmd).await,
             Command::Jobs(cmd) => commands::jobs::run(config.as_deref(), cmd).await,
+            Command::Completions(args) => commands::completions::run(args),
         }
     })
 }

@@ -4,6 +4,7 @@ pub mod backfill;
 pub mod backfill_dry;
 pub mod check;
 pub mod common;
+pub mod completions;
 pub mod files;
 pub mod jobs;
 pub mod retry;

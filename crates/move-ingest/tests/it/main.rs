@@ -9,6 +9,7 @@ mod jobs_cli;
 mod journal;
 mod monitoring;
 mod new_user;
+mod packaging;
 mod regression;
 mod run;
 mod takes;
