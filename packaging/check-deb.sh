@@ -12,9 +12,9 @@
 #               neither enabled nor started; `systemd-analyze verify` and `security` (exposure
 #               at most 1.5) accept the installed units
 #   4. upgrade: `dpkg -i` of the same package over an edited /etc/move-ingest/config.toml
-#               keeps the edit (no prompt) and the state dir
-#   5. remove:  keeps the config and the state dir; purge removes the binary, units and
-#               /etc/move-ingest, keeps /var/lib/move-ingest and the user, and says how to
+#               keeps the edit (no prompt), the state dir, and the service enabled
+#   5. remove:  keeps the config and the state dir; purge removes the binary, units, the
+#               enablement and /etc/move-ingest, keeps /var/lib/move-ingest and the user, and says how to
 #               delete them; the command it gives removes the user and its group
 # Needs root, dpkg, cargo-deb (`cargo install cargo-deb --locked`), man-db and systemd
 # (systemd-analyze, systemd-sysusers); .ci/run installs them. Leaves the machine as it found
@@ -89,12 +89,15 @@ dpkg-deb -e "$deb" "$tmp/control"
 grep -qxF /etc/move-ingest/config.toml "$tmp/control/conffiles" || fail "conffiles does not list /etc/move-ingest/config.toml"
 ok "conffiles: $(tr '\n' ' ' < "$tmp/control/conffiles")"
 grep -q 'systemd-sysusers' "$tmp/control/postinst" || fail "postinst does not create the user (systemd-sysusers)"
-if grep -qE 'deb-systemd-helper enable|deb-systemd-invoke (start|restart) ' "$tmp/control/postinst" "$tmp/control/postrm"; then
-    fail "the maintainer scripts enable or start the service"
+# Enabling is checked after the install; here: nothing but try-restart (on upgrade, if running).
+if grep -E '^\s*(deb-systemd-invoke|systemctl) ' "$tmp/control/postinst" | grep -qE ' (start|restart|enable) '; then
+    fail "postinst starts or enables the service"
 fi
-ok "postinst runs systemd-sysusers and never enables or starts the service"
+grep -qE 'deb-systemd-invoke try-restart .*move-ingest\.service' "$tmp/control/postinst" ||
+    fail "postinst does not restart a running service on upgrade"
+ok "postinst runs systemd-sysusers, never starts the service, restarts it on upgrade if running"
 dpkg-deb -x "$deb" "$tmp/root"
-if readelf -S "$tmp/root/usr/bin/move-ingest" | grep -q '\.debug_'; then
+if readelf -S -W "$tmp/root/usr/bin/move-ingest" | grep -qE '\.(symtab|debug_info|debug_line) '; then
     fail "/usr/bin/move-ingest is not stripped"
 fi
 ! grep -q '^/usr/lib/debug/' "$tmp/files" || fail "the .deb carries debug info (it belongs in the .ddeb)"
@@ -135,7 +138,8 @@ for unit in move-ingest.service move-ingest-backfill.service; do
     ok "systemd-analyze verify /lib/systemd/system/$unit; exposure $exposure"
 done
 
-step "4. upgrade over itself with an edited config"
+step "4. upgrade over itself with an edited config and the service enabled"
+systemctl enable move-ingest.service >/dev/null 2>&1 || fail "systemctl enable move-ingest.service failed"
 sed -i 's|^path = "/srv/captures"|path = "/srv/check-deb-captures"|' /etc/move-ingest/config.toml
 grep -q '^path = "/srv/check-deb-captures"' /etc/move-ingest/config.toml || fail "could not edit the config"
 echo "check-deb" > /var/lib/move-ingest/check-deb.marker
@@ -143,6 +147,9 @@ dpkg -i "$deb" </dev/null >"$tmp/upgrade.log" 2>&1 || { cat "$tmp/upgrade.log"; 
 grep -q '^path = "/srv/check-deb-captures"' /etc/move-ingest/config.toml || fail "the upgrade replaced the edited config"
 [ -f /var/lib/move-ingest/check-deb.marker ] || fail "the upgrade lost the state dir"
 ok "the edited config and the state dir are kept"
+systemctl --quiet is-enabled move-ingest.service || fail "the upgrade disabled the service"
+! grep -qF "systemctl enable --now" "$tmp/upgrade.log" || fail "the upgrade repeated the first steps to an enabled service"
+ok "the service stays enabled, and the upgrade does not repeat the first steps"
 
 step "5. remove, then purge"
 dpkg --remove move-ingest </dev/null >/dev/null
@@ -154,7 +161,8 @@ echo 'not-a-real-key' > /etc/move-ingest/api-key
 dpkg --purge move-ingest </dev/null | tee "$tmp/purge.log"
 for gone in /usr/bin/move-ingest /lib/systemd/system/move-ingest.service \
     /lib/systemd/system/move-ingest-backfill.service /usr/lib/sysusers.d/move-ingest.conf \
-    /etc/move-ingest /usr/share/man/man1/move-ingest.1.gz; do
+    /etc/move-ingest /usr/share/man/man1/move-ingest.1.gz \
+    /etc/systemd/system/multi-user.target.wants/move-ingest.service /etc/systemd/system/move-ingest.service; do
     [ ! -e "$gone" ] || fail "purge left $gone"
 done
 [ -f /var/lib/move-ingest/check-deb.marker ] || fail "purge deleted the state dir"

@@ -266,13 +266,19 @@ fn bash_completion_completes_subcommands_and_flags() {
 #[test]
 fn zsh_and_fish_scripts_work() {
     let completions = packaging_dir().join("completions");
-    match Command::new("zsh").arg("-n").arg(completions.join("_move-ingest")).output() {
+    match Command::new("zsh")
+        .arg("-n")
+        .arg(completions.join("_move-ingest"))
+        .output()
+    {
         Ok(out) => assert!(
             out.status.success(),
             "zsh -n packaging/completions/_move-ingest: {}",
             String::from_utf8_lossy(&out.stderr)
         ),
-        Err(e) => eprintln!("SKIPPED: zsh -n _move-ingest: cannot run zsh ({e}); apt-get install zsh"),
+        Err(e) => {
+            eprintln!("SKIPPED: zsh -n _move-ingest: cannot run zsh ({e}); apt-get install zsh")
+        }
     }
     let fish = |line: &str| {
         let probe = format!(
@@ -284,11 +290,19 @@ fn zsh_and_fish_scripts_work() {
     match fish("move-ingest takes list --f") {
         Ok(out) => {
             let stdout = String::from_utf8_lossy(&out.stdout);
-            assert!(stdout.lines().any(|l| l.starts_with("--first\t")), "fish: {stdout}");
+            assert!(
+                stdout.lines().any(|l| l.starts_with("--first\t")),
+                "fish: {stdout}"
+            );
             let out = fish("move-ingest st").expect("fish ran a moment ago");
             let stdout = String::from_utf8_lossy(&out.stdout);
-            assert!(stdout.lines().any(|l| l.starts_with("status\t")), "fish: {stdout}");
+            assert!(
+                stdout.lines().any(|l| l.starts_with("status\t")),
+                "fish: {stdout}"
+            );
         }
-        Err(e) => eprintln!("SKIPPED: fish completion: cannot run fish ({e}); apt-get install fish"),
+        Err(e) => {
+            eprintln!("SKIPPED: fish completion: cannot run fish ({e}); apt-get install fish")
+        }
     }
 }
