@@ -25,6 +25,9 @@ _move__ingest() {
             move__ingest,completions)
                 cmd="move__ingest__subcmd__completions"
                 ;;
+            move__ingest,files)
+                cmd="move__ingest__subcmd__files"
+                ;;
             move__ingest,help)
                 cmd="move__ingest__subcmd__help"
                 ;;
@@ -40,6 +43,18 @@ _move__ingest() {
             move__ingest,takes)
                 cmd="move__ingest__subcmd__takes"
                 ;;
+            move__ingest__subcmd__files,help)
+                cmd="move__ingest__subcmd__files__subcmd__help"
+                ;;
+            move__ingest__subcmd__files,upload)
+                cmd="move__ingest__subcmd__files__subcmd__upload"
+                ;;
+            move__ingest__subcmd__files__subcmd__help,help)
+                cmd="move__ingest__subcmd__files__subcmd__help__subcmd__help"
+                ;;
+            move__ingest__subcmd__files__subcmd__help,upload)
+                cmd="move__ingest__subcmd__files__subcmd__help__subcmd__upload"
+                ;;
             move__ingest__subcmd__help,backfill)
                 cmd="move__ingest__subcmd__help__subcmd__backfill"
                 ;;
@@ -48,6 +63,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help,completions)
                 cmd="move__ingest__subcmd__help__subcmd__completions"
+                ;;
+            move__ingest__subcmd__help,files)
+                cmd="move__ingest__subcmd__help__subcmd__files"
                 ;;
             move__ingest__subcmd__help,help)
                 cmd="move__ingest__subcmd__help__subcmd__help"
@@ -64,6 +82,12 @@ _move__ingest() {
             move__ingest__subcmd__help,takes)
                 cmd="move__ingest__subcmd__help__subcmd__takes"
                 ;;
+            move__ingest__subcmd__help__subcmd__files,upload)
+                cmd="move__ingest__subcmd__help__subcmd__files__subcmd__upload"
+                ;;
+            move__ingest__subcmd__help__subcmd__takes,create)
+                cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__create"
+                ;;
             move__ingest__subcmd__help__subcmd__takes,list)
                 cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__list"
                 ;;
@@ -72,6 +96,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help__subcmd__takes,update)
                 cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__update"
+                ;;
+            move__ingest__subcmd__takes,create)
+                cmd="move__ingest__subcmd__takes__subcmd__create"
                 ;;
             move__ingest__subcmd__takes,help)
                 cmd="move__ingest__subcmd__takes__subcmd__help"
@@ -84,6 +111,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__takes,update)
                 cmd="move__ingest__subcmd__takes__subcmd__update"
+                ;;
+            move__ingest__subcmd__takes__subcmd__help,create)
+                cmd="move__ingest__subcmd__takes__subcmd__help__subcmd__create"
                 ;;
             move__ingest__subcmd__takes__subcmd__help,help)
                 cmd="move__ingest__subcmd__takes__subcmd__help__subcmd__help"
@@ -104,7 +134,7 @@ _move__ingest() {
 
     case "${cmd}" in
         move__ingest)
-            opts="-h -V --config --help --version run backfill status check retry takes completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status check retry files takes completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,7 +152,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__backfill)
-            opts="-h -V --no-progress --config --help --version"
+            opts="-v -q -h -V --no-progress --dry-run --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,7 +170,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__check)
-            opts="-h -V --config --help --version"
+            opts="-v -q -h -V --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,7 +188,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__completions)
-            opts="-h -V --config --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --config --verbose --quiet --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,8 +205,90 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        move__ingest__subcmd__files)
+            opts="-v -q -h -V --config --verbose --quiet --help --version upload help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__files__subcmd__help)
+            opts="upload help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__files__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__files__subcmd__help__subcmd__upload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__files__subcmd__upload)
+            opts="-v -q -h -V --name --json --no-progress --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         move__ingest__subcmd__help)
-            opts="run backfill status check retry takes completions help"
+            opts="run backfill status check retry files takes completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +332,34 @@ _move__ingest() {
         move__ingest__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__files)
+            opts="upload"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__files__subcmd__upload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -288,8 +428,22 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help__subcmd__takes)
-            opts="list show update"
+            opts="list show create update"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__takes__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -344,7 +498,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__retry)
-            opts="-h -V --config --help --version"
+            opts="-v -q -h -V --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,7 +516,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__run)
-            opts="-h -V --config --help --version"
+            opts="-v -q -h -V --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,7 +534,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__status)
-            opts="-h -V --json --config --help --version"
+            opts="-v -q -h -V --json --all --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,7 +552,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__takes)
-            opts="-h -V --config --help --version list show update help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version list show create update help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,9 +569,53 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        move__ingest__subcmd__takes__subcmd__help)
-            opts="list show update help"
+        move__ingest__subcmd__takes__subcmd__create)
+            opts="-v -q -h -V --source --name --metadata --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__takes__subcmd__help)
+            opts="list show create update help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__takes__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -486,14 +684,26 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__takes__subcmd__list)
-            opts="-h -V --first --json --config --help --version"
+            opts="-v -q -h -V --limit --next-token --sort --expand --all --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --first)
+                --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --next-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "asc desc" -- "${cur}"))
+                    return 0
+                    ;;
+                --expand)
+                    COMPREPLY=($(compgen -W "sources client" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -508,12 +718,16 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__takes__subcmd__show)
-            opts="-h -V --config --help --version"
+            opts="-v -q -h -V --expand --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --expand)
+                    COMPREPLY=($(compgen -W "sources client" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -526,17 +740,21 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__takes__subcmd__update)
-            opts="-h -V --name --metadata --config --help --version"
+            opts="-v -q -h -V --metadata --set --name --drop-ingest-record --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --name)
+                --metadata)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --metadata)
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_move_ingest_global_optspecs
-    string join \n config= h/help V/version
+    string join \n config= v/verbose q/quiet h/help V/version
 end
 
 function __fish_move_ingest_needs_command
@@ -25,68 +25,136 @@ function __fish_move_ingest_using_subcommand
 end
 
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_needs_command" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_needs_command" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -s V -l version -d 'Print version'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "run" -d 'Scan, then watch and ingest until SIGTERM/SIGINT (the systemd service)'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "backfill" -d 'Ingest every complete recording already on disk, wait for it, then exit'
-complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "status" -d 'Show what the journal holds: waiting, uploading, done, failed'
+complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "status" -d 'Show what the journal holds: how many recordings are in each state, and which'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "check" -d 'Validate the config, reach the API with the key, check the folders, then exit'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "retry" -d 'Put failed recordings back in the queue for the next `run` or `backfill`'
-complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "takes" -d 'List, show or update takes on the API'
+complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "files" -d 'Upload a file by hand and print its file id (the guide\'s `files.create` + upload)'
+complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "takes" -d 'List, show, create or update takes on the API: the takes guide, from a shell'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c move-ingest -n "__fish_move_ingest_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand run" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand run" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand run" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand run" -s V -l version -d 'Print version'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -l no-progress -d 'Do not show a progress bar even on a terminal'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -l no-progress -d 'Do not show progress bars even on a terminal'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -l dry-run -d 'List what would be uploaded and which takes would be created; send nothing, change nothing'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand backfill" -s V -l version -d 'Print version'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -l json -d 'Print one JSON object instead of a table'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -l all -d 'List every recording, not only failed, unfinished and the newest 20 of the rest'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s V -l version -d 'Print version'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand check" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand check" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand check" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand check" -s h -l help -d 'Print help'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand check" -s V -l version -d 'Print version'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand retry" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand retry" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand retry" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand retry" -s h -l help -d 'Print help'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand retry" -s V -l version -d 'Print version'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -s h -l help -d 'Print help'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -s V -l version -d 'Print version'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -f -a "list" -d 'List takes, newest first'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -f -a "show" -d 'Show one take with its sources'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -f -a "update" -d 'Replace a take\'s name and/or metadata'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show update help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l first -d 'How many takes to show' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -s V -l version -d 'Print version'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -f -a "upload" -d 'Upload one file: `createFile` with the type from its extension (mp4, mov, avi, move), then the daemon\'s own streaming PUT (retries with backoff, a fresh URL when one expires, at most 5 GiB). Prints the file id, for `takes create --source`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and not __fish_seen_subcommand_from upload help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -l name -d 'The file\'s name on the API. Defaults to the file name of PATH' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -l json -d 'Print `{"id", "type", "name", "size", "sha256"}` instead of the bare id'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -l no-progress -d 'Do not show a progress bar even on a terminal'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from upload" -s V -l version -d 'Print version'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from help" -f -a "upload" -d 'Upload one file: `createFile` with the type from its extension (mp4, mov, avi, move), then the daemon\'s own streaming PUT (retries with backoff, a fresh URL when one expires, at most 5 GiB). Prints the file id, for `takes create --source`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand files; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -s V -l version -d 'Print version'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -f -a "list" -d 'List takes, newest first, a page at a time (the guide\'s `takes.list`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -f -a "show" -d 'Show one take (the guide\'s `takes.retrieve`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -f -a "create" -d 'Create a single-camera take from uploaded files (the guide\'s `takes.create_singlecam`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -f -a "update" -d 'Change a take\'s name and/or metadata (the guide\'s `takes.update`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and not __fish_seen_subcommand_from list show create update help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l limit -d 'How many takes per page (1 to 100)' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l next-token -d 'Start at this page: the token the previous page printed (its `next_token`). Defaults to the first page' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l sort -d 'Order by creation time' -r -f -a "asc\t'Oldest first'
+desc\t'Newest first'"
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l expand -d 'Also read the takes\' sources and/or client, comma-separated. Defaults to neither' -r -f -a "sources\t'The take\'s sources: device label, file id, format'
+client\t'The client (account) the take belongs to'"
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l all -d 'Page through every take, printing each page as it arrives'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -l json -d 'Print `{"takes": [TAKE, ...], "next_token": "..." | null}` instead of a table'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -l expand -d 'Also read the take\'s sources and/or client, comma-separated. Defaults to neither' -r -f -a "sources\t'The take\'s sources: device label, file id, format'
+client\t'The client (account) the take belongs to'"
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -l json -d 'Print the take as JSON (`id`, `name`, `created`, `metadata`, and `sources`/`client` when expanded)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l name -d 'New name' -r
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l metadata -d 'New metadata, a JSON object' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -l source -d 'A source as LABEL:FILE_ID:FORMAT, FORMAT one of mp4, mov, avi, move (any case). Repeat it: exactly one video (mp4, mov or avi), and optionally one move' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -l name -d 'The take\'s name. Defaults to none' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -l metadata -d 'Custom metadata, a JSON object, e.g. \'{"foo":"bar"}\'. Defaults to {}' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -l json -d 'Print the take as JSON instead of its id'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l metadata -d 'New metadata, a JSON object; replaces the current one (keeping `move_ingest`, see above). Defaults to the current metadata' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l set -d 'Set one metadata key, keeping the others; VALUE is parsed as JSON, else taken as a string. Repeatable' -r
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l name -d 'New name. Defaults to the current one' -r
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l drop-ingest-record -d 'With --metadata: do not keep the `move_ingest` record (the take is then unknown to reconciliation)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -l json -d 'Print the updated take as JSON instead of `updated ID`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List takes, newest first'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one take with its sources'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "update" -d 'Replace a take\'s name and/or metadata'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List takes, newest first, a page at a time (the guide\'s `takes.list`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one take (the guide\'s `takes.retrieve`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a single-camera take from uploaded files (the guide\'s `takes.create_singlecam`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a take\'s name and/or metadata (the guide\'s `takes.update`)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand takes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand completions" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand completions" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand completions" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "run" -d 'Scan, then watch and ingest until SIGTERM/SIGINT (the systemd service)'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "backfill" -d 'Ingest every complete recording already on disk, wait for it, then exit'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "status" -d 'Show what the journal holds: waiting, uploading, done, failed'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "check" -d 'Validate the config, reach the API with the key, check the folders, then exit'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "retry" -d 'Put failed recordings back in the queue for the next `run` or `backfill`'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "takes" -d 'List, show or update takes on the API'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry takes completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "list" -d 'List takes, newest first'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "show" -d 'Show one take with its sources'
-complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "update" -d 'Replace a take\'s name and/or metadata'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "run" -d 'Scan, then watch and ingest until SIGTERM/SIGINT (the systemd service)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "backfill" -d 'Ingest every complete recording already on disk, wait for it, then exit'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "status" -d 'Show what the journal holds: how many recordings are in each state, and which'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "check" -d 'Validate the config, reach the API with the key, check the folders, then exit'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "retry" -d 'Put failed recordings back in the queue for the next `run` or `backfill`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "files" -d 'Upload a file by hand and print its file id (the guide\'s `files.create` + upload)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "takes" -d 'List, show, create or update takes on the API: the takes guide, from a shell'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and not __fish_seen_subcommand_from run backfill status check retry files takes completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from files" -f -a "upload" -d 'Upload one file: `createFile` with the type from its extension (mp4, mov, avi, move), then the daemon\'s own streaming PUT (retries with backoff, a fresh URL when one expires, at most 5 GiB). Prints the file id, for `takes create --source`'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "list" -d 'List takes, newest first, a page at a time (the guide\'s `takes.list`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "show" -d 'Show one take (the guide\'s `takes.retrieve`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "create" -d 'Create a single-camera take from uploaded files (the guide\'s `takes.create_singlecam`)'
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand help; and __fish_seen_subcommand_from takes" -f -a "update" -d 'Change a take\'s name and/or metadata (the guide\'s `takes.update`)'

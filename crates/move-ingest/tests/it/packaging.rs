@@ -134,8 +134,8 @@ fn every_subcommand_has_a_man_page_that_describes_it() {
     let mut paths = Vec::new();
     subcommand_paths(&cli, &[], &mut paths);
     assert!(
-        paths.len() >= 7,
-        "run, backfill, status, check, retry, takes, completions: {paths:?}"
+        paths.len() >= 8,
+        "run, backfill, status, check, retry, files, takes, completions: {paths:?}"
     );
     for path in paths {
         let name = format!("move-ingest-{}.1", path.join("-"));
@@ -238,6 +238,7 @@ fn bash_completion_completes_subcommands_and_flags() {
         "status",
         "check",
         "retry",
+        "files",
         "takes",
         "completions",
     ] {
@@ -253,9 +254,9 @@ fn bash_completion_completes_subcommands_and_flags() {
             .any(|l| l == "--json")
     );
     assert!(
-        complete("move-ingest takes list --f")
+        complete("move-ingest takes list --li")
             .lines()
-            .any(|l| l == "--first")
+            .any(|l| l == "--limit")
     );
     let shells = complete("move-ingest completions ");
     assert!(shells.lines().any(|l| l == "fish"), "{shells}");
@@ -287,11 +288,11 @@ fn zsh_and_fish_scripts_work() {
         );
         Command::new("fish").arg("-c").arg(probe).output()
     };
-    match fish("move-ingest takes list --f") {
+    match fish("move-ingest takes list --li") {
         Ok(out) => {
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(
-                stdout.lines().any(|l| l.starts_with("--first\t")),
+                stdout.lines().any(|l| l.starts_with("--limit\t")),
                 "fish: {stdout}"
             );
             let out = fish("move-ingest st").expect("fish ran a moment ago");
