@@ -31,6 +31,9 @@ _move__ingest() {
             move__ingest,help)
                 cmd="move__ingest__subcmd__help"
                 ;;
+            move__ingest,jobs)
+                cmd="move__ingest__subcmd__jobs"
+                ;;
             move__ingest,retry)
                 cmd="move__ingest__subcmd__retry"
                 ;;
@@ -70,6 +73,9 @@ _move__ingest() {
             move__ingest__subcmd__help,help)
                 cmd="move__ingest__subcmd__help__subcmd__help"
                 ;;
+            move__ingest__subcmd__help,jobs)
+                cmd="move__ingest__subcmd__help__subcmd__jobs"
+                ;;
             move__ingest__subcmd__help,retry)
                 cmd="move__ingest__subcmd__help__subcmd__retry"
                 ;;
@@ -85,6 +91,15 @@ _move__ingest() {
             move__ingest__subcmd__help__subcmd__files,upload)
                 cmd="move__ingest__subcmd__help__subcmd__files__subcmd__upload"
                 ;;
+            move__ingest__subcmd__help__subcmd__jobs,create)
+                cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__create"
+                ;;
+            move__ingest__subcmd__help__subcmd__jobs,list)
+                cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__list"
+                ;;
+            move__ingest__subcmd__help__subcmd__jobs,show)
+                cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__show"
+                ;;
             move__ingest__subcmd__help__subcmd__takes,create)
                 cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__create"
                 ;;
@@ -96,6 +111,30 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help__subcmd__takes,update)
                 cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__update"
+                ;;
+            move__ingest__subcmd__jobs,create)
+                cmd="move__ingest__subcmd__jobs__subcmd__create"
+                ;;
+            move__ingest__subcmd__jobs,help)
+                cmd="move__ingest__subcmd__jobs__subcmd__help"
+                ;;
+            move__ingest__subcmd__jobs,list)
+                cmd="move__ingest__subcmd__jobs__subcmd__list"
+                ;;
+            move__ingest__subcmd__jobs,show)
+                cmd="move__ingest__subcmd__jobs__subcmd__show"
+                ;;
+            move__ingest__subcmd__jobs__subcmd__help,create)
+                cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__create"
+                ;;
+            move__ingest__subcmd__jobs__subcmd__help,help)
+                cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__help"
+                ;;
+            move__ingest__subcmd__jobs__subcmd__help,list)
+                cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__list"
+                ;;
+            move__ingest__subcmd__jobs__subcmd__help,show)
+                cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__show"
                 ;;
             move__ingest__subcmd__takes,create)
                 cmd="move__ingest__subcmd__takes__subcmd__create"
@@ -134,7 +173,7 @@ _move__ingest() {
 
     case "${cmd}" in
         move__ingest)
-            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status check retry files takes completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status check retry files takes jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,7 +327,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help)
-            opts="run backfill status check retry files takes completions help"
+            opts="run backfill status check retry files takes jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +413,62 @@ _move__ingest() {
         move__ingest__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__jobs)
+            opts="list show create"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__jobs__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__jobs__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__jobs__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -490,6 +585,168 @@ _move__ingest() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs)
+            opts="-v -q -h -V --config --verbose --quiet --help --version list show create help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__create)
+            opts="-v -q -h -V --output --option --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__help)
+            opts="list show create help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__list)
+            opts="-v -q -h -V --take --limit --next-token --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --take)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --next-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__show)
+            opts="-v -q -h -V --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
