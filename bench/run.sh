@@ -34,12 +34,12 @@ done
 if [ "$QUICK" = 1 ]; then
     BIG_MIB=256; MID_MIB=64; REPS=${REPS:-1}
     SMALL_RECS=200; STARTUP_RECS=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-5}
-    SCAN_FILES=5000; JOURNAL_RECS=2000; HASH_MIB=8
+    SCAN_FILES=5000; HASH_MIB=8; HISTORY_RECS=50000; SETTLE=2
     CRITERION=(--warm-up-time 0.5 --measurement-time 1)
 else
     BIG_MIB=2048; MID_MIB=256; REPS=${REPS:-3}
     SMALL_RECS=2000; STARTUP_RECS=100000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
-    SCAN_FILES=100000; JOURNAL_RECS=100000; HASH_MIB=256
+    SCAN_FILES=100000; HASH_MIB=256; HISTORY_RECS=1000000; SETTLE=3
     CRITERION=()
 fi
 DEVICES=10
@@ -64,7 +64,7 @@ fi
 command -v curl >/dev/null || die "curl is needed (the throughput anchor)"
 
 # ---------------------------------------------------------------- build
-BENCHES=(--bench hash --bench scan --bench journal --bench fixtures)
+BENCHES=(--bench hash --bench scan --bench fixtures)
 if [ "$BUILD" = 1 ]; then
     say "cargo build --release; cargo bench --no-run"
     cargo build --release --quiet
@@ -77,7 +77,7 @@ while read -r name path; do EXE[$name]=$path; done < <(
     cargo bench -p move-ingest --no-run --message-format=json "${BENCHES[@]}" 2>/dev/null |
         grep -o '"target":{[^}]*"name":"[a-z]*"[^}]*}.*"executable":"[^"]*"' |
         sed 's/.*"name":"\([a-z]*\)".*"executable":"\([^"]*\)"/\1 \2/')
-for b in hash scan journal fixtures; do
+for b in hash scan fixtures; do
     [ -x "${EXE[$b]:-}" ] || die "cannot build the $b bench: cargo bench --no-run ${BENCHES[*]}"
 done
 fixtures() { "${EXE[fixtures]}" "$@"; }
@@ -293,22 +293,26 @@ grep -q "^backfill: $SMALL_RECS done, 0 failed" "$WORK/last.out" || die "the bac
 drop_blobs
 RECS_S=$(calc '%.0f' "$SMALL_RECS / $WALL")
 row "backfill $SMALL_RECS recordings ≥ 200/s" "${RECS_S} recordings/s (${WALL} s)" "$(verdict "$RECS_S" '>=' 200)" \
-    "whole process, upload.concurrency = 4, journal on disk; CPU ${USER_S} s user + ${SYS_S} s sys; sandbox made $SMALL_RECS takes"
+    "whole process, upload.concurrency = 4, state.db on disk; CPU ${USER_S} s user + ${SYS_S} s sys; sandbox made $SMALL_RECS takes"
 
-# ---------------------------------------------------------------- 3. start-up with a big journal
-say "start-up: a journal of $STARTUP_RECS done recordings (their .mp4 files on disk)"
+# ---------------------------------------------------------------- 3. start-up with many files on disk
+say "start-up: $STARTUP_RECS done recordings, their .mp4 files on disk"
 fixtures tree "$WORK/many" "$DEVICES" "$STARTUP_RECS" 0 0 >/dev/null
-fixtures journal "$WORK/state-many" "$WORK/many" history >/dev/null
-JOURNAL_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
+fixtures state "$WORK/state-many" "$WORK/many" 0 >/dev/null
+DB_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/state.db") / 1e6")
 write_config "$WORK/many.toml" "$WORK/many" "$WORK/state-many"
 sync # the fixtures' own writeback is not part of the start-up
 
 # Starts `run`, waits for its "watching for recordings" line (logged as it tells systemd
-# READY=1: journal replayed, unfinished work queued, every watch path scanned), stops it.
-# Sets READY_S (seconds from exec to that line's timestamp) and READY_RSS_MIB.
-run_until_ready() { # CONFIG
+# READY=1: state.db opened (PRAGMA quick_check runs beside the start; READY waits for it up
+# to 0.3 s), unfinished work queued, every watch path scanned and each find looked up),
+# stays SETTLE seconds, stops it.
+# Sets READY_S (seconds from exec to that line's timestamp), READY_RSS_MIB (VmRSS at READY)
+# and IDLE_RSS_KB (VmRSS after SETTLE seconds of idling).
+run_until_ready() { # CONFIG [SETTLE]
     local t0 line ts
-    READY_S=n/a READY_RSS_MIB=n/a
+    READY_S=n/a READY_RSS_MIB=n/a IDLE_RSS_KB=n/a
+    : >"$WORK/run.err" # the last run's READY line must not be read as this one's
     t0=$(now)
     MOVE_API_KEY=$KEY "$BIN" --config "$1" run >"$WORK/run.out" 2>"$WORK/run.err" &
     SERVICE_PID=$!
@@ -321,32 +325,75 @@ run_until_ready() { # CONFIG
         ts=$(echo "$line" | grep -o '^[0-9T:.-]*Z' || true)
         [ -n "$ts" ] && READY_S=$(calc '%.3f' "$(date -d "$ts" +%s.%N) - $t0")
         READY_RSS_MIB=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVICE_PID/status" 2>/dev/null || echo n/a)
+        if [ -n "${2:-}" ]; then
+            sleep "$2"
+            IDLE_RSS_KB=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVICE_PID/status" 2>/dev/null || echo n/a)
+        fi
+        if [ -n "${2:-}" ]; then # a big state's check may still run: wait for its verdict
+            for _ in $(seq 600); do
+                grep -q 'state database checked' "$WORK/run.err" && break
+                sleep 0.1
+            done
+        fi
+        CHECK_MS=$(sed -n 's/.*state database checked.* ms=\([0-9]*\).*/\1/p' "$WORK/run.err" | head -1)
     fi
     kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
     SERVICE_PID=
 }
 run_until_ready "$WORK/many.toml"
-FIRST=$READY_S FIRST_RSS=$READY_RSS_MIB
-COMPACT_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/journal.jsonl") / 1e6")
-run_until_ready "$WORK/many.toml"
-SECOND=$READY_S SECOND_RSS=$READY_RSS_MIB
 timed "$WORK/many.toml" backfill --no-progress
 grep -q '^backfill: 0 done, 0 failed' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
 BACKFILL_NOOP=$WALL
-timed "$WORK/many.toml" status --json
-STATUS=$WALL
-if [ "$FIRST" = n/a ] || [ "$SECOND" = n/a ]; then
+if [ "$READY_S" = n/a ]; then
     row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "\`run\` never said it was ready" "FAIL" "$(tail -3 "$WORK/run.err" | tr '\n' ' ')"
 else
-    # Both starts count: the service compacts while it runs only once the journal is 4x its
-    # last compacted size, so a journal holding mostly history is a real case.
-    WORST=$(awk -v a="$FIRST" -v b="$SECOND" 'BEGIN { print (a > b) ? a : b }')
-    row "start-up, $STARTUP_RECS done recordings ≤ 2 s" \
-        "**${FIRST} s** on ${JOURNAL_MB} MB of history (compacting it first), **${SECOND} s** on the compacted ${COMPACT_MB} MB" \
-        "$(verdict "$WORST" '<=' 2)" \
-        "\`run\` from exec to READY (replay, scan of $STARTUP_RECS files, a decision for each); RSS ${FIRST_RSS}/${SECOND_RSS} MiB; a \`backfill\` with nothing to do ${BACKFILL_NOOP} s, \`status --json\` ${STATUS} s"
+    row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "**${READY_S} s**" "$(verdict "$READY_S" '<=' 2)" \
+        "\`run\` from exec to READY: state.db (${DB_MB} MB) opened, scan of $STARTUP_RECS files, an index lookup for each; RSS ${READY_RSS_MIB} MiB; a \`backfill\` with nothing to do ${BACKFILL_NOOP} s"
 fi
 rm -rf "$WORK/many" "$WORK/state-many"
+
+# ---------------------------------------------------------------- 3b. nothing grows with history
+# States of 1,000, 20,000 and $HISTORY_RECS done recordings, made directly in state.db (no API):
+# the same 1,000 recordings (.mp4 + .move) on disk in each, the rest history whose files are
+# gone from the capture folders. Each run: READY, then SETTLE s idle, then its RSS.
+say "history: states of 1000, 20000 and $HISTORY_RECS done recordings (1000 on disk)"
+ONDISK=1000
+fixtures tree "$WORK/hist" "$DEVICES" "$ONDISK" 1 1024 >/dev/null
+declare -A H_READY H_RSS H_DB H_CHECK
+for n in 1000 20000 "$HISTORY_RECS"; do
+    t0=$(now)
+    fixtures state "$WORK/state-h$n" "$WORK/hist" $((n - ONDISK)) >/dev/null
+    say "  state of $n made in $(calc '%.1f' "$(now) - $t0") s"
+    H_DB[$n]=$(calc '%.0f' "$(stat -c %s "$WORK/state-h$n/state.db") / 1e6")
+    write_config "$WORK/h$n.toml" "$WORK/hist" "$WORK/state-h$n"
+    sync
+    run_until_ready "$WORK/h$n.toml" "$SETTLE"
+    H_READY[$n]=$READY_S
+    H_RSS[$n]=$IDLE_RSS_KB
+    H_CHECK[$n]=${CHECK_MS:-?}
+    [ "$READY_S" = n/a ] && die "\`run\` on $n done recordings did not become ready: $(tail -3 "$WORK/run.err")"
+done
+BIG=$HISTORY_RECS
+STATUS_S=0
+for args in status "status --json" "status --failed"; do
+    # shellcheck disable=SC2086
+    timed "$WORK/h$BIG.toml" $args
+    [ "$EXIT" = 0 ] || die "$args failed: $(tail -3 "$WORK/last.err")"
+    STATUS_S=$(awk -v a="$STATUS_S" -v b="$WALL" 'BEGIN { print (b > a) ? b : a }')
+done
+grep -q "\"done\": $BIG" "$WORK/last.out" 2>/dev/null || true
+BIG_RSS_MIB=$(calc '%.1f' "${H_RSS[$BIG]} / 1024")
+row "idle \`run\` RSS ≤ 48 MiB at $BIG done recordings" "**${BIG_RSS_MIB} MiB**" "$(verdict "$BIG_RSS_MIB" '<=' 48)" \
+    "VmRSS $SETTLE s after READY; state.db ${H_DB[$BIG]} MB (made directly, no API); $ONDISK of the recordings on disk (.mp4 + .move), the rest history"
+row "\`run\` to READY ≤ 2 s at $BIG done recordings" "**${H_READY[$BIG]} s** (1000: ${H_READY[1000]} s, 20000: ${H_READY[20000]} s)" \
+    "$(verdict "${H_READY[$BIG]}" '<=' 2)" \
+    "exec to READY: state.db opened, unfinished work queued, the first scan ($ONDISK recordings on disk) looked up; the history is not read. PRAGMA quick_check runs beside the start (READY waits up to 0.3 s for it; no step is written before it passes): ${H_CHECK[$BIG]} ms at $BIG, ${H_CHECK[20000]} ms at 20000"
+row "\`status\` ≤ 0.3 s at $BIG done recordings" "**${STATUS_S} s** (slowest of status, status --json, status --failed)" \
+    "$(verdict "$STATUS_S" '<=' 0.3)" "whole process; state.db opened read-only; counts from the phase index"
+GROWTH=$(calc '%.1f' "(${H_RSS[20000]} - ${H_RSS[1000]}) * 1024 / 19000")
+row "idle RSS growth ≤ 64 B per done recording (1000 → 20000)" "**${GROWTH} B** ($(calc '%.1f' "${H_RSS[1000]} / 1024") → $(calc '%.1f' "${H_RSS[20000]} / 1024") MiB)" \
+    "$(verdict "$GROWTH" '<=' 64)" "VmRSS $SETTLE s after READY; state.db ${H_DB[1000]} MB → ${H_DB[20000]} MB; negative means within noise"
+rm -rf "$WORK"/state-h* "$WORK/hist"
 
 # ---------------------------------------------------------------- 4-6. criterion micro benches
 # criterion BENCH [FILTER]: runs it in bencher format; then ns NAME-PATTERN gives a median.
@@ -364,12 +411,6 @@ SCAN_S=$(secs 'scan/')
 row "scan $SCAN_FILES files warm ≤ 1 s" "${SCAN_S} s ($(calc '%.0f' "$SCAN_FILES / $SCAN_S") files/s)" "$(verdict "$SCAN_S" '<=' 1)" \
     "criterion, crates/move-ingest/benches/scan.rs: \`scan::scan\` of 10 device folders, an .mp4 and a .move per recording"
 
-say "journal replay: $JOURNAL_RECS done recordings (criterion)"
-MOVE_BENCH_JOURNAL_RECORDINGS=$JOURNAL_RECS criterion journal
-row "journal replay, $JOURNAL_RECS done (micro)" \
-    "journal::read $(secs "journal::read, $JOURNAL_RECS done, history") s history, $(secs "journal::read, $JOURNAL_RECS done, compacted") s compacted; Ledger::open $(secs "Ledger::open, $JOURNAL_RECS done, history") s history (compacts), $(secs "Ledger::open, $JOURNAL_RECS done, compacted") s compacted" \
-    "info" "criterion, crates/move-ingest/benches/journal.rs; what start-up costs inside the process"
-
 say "SHA-256 alone (criterion)"
 MOVE_BENCH_HASH_MIB=$HASH_MIB criterion hash
 SHA_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/sha2') * 1e3")
@@ -385,7 +426,7 @@ row "SHA-256 alone, must not halve throughput" "sha2 ${SHA_MBS} MB/s (ring ${RIN
 # ---------------------------------------------------------------- 7. idle service
 say "idle: move-ingest run with $IDLE_RECS done recordings, ${IDLE_SECS} s"
 fixtures tree "$WORK/idle" "$DEVICES" "$IDLE_RECS" 1 1024 >/dev/null
-fixtures journal "$WORK/state-idle" "$WORK/idle" compacted >/dev/null
+fixtures state "$WORK/state-idle" "$WORK/idle" 0 >/dev/null
 write_config "$WORK/idle.toml" "$WORK/idle" "$WORK/state-idle"
 sync
 MOVE_API_KEY=$KEY "$BIN" --config "$WORK/idle.toml" run >"$WORK/idle.out" 2>"$WORK/idle.err" &

@@ -31,6 +31,9 @@ _move__ingest() {
             move__ingest,help)
                 cmd="move__ingest__subcmd__help"
                 ;;
+            move__ingest,history)
+                cmd="move__ingest__subcmd__history"
+                ;;
             move__ingest,jobs)
                 cmd="move__ingest__subcmd__jobs"
                 ;;
@@ -39,6 +42,9 @@ _move__ingest() {
                 ;;
             move__ingest,run)
                 cmd="move__ingest__subcmd__run"
+                ;;
+            move__ingest,state)
+                cmd="move__ingest__subcmd__state"
                 ;;
             move__ingest,status)
                 cmd="move__ingest__subcmd__status"
@@ -73,6 +79,9 @@ _move__ingest() {
             move__ingest__subcmd__help,help)
                 cmd="move__ingest__subcmd__help__subcmd__help"
                 ;;
+            move__ingest__subcmd__help,history)
+                cmd="move__ingest__subcmd__help__subcmd__history"
+                ;;
             move__ingest__subcmd__help,jobs)
                 cmd="move__ingest__subcmd__help__subcmd__jobs"
                 ;;
@@ -81,6 +90,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help,run)
                 cmd="move__ingest__subcmd__help__subcmd__run"
+                ;;
+            move__ingest__subcmd__help,state)
+                cmd="move__ingest__subcmd__help__subcmd__state"
                 ;;
             move__ingest__subcmd__help,status)
                 cmd="move__ingest__subcmd__help__subcmd__status"
@@ -99,6 +111,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help__subcmd__jobs,show)
                 cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__show"
+                ;;
+            move__ingest__subcmd__help__subcmd__state,backup)
+                cmd="move__ingest__subcmd__help__subcmd__state__subcmd__backup"
                 ;;
             move__ingest__subcmd__help__subcmd__takes,create)
                 cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__create"
@@ -135,6 +150,18 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__jobs__subcmd__help,show)
                 cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__show"
+                ;;
+            move__ingest__subcmd__state,backup)
+                cmd="move__ingest__subcmd__state__subcmd__backup"
+                ;;
+            move__ingest__subcmd__state,help)
+                cmd="move__ingest__subcmd__state__subcmd__help"
+                ;;
+            move__ingest__subcmd__state__subcmd__help,backup)
+                cmd="move__ingest__subcmd__state__subcmd__help__subcmd__backup"
+                ;;
+            move__ingest__subcmd__state__subcmd__help,help)
+                cmd="move__ingest__subcmd__state__subcmd__help__subcmd__help"
                 ;;
             move__ingest__subcmd__takes,create)
                 cmd="move__ingest__subcmd__takes__subcmd__create"
@@ -173,7 +200,7 @@ _move__ingest() {
 
     case "${cmd}" in
         move__ingest)
-            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status check retry files takes jobs completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status history state check retry files takes jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,7 +354,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help)
-            opts="run backfill status check retry files takes jobs completions help"
+            opts="run backfill status history state check retry files takes jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +438,20 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -508,6 +549,34 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        move__ingest__subcmd__help__subcmd__state)
+            opts="backup"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__state__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         move__ingest__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -585,6 +654,24 @@ _move__ingest() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__history)
+            opts="-v -q -h -V --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -790,13 +877,95 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        move__ingest__subcmd__status)
-            opts="-v -q -h -V --json --all --config --verbose --quiet --help --version"
+        move__ingest__subcmd__state)
+            opts="-v -q -h -V --config --verbose --quiet --help --version backup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__state__subcmd__backup)
+            opts="-v -q -h -V --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__state__subcmd__help)
+            opts="backup help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__state__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__state__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__status)
+            opts="-v -q -h -V --json --all --failed --since --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -3,9 +3,9 @@
 //! ```text
 //! cargo bench --bench fixtures -- blob PATH BYTES
 //! cargo bench --bench fixtures -- tree ROOT DEVICES RECORDINGS SIDECAR(0|1) BYTES_PER_FILE
-//! cargo bench --bench fixtures -- journal STATE_DIR WATCH_ROOT history|compacted
+//! cargo bench --bench fixtures -- state STATE_DIR WATCH_ROOT EXTRA_DONE_RECORDINGS
 //! ```
-//! Without a command (as under `cargo test --all-targets`) it checks that the three agree.
+//! Without a command (as under `cargo test --all-targets`) it checks that they agree.
 
 mod common;
 
@@ -41,13 +41,8 @@ fn main() {
             );
             println!("{files} files");
         }
-        Some("journal") => {
-            let history = match arg(3) {
-                "history" => true,
-                "compacted" => false,
-                other => panic!("history or compacted, not {other}"),
-            };
-            let n = common::write_done_journal(Path::new(arg(1)), Path::new(arg(2)), history);
+        Some("state") => {
+            let n = common::write_done_state(Path::new(arg(1)), Path::new(arg(2)), num(3) as usize);
             println!("{n} done recordings");
         }
         Some(other) => panic!("unknown fixture {other}; see benches/fixtures.rs"),
@@ -55,21 +50,24 @@ fn main() {
     }
 }
 
-/// A small tree, its journal both ways, and a replay that finds every recording done.
+/// A small tree, its state with some history beyond it, and a reader that finds every recording done.
 fn self_check() {
     let dir = common::tempdir();
     let watch = dir.path().join("w");
     assert_eq!(common::make_tree(&watch, 3, 20, true, 16), 40);
-    for history in [true, false] {
-        let state = dir.path().join(format!("s{history}"));
-        assert_eq!(common::write_done_journal(&state, &watch, history), 20);
-        let (state, replay) = move_ingest::journal::read(&state).expect("replay");
-        assert_eq!((state.len(), replay.skipped_lines), (20, 0));
-        assert!(
-            state
-                .recordings()
-                .all(|r| r.phase() == move_ingest::state::Phase::Done)
-        );
+    let state = dir.path().join("s");
+    assert_eq!(common::write_done_state(&state, &watch, 30), 50);
+    let reader = move_ingest::store::query::Reader::open(&state)
+        .expect("open the state")
+        .expect("a state");
+    let counts = reader.counts(None).expect("count");
+    for (phase, n) in counts {
+        let want = if phase == move_ingest::state::Phase::Done {
+            50
+        } else {
+            0
+        };
+        assert_eq!(n, want, "{phase:?}");
     }
     common::make_blob(&dir.path().join("b"), 3 << 20, Duration::from_secs(60));
     assert_eq!(

@@ -12,8 +12,8 @@ use crate::error::Exit;
 ///
 /// A recording is `<watch path>/<device label>/<stem>.mp4` (or .mov, .avi) plus,
 /// when present, `<stem>.move`. Each complete recording is uploaded once and gets
-/// one single-camera take; every step is kept in a crash-safe journal in the
-/// state directory, so nothing is lost and nothing happens twice.
+/// one single-camera take; every step is kept in a crash-safe database
+/// (state.db) in the state directory, so nothing is lost and nothing happens twice.
 ///
 /// Exit codes: 0 all well; 1 some recordings failed; 2 usage or config error;
 /// 3 the API rejected the key; 4 an API call failed that is not a recording's failure
@@ -43,7 +43,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan, then watch and ingest until SIGTERM/SIGINT (the systemd service).
     ///
-    /// Replays the journal, resumes unfinished recordings, scans every watch path, then
+    /// Opens the state (state.db), resumes unfinished recordings, scans every watch path, then
     /// watches them with inotify; a periodic rescan (`watch.rescan_secs`) is the safety net.
     /// A file is complete once its size and mtime hold still for `pairing.settle_secs`; a
     /// complete video waits up to `pairing.move_wait_secs` for its `.move`. On SIGTERM it
@@ -62,7 +62,7 @@ pub enum Command {
     /// `service.shutdown_grace_secs` to finish, prints the summary and exits 130 (143);
     /// a second Ctrl-C stops at once.
     Backfill(BackfillArgs),
-    /// Show what the journal holds: how many recordings are in each state, and which.
+    /// Show what the state holds: how many recordings are in each state, and which.
     ///
     /// The counts: waiting = a .move whose video has not appeared yet, or a video that the
     /// running service holds back until its .move comes (the row says until when); queued = complete,
@@ -74,8 +74,18 @@ pub enum Command {
     /// gone = a file was deleted before its upload.
     ///
     /// Failed, uploading and unfinished (part sent, creating take) recordings are always listed, then
-    /// the newest 20 of the rest; `--all` lists every one.
+    /// the newest 20 of the rest; `--all` lists every one, `--failed` only the failed ones,
+    /// `--since` only those changed within a time. It reads state.db read-only, so it works
+    /// while `run` or `backfill` is running.
     Status(StatusArgs),
+    /// Every step of one recording with its time, e.g. `move-ingest history cam-a/take01`.
+    ///
+    /// Reads state.db read-only, so it works while `run` or `backfill` is running. A file
+    /// whose bytes changed after its take is a new recording: each one is listed.
+    History(HistoryArgs),
+    /// Look after the state database (state.db in `state.dir`).
+    #[command(subcommand)]
+    State(StateCommand),
     /// Validate the config, reach the API with the key, check the folders, then exit.
     Check,
     /// Put failed recordings back in the queue for the next `run` or `backfill`.
@@ -107,14 +117,38 @@ pub struct BackfillArgs {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct StatusArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
     /// List every recording, not only failed, unfinished and the newest 20 of the rest.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["failed", "since"])]
     pub all: bool,
+    /// List only the failed recordings, every one, with why (the counts stay whole).
+    #[arg(long, conflicts_with = "since")]
+    pub failed: bool,
+    /// Count and list only the recordings changed within this long, e.g. 1h, 2days, 30m.
+    /// Default: all of them are counted.
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<humantime::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// DEVICE/STEM: the device label and the file name without its extension, as `status` shows them.
+    pub recording: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Copy state.db to PATH, consistently, even while `run` or `backfill` is writing it
+    /// (SQLite's online backup API). PATH must not exist. To restore: stop the service,
+    /// copy the backup over state.db (removing state.db-wal and state.db-shm), start it.
+    Backup {
+        /// Where the copy goes (a new file).
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +327,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::Run => commands::run::run(config.as_deref()).await,
             Command::Backfill(args) => commands::backfill::run(config.as_deref(), args).await,
             Command::Status(args) => commands::status::run(config.as_deref(), args).await,
+            Command::History(args) => commands::history::run(config.as_deref(), args).await,
+            Command::State(cmd) => commands::state::run(config.as_deref(), cmd).await,
             Command::Check => commands::check::run(config.as_deref()).await,
             Command::Retry(args) => commands::retry::run(config.as_deref(), args).await,
             Command::Files(cmd) => commands::files::run(config.as_deref(), cmd).await,

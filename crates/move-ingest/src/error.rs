@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::journal::JournalError;
+use crate::store::StoreError;
 
 /// How the process ends: the exit codes documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,21 +92,21 @@ pub enum Fatal {
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
-    Journal(#[from] JournalError),
+    Store(#[from] StoreError),
 }
 
 impl Fatal {
     /// The error the command ends with, carrying what decides its exit code (3 for the key,
-    /// 2 for the journal).
+    /// 2 for the state).
     pub fn into_error(self) -> anyhow::Error {
         match self {
             Fatal::Auth(a) => anyhow::Error::new(a),
-            Fatal::Journal(j @ JournalError::Io { .. }) => {
+            Fatal::Store(s @ (StoreError::Io { .. } | StoreError::Sql { .. })) => {
                 anyhow::Error::new(UsageError::new(format!(
-                    "ingestion stopped, the journal cannot be written (nothing already journaled is lost): {j}"
+                    "ingestion stopped, the state cannot be written (nothing already committed is lost): {s}"
                 )))
             }
-            Fatal::Journal(j) => anyhow::Error::new(UsageError::new(j.to_string())),
+            Fatal::Store(s) => anyhow::Error::new(UsageError::new(s.to_string())),
         }
     }
 }

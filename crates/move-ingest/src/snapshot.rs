@@ -2,7 +2,7 @@
 //! queued, failed and done lately, the oldest pending one) and the free space of each watch path.
 //!
 //! `StateView` is the one read interface the metrics, the status page and `/api/status` use;
-//! today the journal's in-memory state implements it, a store only has to implement it too.
+//! the SQLite store implements it with indexed queries (nothing walks the history).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,9 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, WatchConfig};
-use crate::journal::Ledger;
 use crate::state::{Phase, Recording, State};
+use crate::store::query::Reader;
+use crate::store::{Store, StoreError};
 
 /// How many rows of each list a snapshot carries.
 pub const ROWS: usize = 12;
@@ -109,21 +110,66 @@ pub trait StateView: Send + Sync {
     fn rows(&self, ids: &[&str]) -> Vec<Option<Row>>;
 }
 
-impl StateView for Ledger {
+impl StateView for Store {
     fn snapshot(&self, watches: &[WatchConfig], first_seen: &FirstSeen) -> Snapshot {
-        let mut snap = from_state(&self.state(), first_seen);
+        let mut snap = match from_reader(&self.reader(), first_seen) {
+            Ok(snap) => snap,
+            Err(e) => {
+                tracing::error!("cannot read the state for the views: {e}");
+                from_state(&State::default(), first_seen)
+            }
+        };
         snap.watches = watch_space(watches);
         snap
     }
 
     fn status_json(&self, cfg: &Config) -> serde_json::Value {
-        crate::commands::status::json(cfg, &self.state())
+        crate::commands::status::json(cfg, &self.reader())
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
     }
 
     fn rows(&self, ids: &[&str]) -> Vec<Option<Row>> {
-        let state = self.state();
-        ids.iter().map(|id| state.get(id).map(row)).collect()
+        ids.iter()
+            .map(|id| self.recording(id).ok().flatten().map(|r| row(&r)))
+            .collect()
     }
+}
+
+/// Builds the snapshot (without the watch paths) from the store's indexes: the counts, the
+/// first rows of each list, and the unfinished recordings (the only ones walked).
+pub fn from_reader(reader: &Reader, first_seen: &FirstSeen) -> Result<Snapshot, StoreError> {
+    let counts = reader.counts(None)?;
+    let queued = reader.oldest_in_phase(Phase::Queued, ROWS)?;
+    let failed = reader.newest_in_phases(&[Phase::Failed], ROWS)?;
+    let done = reader.newest_in_phases(&[Phase::Done], ROWS)?;
+    let pending = reader.in_phases(&[Phase::Queued, Phase::Uploading, Phase::TakeRequested])?;
+    let oldest_pending = {
+        let mut map = first_seen.0.lock().unwrap_or_else(|p| p.into_inner());
+        let live: std::collections::HashSet<&str> = pending.iter().map(|r| r.id.as_str()).collect();
+        map.retain(|id, _| live.contains(id.as_str()));
+        pending
+            .iter()
+            .map(|r| FirstSeen::note(&mut map, &r.id, time_of(&r.updated)))
+            .min()
+    };
+    let last_take = done.first().map(|r| time_of(&r.updated));
+    let rows = |v: &[Recording]| v.iter().map(row).collect();
+    Ok(Snapshot {
+        taken: SystemTime::now(),
+        counts: PHASES
+            .iter()
+            .map(|p| {
+                let n = counts.iter().find(|(q, _)| q == p).map_or(0, |(_, n)| *n);
+                (p.as_str(), n as usize)
+            })
+            .collect(),
+        queued: rows(&queued),
+        failed: rows(&failed),
+        latest_takes: rows(&done),
+        oldest_pending,
+        last_take,
+        watches: Vec::new(),
+    })
 }
 
 /// When each pending recording was first seen pending, so that its age only ever grows even

@@ -1,7 +1,7 @@
-//! The recording state machine: the steps the journal records and what each one means.
+//! The recording state machine: the steps the store records and what each one means.
 //!
-//! Every change to a recording is an `Event`; `State::apply` is the only place that
-//! interprets them, both when replaying the journal and when running.
+//! Every change to a recording is an `Event`; `Recording::apply` is the only place that
+//! interprets them, both when the store writes a step and when an old journal is imported.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -57,7 +57,7 @@ pub enum Event {
     Vanished { reason: String },
     /// Put back in the queue by `retry`.
     Requeued,
-    /// The whole recording, as written by compaction.
+    /// The whole recording, as the compaction of earlier releases wrote it (read by the import).
     Snapshot { recording: Box<Recording> },
 }
 
@@ -183,6 +183,17 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Every phase, in the order `status` lists them.
+    pub const ALL: [Phase; 7] = [
+        Phase::Waiting,
+        Phase::Queued,
+        Phase::Uploading,
+        Phase::TakeRequested,
+        Phase::Done,
+        Phase::Failed,
+        Phase::Gone,
+    ];
+
     /// Queued, uploading or take requested: work that a worker carries on (and a restart resumes).
     pub fn is_in_flight(self) -> bool {
         matches!(
@@ -268,72 +279,48 @@ impl Recording {
     }
 }
 
-/// The `latest` key: the folder's bytes, a NUL (never in a path), the stem.
-fn key(dir: &std::path::Path, stem: &str) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    let dir = dir.as_os_str().as_bytes();
-    let mut k = Vec::with_capacity(dir.len() + 1 + stem.len());
-    k.extend_from_slice(dir);
-    k.push(0);
-    k.extend_from_slice(stem.as_bytes());
-    k
-}
-
-/// All recordings, by id, with the latest one for each folder and stem.
-#[derive(Debug, Default)]
-pub struct State {
-    recordings: HashMap<RecordingId, Recording>,
-    /// Keyed by `key(dir, stem)`: hashing a `PathBuf` walks its components, bytes are cheaper.
-    latest: HashMap<Vec<u8>, RecordingId>,
-    /// The highest sequence number applied.
-    pub last_seq: u64,
-}
-
-impl State {
-    /// Applies one journaled step. Steps for unknown recordings (other than the ones that
-    /// create a recording) are ignored, so a damaged journal never stops a start.
-    pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
-        self.last_seq = self.last_seq.max(seq);
-        let event = match event {
-            Event::Snapshot { recording } => return self.insert(*recording),
-            Event::Discovered {
-                dir,
-                device,
-                stem,
-                video,
-                sidecar,
-            } if !self.recordings.contains_key(rec) => {
-                return self.insert(Recording {
-                    id: RecordingId::from(rec),
-                    dir,
-                    device,
-                    stem,
-                    video,
-                    sidecar,
-                    video_upload: None,
-                    sidecar_upload: None,
-                    take_requested_ms: None,
-                    take_id: None,
-                    failure: None,
-                    late_sidecar: None,
-                    gone: None,
-                    seq,
-                    updated: time.to_string(),
-                });
-            }
-            other => other,
+impl Recording {
+    /// A new recording from its first `Discovered` step; `None` for any other step.
+    pub fn discovered(id: &str, seq: u64, time: &str, event: Event) -> Option<Recording> {
+        let Event::Discovered {
+            dir,
+            device,
+            stem,
+            video,
+            sidecar,
+        } = event
+        else {
+            return None;
         };
-        let Some(r) = self.recordings.get_mut(rec) else {
-            return;
-        };
-        r.seq = seq;
-        if r.updated != time {
-            r.updated = time.to_string();
+        Some(Recording {
+            id: RecordingId::from(id),
+            dir,
+            device,
+            stem,
+            video,
+            sidecar,
+            video_upload: None,
+            sidecar_upload: None,
+            take_requested_ms: None,
+            take_id: None,
+            failure: None,
+            late_sidecar: None,
+            gone: None,
+            seq,
+            updated: time.to_string(),
+        })
+    }
+
+    /// Applies one step to this recording: the only place that interprets steps.
+    pub fn apply(&mut self, seq: u64, time: &str, event: Event) {
+        self.seq = seq;
+        if self.updated != time {
+            self.updated = time.to_string();
         }
         match event {
             Event::Discovered { video, sidecar, .. } => {
-                r.video = video;
-                r.sidecar = sidecar;
+                self.video = video;
+                self.sidecar = sidecar;
             }
             Event::FileCreated { .. } => {}
             Event::Uploaded {
@@ -342,48 +329,79 @@ impl State {
                 facts,
                 sha256,
             } => {
-                *r.upload_mut(role) = Some(Upload {
+                *self.upload_mut(role) = Some(Upload {
                     file_id,
                     facts,
                     sha256,
                 });
             }
-            Event::UploadDiscarded { role, .. } => *r.upload_mut(role) = None,
+            Event::UploadDiscarded { role, .. } => *self.upload_mut(role) = None,
             Event::TakeRequested { at_ms } => {
-                r.take_requested_ms = Some(r.take_requested_ms.map_or(at_ms, |t| t.min(at_ms)));
+                self.take_requested_ms =
+                    Some(self.take_requested_ms.map_or(at_ms, |t| t.min(at_ms)));
             }
             Event::TakeCreated { take_id, .. } => {
-                r.take_id = Some(take_id);
-                r.failure = None;
+                self.take_id = Some(take_id);
+                self.failure = None;
             }
             Event::Touched { role, facts } => {
-                if let Some(seen) = r.seen_mut(role) {
+                if let Some(seen) = self.seen_mut(role) {
                     seen.facts = facts.clone();
                 }
-                if let Some(up) = r.upload_mut(role) {
+                if let Some(up) = self.upload_mut(role) {
                     up.facts = facts;
                 }
             }
-            Event::LateSidecar { facts } => r.late_sidecar = Some(facts),
-            Event::Failed { step, reason } => r.failure = Some(Failure { step, reason }),
-            Event::Vanished { reason } => r.gone = Some(reason),
-            Event::Requeued => r.failure = None,
-            Event::Snapshot { .. } => {}
+            Event::LateSidecar { facts } => self.late_sidecar = Some(facts),
+            Event::Failed { step, reason } => self.failure = Some(Failure { step, reason }),
+            Event::Vanished { reason } => self.gone = Some(reason),
+            Event::Requeued => self.failure = None,
+            Event::Snapshot { recording } => {
+                let (seq, updated) = (self.seq, self.updated.clone());
+                *self = *recording;
+                self.seq = seq;
+                self.updated = updated;
+            }
         }
     }
 
-    fn insert(&mut self, r: Recording) {
-        self.last_seq = self.last_seq.max(r.seq);
-        let key = key(&r.dir, &r.stem);
-        let newer = self
-            .latest
-            .get(&key)
-            .and_then(|id| self.recordings.get(id))
-            .is_none_or(|old| old.seq <= r.seq);
-        if newer {
-            self.latest.insert(key, r.id.clone());
+    /// True when this recording has its take and the files found now are the very versions it
+    /// uploaded (the common case of a rescan: nothing to do).
+    pub fn done_and_unchanged(&self, video: Option<&Facts>, sidecar: Option<&Facts>) -> bool {
+        let same = |up: Option<&Upload>, now: Option<&Facts>| match (up, now) {
+            (Some(up), Some(now)) => up.facts.same_version(now),
+            (None, None) => true,
+            _ => false,
+        };
+        self.take_id.is_some()
+            && same(self.video_upload.as_ref(), video)
+            && same(self.sidecar_upload.as_ref(), sidecar)
+    }
+}
+
+/// A whole journal replayed in memory: only the import of an old `journal.jsonl` uses it.
+#[derive(Debug, Default)]
+pub struct State {
+    recordings: HashMap<RecordingId, Recording>,
+    /// The highest sequence number applied.
+    pub last_seq: u64,
+}
+
+impl State {
+    /// Applies one journaled step. Steps for unknown recordings (other than the ones that
+    /// create a recording) are ignored, so a damaged journal never stops an import.
+    pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
+        self.last_seq = self.last_seq.max(seq);
+        if let Some(r) = self.recordings.get_mut(rec) {
+            return r.apply(seq, time, event);
         }
-        self.recordings.insert(r.id.clone(), r);
+        let created = match event {
+            Event::Snapshot { recording } => Some(*recording),
+            other => Recording::discovered(rec, seq, time, other),
+        };
+        if let Some(r) = created {
+            self.recordings.insert(r.id.clone(), r);
+        }
     }
 
     /// One recording by id.
@@ -391,46 +409,9 @@ impl State {
         self.recordings.get(id)
     }
 
-    /// The newest recording for a folder and stem.
-    pub fn latest(&self, dir: &std::path::Path, stem: &str) -> Option<&Recording> {
-        let id = self.latest.get(&key(dir, stem))?;
-        self.recordings.get(id)
-    }
-
     /// Every recording, in no particular order.
     pub fn recordings(&self) -> impl Iterator<Item = &Recording> {
         self.recordings.values()
-    }
-
-    /// True when the newest recording for `dir`/`stem` has its take and the files found now are
-    /// the very versions it uploaded (the common case of a rescan: nothing to do, nothing to copy).
-    pub fn done_and_unchanged(
-        &self,
-        dir: &std::path::Path,
-        stem: &str,
-        video: Option<&Facts>,
-        sidecar: Option<&Facts>,
-    ) -> bool {
-        let Some(r) = self.latest(dir, stem) else {
-            return false;
-        };
-        let same = |up: Option<&Upload>, now: Option<&Facts>| match (up, now) {
-            (Some(up), Some(now)) => up.facts.same_version(now),
-            (None, None) => true,
-            _ => false,
-        };
-        r.take_id.is_some()
-            && same(r.video_upload.as_ref(), video)
-            && same(r.sidecar_upload.as_ref(), sidecar)
-    }
-
-    /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
-    pub fn unfinished(&self) -> Vec<RecordingId> {
-        self.recordings
-            .values()
-            .filter(|r| r.phase().is_in_flight())
-            .map(|r| r.id.clone())
-            .collect()
     }
 
     /// How many recordings there are.

@@ -1,6 +1,6 @@
 //! What `status` shows, apart from where it is read: counts by state and the rows to list
 //! (failed and unfinished recordings always, the newest of the rest up to a limit). Built from
-//! the recordings, so that it ports to any store.
+//! the recordings that are listed; `count_unread` adds the ones the store only counted.
 
 use serde_json::{Value, json};
 
@@ -146,6 +146,34 @@ impl StatusView {
         always.sort_by(newest_first);
         view.rows = always;
         view
+    }
+
+    /// Adds the recordings of the settled phases (waiting, done, gone) that were counted in
+    /// the store but not read: the view was built from every unfinished and failed recording
+    /// and only the newest of the rest. `late_sidecars` is the store's count.
+    pub fn count_unread(&mut self, stored: &[(Phase, u64)], late_sidecars: usize) {
+        for phase in [Phase::Waiting, Phase::Done, Phase::Gone] {
+            let in_store = stored
+                .iter()
+                .find(|(p, _)| *p == phase)
+                .map_or(0, |(_, n)| *n as usize);
+            let read = self
+                .rows
+                .iter()
+                .filter(|r| r.shown == Shown::Phase(phase) && r.seq != u64::MAX)
+                .count();
+            let unread = in_store.saturating_sub(read);
+            if let Some(c) = self
+                .counts
+                .iter_mut()
+                .find(|(s, _)| *s == Shown::Phase(phase))
+            {
+                c.1 += unread;
+            }
+            self.total += unread;
+            self.not_listed += unread;
+        }
+        self.late_sidecars = late_sidecars;
     }
 
     /// The JSON `status --json` prints (keys as before: `counts` by state name, `latest` the rows).

@@ -1,5 +1,5 @@
 //! Data for the benchmarks, made with the crate's own types so it always matches the
-//! formats the binary reads: capture trees, journals of done recordings, big files.
+//! formats the binary reads: capture trees, states of done recordings, big files.
 #![allow(dead_code)] // each bench uses only some of these
 
 use std::fs::File;
@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use move_ingest::config::{Config, WatchConfig};
-use move_ingest::journal::{self, Entry, FORMAT_VERSION};
-use move_ingest::scan::{self, Found};
-use move_ingest::state::{Event, Role, Upload};
+use move_ingest::scan::{self, Facts, Found, Kind};
+use move_ingest::state::{Event, Recording, Role, Upload};
+use move_ingest::store;
 
 /// The criterion settings every bench shares; command-line flags (--measurement-time,
 /// --warm-up-time) override them.
@@ -84,55 +84,60 @@ fn device(d: usize) -> String {
     format!("cam-{d:02}")
 }
 
-/// Writes a journal in `state_dir` in which every recording under `watch_root` is done,
-/// with the facts its files have now (so a scan finds nothing to do).
-/// `history`: the seven lines a recording's life writes (Discovered … TakeCreated);
-/// otherwise the one snapshot line per recording that compaction writes.
+/// Writes a state in `state_dir` in which every recording under `watch_root` is done, with
+/// the facts its files have now (so a scan finds nothing to do), plus `extra` done recordings
+/// whose files are no longer on disk (history). Each has the seven steps of a recording's life
+/// (Discovered … TakeCreated). Made directly in the database, without the API.
 /// Returns the number of recordings.
-pub fn write_done_journal(state_dir: &Path, watch_root: &Path, history: bool) -> usize {
+pub fn write_done_state(state_dir: &Path, watch_root: &Path, extra: usize) -> usize {
     let found = scan::scan(&[watch(watch_root)]).found;
-    std::fs::create_dir_all(state_dir).expect("create the state dir");
-    let path = state_dir.join(journal::JOURNAL_FILE);
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(&path).expect("create journal"));
     let t = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    let mut state = move_ingest::state::State::default();
-    let mut seq = 0u64;
-    for (i, f) in found.iter().enumerate() {
-        let rec = format!("rec-{:08x}-0000-4000-8000-{:012x}", i, i);
-        for event in life(f, i) {
-            seq += 1;
-            if history {
-                line(&mut out, seq, &t, &rec, event);
-            } else {
-                state.apply(seq, &t, &rec, event);
+    let gone_dir = watch_root.join("gone");
+    let on_disk = found.len();
+    let recs = found
+        .into_iter()
+        .map(Some)
+        .chain((0..extra).map(|_| None))
+        .enumerate()
+        .map(|(i, f)| {
+            let f = f.unwrap_or_else(|| history_find(&gone_dir, i));
+            let rec = format!("rec-{:08x}-0000-4000-8000-{:012x}", i, i);
+            let events = life(&f, i);
+            let mut r: Option<Recording> = None;
+            for (seq, e) in events.iter().enumerate() {
+                match r.as_mut() {
+                    Some(r) => r.apply(seq as u64, &t, e.clone()),
+                    None => r = Recording::discovered(&rec, seq as u64, &t, e.clone()),
+                }
             }
-        }
-    }
-    if !history {
-        let mut recs: Vec<_> = state.recordings().cloned().collect();
-        recs.sort_by_key(|r| r.seq);
-        for r in recs {
-            let (seq, rec) = (r.seq, r.id.clone());
-            let event = Event::Snapshot {
-                recording: Box::new(r),
-            };
-            line(&mut out, seq, &t, &rec, event);
-        }
-    }
-    out.flush().expect("write the journal");
-    found.len()
+            (r.expect("a recording"), events)
+        });
+    let n = store::write_bulk(state_dir, recs).expect("write the state");
+    assert_eq!(n, on_disk + extra);
+    n
 }
 
-fn line(out: &mut impl Write, seq: u64, t: &str, rec: &str, event: Event) {
-    let entry = Entry {
-        v: FORMAT_VERSION,
-        seq,
-        t: t.to_string(),
-        rec: rec.to_string(),
-        event,
+/// A recording that was on disk once (an .mp4 and a .move), for history beyond the tree.
+fn history_find(dir: &Path, i: usize) -> Found {
+    let seen = |kind, ext: &str| {
+        Some(scan::Seen {
+            kind,
+            facts: Facts {
+                name: format!("old-{i:08}.{ext}"),
+                size: 50_000_000 + i as u64,
+                mtime_ns: 1_700_000_000_000_000_000 + i as i64,
+                inode: i as u64,
+                dev: 2049,
+            },
+        })
     };
-    serde_json::to_writer(&mut *out, &entry).expect("encode a journal line");
-    out.write_all(b"\n").expect("write the journal");
+    Found {
+        dir: dir.join(device(i % 10)),
+        device: device(i % 10),
+        stem: format!("old-{i:08}"),
+        video: seen(Kind::Mp4, "mp4"),
+        sidecar: seen(Kind::Move, "move"),
+    }
 }
 
 /// The steps one recording's ingestion journals, in order.

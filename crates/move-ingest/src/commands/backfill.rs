@@ -60,7 +60,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
         }
     }
     // Unfinished recordings from earlier runs resume even if the scan did not bring them up.
-    let resumable = ingest.unfinished();
+    let resumable = ingest.unfinished().map_err(Fatal::into_error)?;
     let mut queued: std::collections::HashSet<RecordingId> = queue.iter().cloned().collect();
     for id in resumable {
         if queued.insert(id.clone()) {
@@ -74,7 +74,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     );
     let bytes: u64 = queue
         .iter()
-        .filter_map(|id| ingest.recording(id))
+        .filter_map(|id| ingest.recording(id).ok().flatten())
         .map(|r| {
             let size = |s: &Option<crate::state::Seen>| s.as_ref().map_or(0, |s| s.facts.size);
             size(&r.video) + size(&r.sidecar)
@@ -83,6 +83,8 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     tracker.expect(queue.len() as u64, bytes);
     let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
     let tally = process_all(&ingest, queue, &tracker, &mut signals, grace).await?;
+    // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
+    ingest.state_checked().map_err(Fatal::into_error)?;
     tracker.finish();
     if let Some(n) = ingest.monitor().notifier() {
         // The webhook hears of this run's failures before the process exits.

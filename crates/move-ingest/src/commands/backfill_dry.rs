@@ -1,19 +1,20 @@
 //! `move-ingest backfill --dry-run`: what a backfill would upload and which takes it would
-//! create, from the folders and the journal (read without locking); nothing is sent or written.
+//! create, from the folders and the state (read-only, without locking); nothing is sent or written.
 
 use std::time::{Duration, SystemTime};
 
 use crate::config::Config;
 use crate::error::{Exit, UsageError};
-use crate::journal;
 use crate::scan::{self, Found};
+use crate::store::query::Reader;
 use crate::template::Vars;
 
 /// Lists the work; exits 0, or 1 when a folder could not be read.
 pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
     let watches = cfg.watch.clone();
     let scanned = tokio::task::spawn_blocking(move || scan::scan(&watches)).await?;
-    let (state, _) = journal::read(&cfg.state.dir).map_err(|e| UsageError::new(e.to_string()))?;
+    let usage = |e: crate::store::StoreError| UsageError::new(e.to_string());
+    let reader = Reader::open(&cfg.state.dir).map_err(usage)?;
     let settle = Duration::from_secs(cfg.pairing.settle_secs);
     let hostname = gethostname::gethostname().to_string_lossy().into_owned();
     let now = SystemTime::now();
@@ -27,14 +28,18 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
         };
         let facts = |s: &Option<scan::Seen>| s.as_ref().map(|s| s.facts.clone());
         let (v, m) = (facts(&found.video), facts(&found.sidecar));
-        if state.done_and_unchanged(&found.dir, &found.stem, v.as_ref(), m.as_ref()) {
+        let latest = match &reader {
+            Some(reader) => reader.latest_for(&found.dir, &found.stem).map_err(usage)?,
+            None => None,
+        };
+        if latest
+            .as_ref()
+            .is_some_and(|r| r.done_and_unchanged(v.as_ref(), m.as_ref()))
+        {
             have += 1;
             continue;
         }
-        if state
-            .latest(&found.dir, &found.stem)
-            .is_some_and(|r| r.phase() == crate::state::Phase::Failed)
-        {
+        if latest.is_some_and(|r| r.phase() == crate::state::Phase::Failed) {
             failed += 1;
             continue;
         }

@@ -1,4 +1,4 @@
-//! What every ingesting command does first: config, logging, key, journal, pipeline.
+//! What every ingesting command does first: config, logging, key, state, pipeline.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::config::{Config, resolve_key};
 use crate::error::UsageError;
 use crate::ingest::Ingest;
-use crate::journal::{Ledger, Replay};
+use crate::store::{Opened, Store};
 use crate::upload::Watch;
 
 /// Loads the config and starts logging as it says.
@@ -45,25 +45,23 @@ pub fn require_watch_paths(cfg: &Config) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// Opens (and locks) the journal; a locked or unusable state dir is a usage error (exit 2).
-pub fn open_ledger(cfg: &Config) -> anyhow::Result<(Arc<Ledger>, Replay)> {
-    let (ledger, replay) =
-        Ledger::open(&cfg.state.dir).map_err(|e| UsageError::new(e.to_string()))?;
+/// Opens (and locks) the state; a locked, unusable or damaged state dir is a usage error (exit 2).
+pub fn open_store(cfg: &Config) -> anyhow::Result<(Arc<Store>, Opened)> {
+    let (store, opened) =
+        Store::open(&cfg.state.dir).map_err(|e| UsageError::new(e.to_string()))?;
     tracing::info!(
-        state_dir = %cfg.state.dir.display(),
-        entries = replay.entries,
-        recordings = replay.recordings,
-        torn_tail = replay.torn_tail,
-        compaction_pending = replay.compact_pending,
-        "journal replayed"
+        state = %store.path().display(),
+        unfinished = opened.unfinished,
+        imported_journal_recordings = opened.imported.as_ref().map(|i| i.recordings),
+        "state opened"
     );
-    Ok((Arc::new(ledger), replay))
+    Ok((Arc::new(store), opened))
 }
 
 /// The whole pipeline, ready to ingest, reporting every upload to `watch`.
 pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Watch>) -> anyhow::Result<Arc<Ingest>> {
     let key = resolve_key(&cfg.api)?;
-    let (ledger, _) = open_ledger(&cfg)?;
+    let (ledger, _) = open_store(&cfg)?;
     let mut ingest = Ingest::new(cfg, key, ledger).context("cannot set up the HTTP client")?;
     ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))

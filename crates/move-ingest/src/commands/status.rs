@@ -1,18 +1,24 @@
-//! `move-ingest status`: what the journal holds, by state, and the recordings worth a look.
+//! `move-ingest status`: what the state holds, by state, and the recordings worth a look.
 
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use crate::cli::StatusArgs;
 use crate::config::Config;
 use crate::error::{Exit, UsageError};
-use crate::journal;
-use crate::status_view::StatusView;
+use crate::service::pairing::WaitingVideo;
+use crate::state::Phase;
+use crate::status_view::{NEWEST, SendingNow, Shown, StatusView};
+use crate::store::StoreError;
+use crate::store::query::Reader;
 
-/// Runs the `status` command. Reads the journal without locking it, so it works beside a running service.
+/// Runs the `status` command. Opens the state read-only, so it works beside a running service.
 pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit> {
     let cfg = Config::load(config)?;
-    let (state, _) = journal::read(&cfg.state.dir).map_err(|e| UsageError::new(e.to_string()))?;
-    let view = view(&cfg, &state, args.all);
+    let sending = crate::sending::read(&cfg.state.dir);
+    let waiting = crate::sending::read_waiting(&cfg.state.dir);
+    let view = view(&cfg.state.dir, &args, &sending, &waiting)
+        .map_err(|e| UsageError::new(e.to_string()))?;
     if args.json {
         let out = view.to_json(&cfg.state.dir);
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
@@ -22,16 +28,70 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     Ok(Exit::Ok)
 }
 
-/// What `status` shows of `state`, with what the running process says it is sending.
-fn view(cfg: &Config, state: &crate::state::State, all: bool) -> StatusView {
-    let sending = crate::sending::read(&cfg.state.dir);
-    let waiting = crate::sending::read_waiting(&cfg.state.dir);
-    StatusView::build(state.recordings(), &sending, &waiting, all)
+/// The view from the state: the counts come from its indexes, and only the recordings that
+/// are listed are read (every unfinished and failed one, the newest of the rest), so
+/// `status` takes as long with a million done recordings as with a hundred.
+fn view(
+    dir: &Path,
+    args: &StatusArgs,
+    sending: &SendingNow,
+    waiting: &[WaitingVideo],
+) -> Result<StatusView, StoreError> {
+    let Some(reader) = Reader::open(dir)? else {
+        return Ok(StatusView::build(
+            std::iter::empty(),
+            sending,
+            waiting,
+            args.all,
+        ));
+    };
+    let since_ms = args.since.map(|d| ms_ago(d.into()));
+    view_of(&reader, args, since_ms, sending, waiting)
 }
 
 /// The JSON of `status --json`; the running service serves the same at `/api/status`.
-pub fn json(cfg: &Config, state: &crate::state::State) -> serde_json::Value {
-    view(cfg, state, false).to_json(&cfg.state.dir)
+pub fn json(cfg: &Config, reader: &Reader) -> Result<serde_json::Value, StoreError> {
+    let sending = crate::sending::read(&cfg.state.dir);
+    let waiting = crate::sending::read_waiting(&cfg.state.dir);
+    let args = StatusArgs::default();
+    Ok(view_of(reader, &args, None, &sending, &waiting)?.to_json(&cfg.state.dir))
+}
+
+fn view_of(
+    reader: &Reader,
+    args: &StatusArgs,
+    since_ms: Option<i64>,
+    sending: &SendingNow,
+    waiting: &[WaitingVideo],
+) -> Result<StatusView, StoreError> {
+    if let Some(ms) = since_ms {
+        let recs = reader.since(ms)?;
+        return Ok(StatusView::build(recs.iter(), sending, waiting, true));
+    }
+    let in_flight = [Phase::Queued, Phase::Uploading, Phase::TakeRequested];
+    let mut recs = reader.in_phases(&in_flight)?;
+    recs.extend(reader.in_phases(&[Phase::Failed])?);
+    let settled = [Phase::Waiting, Phase::Done, Phase::Gone];
+    recs.extend(match args.all {
+        true => reader.in_phases(&settled)?,
+        false => reader.newest_in_phases(&settled, NEWEST)?,
+    });
+    let mut view = StatusView::build(recs.iter(), sending, waiting, args.all);
+    view.count_unread(&reader.counts(None)?, reader.late_sidecars()? as usize);
+    if args.failed {
+        view.rows.retain(|r| r.shown == Shown::Phase(Phase::Failed));
+        view.not_listed = 0;
+    }
+    Ok(view)
+}
+
+/// Milliseconds since the epoch, `ago` before now.
+fn ms_ago(ago: Duration) -> i64 {
+    let at = SystemTime::now()
+        .checked_sub(ago)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn print(view: &StatusView, state_dir: &Path) -> anyhow::Result<()> {

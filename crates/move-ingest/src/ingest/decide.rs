@@ -28,15 +28,14 @@ impl Ingest {
         found: &Found,
         done: Completeness,
     ) -> Result<Option<RecordingId>, Fatal> {
-        let latest = {
-            let state = self.ledger.state();
+        let latest = self.ledger.latest(&found.dir, &found.stem)?;
+        if let Some(rec) = &latest {
             let v = found.video.as_ref().map(|s| &s.facts);
             let m = found.sidecar.as_ref().map(|s| &s.facts);
-            if state.done_and_unchanged(&found.dir, &found.stem, v, m) {
+            if rec.done_and_unchanged(v, m) {
                 return Ok(None);
             }
-            state.latest(&found.dir, &found.stem).cloned()
-        };
+        }
         let ready = done.ready(found);
         let Some(rec) = latest else {
             let move_alone = found.video.is_none() && found.sidecar.is_some() && done.sidecar;

@@ -16,11 +16,11 @@ use crate::config::{Config, ResolvedKey};
 use crate::error::AuthError;
 pub use crate::error::Fatal;
 use crate::id::RecordingId;
-use crate::journal::Ledger;
 use crate::monitor::Monitor;
 use crate::retry::Policy;
 use crate::scan::Found;
 use crate::state::{Event, Phase, Recording, Step};
+use crate::store::Store;
 use crate::upload::Uploader;
 
 pub use decide::Completeness;
@@ -40,7 +40,8 @@ pub enum Outcome {
 
 /// Everything the pipeline needs, shared by every recording in flight.
 pub struct Ingest {
-    ledger: Arc<Ledger>,
+    /// The state (named after the journal it replaced, so the call sites read as before).
+    ledger: Arc<Store>,
     api: api::Client,
     uploader: Uploader,
     cfg: Arc<Config>,
@@ -52,7 +53,7 @@ pub struct Ingest {
 
 impl Ingest {
     /// Builds the pipeline from the config and the resolved key.
-    pub fn new(cfg: Arc<Config>, key: ResolvedKey, ledger: Arc<Ledger>) -> anyhow::Result<Ingest> {
+    pub fn new(cfg: Arc<Config>, key: ResolvedKey, ledger: Arc<Store>) -> anyhow::Result<Ingest> {
         let http = api::http_client(&cfg.api)?;
         let uploader = Uploader::new(
             http.clone(),
@@ -78,33 +79,43 @@ impl Ingest {
     }
 
     /// A copy of one recording's state.
-    pub fn recording(&self, id: &str) -> Option<Recording> {
-        self.ledger.state().get(id).cloned()
+    pub fn recording(&self, id: &str) -> Result<Option<Recording>, Fatal> {
+        Ok(self.ledger.recording(id)?)
     }
 
     /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
-    pub fn unfinished(&self) -> Vec<RecordingId> {
-        self.ledger.state().unfinished()
+    pub fn unfinished(&self) -> Result<Vec<RecordingId>, Fatal> {
+        Ok(self.ledger.unfinished()?)
+    }
+
+    /// Resolves only if the start-up check of the state database fails (see `Store::check_failed`).
+    pub async fn state_check_failed(&self) -> Fatal {
+        Fatal::Store(self.ledger.check_failed().await)
+    }
+
+    /// Waits for the start-up check of the state database and returns its verdict.
+    pub fn state_checked(&self) -> Result<(), Fatal> {
+        Ok(self.ledger.checked()?)
     }
 
     /// The recording for a folder and stem whose files are still to be uploaded, if any.
-    pub fn uploading(&self, dir: &Path, stem: &str) -> Option<RecordingId> {
-        let state = self.ledger.state();
-        let rec = state.latest(dir, stem)?;
-        (rec.phase().is_in_flight() && rec.phase() != Phase::TakeRequested).then(|| rec.id.clone())
+    pub fn uploading(&self, dir: &Path, stem: &str) -> Result<Option<RecordingId>, Fatal> {
+        let Some(rec) = self.ledger.latest(dir, stem)? else {
+            return Ok(None);
+        };
+        Ok((rec.phase().is_in_flight() && rec.phase() != Phase::TakeRequested).then_some(rec.id))
     }
 
     /// Whether the journal already paired this recording: in flight, or holding this very video.
-    pub fn journaled(&self, found: &Found) -> bool {
-        let state = self.ledger.state();
-        let Some(rec) = state.latest(&found.dir, &found.stem) else {
-            return false;
+    pub fn journaled(&self, found: &Found) -> Result<bool, Fatal> {
+        let Some(rec) = self.ledger.latest(&found.dir, &found.stem)? else {
+            return Ok(false);
         };
         let same_video = match (&rec.video, &found.video) {
             (Some(a), Some(b)) => a.facts.same_version(&b.facts),
             _ => false,
         };
-        rec.phase().is_in_flight() || same_video
+        Ok(rec.phase().is_in_flight() || same_video)
     }
 
     /// What is in flight, the counters and the webhook.
@@ -141,7 +152,7 @@ impl Ingest {
     }
 
     async fn process_tracked(&self, id: &str) -> Result<Outcome, Fatal> {
-        let Some(rec) = self.recording(id) else {
+        let Some(rec) = self.recording(id)? else {
             return Ok(Outcome::Deferred {
                 reason: format!("unknown recording {id}"),
             });
@@ -161,7 +172,7 @@ impl Ingest {
             if let Some(outcome) = self.upload_files(&rec).await? {
                 return Ok(outcome);
             }
-            match self.recording(id) {
+            match self.recording(id)? {
                 Some(now) if all_uploaded(&now) => break,
                 Some(now) => rec = now,
                 None => break,

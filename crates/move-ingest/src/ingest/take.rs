@@ -26,7 +26,7 @@ const RECONCILE_MAX_PAGES: u32 = 200;
 impl Ingest {
     /// Creates the take, or adopts the one an earlier unanswered request made.
     pub(super) async fn create_take(&self, id: &str) -> Result<Outcome, Fatal> {
-        let Some(rec) = self.recording(id) else {
+        let Some(rec) = self.recording(id)? else {
             return Ok(Outcome::Deferred {
                 reason: format!("unknown recording {id}"),
             });

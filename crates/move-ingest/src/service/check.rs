@@ -48,7 +48,7 @@ impl Service {
                 tracing::debug!(path = %path.display(), "removed or renamed away");
                 self.check(&dir, &device, &stem).await?;
                 // A queued recording whose file vanished is processed now, to leave the queue.
-                if let Some(id) = self.ingest.uploading(&dir, &stem) {
+                if let Some(id) = self.ingest.uploading(&dir, &stem)? {
                     self.workers.push(id);
                 }
                 Ok(())
@@ -177,7 +177,7 @@ impl Service {
 
     /// Settles and pairs a recording's files; complete ones go to the journal and the workers.
     async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
-        let journaled = self.ingest.journaled(found);
+        let journaled = self.ingest.journaled(found)?;
         let decision = self.pairing.decide(
             found,
             &mut self.settler,

@@ -164,7 +164,7 @@ impl Service {
             cfg,
             ingest,
         };
-        svc.resume();
+        svc.resume().map_err(Fatal::into_error)?;
         let scanned = started
             .first_scan
             .await
@@ -182,8 +182,8 @@ impl Service {
     }
 
     /// Queues the recordings an earlier run left unfinished.
-    fn resume(&mut self) {
-        let unfinished = self.ingest.unfinished();
+    fn resume(&mut self) -> Result<(), Fatal> {
+        let unfinished = self.ingest.unfinished()?;
         if !unfinished.is_empty() {
             tracing::info!(
                 recordings = unfinished.len(),
@@ -193,6 +193,7 @@ impl Service {
         for id in unfinished {
             self.workers.push(id);
         }
+        Ok(())
     }
 
     /// The loop: one turn per event, timer or finished worker; it also pings the watchdog.
@@ -221,6 +222,7 @@ impl Service {
                 }
                 (id, result) = self.workers.next() => self.finished(&id, result?),
                 () = sleep_until(wake) => self.on_timers().await?,
+                fatal = self.ingest.state_check_failed() => return Err(fatal),
             }
         }
     }
@@ -264,8 +266,13 @@ impl Service {
             Outcome::Gone { reason } => tracing::info!(rec = %id, "left the queue: {reason}"),
             Outcome::Deferred { reason } => {
                 tracing::info!(rec = %id, "deferred: {reason}; it is taken up again once its files settle");
-                let Some(rec) = self.ingest.recording(id) else {
-                    return;
+                let rec = match self.ingest.recording(id) {
+                    Ok(Some(rec)) => rec,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::error!(rec = %id, "cannot read the recording's state: {e}");
+                        return;
+                    }
                 };
                 let now = Instant::now();
                 let mut vanished = false;

@@ -1,7 +1,6 @@
 //! `move-ingest backfill` against the sandbox: every complete recording becomes exactly one take.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use serde_json::Value;
 
@@ -175,8 +174,8 @@ async fn a_wrong_key_exits_3_and_never_shows_the_key() {
         all.contains("$MOVE_API_KEY"),
         "says where the key came from:\n{all}"
     );
-    let journal = std::fs::read_to_string(cap.journal()).unwrap_or_default();
-    assert!(!journal.contains(secret));
+    let state = cap.state_bytes();
+    assert!(!state.windows(secret.len()).any(|w| w == secret.as_bytes()));
     let out = cap
         .cmd(&["check"])
         .env("MOVE_API_KEY", secret)
@@ -215,38 +214,6 @@ async fn a_bad_config_exits_2_naming_the_key_and_line() {
         "{}",
         show(&out)
     );
-}
-
-#[tokio::test]
-async fn a_torn_journal_line_is_survived() {
-    let sb = Sandbox::start();
-    let cap = Capture::new(&sb);
-    cap.write("cam-a", "a.mp4", &bytes(1, 10_000));
-    cap.backfill(0);
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(cap.journal())
-        .unwrap();
-    f.write_all(br#"{"v":1,"seq":999,"t":"2026-01-01T00:00:00Z","rec":"rec-x","ev":"disc"#)
-        .unwrap();
-    drop(f);
-    cap.write("cam-b", "b.mp4", &bytes(2, 10_000));
-    let out = cap.backfill(0);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("torn"),
-        "{}",
-        show(&out)
-    );
-    assert_eq!(sb.takes().await.len(), 2, "{}", show(&out));
-    assert_eq!(sb.stats().await["files_created"], 2);
-    // The torn tail is gone; the journal reads cleanly again.
-    let journal = std::fs::read_to_string(cap.journal()).unwrap();
-    assert!(
-        journal
-            .lines()
-            .all(|l| serde_json::from_str::<Value>(l).is_ok())
-    );
-    assert_eq!(cap.status()["counts"]["done"], 2);
 }
 
 #[tokio::test]

@@ -106,9 +106,48 @@ impl Capture {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// The journal file.
-    pub fn journal(&self) -> PathBuf {
-        self.state.join("journal.jsonl")
+    /// Every byte the state dir holds (the database, its WAL, the lock), for "never in the state" checks.
+    pub fn state_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(&self.state)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            all.extend(std::fs::read(entry.path()).unwrap_or_default());
+        }
+        all
+    }
+
+    /// The names of the steps of the newest recording `device/stem` (empty if there is none yet).
+    pub fn steps(&self, device: &str, stem: &str) -> Vec<String> {
+        let Ok(Some(reader)) = move_ingest::store::query::Reader::open(&self.state) else {
+            return Vec::new();
+        };
+        let Some(rec) = reader
+            .named(device, stem)
+            .ok()
+            .and_then(|r| r.into_iter().last())
+        else {
+            return Vec::new();
+        };
+        let steps = reader.steps(&rec.id).unwrap_or_default();
+        steps
+            .iter()
+            .map(|s| match &s.event {
+                Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
+                other => other.as_str().unwrap_or_default().to_string(),
+            })
+            .collect()
+    }
+    /// The names of the steps of the newest recording of the file at `path` (its folder is the device).
+    pub fn steps_of(&self, path: &Path) -> Vec<String> {
+        let device = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .unwrap_or_default();
+        let stem = path.file_stem().unwrap_or_default();
+        self.steps(&device.to_string_lossy(), &stem.to_string_lossy())
     }
 }
 

@@ -6,12 +6,12 @@ mod documents;
 mod example_config;
 mod faults;
 mod jobs_cli;
-mod journal;
 mod monitoring;
 mod new_user;
 mod packaging;
 mod regression;
 mod run;
+mod store;
 mod takes;
 // The sandbox fixture is shared with move-sandbox's own tests; not every helper is used here.
 #[path = "../../../move-sandbox/tests/it/util.rs"]

@@ -180,7 +180,10 @@ async fn backfill_dry_run_lists_the_work_and_sends_nothing() {
         "{stdout}"
     );
     assert_eq!(sb.stats().await["graphql_requests"], 0);
-    assert!(!cap.journal().exists(), "a dry run writes no journal");
+    assert!(
+        !cap.state.join("state.db").exists(),
+        "a dry run writes no state"
+    );
     cap.backfill(0);
     let again = cap.run(&["backfill", "--dry-run"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains(

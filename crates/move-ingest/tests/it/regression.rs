@@ -30,11 +30,7 @@ fn backfill_meddling(cap: &Capture, path: &Path, meddle: impl FnOnce(&Path)) -> 
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(cap.journal())
-        .unwrap_or_default()
-        .lines()
-        .all(|l| !l.contains("file_created"))
-    {
+    while !cap.steps_of(path).iter().any(|s| s == "file_created") {
         assert!(Instant::now() < deadline, "the upload never started");
         std::thread::sleep(Duration::from_millis(20));
     }

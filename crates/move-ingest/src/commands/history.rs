@@ -1,0 +1,65 @@
+//! `move-ingest history DEVICE/STEM`: every step of one recording, with its time.
+
+use std::path::Path;
+
+use crate::cli::HistoryArgs;
+use crate::config::Config;
+use crate::error::{Exit, UsageError};
+use crate::store::query::Reader;
+
+/// Runs the `history` command (read-only, beside a running service).
+pub async fn run(config: Option<&Path>, args: HistoryArgs) -> anyhow::Result<Exit> {
+    let cfg = Config::load(config)?;
+    let usage = |e: crate::store::StoreError| UsageError::new(e.to_string());
+    let Some((device, stem)) = args.recording.rsplit_once('/') else {
+        return Err(UsageError::new(format!(
+            "`{}` is not DEVICE/STEM: give the device label and the file name without its extension, e.g. cam-a/take01",
+            args.recording
+        ))
+        .into());
+    };
+    let Some(reader) = Reader::open(&cfg.state.dir).map_err(usage)? else {
+        return Err(UsageError::new(format!(
+            "no state in {} yet: nothing has been ingested",
+            cfg.state.dir.display()
+        ))
+        .into());
+    };
+    let recs = reader.named(device, stem).map_err(usage)?;
+    if recs.is_empty() {
+        return Err(UsageError::new(format!(
+            "no recording {device}/{stem} in {} (see `move-ingest status`)",
+            reader.path().display()
+        ))
+        .into());
+    }
+    for (i, r) in recs.iter().enumerate() {
+        if i > 0 {
+            crate::outln!()?;
+        }
+        crate::outln!(
+            "{device}/{stem}  {}  {}  take {}  in {}",
+            r.id,
+            r.phase().as_str(),
+            r.take_id.as_deref().unwrap_or("-"),
+            r.dir.display()
+        )?;
+        for step in reader.steps(&r.id).map_err(usage)? {
+            let (name, detail) = describe(&step.event);
+            crate::outln!("  {:<26} {:<16} {detail}", step.t, name)?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// A step's name and its fields on one line.
+fn describe(event: &serde_json::Value) -> (String, String) {
+    match event {
+        serde_json::Value::String(name) => (name.clone(), String::new()),
+        serde_json::Value::Object(map) => match map.iter().next() {
+            Some((name, fields)) => (name.clone(), fields.to_string()),
+            None => ("?".into(), String::new()),
+        },
+        other => ("?".into(), other.to_string()),
+    }
+}

@@ -1,0 +1,543 @@
+//! The state: one SQLite database, `state.db` in the state dir, written by one process.
+//!
+//! Every step of every recording is written by one writer thread, in order. A step that an
+//! outside action waits on (`Event::needs_fsync`: the take request before the take is asked
+//! for, the outcomes before they are reported) is committed with `synchronous = FULL` before
+//! `record` returns, which makes every step before it durable too; the others are committed
+//! at once with `synchronous = NORMAL` and made durable by the next full commit or a WAL
+//! checkpoint within a second. Steps from concurrent recordings share one transaction (group
+//! commit). Only the database holds recordings: "already done?" is an index lookup, so
+//! memory and start-up do not grow with history.
+
+mod check;
+mod import;
+pub mod query;
+mod rows;
+pub mod schema;
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use crate::id::RecordingId;
+use crate::state::{Event, Phase, Recording};
+
+pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
+pub use schema::{DB_FILE, SCHEMA_VERSION};
+
+const LOCK_FILE: &str = "lock";
+
+/// A state failure: ingestion stops, nothing committed is lost.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot {op} {path}: {source}; check that the state dir exists, is writable and has free space"
+    )]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot {op} {path}: {detail}; check that the state dir exists, is writable and has free space"
+    )]
+    Sql {
+        op: &'static str,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error(
+        "the state database {path} is damaged: {detail}. Move it aside (`mv {path} {path}.damaged`, with the service stopped) and start again: the next start rebuilds the state from the API; keep the damaged copy for a bug report"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the state database {path} has schema version {version}, newer than this move-ingest understands ({SCHEMA_VERSION}); run the newer release, or restore a backup made by this one"
+    )]
+    TooNew { path: PathBuf, version: u32 },
+    #[error(
+        "another move-ingest{pid} is using the state dir {dir}; stop it first (e.g. `systemctl stop move-ingest`), or give this one its own state.dir"
+    )]
+    Locked { dir: PathBuf, pid: String },
+    #[error("the state writer has stopped")]
+    Closed,
+}
+
+impl StoreError {
+    fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+        move |source| StoreError::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn sql<'a>(
+        op: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
+        move |e| {
+            use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+            match e.sqlite_error_code() {
+                // Damage found after the start-up check still names the file and the way out.
+                Some(DatabaseCorrupt | NotADatabase) => StoreError::damaged(path, e),
+                _ => StoreError::Sql {
+                    op,
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                },
+            }
+        }
+    }
+
+    fn damaged(path: &Path, detail: impl std::fmt::Display) -> StoreError {
+        StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// What opening found, for the start-up log line.
+#[derive(Debug, Default, Clone)]
+pub struct Opened {
+    /// An old `journal.jsonl` imported by this open.
+    pub imported: Option<Imported>,
+    /// Recordings an earlier run left mid-way.
+    pub unfinished: usize,
+}
+
+/// Why a commit failed: the message, and whether SQLite found the file damaged.
+type WriteError = (String, bool);
+
+struct Req {
+    rec: String,
+    event: Event,
+    done: oneshot::Sender<Result<(), WriteError>>,
+}
+
+/// The open state: a reader for lookups and the writer thread that commits steps.
+pub struct Store {
+    tx: Mutex<Option<mpsc::Sender<Req>>>,
+    /// The read-only connection every lookup and the operator's views use.
+    reader: Mutex<query::Reader>,
+    dir: PathBuf,
+    path: PathBuf,
+    writer: Option<std::thread::JoinHandle<()>>,
+    check: Arc<check::Check>,
+    /// Held until the writer has stopped (dropped after it: fields drop in order).
+    _lock: File,
+}
+
+impl Store {
+    /// Locks the state dir, opens (creates, checks, migrates) `state.db`, imports an old
+    /// `journal.jsonl` if there is one, and starts the writer.
+    pub fn open(dir: &Path) -> Result<(Store, Opened), StoreError> {
+        std::fs::create_dir_all(dir).map_err(StoreError::io("create the state dir", dir))?;
+        let lock = lock(dir)?;
+        let path = dir.join(DB_FILE);
+        let mut conn = schema::open_writer(&path)?;
+        let check = check::Check::start(&path)?;
+        // A small database is checked before the start goes on; an import waits for the check too.
+        let within = (!dir.join(JOURNAL_FILE).exists()).then_some(CHECK_WAIT);
+        match check.wait(within) {
+            Some(verdict) => verdict?,
+            None => tracing::info!(
+                path = %path.display(),
+                "checking the state database (PRAGMA quick_check) beside the start; no step is written before it passes"
+            ),
+        }
+        let imported = import::import_journal(&mut conn, dir, &path)?;
+        sync_dir(dir)?;
+        let (read_conn, _) = schema::open_reader(&path)?;
+        let reader = query::Reader {
+            conn: read_conn,
+            path: path.clone(),
+        };
+        let next_seq = rows::last_seq(&conn).map_err(StoreError::sql("read", &path))? + 1;
+        let (tx, rx) = mpsc::channel();
+        let writer = Writer {
+            check: check.clone(),
+            damaged: None,
+            checked: false,
+            conn,
+            path: path.clone(),
+            next_seq,
+            full: true,
+            unsynced: false,
+            unsynced_since: Instant::now(),
+        };
+        let writer = std::thread::Builder::new()
+            .name("state".into())
+            .spawn(move || writer.run(rx))
+            .map_err(StoreError::io("start the state writer for", dir))?;
+        let store = Store {
+            tx: Mutex::new(Some(tx)),
+            reader: Mutex::new(reader),
+            dir: dir.to_path_buf(),
+            path,
+            writer: Some(writer),
+            check,
+            _lock: lock,
+        };
+        let unfinished = store.unfinished()?.len();
+        Ok((
+            store,
+            Opened {
+                imported,
+                unfinished,
+            },
+        ))
+    }
+
+    /// Commits one step (durably if `Event::needs_fsync`); it is visible to every lookup before this returns.
+    pub async fn record(&self, rec: &str, event: Event) -> Result<(), StoreError> {
+        let (done, wait) = oneshot::channel();
+        let req = Req {
+            rec: rec.to_string(),
+            event,
+            done,
+        };
+        {
+            let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+            tx.as_ref()
+                .ok_or(StoreError::Closed)?
+                .send(req)
+                .map_err(|_| StoreError::Closed)?;
+        }
+        wait.await
+            .map_err(|_| StoreError::Closed)?
+            .map_err(|(detail, damaged)| {
+                if damaged {
+                    StoreError::damaged(&self.path, detail)
+                } else {
+                    StoreError::Sql {
+                        op: "write a step to",
+                        path: self.path.clone(),
+                        detail,
+                    }
+                }
+            })
+    }
+
+    /// The read-only view of this state (the same connection the lookups use).
+    pub fn reader(&self) -> MutexGuard<'_, query::Reader> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Resolves only if the start-up check of the database fails (it never resolves if it
+    /// passes): the service stops with that error even when it has nothing to write.
+    pub async fn check_failed(&self) -> StoreError {
+        self.check.failed().await
+    }
+
+    /// Waits for the start-up check of the database and returns its verdict.
+    pub fn checked(&self) -> Result<(), StoreError> {
+        self.check.wait(None).unwrap_or(Ok(()))
+    }
+
+    /// One recording by id.
+    pub fn recording(&self, id: &str) -> Result<Option<Recording>, StoreError> {
+        rows::by_id(&self.reader().conn, id).map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The newest recording for a folder and stem (an index lookup).
+    pub fn latest(&self, dir: &Path, stem: &str) -> Result<Option<Recording>, StoreError> {
+        rows::latest(&self.reader().conn, dir, stem).map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The newest recording that uploaded a file with this name, size and SHA-256 (an index
+    /// lookup): "is this file already done?" when its folder or inode no longer tell.
+    pub fn by_content(
+        &self,
+        name: &str,
+        size: u64,
+        sha256: &str,
+    ) -> Result<Option<Recording>, StoreError> {
+        rows::by_content(&self.reader().conn, name, size, sha256)
+            .map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
+    pub fn unfinished(&self) -> Result<Vec<RecordingId>, StoreError> {
+        let reader = self.reader();
+        let conn = &reader.conn;
+        let mut ids = Vec::new();
+        for phase in [Phase::Queued, Phase::Uploading, Phase::TakeRequested] {
+            ids.extend(
+                rows::ids_in_phase(conn, phase.as_str())
+                    .map_err(StoreError::sql("read", &self.path))?,
+            );
+        }
+        Ok(ids)
+    }
+
+    /// The failed recordings, oldest first.
+    pub fn failed(&self) -> Result<Vec<RecordingId>, StoreError> {
+        rows::ids_in_phase(&self.reader().conn, Phase::Failed.as_str())
+            .map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The state dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Writes many recordings, each with its steps, straight into a state dir's database in one
+/// transaction (the lock held meanwhile). For benchmarks and tests that need a big state
+/// without ingesting it; steps are numbered after the ones already there.
+pub fn write_bulk(
+    dir: &Path,
+    recordings: impl IntoIterator<Item = (Recording, Vec<Event>)>,
+) -> Result<usize, StoreError> {
+    std::fs::create_dir_all(dir).map_err(StoreError::io("create the state dir", dir))?;
+    let _lock = lock(dir)?;
+    let path = dir.join(DB_FILE);
+    let mut conn = schema::open_writer(&path)?;
+    let err = StoreError::sql("write", &path);
+    let write = |conn: &mut Connection| -> rusqlite::Result<usize> {
+        let mut seq = rows::last_seq(conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        for (mut rec, steps) in recordings {
+            let first = seq + 1;
+            seq += steps.len().max(1) as u64;
+            rec.seq = seq;
+            let rid = rows::save(&tx, &rec)?;
+            for (i, event) in steps.iter().enumerate() {
+                rows::insert_step(&tx, first + i as u64, rid, &rec.updated, event)?;
+            }
+            n += 1;
+        }
+        tx.commit()?;
+        Ok(n)
+    };
+    write(&mut conn).map_err(err)
+}
+
+/// Takes the state dir's exclusive lock and writes our pid into the lock file.
+fn lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(StoreError::io("open", &path))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let pid = if pid.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {pid})")
+            };
+            return Err(StoreError::Locked {
+                dir: dir.to_path_buf(),
+                pid,
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io("lock", &path)(e)),
+    }
+    f.set_len(0).map_err(StoreError::io("write", &path))?;
+    writeln!(f, "{}", std::process::id()).map_err(StoreError::io("write", &path))?;
+    Ok(f)
+}
+
+/// fsyncs a directory, so that a file created or renamed in it survives power loss.
+pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(StoreError::io("fsync the directory", dir))
+}
+
+/// How long `Store::open` waits for the start-up check before it lets the start go on beside it.
+const CHECK_WAIT: Duration = Duration::from_millis(300);
+
+/// Steps that need no fsync of their own are made durable with the next one that does, or after this long.
+const LAZY_SYNC_AFTER: Duration = Duration::from_secs(1);
+
+/// The writer thread: takes every waiting request, commits them in one transaction, then answers all.
+struct Writer {
+    /// The start-up check: nothing is committed before it passes.
+    check: Arc<check::Check>,
+    checked: bool,
+    /// What the check found, if it failed: every step is refused with it.
+    damaged: Option<String>,
+    conn: Connection,
+    path: PathBuf,
+    next_seq: u64,
+    /// The connection's `synchronous` is FULL (else NORMAL).
+    full: bool,
+    /// Steps are committed but not yet fsynced (only those that no outside action waits on).
+    unsynced: bool,
+    unsynced_since: Instant,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Req>) {
+        loop {
+            let first = if self.unsynced {
+                match rx.recv_timeout(LAZY_SYNC_AFTER) {
+                    Ok(req) => req,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.sync();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(req) => req,
+                    Err(_) => break,
+                }
+            };
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+                if batch.len() >= 1024 {
+                    break;
+                }
+            }
+            self.commit(batch);
+        }
+        if self.unsynced {
+            self.sync();
+        }
+    }
+
+    /// Makes the steps committed with `synchronous = NORMAL` durable: a checkpoint fsyncs the WAL.
+    fn sync(&mut self) {
+        match self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            Ok(()) => self.unsynced = false,
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot checkpoint the state database")
+            }
+        }
+    }
+
+    fn set_full(&mut self, full: bool) -> rusqlite::Result<()> {
+        if self.full != full {
+            let mode = if full { "FULL" } else { "NORMAL" };
+            self.conn
+                .execute_batch(&format!("PRAGMA synchronous = {mode}"))?;
+            self.full = full;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, batch: Vec<Req>) {
+        if !self.checked {
+            if let Some(Err(e)) = self.check.wait(None) {
+                tracing::error!("{e}");
+                self.damaged = Some(match e {
+                    StoreError::Damaged { detail, .. } => detail,
+                    other => other.to_string(),
+                });
+            }
+            self.checked = true;
+        }
+        if let Some(damaged) = &self.damaged {
+            for req in batch {
+                let _ = req.done.send(Err((damaged.clone(), true)));
+            }
+            return;
+        }
+        let durable = batch.iter().any(|r| r.event.needs_fsync())
+            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
+        let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+        let first_seq = self.next_seq;
+        let result = self.set_full(durable).and_then(|()| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut seq = first_seq;
+            for req in &batch {
+                if write_step(&tx, seq, &t, &req.rec, &req.event)? {
+                    seq += 1;
+                }
+            }
+            tx.commit()?;
+            Ok(seq)
+        });
+        match result {
+            Ok(seq) => {
+                self.next_seq = seq;
+                if durable {
+                    self.unsynced = false;
+                } else if !self.unsynced {
+                    self.unsynced = true;
+                    self.unsynced_since = Instant::now();
+                }
+                for req in batch {
+                    let _ = req.done.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot write to the state database");
+                let damaged = matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                );
+                for req in batch {
+                    let _ = req.done.send(Err((e.to_string(), damaged)));
+                }
+            }
+        }
+    }
+}
+
+/// Applies one step to its recording and writes both; `false` if the step was for an unknown
+/// recording (ignored, as replaying a damaged journal did).
+fn write_step(
+    conn: &Connection,
+    seq: u64,
+    t: &str,
+    rec: &str,
+    event: &Event,
+) -> rusqlite::Result<bool> {
+    let recording = match rows::by_id(conn, rec)? {
+        Some(mut r) => {
+            r.apply(seq, t, event.clone());
+            r
+        }
+        None => match Recording::discovered(rec, seq, t, event.clone()) {
+            Some(r) => r,
+            None => {
+                tracing::warn!(rec, "a step for an unknown recording; ignored");
+                return Ok(false);
+            }
+        },
+    };
+    let rid = rows::save(conn, &recording)?;
+    rows::insert_step(conn, seq, rid, t, event)?;
+    Ok(true)
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Dropping the sender ends the writer thread once it has drained; wait for it, so the
+        // lock is released only after the last commit.
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Read-only questions for `status` and `history`, answered from the indexes without the
+//! state dir's lock, so they work while `run` or `backfill` writes.
+
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+
+use super::{DB_FILE, JOURNAL_FILE, StoreError, rows, schema};
+use crate::state::{Phase, Recording};
+
+/// A read-only view of a state dir's database.
+pub struct Reader {
+    pub(super) conn: Connection,
+    pub(super) path: std::path::PathBuf,
+}
+
+/// One step of one recording, as `history` prints it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub seq: u64,
+    pub t: String,
+    pub event: serde_json::Value,
+}
+
+impl Reader {
+    /// Opens `state.db` read-only; `None` when the state dir has no database yet.
+    pub fn open(dir: &Path) -> Result<Option<Reader>, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            if dir.join(JOURNAL_FILE).exists() {
+                return Err(StoreError::Sql {
+                    op: "read",
+                    path,
+                    detail: format!(
+                        "the state dir still holds an old {JOURNAL_FILE}, imported at the next start of `run` or `backfill`"
+                    ),
+                });
+            }
+            return Ok(None);
+        }
+        let (conn, version) = schema::open_reader(&path)?;
+        if version == 0 {
+            // Created a moment ago by a writer that has not made its tables yet: empty.
+            return Ok(None);
+        }
+        Ok(Some(Reader { conn, path }))
+    }
+
+    fn err(&self) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+        StoreError::sql("read", &self.path)
+    }
+
+    /// How many recordings are in each phase (updated at or after `since_ms`, if given).
+    pub fn counts(&self, since_ms: Option<i64>) -> Result<Vec<(Phase, u64)>, StoreError> {
+        let mut out = Vec::new();
+        for phase in Phase::ALL {
+            let n: i64 = match since_ms {
+                None => self.conn.query_row(
+                    "SELECT count(*) FROM recordings WHERE phase = ?1",
+                    [phase.as_str()],
+                    |r| r.get(0),
+                ),
+                Some(ms) => self.conn.query_row(
+                    "SELECT count(*) FROM recordings WHERE updated_ms >= ?1 AND phase = ?2",
+                    params![ms, phase.as_str()],
+                    |r| r.get(0),
+                ),
+            }
+            .map_err(self.err())?;
+            out.push((phase, n as u64));
+        }
+        Ok(out)
+    }
+
+    /// How many `.move` files arrived after their take.
+    pub fn late_sidecars(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM recordings WHERE late", [], |r| {
+                r.get(0)
+            })
+            .map_err(self.err())?;
+        Ok(n as u64)
+    }
+
+    /// Every recording in these phases, newest first.
+    pub fn in_phases(&self, phases: &[Phase]) -> Result<Vec<Recording>, StoreError> {
+        let mut out = Vec::new();
+        for phase in phases {
+            out.extend(self.collect(
+                "SELECT data FROM recordings WHERE phase = ?1 ORDER BY seq DESC",
+                params![phase.as_str()],
+            )?);
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.seq));
+        Ok(out)
+    }
+
+    /// The `n` newest recordings in these phases (each read from its phase's index).
+    pub fn newest_in_phases(
+        &self,
+        phases: &[Phase],
+        n: usize,
+    ) -> Result<Vec<Recording>, StoreError> {
+        let mut out = Vec::new();
+        for phase in phases {
+            out.extend(self.collect(
+                "SELECT data FROM recordings WHERE phase = ?1 ORDER BY seq DESC LIMIT ?2",
+                params![phase.as_str(), n as i64],
+            )?);
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.seq));
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// The `n` oldest recordings in one phase (by their latest step).
+    pub fn oldest_in_phase(&self, phase: Phase, n: usize) -> Result<Vec<Recording>, StoreError> {
+        self.collect(
+            "SELECT data FROM recordings WHERE phase = ?1 ORDER BY seq LIMIT ?2",
+            params![phase.as_str(), n as i64],
+        )
+    }
+
+    /// The newest recording for a folder and stem (an index lookup).
+    pub fn latest_for(&self, dir: &Path, stem: &str) -> Result<Option<Recording>, StoreError> {
+        rows::latest(&self.conn, dir, stem).map_err(self.err())
+    }
+
+    /// Every recording changed at or after `since_ms`, newest first.
+    pub fn since(&self, since_ms: i64) -> Result<Vec<Recording>, StoreError> {
+        self.collect(
+            "SELECT data FROM recordings WHERE updated_ms >= ?1 ORDER BY seq DESC",
+            params![since_ms],
+        )
+    }
+
+    /// The recordings of one device and stem (a new version of a file is a new recording), oldest first.
+    pub fn named(&self, device: &str, stem: &str) -> Result<Vec<Recording>, StoreError> {
+        self.collect(
+            "SELECT data FROM recordings WHERE device = ?1 AND stem = ?2 ORDER BY seq",
+            params![device, stem],
+        )
+    }
+
+    /// Every step of one recording, in order.
+    pub fn steps(&self, rec: &str) -> Result<Vec<Step>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.seq, s.at_ms, s.event FROM steps s JOIN recordings r ON r.rid = s.rid
+                 WHERE r.id = ?1 ORDER BY s.seq",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([rec], |r| {
+                let event: String = r.get(2)?;
+                let at = std::time::UNIX_EPOCH
+                    + std::time::Duration::from_millis(r.get::<_, i64>(1)?.max(0) as u64);
+                Ok(Step {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    t: humantime::format_rfc3339_millis(at).to_string(),
+                    event: serde_json::from_str(&event).unwrap_or(serde_json::Value::String(event)),
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    fn collect(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Recording>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
+        stmt.query_map(params, rows::from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(self.err())
+    }
+
+    /// Copies the database to `to` with SQLite's online backup API (safe while `run` writes).
+    pub fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        self.conn
+            .backup(
+                rusqlite::MAIN_DB,
+                to,
+                None::<fn(rusqlite::backup::Progress)>,
+            )
+            .map_err(|e| StoreError::Sql {
+                op: "back up the state database to",
+                path: to.to_path_buf(),
+                detail: e.to_string(),
+            })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

@@ -1,0 +1,138 @@
+//! Recordings and steps as rows: one recording is its indexed columns plus its whole state as
+//! JSON; each step is one row in `steps`.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::id::RecordingId;
+use crate::state::{Event, Recording, Role};
+
+/// A recording from its `data` column.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Recording> {
+    let data: String = row.get(0)?;
+    serde_json::from_str(&data).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time (0 if it does not parse).
+pub fn time_ms(t: &str) -> i64 {
+    humantime::parse_rfc3339_weak(t.trim_end_matches('Z'))
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Writes a recording's row and its uploads (insert or replace); returns its row id.
+pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
+    let data =
+        serde_json::to_string(r).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    let rid: i64 = conn.prepare_cached(
+        "INSERT INTO recordings (id, dir, device, stem, phase, take_id, late, seq, updated_ms, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, take_id = excluded.take_id,
+             late = excluded.late, seq = excluded.seq, updated_ms = excluded.updated_ms,
+             data = excluded.data
+         RETURNING rid",
+    )?
+    .query_row(params![
+        r.id.as_str(),
+        r.dir.as_os_str().as_bytes(),
+        r.device,
+        r.stem,
+        r.phase().as_str(),
+        r.take_id,
+        r.late_sidecar.is_some(),
+        r.seq as i64,
+        time_ms(&r.updated),
+        data,
+    ], |row| row.get(0))?;
+    conn.prepare_cached("DELETE FROM uploads WHERE rid = ?1")?
+        .execute([rid])?;
+    for role in [Role::Video, Role::Sidecar] {
+        let (Some(seen), Some(up)) = (r.seen(role), r.upload(role)) else {
+            continue;
+        };
+        conn.prepare_cached(
+            "INSERT INTO uploads (rid, role, name, size, sha256, file_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            rid,
+            role_name(role),
+            seen.facts.name,
+            up.facts.size as i64,
+            up.sha256,
+            up.file_id
+        ])?;
+    }
+    Ok(rid)
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Video => "video",
+        Role::Sidecar => "sidecar",
+    }
+}
+
+/// Appends one step of the recording with row id `rid`.
+pub fn insert_step(
+    conn: &Connection,
+    seq: u64,
+    rid: i64,
+    t: &str,
+    event: &Event,
+) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(event)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    conn.prepare_cached("INSERT INTO steps (seq, rid, at_ms, event) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![seq as i64, rid, time_ms(t), json])?;
+    Ok(())
+}
+
+/// One recording by id.
+pub fn by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Recording>> {
+    conn.prepare_cached("SELECT data FROM recordings WHERE id = ?1")?
+        .query_row([id], from_row)
+        .optional()
+}
+
+/// The newest recording for a folder and stem (an index lookup).
+pub fn latest(conn: &Connection, dir: &Path, stem: &str) -> rusqlite::Result<Option<Recording>> {
+    conn.prepare_cached(
+        "SELECT data FROM recordings WHERE dir = ?1 AND stem = ?2 ORDER BY seq DESC LIMIT 1",
+    )?
+    .query_row(params![dir.as_os_str().as_bytes(), stem], from_row)
+    .optional()
+}
+
+/// The newest recording with an accepted upload of this file name, size and SHA-256 (an index lookup).
+pub fn by_content(
+    conn: &Connection,
+    name: &str,
+    size: u64,
+    sha256: &str,
+) -> rusqlite::Result<Option<Recording>> {
+    conn.prepare_cached(
+        "SELECT r.data FROM uploads u JOIN recordings r ON r.rid = u.rid
+         WHERE u.name = ?1 AND u.size = ?2 AND u.sha256 = ?3 ORDER BY r.seq DESC LIMIT 1",
+    )?
+    .query_row(params![name, size as i64, sha256], from_row)
+    .optional()
+}
+
+/// Ids of the recordings in one phase, oldest step first.
+pub fn ids_in_phase(conn: &Connection, phase: &str) -> rusqlite::Result<Vec<RecordingId>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM recordings WHERE phase = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([phase], |r| Ok(RecordingId::from(r.get::<_, String>(0)?)))?;
+    rows.collect()
+}
+
+/// The highest step number written so far.
+pub fn last_seq(conn: &Connection) -> rusqlite::Result<u64> {
+    let seq: Option<i64> = conn.query_row("SELECT max(seq) FROM steps", [], |r| r.get(0))?;
+    Ok(seq.unwrap_or(0).max(0) as u64)
+}

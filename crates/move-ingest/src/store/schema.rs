@@ -1,0 +1,127 @@
+//! The database file: how it is opened (WAL, foreign keys, a busy timeout), checked, and
+//! migrated forward with `PRAGMA user_version`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+
+/// The database inside the state dir.
+pub const DB_FILE: &str = "state.db";
+
+/// Forward migrations, in order: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
+/// Add new ones at the end; never change one that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: recordings (their state as columns for the indexed questions, the rest as JSON),
+    // the accepted uploads (for "already done?" by file name, size and SHA-256), every step,
+    // and small facts about the store itself.
+    "CREATE TABLE recordings (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        dir BLOB NOT NULL,
+        device TEXT NOT NULL,
+        stem TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        take_id TEXT,
+        late INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX recordings_by_folder ON recordings (dir, stem, seq);
+    CREATE INDEX recordings_by_name ON recordings (device, stem);
+    CREATE INDEX recordings_by_phase ON recordings (phase, seq);
+    CREATE INDEX recordings_by_seq ON recordings (seq);
+    CREATE INDEX recordings_by_time ON recordings (updated_ms);
+    CREATE INDEX recordings_late ON recordings (late) WHERE late;
+    CREATE TABLE uploads (
+        rid INTEGER NOT NULL REFERENCES recordings (rid) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        file_id TEXT NOT NULL,
+        PRIMARY KEY (rid, role)
+    ) WITHOUT ROWID;
+    CREATE INDEX uploads_by_content ON uploads (name, size, sha256);
+    CREATE TABLE steps (
+        seq INTEGER PRIMARY KEY,
+        rid INTEGER NOT NULL REFERENCES recordings (rid) ON DELETE CASCADE,
+        at_ms INTEGER NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX steps_by_recording ON steps (rid, seq);
+    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Opens the database for writing: WAL, foreign keys on, migrated to `SCHEMA_VERSION`
+/// (`check` runs `PRAGMA quick_check` beside it).
+pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(StoreError::sql("open", path))?;
+    // The first read of the file: a file that is not SQLite fails here.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| StoreError::damaged(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::damaged(
+            path,
+            format!("it cannot be put in WAL mode (journal_mode is {mode})"),
+        ));
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+        .map_err(StoreError::sql("set up", path))?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// Opens the database read-only (`status`, `history`, `state backup`): no lock, no writes.
+/// Also returns its schema version (0: the writer has only just created it).
+pub fn open_reader(path: &Path) -> Result<(Connection, u32), StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(StoreError::sql("open", path))?;
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| StoreError::damaged(path, e))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            version,
+        });
+    }
+    Ok((conn, version))
+}
+
+/// Runs every migration the file has not seen yet, each in its own transaction.
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| StoreError::damaged(path, e))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            version,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let to = i + 1;
+        let batch = format!("BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {to}; COMMIT;");
+        if let Err(e) = conn.execute_batch(&batch) {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(StoreError::sql("migrate the schema of", path)(e));
+        }
+        tracing::info!(path = %path.display(), version = to, "state schema migrated");
+    }
+    Ok(())
+}

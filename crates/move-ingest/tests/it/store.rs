@@ -1,0 +1,362 @@
+//! The state database through its public API: steps read back after a restart, the lock,
+//! the import of old journals (formats 1 and 2), damaged files, and reading beside a writer.
+
+use std::path::Path;
+
+use move_ingest::scan::{Facts, Kind};
+use move_ingest::state::{Event, Phase, Role, Seen};
+use move_ingest::store::query::Reader;
+use move_ingest::store::{DB_FILE, JOURNAL_FILE, Store};
+
+fn facts(name: &str) -> Facts {
+    Facts {
+        name: name.into(),
+        size: 10,
+        mtime_ns: 1,
+        inode: 2,
+        dev: 3,
+    }
+}
+
+fn discovered(stem: &str) -> Event {
+    Event::Discovered {
+        dir: "/cap/cam-a".into(),
+        device: "cam-a".into(),
+        stem: stem.into(),
+        video: Some(Seen {
+            kind: Kind::Mp4,
+            facts: facts(&format!("{stem}.mp4")),
+        }),
+        sidecar: None,
+    }
+}
+
+/// `n` recordings, each taken to done, plus one left mid-way.
+async fn history(store: &Store, n: usize) {
+    for i in 0..n {
+        let rec = format!("rec-{i}");
+        store
+            .record(&rec, discovered(&format!("s{i}")))
+            .await
+            .unwrap();
+        let file_id = format!("f{i}");
+        let ev = Event::FileCreated {
+            role: Role::Video,
+            file_id: file_id.clone(),
+        };
+        store.record(&rec, ev).await.unwrap();
+        let up = Event::Uploaded {
+            role: Role::Video,
+            file_id,
+            facts: facts(&format!("s{i}.mp4")),
+            sha256: "ab".into(),
+        };
+        store.record(&rec, up).await.unwrap();
+        let req = Event::TakeRequested { at_ms: 5 };
+        store.record(&rec, req).await.unwrap();
+        let created = Event::TakeCreated {
+            take_id: format!("take-{i}"),
+            adopted: false,
+        };
+        store.record(&rec, created).await.unwrap();
+    }
+    store.record("rec-open", discovered("open")).await.unwrap();
+}
+
+fn count(reader: &Reader, phase: Phase) -> u64 {
+    let counts = reader.counts(None).unwrap();
+    counts.iter().find(|(p, _)| *p == phase).unwrap().1
+}
+
+#[tokio::test]
+async fn what_was_recorded_is_there_after_a_restart_and_only_unfinished_work_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        history(&store, 3).await;
+    }
+    let (store, opened) = Store::open(dir.path()).unwrap();
+    assert_eq!(opened.unfinished, 1);
+    let unfinished: Vec<String> = store
+        .unfinished()
+        .unwrap()
+        .iter()
+        .map(|id| id.to_string())
+        .collect();
+    assert_eq!(unfinished, vec!["rec-open".to_string()]);
+    let done = store.recording("rec-1").unwrap().unwrap();
+    assert_eq!(done.take_id.as_deref(), Some("take-1"));
+    let latest = store
+        .latest(Path::new("/cap/cam-a"), "s2")
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.id, "rec-2");
+    assert!(latest.done_and_unchanged(Some(&facts("s2.mp4")), None));
+    let by_content = store.by_content("s2.mp4", 10, "ab").unwrap().unwrap();
+    assert_eq!(by_content.id, "rec-2");
+    assert!(store.by_content("s2.mp4", 11, "ab").unwrap().is_none());
+    // Steps go on after the ones already written.
+    store.record("rec-open", Event::Requeued).await.unwrap();
+    drop(store);
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    let steps = reader.steps("rec-open").unwrap();
+    assert_eq!(steps.len(), 2);
+    assert!(steps[0].seq < steps[1].seq);
+    assert_eq!(reader.steps("rec-0").unwrap().len(), 5);
+    assert_eq!(count(&reader, Phase::Done), 3);
+}
+
+#[tokio::test]
+async fn a_second_open_is_refused_naming_the_pid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_first, _) = Store::open(dir.path()).unwrap();
+    let err = Store::open(dir.path()).err().unwrap().to_string();
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_reader_and_a_backup_work_beside_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    history(&store, 4).await;
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    assert_eq!(count(&reader, Phase::Done), 4);
+    assert_eq!(count(&reader, Phase::Queued), 1);
+    let copy = dir.path().join("backup.db");
+    reader.backup(&copy).unwrap();
+    // The writer goes on; the copy holds what was committed when it was made.
+    store
+        .record("rec-open", Event::Vanished { reason: "x".into() })
+        .await
+        .unwrap();
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&copy, restored.path().join(DB_FILE)).unwrap();
+    let (from_backup, opened) = Store::open(restored.path()).unwrap();
+    assert_eq!(opened.unfinished, 1);
+    assert_eq!(
+        from_backup
+            .recording("rec-3")
+            .unwrap()
+            .unwrap()
+            .take_id
+            .as_deref(),
+        Some("take-3")
+    );
+}
+
+#[test]
+fn a_journal_of_format_1_is_imported_once_and_renamed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(JOURNAL_FILE),
+        include_str!("../data/journal-v1.jsonl"),
+    )
+    .unwrap();
+    let (store, opened) = Store::open(dir.path()).unwrap();
+    let imported = opened.imported.expect("imported");
+    assert_eq!(imported.skipped_lines, 0);
+    assert!(!dir.path().join(JOURNAL_FILE).exists());
+    assert!(dir.path().join("journal.jsonl.imported").exists());
+    drop(store);
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    assert_eq!(count(&reader, Phase::Done), 1);
+    assert_eq!(count(&reader, Phase::Waiting), 1, "a waiting .move");
+    let done = reader.in_phases(&[Phase::Done]).unwrap();
+    assert_eq!(done[0].device, "cam-a");
+    assert!(reader.steps(&done[0].id).unwrap().len() >= 5);
+    // A second open imports nothing again.
+    let (_store, opened) = Store::open(dir.path()).unwrap();
+    assert!(opened.imported.is_none());
+    drop(reader);
+}
+
+#[test]
+fn an_import_stopped_before_its_rename_is_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = include_str!("../data/journal-v2.jsonl");
+    std::fs::write(dir.path().join(JOURNAL_FILE), text).unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    // As if the process stopped between the commit and the rename.
+    std::fs::rename(
+        dir.path().join("journal.jsonl.imported"),
+        dir.path().join(JOURNAL_FILE),
+    )
+    .unwrap();
+    let (_store, opened) = Store::open(dir.path()).unwrap();
+    assert!(opened.imported.is_none());
+    assert!(!dir.path().join(JOURNAL_FILE).exists());
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    let total: u64 = reader.counts(None).unwrap().iter().map(|c| c.1).sum();
+    assert_eq!(total, 4, "each recording once");
+    assert_eq!(count(&reader, Phase::Done), 2);
+    assert_eq!(count(&reader, Phase::Failed), 1);
+}
+
+#[test]
+fn a_torn_last_journal_line_is_dropped_by_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = include_str!("../data/journal-v2.jsonl").to_string();
+    text.push_str(r#"{"v":2,"seq":99,"t":"2026-01-01T00:00:00Z","rec":"rec-x","ev":"disc"#);
+    std::fs::write(dir.path().join(JOURNAL_FILE), text).unwrap();
+    let (_store, opened) = Store::open(dir.path()).unwrap();
+    let imported = opened.imported.unwrap();
+    assert!(imported.torn_tail);
+    assert_eq!(imported.recordings, 4);
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_stops_the_start_naming_it_and_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(DB_FILE);
+    std::fs::write(
+        &db,
+        "this is not a database, it is a note someone left here\n".repeat(200),
+    )
+    .unwrap();
+    let err = Store::open(dir.path()).err().expect("refused").to_string();
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    assert!(err.contains("Move it aside"), "{err}");
+    assert!(
+        Reader::open(dir.path()).is_err(),
+        "status does not read it as empty either"
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_fails_quick_check_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        history(&store, 300).await;
+    }
+    let db = dir.path().join(DB_FILE);
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 40 * 4096, "{} bytes", bytes.len());
+    // Scribble over pages in the middle (the header on page 1 stays intact).
+    let mut rng = fastrand::Rng::with_seed(7);
+    for b in &mut bytes[8 * 4096..32 * 4096] {
+        *b = rng.u8(..);
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    // A small database is checked before `open` returns; on a very slow machine the check may
+    // still run, and then no step is written before its verdict.
+    let err = match Store::open(dir.path()) {
+        Err(e) => e.to_string(),
+        Ok((store, _)) => {
+            let refused = store.record("rec-new", discovered("new")).await;
+            refused.expect_err("no step written").to_string()
+        }
+    };
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    assert!(
+        err.contains("damaged") && err.contains("Move it aside"),
+        "{err}"
+    );
+}
+
+/// The bytes of the checked-in journal's files: byte i of file `seed` is (31 seed + 7 i) mod 251.
+fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    (0..len as u64)
+        .map(|i| ((seed * 31 + i * 7) % 251) as u8)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_journal_written_by_the_previous_release_is_imported_and_nothing_is_sent_again() {
+    use crate::capture::{Capture, show};
+    let sb = crate::util::Sandbox::start();
+    let cap = Capture::new(&sb);
+    // The journal names the folders it was written in; put them where this test's captures are.
+    let text = include_str!("../data/journal-v2.jsonl").replace(
+        "/tmp/move-ingest-journal-fixture/captures",
+        &cap.watch.display().to_string(),
+    );
+    std::fs::create_dir_all(&cap.state).unwrap();
+    std::fs::write(cap.state.join(JOURNAL_FILE), text).unwrap();
+    // The same bytes as then (new inodes and mtimes: each is re-hashed and found the same).
+    cap.write("cam-a", "take01.mp4", &pattern(1, 300_000));
+    cap.write("cam-a", "take01.move", &pattern(2, 5_000));
+    cap.write("cam-b", "take02.mp4", &pattern(3, 200_000));
+    cap.write("cam-c", "orphan.move", &pattern(4, 4_000));
+    let out = cap.backfill(0);
+    let stats = sb.stats().await;
+    assert_eq!(stats["files_created"], 0, "{stats}\n{}", show(&out));
+    assert_eq!(stats["takes_created"], 0, "{stats}");
+    assert!(cap.state.join("journal.jsonl.imported").exists());
+    let status = cap.status();
+    assert_eq!(status["counts"]["done"], 2, "{status}");
+    assert_eq!(status["counts"]["failed"], 1, "{status}");
+    assert_eq!(status["counts"]["waiting"], 1, "{status}");
+    // The history of an imported recording goes back to its first step.
+    let out = cap.run(&["history", "cam-a/take01"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for step in [
+        "discovered",
+        "uploaded",
+        "take_requested",
+        "take_created",
+        "touched",
+    ] {
+        assert!(text.contains(step), "{step} in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn status_history_and_backup_work_while_another_process_holds_the_state_dir() {
+    use crate::capture::{Capture, bytes, show};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let sb = crate::util::Sandbox::start_with(&["--upload-bytes-per-sec", "1000000"]);
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "empty.mp4", b"");
+    cap.write("cam-b", "done.mp4", &bytes(1, 10_000));
+    cap.backfill(1);
+    cap.write("cam-c", "slow.mp4", &bytes(2, 4_000_000));
+    let child = cap
+        .cmd(&["backfill", "--no-progress"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = cap.state.join("lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != child.id().to_string() {
+        assert!(
+            Instant::now() < deadline,
+            "the backfill never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = cap.run(&["status", "--failed"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("empty") && text.contains("0 bytes"), "{text}");
+    assert!(
+        !text.contains("done.mp4") && !text.contains(" done "),
+        "only the failed: {text}"
+    );
+    let since: serde_json::Value = {
+        let out = cap.run(&["status", "--since", "1h", "--json"]);
+        assert!(out.status.success(), "{}", show(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(since["counts"]["done"], 1, "{since}");
+    let out = cap.run(&["history", "cam-b/done"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("take_created"));
+    let copy = cap.root.path().join("backup.db");
+    let out = cap.run(&["state", "backup", copy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", show(&out));
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&copy, restored.path().join(DB_FILE)).unwrap();
+    let reader = Reader::open(restored.path()).unwrap().unwrap();
+    assert_eq!(count(&reader, Phase::Done), 1);
+    assert_eq!(count(&reader, Phase::Failed), 1);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(cap.status()["counts"]["done"], 2);
+}
