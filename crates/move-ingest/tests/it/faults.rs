@@ -273,14 +273,15 @@ async fn a_read_only_state_dir_stops_with_a_clear_error_and_loses_nothing() {
 async fn a_full_disk_stops_ingestion_with_a_clear_error_and_loses_nothing() {
     let sb = Sandbox::start();
     let cap = Capture::new(&sb);
-    let Some(_mount) = Mount::tmpfs(&cap.state, "1m") else {
+    // Room for the database and its WAL (which grows up to ~4 MiB before a checkpoint).
+    let Some(_mount) = Mount::tmpfs(&cap.state, "8m") else {
         return;
     };
     cap.write("cam-a", "one.mp4", &bytes(1, 10_000));
     cap.backfill(0);
     // Fill the disk.
     let filler = cap.state.join("filler");
-    let _ = std::fs::write(&filler, vec![0u8; 2 << 20]);
+    let _ = std::fs::write(&filler, vec![0u8; 16 << 20]);
     for i in 0..5 {
         cap.write("cam-b", &format!("clip{i}.mp4"), &bytes(10 + i, 10_000));
     }
