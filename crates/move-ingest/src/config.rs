@@ -101,7 +101,19 @@ pub struct WatchConfig {
     pub device_label: DeviceLabel,
     /// The safety-net rescan of this folder while `run` watches it.
     pub rescan_secs: u64,
+    /// How many folders deep below the device folder recordings are found (0: only files
+    /// directly in it).
+    pub max_depth: usize,
+    /// Follow symbolic links (to files and folders); off, each one is skipped and reported.
+    pub follow_symlinks: bool,
+    /// Warn when the filesystem holding `path` has less than this share free (0: never).
+    pub min_free_percent: u8,
 }
+
+/// `watch.max_depth` when not set.
+pub const DEFAULT_MAX_DEPTH: usize = 8;
+/// `watch.min_free_percent` when not set.
+pub const DEFAULT_MIN_FREE_PERCENT: u8 = 10;
 
 /// `device_label`: the first folder below the watch path (`"from-dir"`), or one fixed label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +196,8 @@ pub struct UploadConfig {
     pub concurrency: usize,
     /// Total upload rate cap in bytes per second; 0 means no cap.
     pub max_bytes_per_sec: u64,
+    /// The bandwidth timetable (rclone's `--bwlimit` syntax) on top of `max_bytes_per_sec`.
+    pub schedule: Option<crate::upload::Schedule>,
 }
 
 impl Default for UploadConfig {
@@ -191,6 +205,7 @@ impl Default for UploadConfig {
         UploadConfig {
             concurrency: 4,
             max_bytes_per_sec: 0,
+            schedule: None,
         }
     }
 }

@@ -1,9 +1,10 @@
-//! Placeholder templates for take names and metadata: `{device_label}`, `{stem}`, `{hostname}`, `{file_name}`.
+//! Placeholder templates for take names and metadata: `{device_label}`, `{stem}`, `{hostname}`,
+//! `{file_name}`, `{subdir}`.
 
 use std::fmt;
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 4] = ["device_label", "stem", "hostname", "file_name"];
+pub const PLACEHOLDERS: [&str; 5] = ["device_label", "stem", "hostname", "file_name", "subdir"];
 
 /// A checked template string.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct Vars<'a> {
     pub stem: &'a str,
     pub hostname: &'a str,
     pub file_name: &'a str,
+    /// The folders between the device folder and the file, joined with '/' (often empty).
+    pub subdir: &'a str,
 }
 
 impl Template {
@@ -54,6 +57,7 @@ pub fn render_str(s: &str, vars: &Vars<'_>) -> String {
             "stem" => vars.stem.to_string(),
             "hostname" => vars.hostname.to_string(),
             "file_name" => vars.file_name.to_string(),
+            "subdir" => vars.subdir.to_string(),
             other => format!("{{{other}}}"),
         })
     })
@@ -111,13 +115,18 @@ mod tests {
             stem: "take01",
             hostname: "rig1",
             file_name: "take01.mp4",
+            subdir: "2026-12-01/day two",
         }
     }
 
     #[test]
     fn fills_every_placeholder() {
-        let t = Template::parse("{device_label}/{stem} on {hostname} ({file_name})").unwrap();
-        assert_eq!(t.render(&vars()), "cam-a/take01 on rig1 (take01.mp4)");
+        let t =
+            Template::parse("{device_label}/{subdir}/{stem} on {hostname} ({file_name})").unwrap();
+        assert_eq!(
+            t.render(&vars()),
+            "cam-a/2026-12-01/day two/take01 on rig1 (take01.mp4)"
+        );
     }
 
     #[test]

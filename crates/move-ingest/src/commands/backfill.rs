@@ -1,6 +1,7 @@
 //! `move-ingest backfill`: ingest every complete recording already on disk, then exit.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -13,6 +14,7 @@ use crate::error::{Exit, Fatal};
 use crate::id::RecordingId;
 use crate::ingest::workers::Workers;
 use crate::ingest::{Completeness, Ingest, Outcome};
+use crate::notices::Notices;
 use crate::progress::Tracker;
 use crate::scan::{self, Found};
 
@@ -43,11 +45,22 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     for e in &scanned.errors {
         tracing::error!("{e}");
     }
+    let mut notices = Notices::default();
+    notices.skipped(&scanned.symlinks);
+    notices.check_space(&cfg.watch);
+    notices.save(&cfg.state.dir);
+    for link in &scanned.symlinks {
+        crate::outln!(
+            "skipped symlink: {} is a symbolic link and is not uploaded (watch.follow_symlinks = false)",
+            link.display()
+        )?;
+    }
     let now = SystemTime::now();
+    let held = held_still(&scanned.found, now, settle).await;
     let mut queue = Vec::new();
     let mut too_new = 0;
     for found in &scanned.found {
-        let done = completeness(found, now, settle);
+        let done = completeness(found, now, settle, &held);
         if found.video.is_some() && !done.ready(found) {
             too_new += 1;
         }
@@ -131,13 +144,52 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     })
 }
 
-/// Whether each file of a find is older than the settle time.
-pub fn completeness(found: &Found, now: SystemTime, settle: Duration) -> Completeness {
-    let old = |s: &Option<scan::Seen>| s.as_ref().is_some_and(|s| s.facts.age(now) >= settle);
+/// Whether each file of a find is complete: older than the settle time, or dated in the
+/// future (a camera clock ahead) and held still while `held_still` watched it.
+pub fn completeness(
+    found: &Found,
+    now: SystemTime,
+    settle: Duration,
+    held: &HashSet<PathBuf>,
+) -> Completeness {
+    let old = |s: &Option<scan::Seen>| {
+        s.as_ref().is_some_and(|s| {
+            s.facts.age(now) >= settle || held.contains(&found.path(&s.facts.name))
+        })
+    };
     Completeness {
         video: old(&found.video),
         sidecar: old(&found.sidecar),
     }
+}
+
+/// Files dated in the future can never grow older than the settle time: they are watched
+/// for `settle` instead, and those whose size and mtime held still are returned.
+async fn held_still(found: &[Found], now: SystemTime, settle: Duration) -> HashSet<PathBuf> {
+    let future: Vec<(PathBuf, scan::Facts)> = found
+        .iter()
+        .flat_map(|f| {
+            [&f.video, &f.sidecar]
+                .into_iter()
+                .flatten()
+                .filter(|s| s.facts.is_future(now))
+                .map(|s| (f.path(&s.facts.name), s.facts.clone()))
+        })
+        .collect();
+    if future.is_empty() {
+        return HashSet::new();
+    }
+    tracing::info!(
+        files = future.len(),
+        settle_secs = settle.as_secs(),
+        "files dated in the future (a clock that is ahead?): they count as complete if their size and mtime hold still for the settle time"
+    );
+    tokio::time::sleep(settle).await;
+    future
+        .into_iter()
+        .filter(|(path, facts)| scan::Facts::stat(path).is_ok_and(|now| now.same_version(facts)))
+        .map(|(path, _)| path)
+        .collect()
 }
 
 #[derive(Debug, Default)]

@@ -21,7 +21,8 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
     let (mut would, mut bytes, mut have, mut too_new, mut waiting, mut failed) =
         (0, 0u64, 0, 0, 0, 0);
     for found in &scanned.found {
-        let done = super::backfill::completeness(found, now, settle);
+        // Files dated in the future are watched by a real backfill; a dry run cannot wait.
+        let done = super::backfill::completeness(found, now, settle, &Default::default());
         let Some(video) = &found.video else {
             waiting += 1;
             continue;
@@ -72,11 +73,13 @@ fn describe(cfg: &Config, found: &Found, hostname: &str) -> String {
         files.push(format!("{} ({} bytes)", seen.facts.name, seen.facts.size));
     }
     let video_name = found.video.as_ref().map_or("", |v| v.facts.name.as_str());
+    let subdir = scan::subdir(&cfg.watch, &found.dir);
     let vars = Vars {
         device_label: &found.device,
         stem: &found.stem,
         hostname,
         file_name: video_name,
+        subdir: &subdir,
     };
     format!(
         "would upload {}: {}, then create the take \"{}\"",

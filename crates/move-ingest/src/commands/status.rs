@@ -19,12 +19,21 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     let waiting = crate::sending::read_waiting(&cfg.state.dir);
     let view = view(&cfg.state.dir, &args, &sending, &waiting)
         .map_err(|e| UsageError::new(e.to_string()))?;
+    let notices = crate::notices::Notices::load(&cfg.state.dir);
     if args.json {
-        let out = view.to_json(&cfg.state.dir);
+        let mut out = view.to_json(&cfg.state.dir);
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert(
+                "skipped_symlinks".into(),
+                serde_json::json!(notices.skipped_symlinks),
+            );
+            let low: Vec<&String> = notices.low_space.values().collect();
+            obj.insert("low_space".into(), serde_json::json!(low));
+        }
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(Exit::Ok);
     }
-    print(&view, &cfg.state.dir)?;
+    print(&view, &cfg.state.dir, &notices)?;
     Ok(Exit::Ok)
 }
 
@@ -94,7 +103,11 @@ fn ms_ago(ago: Duration) -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn print(view: &StatusView, state_dir: &Path) -> anyhow::Result<()> {
+fn print(
+    view: &StatusView,
+    state_dir: &Path,
+    notices: &crate::notices::Notices,
+) -> anyhow::Result<()> {
     crate::outln!("state dir: {}", state_dir.display())?;
     let summary: Vec<String> = view
         .counts
@@ -102,6 +115,9 @@ fn print(view: &StatusView, state_dir: &Path) -> anyhow::Result<()> {
         .map(|(s, n)| format!("{n} {}", s.label()))
         .collect();
     crate::outln!("{} recordings: {}", view.total, summary.join(", "))?;
+    for line in notices.lines() {
+        crate::outln!("{line}")?;
+    }
     if view.late_sidecars > 0 {
         crate::outln!(
             "{} .move file(s) arrived after their take was created (not added; see below)",

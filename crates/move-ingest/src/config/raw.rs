@@ -51,6 +51,12 @@ struct RawWatch {
     device_label: Spanned<String>,
     #[serde(default = "default_rescan")]
     rescan_secs: Spanned<u64>,
+    #[serde(default = "default_max_depth")]
+    max_depth: Spanned<usize>,
+    #[serde(default)]
+    follow_symlinks: bool,
+    #[serde(default = "default_min_free")]
+    min_free_percent: Spanned<u8>,
 }
 
 fn from_dir() -> Spanned<String> {
@@ -58,6 +64,12 @@ fn from_dir() -> Spanned<String> {
 }
 fn default_rescan() -> Spanned<u64> {
     Spanned::new(0..0, 300)
+}
+fn default_max_depth() -> Spanned<usize> {
+    Spanned::new(0..0, super::DEFAULT_MAX_DEPTH)
+}
+fn default_min_free() -> Spanned<u8> {
+    Spanned::new(0..0, super::DEFAULT_MIN_FREE_PERCENT)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +100,7 @@ struct RawState {
 struct RawUpload {
     concurrency: Spanned<usize>,
     max_bytes_per_sec: u64,
+    schedule: Option<Spanned<String>>,
 }
 
 impl Default for RawUpload {
@@ -96,6 +109,7 @@ impl Default for RawUpload {
         RawUpload {
             concurrency: Spanned::new(0..0, d.concurrency),
             max_bytes_per_sec: d.max_bytes_per_sec,
+            schedule: None,
         }
     }
 }
@@ -194,6 +208,9 @@ impl Config {
     }
 }
 
+/// The deepest `watch.max_depth` accepted (a bound on followed symlink loops, too).
+const MAX_DEPTH_LIMIT: usize = 64;
+
 /// Names a key and its line, given the span of its value.
 pub(super) type At<'a> = dyn Fn(&str, std::ops::Range<usize>) -> String + 'a;
 
@@ -219,10 +236,25 @@ impl RawWatch {
                 at("rescan_secs", self.rescan_secs.span())
             ));
         }
+        if *self.max_depth.get_ref() > MAX_DEPTH_LIMIT {
+            return Err(format!(
+                "{} must be at most {MAX_DEPTH_LIMIT}",
+                at("max_depth", self.max_depth.span())
+            ));
+        }
+        if *self.min_free_percent.get_ref() > 100 {
+            return Err(format!(
+                "{} must be a percentage between 0 and 100",
+                at("min_free_percent", self.min_free_percent.span())
+            ));
+        }
         Ok(WatchConfig {
             path: self.path.into_inner(),
             device_label,
             rescan_secs: self.rescan_secs.into_inner(),
+            max_depth: self.max_depth.into_inner(),
+            follow_symlinks: self.follow_symlinks,
+            min_free_percent: self.min_free_percent.into_inner(),
         })
     }
 }
@@ -235,9 +267,17 @@ impl RawUpload {
                 at("concurrency", self.concurrency.span())
             ));
         }
+        let schedule = match &self.schedule {
+            None => None,
+            Some(s) => Some(
+                crate::upload::Schedule::parse(s.get_ref())
+                    .map_err(|e| format!("{}: {e}", at("schedule", s.span())))?,
+            ),
+        };
         Ok(UploadConfig {
             concurrency: self.concurrency.into_inner(),
             max_bytes_per_sec: self.max_bytes_per_sec,
+            schedule,
         })
     }
 }

@@ -55,10 +55,11 @@ impl Ingest {
     /// Builds the pipeline from the config and the resolved key.
     pub fn new(cfg: Arc<Config>, key: ResolvedKey, ledger: Arc<Store>) -> anyhow::Result<Ingest> {
         let http = api::http_client(&cfg.api)?;
-        let uploader = Uploader::new(
+        let uploader = Uploader::scheduled(
             http.clone(),
             Duration::from_secs(cfg.api.stall_timeout_secs),
             cfg.upload.max_bytes_per_sec,
+            cfg.upload.schedule.clone(),
         );
         let hostname = gethostname::gethostname().to_string_lossy().into_owned();
         let monitor = Arc::new(Monitor::new(&cfg, &hostname));

@@ -102,11 +102,13 @@ impl Ingest {
                 format: side.kind.source_format(),
             });
         }
+        let subdir = crate::scan::subdir(&self.cfg.watch, &rec.dir);
         let vars = Vars {
             device_label: &rec.device,
             stem: &rec.stem,
             hostname: &self.hostname,
             file_name: &video.facts.name,
+            subdir: &subdir,
         };
         Some(TakeRequest {
             sources,

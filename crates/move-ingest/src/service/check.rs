@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::{Place, Service, locate};
 use crate::ingest::Fatal;
-use crate::scan::{self, Found};
+use crate::scan::{self, Found, Walk};
 use crate::service::pairing::Decision;
 use crate::service::watch::Hint;
 
@@ -29,12 +29,26 @@ impl Service {
         match locate(&self.cfg.watch, &path) {
             None => Ok(()),
             Some(Place::Root(index)) => self.root_changed(index).await,
-            Some(Place::Folder { index, device }) => {
-                if path.is_dir() {
-                    tracing::debug!(path = %path.display(), "folder created or changed; scanning it");
-                    self.folder_scans
-                        .push((Instant::now() + FOLDER_RESCAN, index, device.clone()));
-                    self.scan_folder(index, &device).await
+            Some(Place::Folder {
+                dir, device, walk, ..
+            }) => {
+                let link = dir
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink());
+                if link && !walk.follow_symlinks {
+                    if dir.is_dir() && self.notices.skipped(std::slice::from_ref(&dir)) {
+                        self.notices.save(&self.cfg.state.dir);
+                    }
+                    Ok(())
+                } else if dir.is_dir() {
+                    tracing::debug!(path = %dir.display(), "folder created or changed; scanning it");
+                    self.folder_scans.push((
+                        Instant::now() + FOLDER_RESCAN,
+                        dir.clone(),
+                        device.clone(),
+                        walk,
+                    ));
+                    self.scan_folder(&dir, &device, walk).await
                 } else {
                     self.settler.forget_under(&path);
                     self.pairing.forget_under(&path);
@@ -88,8 +102,8 @@ impl Service {
             .into_iter()
             .partition(|f| f.0 <= now);
         self.folder_scans = later;
-        for (_, index, device) in due {
-            self.scan_folder(index, &device).await?;
+        for (_, dir, device, walk) in due {
+            self.scan_folder(&dir, &device, walk).await?;
         }
         for index in 0..self.rescan_at.len() {
             if self.rescan_at[index] <= now {
@@ -97,6 +111,7 @@ impl Service {
                 self.rescan_at[index] = now + every;
                 let path = self.cfg.watch[index].path.clone();
                 tracing::info!(path = %path.display(), every_secs = every.as_secs(), "periodic rescan");
+                self.check_space();
                 self.watch.ensure(&path);
                 self.scan_watch(index).await?;
             }
@@ -131,25 +146,36 @@ impl Service {
 
     /// Decides about everything a scan found.
     pub(super) async fn take_scan(&mut self, scanned: scan::Scan) -> Result<(), Fatal> {
-        for e in &scanned.errors {
-            tracing::warn!("{e}");
-        }
+        self.report(&scanned);
         for found in &scanned.found {
             self.decide(found).await?;
         }
         Ok(())
     }
 
-    /// Scans one device folder of a `from-dir` watch path.
-    async fn scan_folder(&mut self, index: usize, device: &str) -> Result<(), Fatal> {
-        let dir = self.cfg.watch[index].path.join(device);
+    /// Scans one folder (a device folder or one below it) and its sub folders, `walk` deep.
+    async fn scan_folder(&mut self, dir: &Path, device: &str, walk: Walk) -> Result<(), Fatal> {
         let mut scanned = scan::Scan::default();
-        scan::scan_dir(&dir, device, &mut scanned);
+        scan::scan_tree(dir, device, walk, &mut scanned);
         tracing::debug!(path = %dir.display(), recordings = scanned.found.len(), "scanned folder");
-        for found in &scanned.found {
-            self.decide(found).await?;
+        self.take_scan(scanned).await
+    }
+
+    /// Logs a scan's errors; takes in the links it skipped (logged once, kept for `status`).
+    fn report(&mut self, scanned: &scan::Scan) {
+        for e in &scanned.errors {
+            tracing::warn!("{e}");
         }
-        Ok(())
+        if self.notices.skipped(&scanned.symlinks) {
+            self.notices.save(&self.cfg.state.dir);
+        }
+    }
+
+    /// Warns (log, `status`) about watch paths whose filesystem is low on free space.
+    pub(super) fn check_space(&mut self) {
+        if self.notices.check_space(&self.cfg.watch) {
+            self.notices.save(&self.cfg.state.dir);
+        }
     }
 
     /// Reads one recording's files from its folder and decides about them.
@@ -159,8 +185,15 @@ impl Service {
         device: &str,
         stem: &str,
     ) -> Result<(), Fatal> {
+        let follow = self
+            .cfg
+            .watch
+            .iter()
+            .find(|w| dir.starts_with(&w.path))
+            .is_some_and(|w| w.follow_symlinks);
         let mut scanned = scan::Scan::default();
-        scan::scan_dir(dir, device, &mut scanned);
+        scan::scan_dir(dir, device, follow, &mut scanned);
+        self.report(&scanned);
         let found = scanned
             .found
             .into_iter()

@@ -41,8 +41,11 @@ pub struct Service {
     systemd: Systemd,
     /// When each watch path is rescanned next (the safety net).
     rescan_at: Vec<Instant>,
-    /// New device folders to scan once more, shortly after their watch was added.
-    folder_scans: Vec<(Instant, usize, String)>,
+    /// New folders to scan once more, shortly after their watch was added: when, the
+    /// folder, its device label and how deep below it to read.
+    folder_scans: Vec<(Instant, std::path::PathBuf, String, crate::scan::Walk)>,
+    /// Skipped symlinks and low free space, for the log (once each) and `status`.
+    notices: crate::notices::Notices,
     /// Events were lost: a full rescan runs once the waiting hints are handled.
     full_rescan: Option<String>,
     /// The pairing generation last written to `waiting.json` for `status`.
@@ -127,7 +130,9 @@ pub struct Started {
 impl Started {
     /// Watches first, scan second: a file written in between is seen by one or the other.
     pub fn begin(cfg: &Config) -> anyhow::Result<Started> {
-        let mut watch = Watch::new(WatchOptions::from_config(&cfg.service))?;
+        let mut options = WatchOptions::from_config(&cfg.service);
+        options.follow_symlinks = cfg.watch.iter().any(|w| w.follow_symlinks);
+        let mut watch = Watch::new(options)?;
         for w in &cfg.watch {
             if !watch.ensure(&w.path) && !w.path.is_dir() {
                 tracing::warn!(path = %w.path.display(), "the watch path does not exist; it is watched as soon as it is created");
@@ -159,17 +164,21 @@ impl Service {
                 .map(|w| now + Duration::from_secs(w.rescan_secs))
                 .collect(),
             folder_scans: Vec::new(),
+            notices: crate::notices::Notices::default(),
             full_rescan: None,
             waits_published: None,
             cfg,
             ingest,
         };
         svc.resume().map_err(Fatal::into_error)?;
+        svc.check_space();
         let scanned = started
             .first_scan
             .await
             .context("the first scan stopped unexpectedly")?;
         svc.take_scan(scanned).await.map_err(Fatal::into_error)?;
+        // What `status` shows is this run's: links that are gone since the last run are not.
+        svc.notices.save(&svc.cfg.state.dir);
         let status = svc.status_line();
         svc.systemd.ready(status);
         tracing::info!(

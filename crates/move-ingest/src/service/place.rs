@@ -1,18 +1,26 @@
-//! Where a path an event names sits under the watch paths: a watch path, a device folder, or
-//! a file of a recording; anything else (deeper folders, other files) is not ours.
+//! Where a path an event names sits under the watch paths: a watch path, a folder (a device
+//! folder or one below it, down to `max_depth`), or a file of a recording; anything else
+//! (deeper folders, hidden ones, other files) is not ours.
 
 use std::path::{Path, PathBuf};
 
 use crate::config::WatchConfig;
-use crate::scan::classify;
+use crate::scan::{Walk, classify};
 
 /// What a path is to the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
     /// A watch path itself (`index` into the config's watches).
     Root(usize),
-    /// A device folder `<watch path>/<device>` (with `device_label = "from-dir"`).
-    Folder { index: usize, device: String },
+    /// A folder that may hold recordings: a device folder `<watch path>/<device>` (with
+    /// `device_label = "from-dir"`) or a folder below it; `walk` reads what is left of
+    /// `max_depth` below it.
+    Folder {
+        index: usize,
+        dir: PathBuf,
+        device: String,
+        walk: Walk,
+    },
     /// A file of a recording: its folder, device label and stem.
     File {
         dir: PathBuf,
@@ -31,17 +39,35 @@ pub fn locate(watches: &[WatchConfig], path: &Path) -> Option<Place> {
             continue;
         };
         let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
-        return match (w.fixed_label(), parts.as_slice()) {
-            (Some(label), [name]) => file(&w.path, label, name),
-            (None, [device]) if !device.starts_with('.') => Some(Place::Folder {
-                index,
-                device: device.to_string(),
-            }),
-            (None, [device, name]) if !device.starts_with('.') => {
-                file(&w.path.join(device), device, name)
-            }
-            _ => None,
+        if parts.len() != rel.iter().count() || parts.iter().any(|p| p.starts_with('.')) {
+            return None;
+        }
+        let (device, below) = match (w.fixed_label(), parts.as_slice()) {
+            (Some(label), below) => (label, below),
+            (None, [device, below @ ..]) => (*device, below),
+            (None, []) => return None,
         };
+        // `below`: the folders under the device folder, then maybe a file name.
+        let walk = Walk::of(w);
+        if let Some((name, folders)) = below.split_last()
+            && folders.len() <= walk.max_depth
+            && let Some(place) = path.parent().and_then(|dir| file(dir, device, name))
+        {
+            return Some(place);
+        }
+        let left = walk.max_depth.checked_sub(below.len())?;
+        if w.fixed_label().is_some() && below.is_empty() {
+            return None;
+        }
+        return Some(Place::Folder {
+            index,
+            dir: path.to_path_buf(),
+            device: device.to_string(),
+            walk: Walk {
+                max_depth: left,
+                ..walk
+            },
+        });
     }
     None
 }
@@ -66,6 +92,16 @@ mod tests {
             path: path.into(),
             device_label: label,
             rescan_secs: 300,
+            max_depth: 2,
+            follow_symlinks: false,
+            min_free_percent: 10,
+        }
+    }
+
+    fn walk(max_depth: usize) -> Walk {
+        Walk {
+            max_depth,
+            follow_symlinks: false,
         }
     }
 
@@ -80,7 +116,9 @@ mod tests {
             locate(&ws, Path::new("/srv/a/cam")),
             Some(Place::Folder {
                 index: 0,
-                device: "cam".into()
+                dir: "/srv/a/cam".into(),
+                device: "cam".into(),
+                walk: walk(2),
             })
         );
         assert_eq!(
@@ -92,12 +130,45 @@ mod tests {
             })
         );
         assert_eq!(locate(&ws, Path::new("/srv/a/cam/x.mp4.part")), None);
-        assert_eq!(locate(&ws, Path::new("/srv/a/cam/deep/x.mp4")), None);
+        assert_eq!(
+            locate(&ws, Path::new("/srv/a/cam/2026-12-01/day two/x.mp4")),
+            Some(Place::File {
+                dir: "/srv/a/cam/2026-12-01/day two".into(),
+                device: "cam".into(),
+                stem: "x".into()
+            })
+        );
+        assert_eq!(
+            locate(&ws, Path::new("/srv/a/cam/2026-12-01")),
+            Some(Place::Folder {
+                index: 0,
+                dir: "/srv/a/cam/2026-12-01".into(),
+                device: "cam".into(),
+                walk: walk(1),
+            })
+        );
+        assert_eq!(
+            locate(&ws, Path::new("/srv/a/cam/1/2/3")),
+            None,
+            "deeper than max_depth"
+        );
+        assert_eq!(locate(&ws, Path::new("/srv/a/cam/1/2/3/x.mp4")), None);
+        assert_eq!(locate(&ws, Path::new("/srv/a/cam/.hidden/x.mp4")), None);
+        assert_eq!(
+            locate(&ws, Path::new("/srv/b/sub/y.mp4")),
+            Some(Place::File {
+                dir: "/srv/b/sub".into(),
+                device: "cam-b".into(),
+                stem: "y".into()
+            })
+        );
         assert_eq!(
             locate(&ws, Path::new("/srv/a/x.mp4")),
             Some(Place::Folder {
                 index: 0,
-                device: "x.mp4".into()
+                dir: "/srv/a/x.mp4".into(),
+                device: "x.mp4".into(),
+                walk: walk(2),
             })
         );
         assert_eq!(

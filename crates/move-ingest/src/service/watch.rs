@@ -1,8 +1,11 @@
 //! Filesystem events from notify (inotify on Linux) into tokio through a bounded channel whose
 //! overflow policy is a full rescan, never a silent drop.
 //!
-//! Events are hints; the folder is the truth. Every watch path is watched recursively, and
-//! its parent without recursion, so that a watch path removed and re-created is seen again.
+//! Events are hints; the folder is the truth. Every watch path is watched recursively (notify
+//! adds a watch for each new sub folder as it appears; the loop then scans that folder, since
+//! files may land in it before its watch exists), and its parent without recursion, so that
+//! a watch path removed and re-created is seen again. Symbolic links to folders are watched
+//! only when some watch path follows them (`watch.follow_symlinks`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -23,6 +26,8 @@ pub struct WatchOptions {
     pub event_channel_size: usize,
     /// Ignore every event, so that only scans find files.
     pub ignore_events: bool,
+    /// Watch the folders symbolic links point to (some watch path has `follow_symlinks`).
+    pub follow_symlinks: bool,
 }
 
 impl WatchOptions {
@@ -31,6 +36,7 @@ impl WatchOptions {
         WatchOptions {
             event_channel_size: cfg.event_channel_size,
             ignore_events: cfg.ignore_events,
+            follow_symlinks: false,
         }
     }
 }
@@ -78,7 +84,8 @@ impl Watch {
                 }
             }
         };
-        let watcher = notify::recommended_watcher(handler).map_err(|e| {
+        let config = notify::Config::default().with_follow_symlinks(options.follow_symlinks);
+        let watcher = RecommendedWatcher::new(handler, config).map_err(|e| {
             anyhow::anyhow!(
                 "cannot start watching files: {e}; if it says too many open files, raise fs.inotify.max_user_instances (sysctl)"
             )

@@ -8,6 +8,7 @@ mod pool;
 mod put;
 mod rate;
 mod reader;
+mod schedule;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,8 @@ use std::time::Duration;
 pub use error::UploadError;
 pub use expiry::url_expired;
 pub use hash::sha256_file;
-pub use rate::RateLimiter;
+pub use rate::{Clock, RateLimiter};
+pub use schedule::{Limit, Schedule, WeekTime};
 
 /// The most one PUT may carry (S3's single-PUT ceiling).
 pub const MAX_PUT_BYTES: u64 = 5 << 30;
@@ -58,8 +60,23 @@ pub struct Uploader {
 impl Uploader {
     /// An uploader on a shared HTTP client; `max_bytes_per_sec` 0 means no cap.
     pub fn new(http: reqwest::Client, stall: Duration, max_bytes_per_sec: u64) -> Uploader {
-        let limiter =
-            (max_bytes_per_sec > 0).then(|| Arc::new(RateLimiter::new(max_bytes_per_sec)));
+        Uploader::scheduled(http, stall, max_bytes_per_sec, None)
+    }
+
+    /// An uploader under a cap and a bandwidth timetable read at the local time.
+    pub fn scheduled(
+        http: reqwest::Client,
+        stall: Duration,
+        max_bytes_per_sec: u64,
+        schedule: Option<Schedule>,
+    ) -> Uploader {
+        let limiter = (max_bytes_per_sec > 0 || schedule.is_some()).then(|| {
+            Arc::new(RateLimiter::scheduled(
+                max_bytes_per_sec,
+                schedule,
+                Arc::new(WeekTime::now_local),
+            ))
+        });
         Uploader {
             http,
             stall,

@@ -64,7 +64,9 @@ impl Uploader {
             .header(reqwest::header::CONTENT_LENGTH, facts.size)
             .body(reqwest::Body::wrap_stream(stream))
             .send();
-        let response = match watch_stall(request, &progress, self.stall).await {
+        let response = match watch_stall(request, &progress, self.stall, self.limiter.as_deref())
+            .await
+        {
             // Cut off after the URL expired: the storage refuses that URL from now on.
             Err(_) if url_expired(url, SystemTime::now()) => return Err(UploadError::UrlExpired),
             response => response?,
@@ -109,6 +111,7 @@ async fn watch_stall(
     request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
     progress: &AtomicU64,
     stall: Duration,
+    limiter: Option<&super::RateLimiter>,
 ) -> Result<reqwest::Response, UploadError> {
     tokio::pin!(request);
     let tick = (stall / 4).max(Duration::from_millis(100));
@@ -120,7 +123,8 @@ async fn watch_stall(
             }
             () = tokio::time::sleep(tick) => {
                 let now = progress.load(Ordering::Relaxed);
-                if now != last.0 {
+                // Bytes moved, or the timetable holds them back: not a stall.
+                if now != last.0 || limiter.is_some_and(|l| l.paused()) {
                     last = (now, Instant::now());
                 } else if last.1.elapsed() >= stall {
                     return Err(UploadError::Stalled(stall));
