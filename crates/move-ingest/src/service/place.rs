@@ -129,7 +129,12 @@ mod tests {
                 stem: "x.1".into()
             })
         );
-        assert_eq!(locate(&ws, Path::new("/srv/a/cam/x.mp4.part")), None);
+        // Not a recording's file: by its path alone it can only be a sub folder (the loop
+        // finds it is not a folder and leaves it).
+        assert!(matches!(
+            locate(&ws, Path::new("/srv/a/cam/x.mp4.part")),
+            Some(Place::Folder { .. })
+        ));
         assert_eq!(
             locate(&ws, Path::new("/srv/a/cam/2026-12-01/day two/x.mp4")),
             Some(Place::File {

@@ -2,6 +2,7 @@
 
 mod backfill;
 mod capture;
+mod capture_tree;
 mod documents;
 mod example_config;
 mod faults;

@@ -286,6 +286,45 @@ async fn files_in_device_folders_created_after_start_are_seen() {
 }
 
 #[tokio::test]
+async fn sub_folders_created_after_start_are_watched_and_scanned_at_any_depth() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    std::fs::create_dir(cap.watch.join("cam-a")).unwrap();
+    let svc = Service::start(&cap).await;
+    // A date folder made and written at once, racing the watch that notify adds for it.
+    let day = cap.watch.join("cam-a/2026-12-01");
+    std::fs::create_dir(&day).unwrap();
+    std::fs::write(day.join("clip-1.mp4"), bytes(6, 50_000)).unwrap();
+    // A tree two levels deep filled elsewhere and moved in: its files raise no event at all.
+    let outside = cap.root.path().join("staging/2026-12-02");
+    std::fs::create_dir_all(outside.join("day two")).unwrap();
+    std::fs::write(outside.join("day two/clip-1.mp4"), bytes(7, 50_000)).unwrap();
+    std::fs::write(outside.join("day two/clip-1.move"), bytes(8, 1_000)).unwrap();
+    std::fs::rename(&outside, cap.watch.join("cam-a/2026-12-02")).unwrap();
+    let takes = takes(&sb, &svc, 2).await;
+    assert!(
+        takes
+            .iter()
+            .all(|t| t["sources"][0]["deviceLabel"] == "cam-a"),
+        "{takes:?}"
+    );
+    let mut sizes: Vec<usize> = takes
+        .iter()
+        .map(|t| t["sources"].as_array().unwrap().len())
+        .collect();
+    sizes.sort();
+    assert_eq!(
+        sizes,
+        [1, 2],
+        "one stem in two folders: two takes, the .move with its own"
+    );
+    // A file written later into the new date folder: its watch is there.
+    std::fs::write(day.join("clip-2.mp4"), bytes(9, 50_000)).unwrap();
+    let takes = self::takes(&sb, &svc, 3).await;
+    assert_eq!(takes.len(), 3);
+}
+
+#[tokio::test]
 async fn a_late_move_creates_no_second_take_and_shows_in_status() {
     let sb = Sandbox::start();
     let cap = capture(&sb, &QUICK);
