@@ -174,3 +174,39 @@ async fn a_symlink_to_a_file_outside_is_not_uploaded_and_is_named() {
     assert_eq!(takes.len(), 3, "{}", show(&out));
     assert_eq!(cap.status()["skipped_symlinks"], serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_watch_path_short_of_free_space_is_a_warning_in_the_log_and_status() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "a.mp4", &bytes(1, 1_000));
+    // No filesystem with data on it has 100% free: the warning must show.
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    let text = text.replace(
+        "device_label = \"from-dir\"\n",
+        "device_label = \"from-dir\"\nmin_free_percent = 100\n",
+    );
+    std::fs::write(&cap.config, text).unwrap();
+    let out = cap.backfill(0);
+    let warning = "less than watch.min_free_percent = 100";
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(warning),
+        "{}",
+        show(&out)
+    );
+    let status = cap.status();
+    let low = status["low_space"].as_array().unwrap();
+    assert_eq!(low.len(), 1, "{status}");
+    assert!(
+        low[0]
+            .as_str()
+            .unwrap()
+            .contains(&cap.watch.display().to_string())
+    );
+    let text = cap.run(&["status"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains(warning),
+        "{}",
+        show(&text)
+    );
+}

@@ -74,6 +74,11 @@ fn the_example_config_mentions_every_key() {
         "path",
         "device_label",
         "rescan_secs",
+        "max_depth",
+        "follow_symlinks",
+        "min_free_percent",
+        "{subdir}",
+        "schedule",
         "settle_secs",
         "move_wait_secs",
         "require_move",
@@ -124,6 +129,54 @@ fn plain_http_is_refused_off_loopback() {
         "http://127.0.0.1:8477/ugc/graphql",
     );
     assert!(Config::parse(std::path::Path::new("c.toml"), &text).is_ok());
+}
+
+#[test]
+fn the_new_watch_and_upload_keys_are_checked_with_their_line() {
+    let cfg = Config::parse(std::path::Path::new("c.toml"), EXAMPLE).unwrap();
+    assert_eq!(
+        (
+            cfg.watch[0].max_depth,
+            cfg.watch[0].follow_symlinks,
+            cfg.watch[0].min_free_percent
+        ),
+        (8, false, 10)
+    );
+    assert!(cfg.upload.schedule.is_none());
+    let text = EXAMPLE.replace(
+        "# schedule = \"08:00,10M 19:00,off\"",
+        "schedule = \"08:00,10M 25:00,off\"",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("schedule ="))
+        .unwrap()
+        + 1;
+    let err = Config::parse(std::path::Path::new("c.toml"), &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("`schedule` (line {line})")) && err.contains("25:00"),
+        "{err}"
+    );
+    let ok = text.replace("25:00", "19:00");
+    let cfg = Config::parse(std::path::Path::new("c.toml"), &ok).unwrap();
+    assert!(cfg.upload.schedule.is_some());
+    for (from, to, key) in [
+        (
+            "min_free_percent = 10",
+            "min_free_percent = 101",
+            "min_free_percent",
+        ),
+        ("max_depth = 8", "max_depth = 65", "max_depth"),
+    ] {
+        let text = EXAMPLE.replace(from, to);
+        let line = text.lines().position(|l| l.starts_with(to)).unwrap() + 1;
+        let err = Config::parse(std::path::Path::new("c.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("`{key}` (line {line})")), "{err}");
+    }
 }
 
 #[test]
