@@ -3,6 +3,7 @@
 // Commands print with `outln!`, which ends quietly when the reader goes away (`| head`).
 #![warn(clippy::print_stdout)]
 
+pub mod access;
 pub mod api;
 pub mod cli;
 pub mod commands;

@@ -24,6 +24,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let key = resolve_key(&cfg.api)?;
     crate::outln!("api key: read from {}", key.source)?;
     let mut problems = Vec::new();
+    let write = false;
     for w in &cfg.watch {
         match std::fs::read_dir(&w.path) {
             Ok(_) => crate::outln!(
@@ -31,10 +32,27 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
                 w.path.display(),
                 w.device_label
             )?,
-            Err(e) => problems.push(format!(
-                "watch path {} is not readable: {e}",
-                w.path.display()
-            )),
+            Err(e) => {
+                problems.push(format!(
+                    "watch path {} is not readable: {e}",
+                    w.path.display()
+                ));
+                continue;
+            }
+        }
+        let denied = crate::access::audit(w, write);
+        if !denied.is_empty() {
+            problems.push(format!(
+                "{} folder(s) or file(s) under {} are out of reach of user {}; give it access (docs/service.md, \"Access to the capture folders\"):\n  {}",
+                denied.len(),
+                w.path.display(),
+                whoami(),
+                denied
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ));
         }
     }
     if problems.is_empty() {
@@ -77,6 +95,21 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     Err(UsageError::new(problems.join("\n")).into())
+}
+
+/// The effective user's name (or uid), for messages.
+fn whoami() -> String {
+    // SAFETY: geteuid cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|p| {
+            p.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.get(2) == Some(&uid.to_string().as_str())).then(|| f[0].to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 /// Creates the dir if needed and proves a file can be written in it.

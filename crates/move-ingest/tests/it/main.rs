@@ -1,5 +1,6 @@
 //! The integration tests: one binary, one module per area, shared fixtures in `util` and `capture`.
 
+mod access;
 mod backfill;
 mod capture;
 mod capture_tree;
