@@ -1,30 +1,12 @@
-//! The filesystems under the watch paths: how much room is left, and the warning when it is
-//! less than `watch.min_free_percent`.
+//! The warning when a watch path's filesystem has less than `watch.min_free_percent` free
+//! (the free space is `snapshot::fs_space`, the one the status page shows).
 
 use std::path::Path;
-
-/// (available to us, total) bytes of the file system holding `path`.
-// The statvfs fields are u64 here but narrower on other targets.
-#[allow(clippy::unnecessary_cast)]
-pub fn fs_space(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c` is a NUL-terminated path and `st` is a valid, writable statvfs.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it filled `st`.
-    let st = unsafe { st.assume_init() };
-    let frsize = st.f_frsize as u64;
-    Some((st.f_bavail as u64 * frsize, st.f_blocks as u64 * frsize))
-}
 
 /// The warning for a watch path whose filesystem has less than `min_percent` free, or `None`
 /// (enough room, the check is off, or the filesystem cannot be read).
 pub fn low_space(path: &Path, min_percent: u8) -> Option<String> {
-    let (free, total) = fs_space(path)?;
+    let (free, total) = crate::snapshot::fs_space(path)?;
     low_space_message(path, free, total, min_percent)
 }
 
@@ -61,6 +43,9 @@ mod tests {
             None,
             "0 turns it off"
         );
-        assert!(fs_space(Path::new("/")).is_some_and(|(_, total)| total > 0));
+        assert!(
+            low_space(Path::new("/"), 100).is_some(),
+            "no disk is 100% free"
+        );
     }
 }
