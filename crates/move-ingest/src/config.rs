@@ -2,10 +2,12 @@
 //! `raw`), then validated into the `Config` the program uses; and the API key, resolved but
 //! never shown (`key`).
 
+mod after_take;
 mod job;
 mod key;
 mod raw;
 
+pub use after_take::{AfterTakeAction, AfterTakeConfig};
 pub use job::JobConfig;
 pub use key::{ApiKey, ResolvedKey, resolve_key};
 
@@ -36,6 +38,8 @@ pub struct Config {
     pub retry: RetryConfig,
     pub log: LogConfig,
     pub service: ServiceConfig,
+    /// `[after_take]`: keep, move or delete a recording's files once its take is safe.
+    pub after_take: AfterTakeConfig,
     /// `[metrics]`: the HTTP server of `run` (absent = off).
     pub metrics: Option<crate::metrics::MetricsConfig>,
     /// `[notify]`: the webhook (absent = off).

@@ -57,6 +57,12 @@ pub enum Event {
     Vanished { reason: String },
     /// Put back in the queue by `retry`.
     Requeued,
+    /// `[after_take]` is about to act on the files of a recording whose take exists: what
+    /// becomes of each. Durable before any file is touched, so that a restart finishes the
+    /// same plan (the same destinations) and never plans again.
+    AfterTakePlanned { files: Vec<Planned> },
+    /// The after-take step ended; `note` says what was done, or why the files were kept.
+    AfterTakeDone { note: String },
     /// The whole recording, as the compaction of earlier releases wrote it (read by the import).
     Snapshot { recording: Box<Recording> },
 }
@@ -85,9 +91,30 @@ impl Event {
                 | Event::TakeCreated { .. }
                 | Event::Failed { .. }
                 | Event::Requeued
+                | Event::AfterTakePlanned { .. }
+                | Event::AfterTakeDone { .. }
                 | Event::Snapshot { .. }
         )
     }
+}
+
+/// What `[after_take]` does to one file: moved to `to`, or deleted (`to` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Planned {
+    pub name: String,
+    #[serde(default)]
+    pub to: Option<PathBuf>,
+}
+
+/// Where a recording's after-take step stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AfterTake {
+    /// The plan, once recorded.
+    #[serde(default)]
+    pub planned: Vec<Planned>,
+    /// What was done, once the step ended.
+    #[serde(default)]
+    pub done: Option<String>,
 }
 
 /// A file the storage accepted.
@@ -159,6 +186,9 @@ pub struct Recording {
     pub late_sidecar: Option<Facts>,
     #[serde(default)]
     pub gone: Option<String>,
+    /// The `[after_take]` step (none while it has not begun).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_take: Option<AfterTake>,
     /// Journal sequence number of the latest step, and its time.
     pub seq: u64,
     pub updated: String,
@@ -306,6 +336,7 @@ impl Recording {
             failure: None,
             late_sidecar: None,
             gone: None,
+            after_take: None,
             seq,
             updated: time.to_string(),
         })
@@ -356,6 +387,12 @@ impl Recording {
             Event::Failed { step, reason } => self.failure = Some(Failure { step, reason }),
             Event::Vanished { reason } => self.gone = Some(reason),
             Event::Requeued => self.failure = None,
+            Event::AfterTakePlanned { files } => {
+                self.after_take.get_or_insert_default().planned = files;
+            }
+            Event::AfterTakeDone { note } => {
+                self.after_take.get_or_insert_default().done = Some(note);
+            }
             Event::Snapshot { recording } => {
                 let (seq, updated) = (self.seq, self.updated.clone());
                 *self = *recording;

@@ -24,7 +24,16 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let key = resolve_key(&cfg.api)?;
     crate::outln!("api key: read from {}", key.source)?;
     let mut problems = Vec::new();
-    let write = false;
+    let write = cfg.after_take.action != crate::config::AfterTakeAction::Keep;
+    if let Some(to) = &cfg.after_take.move_to {
+        match writable_existing(to) {
+            Ok(()) => crate::outln!("after_take: move_to {} is writable", to.display())?,
+            Err(e) => problems.push(format!(
+                "[after_take] move_to {} must exist and be writable: {e}; create it and give the service user write access (ReadWritePaths= in the unit, docs/service.md)",
+                to.display()
+            )),
+        }
+    }
     for w in &cfg.watch {
         match std::fs::read_dir(&w.path) {
             Ok(_) => crate::outln!(
@@ -110,6 +119,17 @@ fn whoami() -> String {
             })
         })
         .unwrap_or_else(|| format!("uid {uid}"))
+}
+
+/// Proves a file can be written in `dir`, which must exist.
+fn writable_existing(dir: &Path) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such folder",
+        ));
+    }
+    writable(dir)
 }
 
 /// Creates the dir if needed and proves a file can be written in it.

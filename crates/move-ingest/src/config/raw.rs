@@ -35,6 +35,8 @@ struct Raw {
     #[serde(default)]
     service: ServiceConfig,
     #[serde(default)]
+    after_take: super::after_take::RawAfterTake,
+    #[serde(default)]
     metrics: Option<crate::metrics::MetricsConfig>,
     #[serde(default)]
     notify: Option<crate::notify::NotifyConfig>,
@@ -188,6 +190,10 @@ impl Config {
             n.validate().map_err(|e| bad(format!("[notify] {e}")))?;
         }
         let job = raw.job.map(|j| j.validate(&at)).transpose().map_err(bad)?;
+        let after_take = raw
+            .after_take
+            .validate(&at)
+            .map_err(|e| bad(format!("[after_take] {e}")))?;
         Ok(Config {
             path: path.to_path_buf(),
             api: raw.api,
@@ -201,6 +207,7 @@ impl Config {
             retry,
             log,
             service: raw.service,
+            after_take,
             metrics: raw.metrics,
             notify: raw.notify,
             job,

@@ -1,6 +1,7 @@
 //! The pipeline for one recording: decide what a scan's find means, then upload its files
 //! and create its take, journaling each step before the next outside action.
 
+mod after_take;
 pub mod classify;
 mod decide;
 mod files;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api;
-use crate::config::{Config, ResolvedKey};
+use crate::config::{AfterTakeAction, Config, ResolvedKey};
 use crate::error::AuthError;
 pub use crate::error::Fatal;
 use crate::id::RecordingId;
@@ -84,9 +85,18 @@ impl Ingest {
         Ok(self.ledger.recording(id)?)
     }
 
-    /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
+    /// The recordings an earlier run left mid-way (queued, uploading, take requested, or a
+    /// take whose `[after_take]` step has not ended), to resume. Both are indexed queries: with
+    /// `keep`, only a plan recorded under another action and not finished is resumed.
     pub fn unfinished(&self) -> Result<Vec<RecordingId>, Fatal> {
-        Ok(self.ledger.unfinished()?)
+        let mut ids = self.ledger.unfinished()?;
+        let every_take = self.cfg.after_take.action != AfterTakeAction::Keep;
+        for id in self.ledger.after_take_due(every_take)? {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
     }
 
     /// Resolves only if the start-up check of the state database fails (see `Store::check_failed`).
@@ -159,6 +169,7 @@ impl Ingest {
             });
         };
         if let Some(take_id) = rec.take_id {
+            self.after_take(id).await?;
             return Ok(Outcome::Done { take_id });
         }
         if let Some(f) = &rec.failure {
@@ -179,7 +190,11 @@ impl Ingest {
                 None => break,
             }
         }
-        self.create_take(id).await
+        let outcome = self.create_take(id).await?;
+        if matches!(outcome, Outcome::Done { .. }) {
+            self.after_take(id).await?;
+        }
+        Ok(outcome)
     }
 
     /// Journals a failure and reports it.

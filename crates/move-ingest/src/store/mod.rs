@@ -276,6 +276,13 @@ impl Store {
         Ok(ids)
     }
 
+    /// The recordings whose `[after_take]` step is still to run or finish (see
+    /// `rows::after_take_due`), oldest first.
+    pub fn after_take_due(&self, every_take: bool) -> Result<Vec<RecordingId>, StoreError> {
+        rows::after_take_due(&self.reader().conn, every_take)
+            .map_err(StoreError::sql("read", &self.path))
+    }
+
     /// The failed recordings, oldest first.
     pub fn failed(&self) -> Result<Vec<RecordingId>, StoreError> {
         rows::ids_in_phase(&self.reader().conn, Phase::Failed.as_str())

@@ -29,12 +29,21 @@ pub fn time_ms(t: &str) -> i64 {
 pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
     let data =
         serde_json::to_string(r).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    let plan = match r.after_take.as_ref().map(|a| &a.planned) {
+        Some(files) if !files.is_empty() => Some(
+            serde_json::to_string(files)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+        ),
+        _ => None,
+    };
     let rid: i64 = conn.prepare_cached(
-        "INSERT INTO recordings (id, dir, device, stem, phase, take_id, late, seq, updated_ms, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO recordings (id, dir, device, stem, phase, take_id, late, seq, updated_ms, data,
+             after_take_plan, after_take_done)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, take_id = excluded.take_id,
              late = excluded.late, seq = excluded.seq, updated_ms = excluded.updated_ms,
-             data = excluded.data
+             data = excluded.data, after_take_plan = excluded.after_take_plan,
+             after_take_done = excluded.after_take_done
          RETURNING rid",
     )?
     .query_row(params![
@@ -48,6 +57,8 @@ pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
         r.seq as i64,
         time_ms(&r.updated),
         data,
+        plan,
+        r.after_take.as_ref().and_then(|a| a.done.as_deref()),
     ], |row| row.get(0))?;
     conn.prepare_cached("DELETE FROM uploads WHERE rid = ?1")?
         .execute([rid])?;
@@ -135,4 +146,23 @@ pub fn ids_in_phase(conn: &Connection, phase: &str) -> rusqlite::Result<Vec<Reco
 pub fn last_seq(conn: &Connection) -> rusqlite::Result<u64> {
     let seq: Option<i64> = conn.query_row("SELECT max(seq) FROM steps", [], |r| r.get(0))?;
     Ok(seq.unwrap_or(0).max(0) as u64)
+}
+
+/// Ids of the recordings whose `[after_take]` step is still to run or finish, oldest step
+/// first: with `every_take`, each one whose take exists and whose step has not ended; else
+/// only those with a recorded plan not yet carried out. Each is a partial-index scan.
+pub fn after_take_due(conn: &Connection, every_take: bool) -> rusqlite::Result<Vec<RecordingId>> {
+    let sql = match every_take {
+        true => {
+            "SELECT id FROM recordings INDEXED BY recordings_after_take_due
+             WHERE take_id IS NOT NULL AND after_take_done IS NULL ORDER BY seq"
+        }
+        false => {
+            "SELECT id FROM recordings INDEXED BY recordings_after_take_planned
+             WHERE after_take_plan IS NOT NULL AND after_take_done IS NULL ORDER BY seq"
+        }
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], |r| Ok(RecordingId::from(r.get::<_, String>(0)?)))?;
+    rows.collect()
 }

@@ -54,6 +54,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX steps_by_recording ON steps (rid, seq);
     CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;",
+    // 2: the `[after_take]` step of a recording whose take exists: its plan (JSON, recorded
+    // durably before any file is touched) and the note it ended with. "Take exists, after-take
+    // not done" and "plan recorded, not done" are partial indexes, so a start finds them
+    // without reading the history.
+    "ALTER TABLE recordings ADD COLUMN after_take_plan TEXT;
+    ALTER TABLE recordings ADD COLUMN after_take_done TEXT;
+    UPDATE recordings SET
+        after_take_plan = json_extract(data, '$.after_take.planned'),
+        after_take_done = json_extract(data, '$.after_take.done')
+        WHERE json_extract(data, '$.after_take') IS NOT NULL;
+    CREATE INDEX recordings_after_take_due ON recordings (seq)
+        WHERE take_id IS NOT NULL AND after_take_done IS NULL;
+    CREATE INDEX recordings_after_take_planned ON recordings (seq)
+        WHERE after_take_plan IS NOT NULL AND after_take_done IS NULL;",
 ];
 
 /// The schema version this build writes.
