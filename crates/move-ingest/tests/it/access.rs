@@ -89,6 +89,22 @@ async fn check_as_the_service_user_lists_what_it_cannot_read_and_the_acl_recipe_
     assert!(stderr.contains("2 folder(s) or file(s)"), "{}", show(&out));
     assert!(!stderr.contains("ok.mp4"), "{}", show(&out));
 
+    // With after_take deleting files, the folders that hold recordings must be writable too.
+    cap.write_config("[after_take]\naction = \"delete\"\n");
+    chmod(&cap.watch.join("cam-a"), 0o555);
+    let out = check_as_service(&cap);
+    chmod(&cap.watch.join("cam-a"), 0o755);
+    cap.write_config("");
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "cannot write folder {}",
+            cap.watch.join("cam-a").display()
+        )),
+        "{}",
+        show(&out)
+    );
+
     if !is_root() || Command::new("setfacl").arg("--version").output().is_err() {
         eprintln!(
             "SKIPPED the ACL recipe half: it needs root (to act as another user) and setfacl (apt-get install acl)"
