@@ -22,14 +22,7 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     let notices = crate::notices::Notices::load(&cfg.state.dir);
     if args.json {
         let mut out = view.to_json(&cfg.state.dir);
-        if let Some(obj) = out.as_object_mut() {
-            obj.insert(
-                "skipped_symlinks".into(),
-                serde_json::json!(notices.skipped_symlinks),
-            );
-            let low: Vec<&String> = notices.low_space.values().collect();
-            obj.insert("low_space".into(), serde_json::json!(low));
-        }
+        add_notices(&mut out, &notices);
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(Exit::Ok);
     }
@@ -63,7 +56,9 @@ pub fn json(cfg: &Config, reader: &Reader) -> Result<serde_json::Value, StoreErr
     let sending = crate::sending::read(&cfg.state.dir);
     let waiting = crate::sending::read_waiting(&cfg.state.dir);
     let args = StatusArgs::default();
-    Ok(view_of(reader, &args, None, &sending, &waiting)?.to_json(&cfg.state.dir))
+    let mut out = view_of(reader, &args, None, &sending, &waiting)?.to_json(&cfg.state.dir);
+    add_notices(&mut out, &crate::notices::Notices::load(&cfg.state.dir));
+    Ok(out)
 }
 
 fn view_of(
@@ -101,6 +96,18 @@ fn ms_ago(ago: Duration) -> i64 {
         .unwrap_or(SystemTime::UNIX_EPOCH);
     at.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `skipped_symlinks` and `low_space`: what the last `run` or `backfill` warned about.
+fn add_notices(out: &mut serde_json::Value, notices: &crate::notices::Notices) {
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert(
+            "skipped_symlinks".into(),
+            serde_json::json!(notices.skipped_symlinks),
+        );
+        let low: Vec<&String> = notices.low_space.values().collect();
+        obj.insert("low_space".into(), serde_json::json!(low));
+    }
 }
 
 fn print(
