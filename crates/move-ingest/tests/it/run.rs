@@ -325,6 +325,35 @@ async fn sub_folders_created_after_start_are_watched_and_scanned_at_any_depth() 
 }
 
 #[tokio::test]
+async fn with_after_take_delete_the_service_removes_a_recording_once_its_take_exists() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    std::fs::write(
+        &cap.config,
+        format!("{text}\n[after_take]\naction = \"delete\"\n"),
+    )
+    .unwrap();
+    let dir = cap.watch.join("cam-a/2026-12-01");
+    std::fs::create_dir_all(&dir).unwrap();
+    let svc = Service::start(&cap).await;
+    std::fs::write(dir.join("a.move"), bytes(2, 1_000)).unwrap();
+    std::fs::write(dir.join("a.mp4"), bytes(1, 50_000)).unwrap();
+    let takes = takes(&sb, &svc, 1).await;
+    assert_eq!(takes[0]["sources"].as_array().unwrap().len(), 2);
+    until("both files to be deleted", || async {
+        (!dir.join("a.mp4").exists() && !dir.join("a.move").exists()).then_some(())
+    })
+    .await;
+    assert!(
+        svc.log()
+            .contains("after_take: deleted a.mp4; deleted a.move"),
+        "{}",
+        svc.log()
+    );
+}
+
+#[tokio::test]
 async fn a_late_move_creates_no_second_take_and_shows_in_status() {
     let sb = Sandbox::start();
     let cap = capture(&sb, &QUICK);
