@@ -309,7 +309,11 @@ fn device_folders(watches: &[WatchConfig], out: &mut Scan) -> Vec<DeviceFolder> 
             if device.starts_with('.') {
                 continue;
             }
-            if matches!(entry_is(&e, walk.follow_symlinks, out), Some(Entry::Folder)) {
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir()
+                || (ft.is_symlink()
+                    && matches!(entry_is(&e, walk.follow_symlinks, out), Some(Entry::Folder)))
+            {
                 folders.push((e.path(), device.to_string(), walk));
             }
         }
@@ -416,7 +420,12 @@ fn read_folder(dir: &Path, device: &str, follow: bool, out: &mut Scan) -> Vec<Pa
             continue;
         }
         let Some((stem, kind)) = classify(name) else {
-            if matches!(entry_is(&e, follow, out), Some(Entry::Folder)) {
+            // Only folders matter here: the entry's type costs no system call, a stat only
+            // a symbolic link (to see where it points).
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir()
+                || (ft.is_symlink() && matches!(entry_is(&e, follow, out), Some(Entry::Folder)))
+            {
                 subfolders.push(e.path());
             }
             continue;
