@@ -21,8 +21,15 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
     let (mut would, mut bytes, mut have, mut too_new, mut waiting, mut failed) =
         (0, 0u64, 0, 0, 0, 0);
     for found in &scanned.found {
-        // Files dated in the future are watched by a real backfill; a dry run cannot wait.
-        let done = super::backfill::completeness(found, now, settle, &Default::default());
+        // Files dated in the future: a real backfill watches them for the settle time and
+        // takes those that hold still; a dry run does not wait and counts them in.
+        let future: std::collections::HashSet<std::path::PathBuf> = [&found.video, &found.sidecar]
+            .into_iter()
+            .flatten()
+            .filter(|s| s.facts.is_future(now))
+            .map(|s| found.path(&s.facts.name))
+            .collect();
+        let done = super::backfill::completeness(found, now, settle, &future);
         let Some(video) = &found.video else {
             waiting += 1;
             continue;
