@@ -360,3 +360,105 @@ async fn status_history_and_backup_work_while_another_process_holds_the_state_di
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(cap.status()["counts"]["done"], 2);
 }
+
+fn ids(v: Vec<move_ingest::id::RecordingId>) -> Vec<String> {
+    v.iter().map(|id| id.to_string()).collect()
+}
+
+#[tokio::test]
+async fn an_after_take_plan_is_read_back_after_a_restart_and_done_ones_are_not_resumed() {
+    use move_ingest::state::Planned;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        history(&store, 3).await;
+        // rec-0: planned and done; rec-1: planned (a crash before the files were touched); rec-2: no step yet.
+        let plan = |stem: &str| Event::AfterTakePlanned {
+            files: vec![Planned {
+                name: format!("{stem}.mp4"),
+                to: None,
+            }],
+        };
+        store.record("rec-0", plan("s0")).await.unwrap();
+        let done = Event::AfterTakeDone {
+            note: "deleted s0.mp4".into(),
+        };
+        store.record("rec-0", done).await.unwrap();
+        store.record("rec-1", plan("s1")).await.unwrap();
+    }
+    let (store, _) = Store::open(dir.path()).unwrap();
+    // Ordered by each recording's latest step: rec-1's plan came after rec-2's take.
+    assert_eq!(ids(store.after_take_due(true).unwrap()), ["rec-2", "rec-1"]);
+    // With action = "keep", only a plan already recorded is finished.
+    assert_eq!(ids(store.after_take_due(false).unwrap()), ["rec-1"]);
+    let r1 = store.recording("rec-1").unwrap().unwrap();
+    let planned = &r1.after_take.unwrap().planned;
+    assert_eq!(planned[0].name, "s1.mp4");
+    let r0 = store.recording("rec-0").unwrap().unwrap();
+    assert_eq!(
+        r0.after_take.unwrap().done.as_deref(),
+        Some("deleted s0.mp4")
+    );
+    // The start-up queries read the partial indexes, not every recording.
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    for (filter, index) in [
+        (
+            "take_id IS NOT NULL AND after_take_done IS NULL",
+            "recordings_after_take_due",
+        ),
+        (
+            "after_take_plan IS NOT NULL AND after_take_done IS NULL",
+            "recordings_after_take_planned",
+        ),
+    ] {
+        let sql =
+            format!("EXPLAIN QUERY PLAN SELECT id FROM recordings WHERE {filter} ORDER BY seq");
+        let plan: Vec<String> = conn
+            .prepare(&sql)
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(plan.iter().any(|p| p.contains(index)), "{filter}: {plan:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_database_of_schema_version_1_is_migrated_and_its_takes_are_due_for_after_take() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        history(&store, 2).await;
+    }
+    // Back to what the previous release wrote: no after-take columns, version 1.
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DROP INDEX recordings_after_take_due; DROP INDEX recordings_after_take_planned;
+             ALTER TABLE recordings DROP COLUMN after_take_plan;
+             ALTER TABLE recordings DROP COLUMN after_take_done;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let (store, _) = Store::open(dir.path()).unwrap();
+    assert_eq!(ids(store.after_take_due(true).unwrap()), ["rec-0", "rec-1"]);
+    assert!(store.after_take_due(false).unwrap().is_empty());
+    store
+        .record(
+            "rec-0",
+            Event::AfterTakeDone {
+                note: "kept".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(store.after_take_due(true).unwrap()), ["rec-1"]);
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, move_ingest::store::SCHEMA_VERSION);
+}
