@@ -78,6 +78,20 @@ async fn delete_removes_only_files_whose_take_exists_and_keeps_failed_and_waitin
             show(&out)
         );
     }
+    // The state holds the plan, recorded before the files went, then the end of the step.
+    let steps = cap.steps("cam-a", "a");
+    let at = |name: &str| steps.iter().position(|s| s == name);
+    let (take, plan, done) = (
+        at("take_created"),
+        at("after_take_planned"),
+        at("after_take_done"),
+    );
+    assert!(take < plan && plan < done && take.is_some(), "{steps:?}");
+    assert!(
+        !cap.steps("cam-b", "empty")
+            .iter()
+            .any(|s| s.starts_with("after_take"))
+    );
     assert!(failed.exists(), "a failed recording is never touched");
     assert!(
         waiting.exists(),
@@ -238,6 +252,11 @@ async fn a_crash_loop_with_delete_ends_with_one_take_each_every_file_gone_and_no
     let unique: BTreeSet<_> = takes.iter().cloned().collect();
     assert_eq!(takes.len(), unique.len(), "a recording got two takes");
     assert_eq!(unique, files.keys().cloned().collect(), "{}", show(&out));
+    for (device, stem) in files.keys() {
+        let steps = cap.steps(device, stem);
+        let ended = steps.iter().filter(|s| *s == "after_take_done").count();
+        assert_eq!(ended, 1, "{device}/{stem}: {steps:?}");
+    }
     for paths in files.values() {
         for p in paths {
             assert!(
