@@ -117,16 +117,33 @@ impl Ingest {
         Ok((rec.phase().is_in_flight() && rec.phase() != Phase::TakeRequested).then_some(rec.id))
     }
 
-    /// Whether the journal already paired this recording: in flight, or holding this very video.
-    pub fn journaled(&self, found: &Found) -> Result<bool, Fatal> {
-        let Some(rec) = self.ledger.latest(&found.dir, &found.stem)? else {
-            return Ok(false);
+    /// Whether `found` is exactly what its newest recording uploaded and took (nothing to do):
+    /// the question asked of every file a scan finds, one index lookup without parsing state.
+    pub fn done_unchanged(&self, found: &Found) -> Result<bool, Fatal> {
+        Ok(self.ledger.done_unchanged(
+            &found.dir,
+            &found.stem,
+            found.video.as_ref().map(|s| &s.facts),
+            found.sidecar.as_ref().map(|s| &s.facts),
+        )?)
+    }
+
+    /// The newest recording for the folder and stem of `found`.
+    pub fn latest(&self, found: &Found) -> Result<Option<Recording>, Fatal> {
+        Ok(self.ledger.latest(&found.dir, &found.stem)?)
+    }
+
+    /// Whether the journal already paired this recording (`latest`, from `Ingest::latest`):
+    /// in flight, or holding this very video.
+    pub fn journaled(latest: Option<&Recording>, found: &Found) -> bool {
+        let Some(rec) = latest else {
+            return false;
         };
         let same_video = match (&rec.video, &found.video) {
             (Some(a), Some(b)) => a.facts.same_version(&b.facts),
             _ => false,
         };
-        Ok(rec.phase().is_in_flight() || same_video)
+        rec.phase().is_in_flight() || same_video
     }
 
     /// What is in flight, the counters and the webhook.

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use super::{Place, Service, locate};
-use crate::ingest::Fatal;
+use crate::ingest::{Fatal, Ingest};
 use crate::scan::{self, Found, Walk};
 use crate::service::pairing::Decision;
 use crate::service::watch::Hint;
@@ -148,6 +148,8 @@ impl Service {
     pub(super) async fn take_scan(&mut self, scanned: scan::Scan) -> Result<(), Fatal> {
         self.report(&scanned);
         for found in &scanned.found {
+            // The first scan runs after READY, so the watchdog must hear from it.
+            self.systemd.ping(Instant::now());
             self.decide(found).await?;
         }
         Ok(())
@@ -210,7 +212,16 @@ impl Service {
 
     /// Settles and pairs a recording's files; complete ones go to the journal and the workers.
     async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
-        let journaled = self.ingest.journaled(found)?;
+        if self.ingest.done_unchanged(found)? {
+            // Already taken with exactly these files: nothing to settle, pair or write.
+            self.pairing.forget(&found.dir, &found.stem);
+            for seen in [&found.video, &found.sidecar].into_iter().flatten() {
+                self.settler.forget(&found.path(&seen.facts.name));
+            }
+            return Ok(());
+        }
+        let latest = self.ingest.latest(found)?;
+        let journaled = Ingest::journaled(latest.as_ref(), found);
         let decision = self.pairing.decide(
             found,
             &mut self.settler,
@@ -221,7 +232,7 @@ impl Service {
         let Decision::Consider(done) = decision else {
             return Ok(());
         };
-        let id = self.ingest.consider(found, done).await?;
+        let id = self.ingest.consider_latest(found, done, latest).await?;
         for seen in [&found.video, &found.sidecar].into_iter().flatten() {
             self.settler.forget(&found.path(&seen.facts.name));
         }

@@ -145,7 +145,7 @@ impl Started {
 }
 
 impl Service {
-    /// Resumes unfinished recordings, takes in the first scan, then tells systemd it is ready.
+    /// Resumes unfinished recordings, tells systemd it is ready, then takes in the first scan.
     async fn start(
         cfg: Arc<Config>,
         ingest: Arc<Ingest>,
@@ -172,6 +172,14 @@ impl Service {
         };
         svc.resume().map_err(Fatal::into_error)?;
         svc.check_space();
+        // READY waits for the database (opened, migrated, an old journal imported) and the
+        // unfinished recordings queued again; the first scan is taken in after it.
+        let status = svc.status_line();
+        svc.systemd.ready(status);
+        tracing::info!(
+            resumed = svc.workers.queued() + svc.workers.running(),
+            "READY: state open, unfinished recordings queued; the first scan follows"
+        );
         let scanned = started
             .first_scan
             .await
@@ -179,8 +187,6 @@ impl Service {
         svc.take_scan(scanned).await.map_err(Fatal::into_error)?;
         // What `status` shows is this run's: links that are gone since the last run are not.
         svc.notices.save(&svc.cfg.state.dir);
-        let status = svc.status_line();
-        svc.systemd.ready(status);
         tracing::info!(
             watch_paths = svc.cfg.watch.len(),
             queued = svc.workers.queued() + svc.workers.running(),

@@ -173,6 +173,11 @@ impl Pairing {
         }
     }
 
+    /// Ends any wait for this folder and stem (its recording is already done).
+    pub fn forget(&mut self, dir: &Path, stem: &str) {
+        self.end_wait(&(dir.to_path_buf(), stem.to_string()));
+    }
+
     fn end_wait(&mut self, key: &Key) {
         if self.waits.remove(key).is_some() {
             self.generation += 1;

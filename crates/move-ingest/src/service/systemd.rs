@@ -33,7 +33,8 @@ impl Systemd {
         }
     }
 
-    /// Start-up is over: the journal is replayed and the first scan is done.
+    /// Start-up is over: the state database is open and the unfinished recordings are queued
+    /// again (the first scan is taken in after this).
     pub fn ready(&mut self, status: String) {
         send(&[NotifyState::Ready, NotifyState::Status(&status)]);
         self.status = status;

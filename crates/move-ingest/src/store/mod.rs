@@ -250,6 +250,19 @@ impl Store {
         rows::latest(&self.reader().conn, dir, stem).map_err(StoreError::sql("read", &self.path))
     }
 
+    /// Whether the newest recording for a folder and stem is done with exactly these file
+    /// versions (see `rows::done_unchanged`): one index lookup, no recording parsed.
+    pub fn done_unchanged(
+        &self,
+        dir: &Path,
+        stem: &str,
+        video: Option<&crate::scan::Facts>,
+        sidecar: Option<&crate::scan::Facts>,
+    ) -> Result<bool, StoreError> {
+        rows::done_unchanged(&self.reader().conn, dir, stem, video, sidecar)
+            .map_err(StoreError::sql("read", &self.path))
+    }
+
     /// The newest recording that uploaded a file with this name, size and SHA-256 (an index
     /// lookup): "is this file already done?" when its folder or inode no longer tell.
     pub fn by_content(

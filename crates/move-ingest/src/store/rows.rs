@@ -7,6 +7,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::id::RecordingId;
+use crate::scan::Facts;
 use crate::state::{Event, Recording, Role};
 
 /// A recording from its `data` column.
@@ -117,6 +118,58 @@ pub fn latest(conn: &Connection, dir: &Path, stem: &str) -> rusqlite::Result<Opt
     )?
     .query_row(params![dir.as_os_str().as_bytes(), stem], from_row)
     .optional()
+}
+
+/// Whether the newest recording for a folder and stem is done (it has its take) and uploaded
+/// exactly these versions of its files (`None`: no such file): the question asked of every
+/// file a scan finds, answered from the row without reading the recording's state into memory.
+pub fn done_unchanged(
+    conn: &Connection,
+    dir: &Path,
+    stem: &str,
+    video: Option<&Facts>,
+    sidecar: Option<&Facts>,
+) -> rusqlite::Result<bool> {
+    let facts = |f: Option<&Facts>| {
+        f.map_or([None; 4], |f| {
+            [
+                Some(f.size as i64),
+                Some(f.mtime_ns),
+                Some(f.inode as i64),
+                Some(f.dev as i64),
+            ]
+        })
+    };
+    let (v, m) = (facts(video), facts(sidecar));
+    conn.prepare_cached(
+        "SELECT take_id IS NOT NULL
+             AND json_extract(data, '$.video_upload.facts.size') IS ?3
+             AND json_extract(data, '$.video_upload.facts.mtime_ns') IS ?4
+             AND json_extract(data, '$.video_upload.facts.inode') IS ?5
+             AND json_extract(data, '$.video_upload.facts.dev') IS ?6
+             AND json_extract(data, '$.sidecar_upload.facts.size') IS ?7
+             AND json_extract(data, '$.sidecar_upload.facts.mtime_ns') IS ?8
+             AND json_extract(data, '$.sidecar_upload.facts.inode') IS ?9
+             AND json_extract(data, '$.sidecar_upload.facts.dev') IS ?10
+         FROM recordings WHERE dir = ?1 AND stem = ?2 ORDER BY seq DESC LIMIT 1",
+    )?
+    .query_row(
+        params![
+            dir.as_os_str().as_bytes(),
+            stem,
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            m[0],
+            m[1],
+            m[2],
+            m[3]
+        ],
+        |r| r.get::<_, bool>(0),
+    )
+    .optional()
+    .map(|done| done.unwrap_or(false))
 }
 
 /// The newest recording with an accepted upload of this file name, size and SHA-256 (an index lookup).
