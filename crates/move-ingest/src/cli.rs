@@ -49,7 +49,8 @@ pub enum Command {
     /// complete video waits up to `pairing.move_wait_secs` for its `.move`. On SIGTERM it
     /// stops taking work, gives uploads `service.shutdown_grace_secs` to finish, and exits 0;
     /// what is unfinished resumes at the next start. Under systemd (Type=notify) it reports
-    /// READY, STATUS and WATCHDOG. With `[metrics] listen` (default: off) it also serves
+    /// READY, STATUS and WATCHDOG: READY is sent once the state is open and the unfinished
+    /// recordings are queued again; the first scan is taken in after it. With `[metrics] listen` (default: off) it also serves
     /// /metrics, a status page at /, /api/status and /healthz; with `[notify] webhook`
     /// (default: off) it posts failures, pauses and a daily summary (docs/monitoring.md).
     Run,
