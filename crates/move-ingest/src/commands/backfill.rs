@@ -10,6 +10,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::common;
 use crate::cli::BackfillArgs;
+use crate::config::Config;
 use crate::error::{Exit, Fatal};
 use crate::id::RecordingId;
 use crate::ingest::workers::Workers;
@@ -45,6 +46,37 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     for e in &scanned.errors {
         tracing::error!("{e}");
     }
+    report_notices(&cfg, &scanned)?;
+    let (queue, too_new) = build_queue(&ingest, &scanned.found, settle).await?;
+    tracing::info!(
+        recordings = queue.len(),
+        still_being_written = too_new,
+        "backfill starting"
+    );
+    tracker.expect(queue.len() as u64, queued_bytes(&ingest, &queue));
+    let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
+    let tally = process_all(&ingest, queue, &tracker, &mut signals, grace).await?;
+    // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
+    ingest.state_checked().map_err(Fatal::into_error)?;
+    tracker.finish();
+    if let Some(n) = ingest.monitor().notifier() {
+        // The webhook hears of this run's failures before the process exits.
+        n.flush(Duration::from_secs(10)).await;
+    }
+    print_summary(&tally, too_new, settle, &tracker, &scanned.errors)?;
+    if let Some(stop) = tally.stopped {
+        return Ok(stop.exit);
+    }
+    Ok(if tally.failed > 0 || !scanned.errors.is_empty() {
+        Exit::SomeFailed
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Records the scan's notices (skipped symlinks, low free space) for `status`, and names each
+/// skipped symlink in the output.
+fn report_notices(cfg: &Config, scanned: &scan::Scan) -> anyhow::Result<()> {
     let mut notices = Notices::default();
     notices.skipped(&scanned.symlinks);
     notices.check_space(&cfg.watch);
@@ -55,11 +87,22 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
             link.display()
         )?;
     }
+    Ok(())
+}
+
+/// What this backfill works on: every complete find the state does not have done, then the
+/// unfinished recordings of earlier runs (even those the scan did not bring up). Also returns
+/// how many videos are still being written.
+async fn build_queue(
+    ingest: &Ingest,
+    found: &[Found],
+    settle: Duration,
+) -> anyhow::Result<(Vec<RecordingId>, usize)> {
     let now = SystemTime::now();
-    let held = held_still(&scanned.found, now, settle).await;
+    let held = held_still(found, now, settle).await;
     let mut queue = Vec::new();
     let mut too_new = 0;
-    for found in &scanned.found {
+    for found in found {
         let done = completeness(found, now, settle, &held);
         if found.video.is_some() && !done.ready(found) {
             too_new += 1;
@@ -72,37 +115,36 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
             queue.push(id);
         }
     }
-    // Unfinished recordings from earlier runs resume even if the scan did not bring them up.
     let resumable = ingest.unfinished().map_err(Fatal::into_error)?;
-    let mut queued: std::collections::HashSet<RecordingId> = queue.iter().cloned().collect();
+    let mut queued: HashSet<RecordingId> = queue.iter().cloned().collect();
     for id in resumable {
         if queued.insert(id.clone()) {
             queue.push(id);
         }
     }
-    tracing::info!(
-        recordings = queue.len(),
-        still_being_written = too_new,
-        "backfill starting"
-    );
-    let bytes: u64 = queue
+    Ok((queue, too_new))
+}
+
+/// The bytes of every file in the queue, for the overall progress bar.
+fn queued_bytes(ingest: &Ingest, queue: &[RecordingId]) -> u64 {
+    queue
         .iter()
         .filter_map(|id| ingest.recording(id).ok().flatten())
         .map(|r| {
             let size = |s: &Option<crate::state::Seen>| s.as_ref().map_or(0, |s| s.facts.size);
             size(&r.video) + size(&r.sidecar)
         })
-        .sum();
-    tracker.expect(queue.len() as u64, bytes);
-    let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
-    let tally = process_all(&ingest, queue, &tracker, &mut signals, grace).await?;
-    // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
-    ingest.state_checked().map_err(Fatal::into_error)?;
-    tracker.finish();
-    if let Some(n) = ingest.monitor().notifier() {
-        // The webhook hears of this run's failures before the process exits.
-        n.flush(Duration::from_secs(10)).await;
-    }
+        .sum()
+}
+
+/// The closing lines: the counts, bytes and rate, what was not read, and what to do next.
+fn print_summary(
+    tally: &Tally,
+    too_new: usize,
+    settle: Duration,
+    tracker: &Tracker,
+    errors: &[String],
+) -> anyhow::Result<()> {
     crate::outln!(
         "backfill: {} done, {} failed, {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
         tally.done,
@@ -113,7 +155,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
         settle.as_secs()
     )?;
     crate::outln!("backfill: {}", tracker.summary())?;
-    for e in &scanned.errors {
+    for e in errors {
         crate::outln!("not read: {e}")?;
     }
     if tally.failed > 0 {
@@ -122,26 +164,21 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
             tally.failed
         )?;
     }
-    if !scanned.errors.is_empty() {
+    if !errors.is_empty() {
         crate::outln!(
             "{} folder(s) could not be read: fix their permissions and run backfill again",
-            scanned.errors.len()
+            errors.len()
         )?;
     }
-    if let Some(stop) = tally.stopped {
+    if let Some(stop) = &tally.stopped {
         crate::outln!(
             "stopped by {}: {} recording(s) not started, {} stopped mid-way; the next run takes them up",
             stop.name,
             tally.not_started,
             tally.cut_off
         )?;
-        return Ok(stop.exit);
     }
-    Ok(if tally.failed > 0 || !scanned.errors.is_empty() {
-        Exit::SomeFailed
-    } else {
-        Exit::Ok
-    })
+    Ok(())
 }
 
 /// Whether each file of a find is complete: older than the settle time, or dated in the
