@@ -132,6 +132,62 @@ fn update_take(app: &App, args: &Args) -> Result<Value, FieldError> {
 }
 
 /// The JSON text of a page cursor.
-pub(crate) fn cursor(offset: usize) -> String {
+fn cursor(offset: usize) -> String {
     json!({ "offset": offset }).to_string()
+}
+
+/// `listTakes` and `listJobs` page size when `first` is not given, and the most they serve.
+const DEFAULT_FIRST: i64 = 50;
+const MAX_FIRST: i64 = 100;
+
+/// One page of a list operation (`listTakes`, `listJobs`): `first` and the `after` cursor
+/// read once, the same way for every list.
+pub(crate) struct Page {
+    first: usize,
+    offset: usize,
+}
+
+impl Page {
+    /// Reads `first` (at least 1, at most 100, 50 if absent) and `after` (a cursor this
+    /// `operation` returned); anything else is a bad request naming it.
+    pub(crate) fn read(args: &Args, operation: &str) -> Result<Page, FieldError> {
+        let first = args
+            .get("first")
+            .and_then(Value::as_i64)
+            .unwrap_or(DEFAULT_FIRST);
+        if first < 1 {
+            return Err(FieldError::bad_request(format!(
+                "first must be at least 1, got {first}"
+            )));
+        }
+        let offset = match str_arg(args, "after") {
+            None => 0,
+            Some(text) => serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v.get("offset").and_then(Value::as_u64))
+                .ok_or_else(|| {
+                    FieldError::bad_request(format!(
+                        "after {text} is not a cursor {operation} returned"
+                    ))
+                })? as usize,
+        };
+        Ok(Page {
+            first: first.min(MAX_FIRST) as usize,
+            offset,
+        })
+    }
+
+    /// The page of `all` as the API answers it: `items`, `first`, and `after` (null on the
+    /// last page).
+    pub(crate) fn of<T>(&self, all: &[T], typename: &str, view: impl Fn(&T) -> Value) -> Value {
+        let items: Vec<Value> = all
+            .iter()
+            .skip(self.offset)
+            .take(self.first)
+            .map(view)
+            .collect();
+        let next = self.offset + self.first;
+        let after = (next < all.len()).then(|| cursor(next));
+        json!({ "__typename": typename, "items": items, "first": self.first, "after": after })
+    }
 }

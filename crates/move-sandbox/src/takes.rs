@@ -1,55 +1,19 @@
 //! `createSingleCamTake` with Move's source rules, and `listTakes` paging.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::App;
 use super::admin::Stats;
-use super::resolvers::{Args, FieldError, cursor, json_arg, str_arg};
+use super::resolvers::{Args, FieldError, Page, json_arg, str_arg};
 use super::store::{SourceRecord, TakeRecord, now_rfc3339};
 use super::views;
 
-/// `listTakes` page size when `first` is not given, and the most it serves.
-const DEFAULT_FIRST: i64 = 50;
-const MAX_FIRST: i64 = 100;
-
 /// `listTakes(first, after, sortDirection)`: newest first by default.
 pub(crate) fn list(app: &App, args: &Args) -> Result<Value, FieldError> {
-    let first = args
-        .get("first")
-        .and_then(Value::as_i64)
-        .unwrap_or(DEFAULT_FIRST);
-    if first < 1 {
-        return Err(FieldError::bad_request(format!(
-            "first must be at least 1, got {first}"
-        )));
-    }
-    let first = first.min(MAX_FIRST) as usize;
-    let offset = match str_arg(args, "after") {
-        None => 0,
-        Some(text) => parse_cursor(text)?,
-    };
+    let page = Page::read(args, "listTakes")?;
     let descending = str_arg(args, "sortDirection") != Some("ASC");
     let takes = app.store.takes_sorted(descending);
-    let items: Vec<Value> = takes
-        .iter()
-        .skip(offset)
-        .take(first)
-        .map(|t| views::take(app, t))
-        .collect();
-    let next = offset + first;
-    let after = (next < takes.len()).then(|| cursor(next));
-    Ok(json!({ "__typename": "TakesPage", "items": items, "first": first, "after": after }))
-}
-
-fn parse_cursor(text: &str) -> Result<usize, FieldError> {
-    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    value
-        .get("offset")
-        .and_then(Value::as_u64)
-        .map(|o| o as usize)
-        .ok_or_else(|| {
-            FieldError::bad_request(format!("after {text} is not a cursor listTakes returned"))
-        })
+    Ok(page.of(&takes, "TakesPage", |t| views::take(app, t)))
 }
 
 /// `createSingleCamTake(sources, metadata, name)`.

@@ -11,7 +11,7 @@ mod view;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use settings::JobSettings;
@@ -20,14 +20,10 @@ pub use view::output_bytes;
 
 use crate::App;
 use crate::admin::Stats;
-use crate::resolvers::{Args, FieldError, cursor, json_arg, str_arg};
+use crate::resolvers::{Args, FieldError, Page, json_arg, str_arg};
 use crate::store::{FileRecord, Upload, now_rfc3339};
 use settings::SettingsState;
 use store::{JobRecord, JobStore, OutputRecord};
-
-/// `listJobs` page size when `first` is not given, and the most it serves.
-const DEFAULT_FIRST: i64 = 50;
-const MAX_FIRST: i64 = 100;
 
 /// The outputs a job gets when `outputs` is absent or empty: the animation and its video.
 const DEFAULT_OUTPUTS: [&str; 2] = ["MAIN_FBX", "RENDER_VIDEO"];
@@ -64,43 +60,11 @@ pub(crate) fn get(app: &App, args: &Args) -> Result<Value, FieldError> {
 
 /// `listJobs(first, after, sortDirection, takeId)`: newest first by default.
 pub(crate) fn list(app: &App, args: &Args) -> Result<Value, FieldError> {
-    let first = args
-        .get("first")
-        .and_then(Value::as_i64)
-        .unwrap_or(DEFAULT_FIRST);
-    if first < 1 {
-        return Err(FieldError::bad_request(format!(
-            "first must be at least 1, got {first}"
-        )));
-    }
-    let first = first.min(MAX_FIRST) as usize;
-    let offset = match str_arg(args, "after") {
-        None => 0,
-        Some(text) => parse_cursor(text)?,
-    };
+    let page = Page::read(args, "listJobs")?;
     let descending = str_arg(args, "sortDirection") != Some("ASC");
     let jobs = app.jobs.store.sorted(str_arg(args, "takeId"), descending);
     let now = now_ms();
-    let items: Vec<Value> = jobs
-        .iter()
-        .skip(offset)
-        .take(first)
-        .map(|j| view::job(app, j, now))
-        .collect();
-    let next = offset + first;
-    let after = (next < jobs.len()).then(|| cursor(next));
-    Ok(json!({ "__typename": "JobsPage", "items": items, "first": first, "after": after }))
-}
-
-fn parse_cursor(text: &str) -> Result<usize, FieldError> {
-    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    value
-        .get("offset")
-        .and_then(Value::as_u64)
-        .map(|o| o as usize)
-        .ok_or_else(|| {
-            FieldError::bad_request(format!("after {text} is not a cursor listJobs returned"))
-        })
+    Ok(page.of(&jobs, "JobsPage", |j| view::job(app, j, now)))
 }
 
 /// `createSingleCamJob(takeId, outputs, options, clipWindow, name, metadata)`.
