@@ -1,6 +1,7 @@
 //! The pipeline for one recording: decide what a scan's find means, then upload its files
 //! and create its take, journaling each step before the next outside action.
 
+mod adopt;
 mod after_take;
 pub mod classify;
 mod decide;
@@ -24,6 +25,7 @@ use crate::state::{Event, Phase, Recording, Step};
 use crate::store::Store;
 use crate::upload::Uploader;
 
+pub use adopt::{Adoptable, Existing};
 pub use decide::Completeness;
 
 /// What became of one recording in this pass.
@@ -50,6 +52,10 @@ pub struct Ingest {
     hostname: String,
     /// What is in flight, the counters, the webhook: what the operator's views read.
     monitor: Arc<Monitor>,
+    /// Whether this process has paged the account's takes into the take index (adoption).
+    take_index: tokio::sync::Mutex<adopt::IndexState>,
+    /// What adoption did in this process.
+    adoptions: adopt::Adoptions,
 }
 
 impl Ingest {
@@ -72,6 +78,8 @@ impl Ingest {
             monitor,
             ledger,
             cfg,
+            take_index: Default::default(),
+            adoptions: Default::default(),
         })
     }
 
@@ -144,6 +152,16 @@ impl Ingest {
             _ => false,
         };
         rec.phase().is_in_flight() || same_video
+    }
+
+    /// How many recordings this process adopted (their take was already on the API), and how
+    /// many it could not check for one (left for a later pass).
+    pub fn adoptions(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.adoptions.adopted.load(Relaxed),
+            self.adoptions.unknown.load(Relaxed),
+        )
     }
 
     /// What is in flight, the counters and the webhook.

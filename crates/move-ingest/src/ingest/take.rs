@@ -218,7 +218,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn created_ms(take: &Take) -> Option<i64> {
+pub(super) fn created_ms(take: &Take) -> Option<i64> {
     let t = humantime::parse_rfc3339_weak(take.created.trim_end_matches('Z')).ok()?;
     t.duration_since(SystemTime::UNIX_EPOCH)
         .ok()

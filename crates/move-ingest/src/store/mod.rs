@@ -14,6 +14,7 @@ mod import;
 pub mod query;
 mod rows;
 pub mod schema;
+mod take_index;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -29,6 +30,7 @@ use crate::state::{Event, Phase, Recording};
 
 pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
 pub use schema::{DB_FILE, SCHEMA_VERSION};
+pub use take_index::{IndexWriter, IndexedTake, TakeFile};
 
 const LOCK_FILE: &str = "lock";
 

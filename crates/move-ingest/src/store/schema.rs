@@ -68,6 +68,19 @@ const MIGRATIONS: &[&str] = &[
         WHERE take_id IS NOT NULL AND after_take_done IS NULL;
     CREATE INDEX recordings_after_take_planned ON recordings (seq)
         WHERE after_take_plan IS NOT NULL AND after_take_done IS NULL;",
+    // 3: the index of the account's takes that carry move-ingest's record (`listTakes`, paged
+    // once per start when the state finds recordings it does not know): a lost or new state
+    // dir adopts them instead of uploading again. `files` is the record's JSON list of
+    // {role, name, size, sha256, file_id}; `build` is the time of the paging that last saw it.
+    "CREATE TABLE take_index (
+        take_id TEXT PRIMARY KEY NOT NULL,
+        device_label TEXT NOT NULL,
+        stem TEXT NOT NULL,
+        files TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        build INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX take_index_by_name ON take_index (device_label, stem);",
 ];
 
 /// The schema version this build writes.

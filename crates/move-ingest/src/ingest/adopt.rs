@@ -1,0 +1,345 @@
+//! Adoption: a recording the state does not know (a lost or new state dir) may already have
+//! its take on the API. The record move-ingest writes on each take (`move_ingest`: device
+//! label, stem, each file's name, size and SHA-256) is the key: candidates come from the take
+//! index (`listTakes`, paged at most once per start and only when needed) by device label and
+//! stem, are matched by file names and sizes, and are confirmed by hashing the local files;
+//! a take that names the same files but holds other bytes is never adopted. The host a take
+//! names is never read, so a re-imaged machine with a new hostname adopts its takes too.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use super::classify::retry;
+use super::{Fatal, Ingest, auth};
+use crate::api::Take;
+use crate::id::RecordingId;
+use crate::scan::{Facts, Found, Seen};
+use crate::state::{Event, Role};
+use crate::store::{IndexedTake, TakeFile};
+use crate::upload::sha256_file;
+
+/// Takes asked for per `listTakes` page (the most the API serves).
+const INDEX_PAGE: u32 = 100;
+/// After a paging failed, recordings that need the index wait this long before it is tried again.
+const INDEX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Where this process's take index stands.
+#[derive(Debug, Default)]
+pub(super) enum IndexState {
+    /// Not needed yet: nothing was paged.
+    #[default]
+    NotBuilt,
+    /// Paged in full by this process: lookups are answered from the state database.
+    Built,
+    /// The last paging failed; tried again after `INDEX_RETRY_AFTER`.
+    Failed { at: Instant, reason: String },
+}
+
+/// How many recordings this process adopted, and how many it could not check (for summaries).
+#[derive(Debug, Default)]
+pub struct Adoptions {
+    pub adopted: AtomicU64,
+    pub unknown: AtomicU64,
+}
+
+/// What the API holds for a recording the state does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// This take holds exactly the local files (names, sizes and SHA-256 match).
+    Take(Adoptable),
+    /// No take of the account holds these files: the recording is uploaded as usual.
+    None,
+    /// It cannot be told now (the API could not be paged, or a file changed while it was
+    /// hashed); nothing is uploaded for it until it can.
+    Unknown { reason: String },
+}
+
+/// A take to adopt, with the local files' SHA-256 that confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adoptable {
+    pub take_id: String,
+    /// The take's files (the video, and the `.move` if the take has one).
+    pub files: Vec<TakeFile>,
+    /// A local `.move` that is not part of the take (it arrived after its take was created).
+    pub late_sidecar: Option<Facts>,
+}
+
+impl Ingest {
+    /// Looks for the take that already holds `found` (a complete recording the state does not
+    /// know): pages `listTakes` into the index first if this process has not yet.
+    pub async fn existing_take(&self, found: &Found) -> Result<Existing, Fatal> {
+        if let Err(reason) = self.take_index_ready().await? {
+            return Ok(Existing::Unknown { reason });
+        }
+        let candidates = self.ledger.indexed_takes(&found.device, &found.stem)?;
+        let mut hashes: HashMap<Role, String> = HashMap::new();
+        for take in candidates {
+            let Some(late_sidecar) = same_names_and_sizes(&take, found) else {
+                continue;
+            };
+            match self.same_bytes(&take, found, &mut hashes).await {
+                Ok(true) => {
+                    return Ok(Existing::Take(Adoptable {
+                        take_id: take.take_id,
+                        files: take.files,
+                        late_sidecar,
+                    }));
+                }
+                Ok(false) => {
+                    tracing::info!(device = %found.device, stem = %found.stem, take = %take.take_id, "a take names these files but holds other bytes: not adopted");
+                }
+                Err(reason) => return Ok(Existing::Unknown { reason }),
+            }
+        }
+        Ok(Existing::None)
+    }
+
+    /// Records `found` as a recording whose take is `take` (adopted: nothing is uploaded or
+    /// created), equivalent to one that uploaded these files and created the take: its uploads
+    /// answer "already done?" for these very files. `id` is the recording to complete (a
+    /// `.move` waiting for its video), else a new one is made. Returns the recording's id.
+    pub async fn adopt_existing(
+        &self,
+        id: Option<&RecordingId>,
+        found: &Found,
+        take: &Adoptable,
+    ) -> Result<RecordingId, Fatal> {
+        let id = id.cloned().unwrap_or_else(RecordingId::new);
+        self.ledger.record(&id, Event::discovered(found)).await?;
+        for file in &take.files {
+            let Some(seen) = seen(found, file.role) else {
+                continue;
+            };
+            let ev = Event::Uploaded {
+                role: file.role,
+                file_id: file.file_id.clone(),
+                facts: seen.facts.clone(),
+                sha256: file.sha256.clone(),
+            };
+            self.ledger.record(&id, ev).await?;
+        }
+        let ev = Event::TakeCreated {
+            take_id: take.take_id.clone(),
+            adopted: true,
+        };
+        self.ledger.record(&id, ev).await?;
+        if let Some(facts) = &take.late_sidecar {
+            let ev = Event::LateSidecar {
+                facts: facts.clone(),
+            };
+            self.ledger.record(&id, ev).await?;
+        }
+        self.adoptions.adopted.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(rec = %id, device = %found.device, stem = %found.stem, take = %take.take_id, "the take of this recording is already on the API (same files, same SHA-256): adopted, nothing sent");
+        Ok(id)
+    }
+
+    /// The take index is usable: paged by this process (now, if it was not), or why not.
+    async fn take_index_ready(&self) -> Result<Result<(), String>, Fatal> {
+        let mut state = self.take_index.lock().await;
+        match &*state {
+            IndexState::Built => return Ok(Ok(())),
+            IndexState::Failed { at, reason } if at.elapsed() < INDEX_RETRY_AFTER => {
+                return Ok(Err(reason.clone()));
+            }
+            _ => {}
+        }
+        let started = Instant::now();
+        match self.page_takes().await? {
+            Ok(n) => {
+                tracing::info!(
+                    takes = n,
+                    ms = started.elapsed().as_millis() as u64,
+                    "the state does not know some recordings: indexed the account's takes to adopt those already on the API"
+                );
+                *state = IndexState::Built;
+                Ok(Ok(()))
+            }
+            Err(reason) => {
+                let reason = format!(
+                    "cannot read the account's takes to look for this recording's take ({reason}); it is not uploaded until they can be read (tried again within a minute)"
+                );
+                tracing::warn!("{reason}");
+                *state = IndexState::Failed {
+                    at: Instant::now(),
+                    reason: reason.clone(),
+                };
+                Ok(Err(reason))
+            }
+        }
+    }
+
+    /// Pages every take of the account into the index; returns how many carry move-ingest's record.
+    async fn page_takes(&self) -> Result<Result<usize, String>, Fatal> {
+        let build = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let store = self.ledger.clone();
+        let writer = tokio::task::spawn_blocking(move || store.take_index_writer(build)).await;
+        let mut writer = match writer {
+            Ok(Ok(w)) => w,
+            Ok(Err(e)) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let (mut after, mut n) = (None::<String>, 0);
+        loop {
+            let cursor = after.clone();
+            let page = retry(&self.policy, "listTakes", || {
+                self.api.list_takes(INDEX_PAGE, cursor.as_deref(), true)
+            })
+            .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(auth(e)?.to_string())),
+            };
+            let indexed: Vec<IndexedTake> =
+                page.items.iter().flatten().filter_map(indexed).collect();
+            n += indexed.len();
+            if let Err(e) = writer.put(&indexed) {
+                return Ok(Err(e.to_string()));
+            }
+            match page.after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(writer.finish().map(|()| n).map_err(|e| e.to_string()))
+    }
+
+    /// Whether the local files hold the bytes the take's record names (each file hashed once).
+    /// `Err` when a file changed or could not be read while it was hashed.
+    async fn same_bytes(
+        &self,
+        take: &IndexedTake,
+        found: &Found,
+        hashes: &mut HashMap<Role, String>,
+    ) -> Result<bool, String> {
+        for file in &take.files {
+            let Some(seen) = seen(found, file.role) else {
+                return Ok(false);
+            };
+            let hash = match hashes.get(&file.role) {
+                Some(h) => h.clone(),
+                None => {
+                    let h =
+                        hash_unchanged(found.path(&seen.facts.name), seen.facts.clone()).await?;
+                    hashes.insert(file.role, h.clone());
+                    h
+                }
+            };
+            if hash != file.sha256 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The local file of `role`.
+fn seen(found: &Found, role: Role) -> Option<&Seen> {
+    match role {
+        Role::Video => found.video.as_ref(),
+        Role::Sidecar => found.sidecar.as_ref(),
+    }
+}
+
+/// Whether the take's files are the local files by name and size: the video, and the `.move`
+/// if the take has one. A local `.move` the take does not have arrived after its take was
+/// created: `Some(Some(its facts))`. `None`: not this recording's take.
+fn same_names_and_sizes(take: &IndexedTake, found: &Found) -> Option<Option<Facts>> {
+    let same = |f: &TakeFile, s: &Seen| f.name == s.facts.name && f.size == s.facts.size;
+    let video = take.file(Role::Video)?;
+    if !same(video, found.video.as_ref()?) {
+        return None;
+    }
+    match (take.file(Role::Sidecar), &found.sidecar) {
+        (Some(f), Some(s)) if same(f, s) => Some(None),
+        (Some(_), _) => None,
+        (None, Some(s)) => Some(Some(s.facts.clone())),
+        (None, None) => Some(None),
+    }
+}
+
+/// The SHA-256 of a file, read where it is (no upload); `Err` if it could not be read or
+/// changed while it was read (its facts are checked again after).
+async fn hash_unchanged(path: std::path::PathBuf, facts: Facts) -> Result<String, String> {
+    let read = move || -> Result<String, String> {
+        let describe = |p: &Path, e: std::io::Error| format!("cannot read {}: {e}", p.display());
+        let hash = sha256_file(&path).map_err(|e| describe(&path, e))?;
+        let now = Facts::stat(&path).map_err(|e| describe(&path, e))?;
+        if !now.same_version(&facts) {
+            return Err(format!(
+                "{} changed while it was compared with its take",
+                path.display()
+            ));
+        }
+        Ok(hash)
+    };
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| format!("hashing stopped: {e}"))?
+}
+
+/// The index entry of a take that carries move-ingest's record with a video; `None` for others.
+fn indexed(take: &Take) -> Option<IndexedTake> {
+    let meta = take.metadata_value();
+    let record = meta.get("move_ingest")?;
+    let text = |v: &Value, key: &str| v.get(key)?.as_str().map(str::to_string);
+    let files: Vec<TakeFile> = record
+        .get("files")?
+        .as_array()?
+        .iter()
+        .filter_map(|f| serde_json::from_value(f.clone()).ok())
+        .collect();
+    files.iter().any(|f| f.role == Role::Video).then_some(())?;
+    Some(IndexedTake {
+        take_id: take.id.clone(),
+        device_label: text(record, "device_label")?,
+        stem: text(record, "stem")?,
+        files,
+        created_ms: super::take::created_ms(take).unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn take(meta: Value) -> Take {
+        Take {
+            id: "take-1".into(),
+            created: "2026-11-28T15:17:10Z".into(),
+            name: None,
+            metadata: Some(meta.to_string()),
+            take_type: None,
+            sources: None,
+        }
+    }
+
+    fn file(role: &str, name: &str, size: u64) -> Value {
+        serde_json::json!({"role": role, "name": name, "size": size, "sha256": "ab", "file_id": "f"})
+    }
+
+    #[test]
+    fn a_take_is_indexed_by_its_record_and_never_by_its_host() {
+        let t = take(serde_json::json!({"move_ingest": {
+            "device_label": "cam-a", "stem": "take01", "host": "old-name",
+            "files": [file("video", "take01.mp4", 10), file("sidecar", "take01.move", 2)]}}));
+        let i = indexed(&t).unwrap();
+        assert_eq!(
+            (i.device_label.as_str(), i.stem.as_str()),
+            ("cam-a", "take01")
+        );
+        assert_eq!(i.files.len(), 2);
+        assert_eq!(i.file(Role::Sidecar).unwrap().name, "take01.move");
+        // Without a record, or without a video in it, a take is not one of ours.
+        assert_eq!(indexed(&take(serde_json::json!({"site": "x"}))), None);
+        let no_video = take(serde_json::json!({"move_ingest": {
+            "device_label": "cam-a", "stem": "take01", "files": [file("sidecar", "take01.move", 2)]}}));
+        assert_eq!(indexed(&no_video), None);
+    }
+}
