@@ -64,14 +64,19 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
         n.flush(Duration::from_secs(10)).await;
     }
     print_summary(&tally, too_new, settle, &tracker, &scanned.errors)?;
+    print_adoptions(&ingest)?;
     if let Some(stop) = tally.stopped {
         return Ok(stop.exit);
     }
-    Ok(if tally.failed > 0 || !scanned.errors.is_empty() {
-        Exit::SomeFailed
-    } else {
-        Exit::Ok
-    })
+    // A recording left because the account's takes could not be read did not finish either.
+    let unchecked = ingest.adoptions().1 > 0;
+    Ok(
+        if tally.failed > 0 || !scanned.errors.is_empty() || unchecked {
+            Exit::SomeFailed
+        } else {
+            Exit::Ok
+        },
+    )
 }
 
 /// Records the scan's notices (skipped symlinks, low free space) for `status`, and names each
@@ -176,6 +181,22 @@ fn print_summary(
             stop.name,
             tally.not_started,
             tally.cut_off
+        )?;
+    }
+    Ok(())
+}
+
+/// What adoption did: recordings the state did not know whose take was already on the API.
+fn print_adoptions(ingest: &Ingest) -> anyhow::Result<()> {
+    let (adopted, unknown) = ingest.adoptions();
+    if adopted > 0 {
+        crate::outln!(
+            "backfill: {adopted} recording(s) the state did not know already had their take on the API (same files, same SHA-256): adopted, nothing sent"
+        )?;
+    }
+    if unknown > 0 {
+        crate::outln!(
+            "backfill: {unknown} recording(s) the state did not know were left: the account's takes could not be read to look for theirs (see the log); the next run takes them up"
         )?;
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per area, shared fixtures in `util` and `capture`.
 
 mod access;
+mod adopt;
 mod after_take;
 mod backfill;
 mod capture;
