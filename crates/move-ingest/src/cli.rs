@@ -91,6 +91,23 @@ pub enum Command {
     Check,
     /// Put failed recordings back in the queue for the next `run` or `backfill`.
     Retry(RetryArgs),
+    /// Adopt the takes already on the API for recordings the state does not know.
+    ///
+    /// Scans the watch paths as `backfill` does and, for each complete recording the state
+    /// does not know (a lost, emptied or new state dir), looks for its take among the
+    /// account's takes (`listTakes`, read once): one whose move-ingest record names the same
+    /// device label, stem, file names and sizes, confirmed by the SHA-256 of the local files
+    /// (read here, never uploaded). A take that names the same files but holds other bytes is
+    /// never adopted. Prints for each recording whether it is adopted (with the take id), to
+    /// upload (no take holds it), or left (already done, not complete, failed, in the queue),
+    /// then a summary line.
+    ///
+    /// It records the adoptions in the state (the recording is done, with that take) but
+    /// uploads nothing and creates no take: uploading is the job of `backfill` and `run`,
+    /// which also adopt by themselves when they meet recordings the state does not know.
+    /// It takes the state dir's lock, so stop the service first. Exits 0; 1 if a folder could
+    /// not be read; 3 if the API rejected the key; 4 if the takes could not be read.
+    Reconcile(ReconcileArgs),
     /// Upload a file by hand and print its file id (the guide's `files.create` + upload).
     #[command(subcommand)]
     Files(FilesCommand),
@@ -156,6 +173,17 @@ pub enum StateCommand {
 pub struct RetryArgs {
     /// Only this recording id (as `status` shows it); all failed recordings if omitted.
     pub recording: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Say what would be adopted, uploaded or left; record nothing (the takes are still read).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON object (each recording with its action, take id and reason, and the
+    /// counts) instead of lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +360,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::State(cmd) => commands::state::run(config.as_deref(), cmd).await,
             Command::Check => commands::check::run(config.as_deref()).await,
             Command::Retry(args) => commands::retry::run(config.as_deref(), args).await,
+            Command::Reconcile(args) => commands::reconcile::run(config.as_deref(), args).await,
             Command::Files(cmd) => commands::files::run(config.as_deref(), cmd).await,
             Command::Takes(cmd) => commands::takes::run(config.as_deref(), cmd).await,
             Command::Jobs(cmd) => commands::jobs::run(config.as_deref(), cmd).await,

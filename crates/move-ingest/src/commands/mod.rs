@@ -8,6 +8,7 @@ pub mod completions;
 pub mod files;
 pub mod history;
 pub mod jobs;
+pub mod reconcile;
 pub mod retry;
 pub mod run;
 pub mod state;

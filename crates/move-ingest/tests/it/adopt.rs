@@ -127,3 +127,108 @@ async fn a_take_with_the_same_names_and_sizes_but_other_bytes_is_not_adopted() {
         new
     );
 }
+
+#[tokio::test]
+async fn reconcile_says_what_it_would_adopt_upload_or_leave_then_adopts_without_sending() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "take01.mp4", &bytes(1, 40_000));
+    cap.write("cam-a", "take01.move", &bytes(2, 3_000));
+    cap.write("cam-b", "take02.mp4", &bytes(3, 30_000));
+    cap.backfill(0);
+    let take_of = |takes: &[Value], device: &str| -> String {
+        let t = takes
+            .iter()
+            .find(|t| t["sources"][0]["deviceLabel"] == device)
+            .unwrap();
+        t["id"].as_str().unwrap().to_string()
+    };
+    let takes = sb.takes().await;
+    let (take_a, take_b) = (take_of(&takes, "cam-a"), take_of(&takes, "cam-b"));
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    cap.write("cam-c", "take03.mp4", &bytes(4, 20_000));
+    cap.write_fresh("cam-d", "fresh.mp4", &bytes(5, 20_000));
+
+    let out = cap.run(&["reconcile", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let text = stdout(&out);
+    let line = |start: &str| {
+        text.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start:?}\n{}", show(&out)))
+            .to_string()
+    };
+    assert!(line("would adopt cam-a/take01 ").contains(&format!("take {take_a}")));
+    assert!(line("would adopt cam-b/take02 ").contains(&format!("take {take_b}")));
+    assert!(line("upload cam-c/take03 ").contains("no take on the API holds these files"));
+    assert!(line("left cam-d/fresh ").contains("not complete"));
+    assert!(
+        line("reconcile: ").starts_with(
+            "reconcile: 2 would be adopted (their take is on the API), 1 to upload (`backfill` or `run` sends them), 1 left"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Nothing was recorded or sent."), "{text}");
+    assert_eq!(sent(&sb).await, (2, 3, 3), "a dry run sends nothing");
+    assert_eq!(
+        cap.status()["counts"]["done"],
+        0,
+        "a dry run records nothing"
+    );
+
+    let out = cap.run(&["reconcile", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&report["adopt"], &report["upload"], &report["left"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{report}"
+    );
+    let adopted: Vec<(&str, &str)> = report["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "adopt")
+        .map(|r| {
+            (
+                r["device"].as_str().unwrap(),
+                r["take_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(adopted.len(), 2);
+    assert!(adopted.contains(&("cam-a", take_a.as_str())), "{report}");
+    assert!(adopted.contains(&("cam-b", take_b.as_str())), "{report}");
+    assert_eq!(sent(&sb).await, (2, 3, 3), "reconcile uploads nothing");
+    assert_eq!(cap.status()["counts"]["done"], 2);
+
+    // What is left to upload is backfill's job, and it sends only that.
+    let out = cap.backfill(0);
+    assert_eq!(sent(&sb).await, (3, 4, 4), "{}", show(&out));
+    let out = cap.run(&["reconcile"]);
+    assert!(
+        stdout(&out).contains("reconcile: 0 adopted"),
+        "{}",
+        show(&out)
+    );
+    assert!(line_of(&out, "left cam-a/take01 ").contains("already done"));
+}
+
+fn line_of(out: &std::process::Output, start: &str) -> String {
+    stdout(out)
+        .lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no line {start:?}\n{}", show(out)))
+        .to_string()
+}
+
+#[test]
+fn reconcile_help_says_it_uploads_nothing() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_move-ingest"))
+        .args(["reconcile", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("uploads nothing"), "{help}");
+    assert!(help.contains("--dry-run"), "{help}");
+}

@@ -1,0 +1,220 @@
+//! `move-ingest reconcile [--dry-run]`: the adoption `backfill` and `run` do by themselves,
+//! over everything on disk, on demand: each complete recording the state does not know is
+//! adopted when its take is already on the API; nothing is uploaded or created.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::common;
+use crate::cli::ReconcileArgs;
+use crate::config::resolve_key;
+use crate::error::{Exit, Fatal};
+use crate::ingest::{Existing, Ingest};
+use crate::scan::{self, Found};
+use crate::state::Phase;
+
+/// What reconcile does (or would do) with one recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    /// Its take is on the API: recorded as adopted (with `--dry-run`: would be).
+    Adopt,
+    /// No take holds it: `backfill` or `run` uploads it.
+    Upload,
+    /// Nothing to do here: already done, not complete, failed, or in the queue.
+    Left,
+    /// The account's takes could not be read: not known.
+    Unknown,
+}
+
+/// One line of the report.
+#[derive(Debug, Serialize)]
+struct Line {
+    device: String,
+    stem: String,
+    dir: String,
+    action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    take_id: Option<String>,
+    reason: String,
+}
+
+/// Runs the `reconcile` command.
+pub async fn run(config: Option<&Path>, args: ReconcileArgs) -> anyhow::Result<Exit> {
+    let cfg = common::load_config(config)?;
+    common::require_watch_paths(&cfg)?;
+    let watches = cfg.watch.clone();
+    let scanning = tokio::task::spawn_blocking(move || scan::scan(&watches));
+    let key = resolve_key(&cfg.api)?;
+    let (store, _) = common::open_store(&cfg)?;
+    let ingest = Ingest::new(cfg.clone(), key, store).context("cannot set up the HTTP client")?;
+    let ingest = Arc::new(ingest);
+    let scanned = scanning.await?;
+    for e in &scanned.errors {
+        tracing::error!("{e}");
+    }
+    let settle = Duration::from_secs(cfg.pairing.settle_secs);
+    let now = SystemTime::now();
+    let mut lines = Vec::new();
+    for found in &scanned.found {
+        let line = reconcile_one(&ingest, found, now, settle, args.dry_run)
+            .await
+            .map_err(Fatal::into_error)?;
+        if !args.json {
+            crate::outln!("{}", describe(&line, args.dry_run))?;
+        }
+        lines.push(line);
+    }
+    let count = |a: Action| lines.iter().filter(|l| l.action == a).count();
+    let (adopt, upload, left, unknown) = (
+        count(Action::Adopt),
+        count(Action::Upload),
+        count(Action::Left),
+        count(Action::Unknown),
+    );
+    if args.json {
+        let report = serde_json::json!({
+            "dry_run": args.dry_run,
+            "recordings": lines,
+            "adopt": adopt,
+            "upload": upload,
+            "left": left,
+            "unknown": unknown,
+            "not_read": scanned.errors,
+        });
+        crate::outln!("{report}")?;
+    } else {
+        for e in &scanned.errors {
+            crate::outln!("not read: {e}")?;
+        }
+        let (adopted, recorded) = match args.dry_run {
+            true => ("would be adopted", "Nothing was recorded or sent."),
+            false => ("adopted", "Nothing was sent."),
+        };
+        let unknown = match unknown {
+            0 => String::new(),
+            n => format!(
+                "; {n} not known: the account's takes could not be read (see the log), run reconcile again"
+            ),
+        };
+        crate::outln!(
+            "reconcile: {adopt} {adopted} (their take is on the API), {upload} to upload (`backfill` or `run` sends them), {left} left (already done, not complete, failed or queued){unknown}. {recorded}"
+        )?;
+    }
+    Ok(if unknown > 0 {
+        Exit::Api
+    } else if !scanned.errors.is_empty() {
+        Exit::SomeFailed
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Decides about one find, and adopts its take unless `dry_run`.
+async fn reconcile_one(
+    ingest: &Ingest,
+    found: &Found,
+    now: SystemTime,
+    settle: Duration,
+    dry_run: bool,
+) -> Result<Line, Fatal> {
+    let mut line = Line {
+        device: found.device.clone(),
+        stem: found.stem.clone(),
+        dir: found.dir.display().to_string(),
+        action: Action::Left,
+        take_id: None,
+        reason: String::new(),
+    };
+    if found.video.is_none() {
+        line.reason = "a .move waiting for its video".into();
+        return Ok(line);
+    }
+    let done = super::backfill::completeness(found, now, settle, &HashSet::new());
+    if !done.ready(found) {
+        line.reason = format!(
+            "not complete: modified within the last {}s",
+            settle.as_secs()
+        );
+        return Ok(line);
+    }
+    let latest = ingest.latest(found)?;
+    if let Some(rec) = &latest
+        && rec.phase() != Phase::Waiting
+    {
+        line.take_id = rec.take_id.clone();
+        (line.action, line.reason) = known(rec, found);
+        return Ok(line);
+    }
+    match ingest.existing_take(found).await? {
+        Existing::Take(take) => {
+            if !dry_run {
+                let id = latest.as_ref().map(|r| &r.id);
+                ingest.adopt_existing(id, found, &take).await?;
+            }
+            line.action = Action::Adopt;
+            line.reason = "a take holds these very files (names, sizes, SHA-256)".into();
+            line.take_id = Some(take.take_id);
+        }
+        Existing::None => {
+            line.action = Action::Upload;
+            line.reason = "no take on the API holds these files".into();
+        }
+        Existing::Unknown { reason } => {
+            line.action = Action::Unknown;
+            line.reason = reason;
+        }
+    }
+    Ok(line)
+}
+
+/// What happens to a recording the state knows.
+fn known(rec: &crate::state::Recording, found: &Found) -> (Action, String) {
+    let facts = |s: &Option<scan::Seen>| s.as_ref().map(|s| s.facts.clone());
+    let (v, m) = (facts(&found.video), facts(&found.sidecar));
+    match rec.phase() {
+        Phase::Done if rec.done_and_unchanged(v.as_ref(), m.as_ref()) => {
+            (Action::Left, "already done".into())
+        }
+        Phase::Done => (
+            Action::Left,
+            "done; a file changed since its take (backfill tells a touch from new bytes)".into(),
+        ),
+        Phase::Failed => (
+            Action::Left,
+            "failed (`move-ingest retry` puts it back)".into(),
+        ),
+        Phase::Gone => (
+            Action::Left,
+            "gone: a file vanished before its upload".into(),
+        ),
+        _ => (
+            Action::Left,
+            "queued in the state: `backfill` or `run` finishes it".into(),
+        ),
+    }
+}
+
+/// `adopted cam-a/take01: take TAKE_ID (a take holds these very files ...)`.
+fn describe(line: &Line, dry_run: bool) -> String {
+    let verb = match (line.action, dry_run) {
+        (Action::Adopt, true) => "would adopt",
+        (Action::Adopt, false) => "adopted",
+        (Action::Upload, _) => "upload",
+        (Action::Left, _) => "left",
+        (Action::Unknown, _) => "unknown",
+    };
+    let take = match &line.take_id {
+        Some(t) => format!(": take {t}"),
+        None => String::new(),
+    };
+    format!(
+        "{verb} {}/{} ({}){take}: {}",
+        line.device, line.stem, line.dir, line.reason
+    )
+}
