@@ -37,6 +37,9 @@ _move__ingest() {
             move__ingest,jobs)
                 cmd="move__ingest__subcmd__jobs"
                 ;;
+            move__ingest,reconcile)
+                cmd="move__ingest__subcmd__reconcile"
+                ;;
             move__ingest,retry)
                 cmd="move__ingest__subcmd__retry"
                 ;;
@@ -84,6 +87,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help,jobs)
                 cmd="move__ingest__subcmd__help__subcmd__jobs"
+                ;;
+            move__ingest__subcmd__help,reconcile)
+                cmd="move__ingest__subcmd__help__subcmd__reconcile"
                 ;;
             move__ingest__subcmd__help,retry)
                 cmd="move__ingest__subcmd__help__subcmd__retry"
@@ -200,7 +206,7 @@ _move__ingest() {
 
     case "${cmd}" in
         move__ingest)
-            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status history state check retry files takes jobs completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status history state check retry reconcile files takes jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,7 +360,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help)
-            opts="run backfill status history state check retry files takes jobs completions help"
+            opts="run backfill status history state check retry reconcile files takes jobs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,6 +516,20 @@ _move__ingest() {
         move__ingest__subcmd__help__subcmd__jobs__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__reconcile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -826,6 +846,24 @@ _move__ingest() {
         move__ingest__subcmd__jobs__subcmd__show)
             opts="-v -q -h -V --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__reconcile)
+            opts="-v -q -h -V --dry-run --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
