@@ -232,3 +232,18 @@ fn reconcile_help_says_it_uploads_nothing() {
     assert!(help.contains("uploads nothing"), "{help}");
     assert!(help.contains("--dry-run"), "{help}");
 }
+
+#[tokio::test]
+async fn a_move_that_came_after_its_take_is_adopted_as_late_not_sent() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "take01.mp4", &bytes(1, 40_000));
+    cap.backfill(0);
+    cap.write("cam-a", "take01.move", &bytes(2, 3_000));
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    let out = cap.backfill(0);
+    assert_eq!(sent(&sb).await, (1, 1, 1), "{}", show(&out));
+    let status = cap.status();
+    assert_eq!(status["counts"]["done"], 1, "{status}");
+    assert_eq!(status["late_sidecars"], 1, "{status}");
+}

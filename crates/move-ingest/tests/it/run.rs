@@ -622,3 +622,34 @@ async fn a_video_waiting_for_its_move_shows_in_status_with_until_when_and_in_the
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_service_with_an_emptied_state_dir_adopts_the_takes_and_sends_only_what_is_new() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    cap.write("cam-a", "take01.mp4", &bytes(1, 40_000));
+    cap.write("cam-a", "take01.move", &bytes(2, 3_000));
+    cap.write("cam-b", "take02.mp4", &bytes(3, 30_000));
+    cap.backfill(0);
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    cap.write("cam-c", "take03.mp4", &bytes(4, 20_000));
+    let svc = Service::start(&cap).await;
+    takes(&sb, &svc, 3).await;
+    until("status to count three done", || async {
+        (cap.status()["counts"]["done"] == 3).then_some(())
+    })
+    .await;
+    // A recording made while it runs is not on the API: it is uploaded, with no second paging.
+    cap.write_fresh("cam-d", "take04.mp4", &bytes(5, 20_000));
+    takes(&sb, &svc, 4).await;
+    let stats = sb.stats().await;
+    assert_eq!(stats["takes_created"], 4, "{stats}\n{}", svc.log());
+    assert_eq!(stats["uploads_completed"], 5, "{stats}");
+    let log = svc.log();
+    assert_eq!(log.matches("adopted, nothing sent").count(), 2, "{log}");
+    assert_eq!(
+        log.matches("indexed the account's takes").count(),
+        1,
+        "{log}"
+    );
+}
