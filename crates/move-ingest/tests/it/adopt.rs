@@ -247,3 +247,32 @@ async fn a_move_that_came_after_its_take_is_adopted_as_late_not_sent() {
     assert_eq!(status["counts"]["done"], 1, "{status}");
     assert_eq!(status["late_sidecars"], 1, "{status}");
 }
+
+#[tokio::test]
+async fn while_the_takes_cannot_be_read_nothing_unknown_is_uploaded() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "take01.mp4", &bytes(1, 40_000));
+    cap.backfill(0);
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    std::fs::write(
+        &cap.config,
+        text.replace("[retry]\n", "[retry]\nmax_attempts = 2\n"),
+    )
+    .unwrap();
+    // Every GraphQL request answers 503: the account's takes cannot be paged.
+    sb.set_faults(json!({ "p_5xx": 1.0 })).await;
+    let out = cap.backfill(1);
+    assert!(
+        stdout(&out).contains("1 recording(s) the state did not know were left"),
+        "{}",
+        show(&out)
+    );
+    sb.set_faults(json!({})).await;
+    assert_eq!(sent(&sb).await, (1, 1, 1), "nothing was sent for it");
+    // Once the API answers, the next backfill adopts it.
+    let out = cap.backfill(0);
+    assert_eq!(sent(&sb).await, (1, 1, 1), "{}", show(&out));
+    assert_eq!(cap.status()["counts"]["done"], 1);
+}
