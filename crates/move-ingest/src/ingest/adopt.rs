@@ -24,6 +24,10 @@ use crate::upload::sha256_file;
 
 /// Takes asked for per `listTakes` page (the most the API serves).
 const INDEX_PAGE: u32 = 100;
+/// Attempts per `listTakes` page at most (fewer if `retry.max_attempts` says so): the paging
+/// runs in the service's loop, which must keep pinging the watchdog; a failed paging is tried
+/// again later instead.
+const INDEX_ATTEMPTS: u32 = 3;
 /// After a paging failed, recordings that need the index wait this long before it is tried again.
 const INDEX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -161,7 +165,7 @@ impl Ingest {
             }
             Err(reason) => {
                 let reason = format!(
-                    "cannot read the account's takes to look for this recording's take ({reason}); it is not uploaded until they can be read (tried again within a minute)"
+                    "cannot read the account's takes to look for this recording's take ({reason}); it is not uploaded until they can be read (looked for again at the next pass)"
                 );
                 tracing::warn!("{reason}");
                 *state = IndexState::Failed {
@@ -185,10 +189,12 @@ impl Ingest {
             Ok(Err(e)) => return Ok(Err(e.to_string())),
             Err(e) => return Ok(Err(e.to_string())),
         };
+        let mut policy = self.policy.clone();
+        policy.max_attempts = policy.max_attempts.min(INDEX_ATTEMPTS);
         let (mut after, mut n) = (None::<String>, 0);
         loop {
             let cursor = after.clone();
-            let page = retry(&self.policy, "listTakes", || {
+            let page = retry(&policy, "listTakes", || {
                 self.api.list_takes(INDEX_PAGE, cursor.as_deref(), true)
             })
             .await;
