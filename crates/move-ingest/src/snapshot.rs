@@ -376,6 +376,7 @@ mod tests {
                 },
             }),
             sidecar: None,
+            look_for_take: false,
         }
     }
 

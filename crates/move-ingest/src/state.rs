@@ -31,6 +31,10 @@ pub enum Event {
         stem: String,
         video: Option<Seen>,
         sidecar: Option<Seen>,
+        /// The state knew nothing of this folder and stem: before anything is uploaded, the
+        /// take may already be on the API (a lost state dir) and is looked for (adoption).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        look_for_take: bool,
     },
     /// `createFile` answered with this id.
     FileCreated { role: Role, file_id: String },
@@ -76,7 +80,18 @@ impl Event {
             stem: files.stem.clone(),
             video: files.video.clone(),
             sidecar: files.sidecar.clone(),
+            look_for_take: false,
         }
+    }
+
+    /// The first `Discovered` step of a recording the state knew nothing of: its take is
+    /// looked for on the API before anything of it is uploaded.
+    pub fn discovered_unknown(files: &Found) -> Event {
+        let mut ev = Event::discovered(files);
+        if let Event::Discovered { look_for_take, .. } = &mut ev {
+            *look_for_take = true;
+        }
+        ev
     }
 
     /// Whether an outside action waits on this step being on disk. `TakeRequested` must be
@@ -186,6 +201,10 @@ pub struct Recording {
     pub late_sidecar: Option<Facts>,
     #[serde(default)]
     pub gone: Option<String>,
+    /// Unknown to the state when found: its take is looked for on the API before its first
+    /// upload (cleared once something of it is uploaded or its take is recorded).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub look_for_take: bool,
     /// The `[after_take]` step (none while it has not begun).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_take: Option<AfterTake>,
@@ -318,6 +337,7 @@ impl Recording {
             stem,
             video,
             sidecar,
+            look_for_take,
         } = event
         else {
             return None;
@@ -336,6 +356,7 @@ impl Recording {
             failure: None,
             late_sidecar: None,
             gone: None,
+            look_for_take,
             after_take: None,
             seq,
             updated: time.to_string(),
@@ -365,6 +386,7 @@ impl Recording {
                     facts,
                     sha256,
                 });
+                self.look_for_take = false;
             }
             Event::UploadDiscarded { role, .. } => *self.upload_mut(role) = None,
             Event::TakeRequested { at_ms } => {
@@ -374,6 +396,7 @@ impl Recording {
             Event::TakeCreated { take_id, .. } => {
                 self.take_id = Some(take_id);
                 self.failure = None;
+                self.look_for_take = false;
             }
             Event::Touched { role, facts } => {
                 if let Some(seen) = self.seen_mut(role) {

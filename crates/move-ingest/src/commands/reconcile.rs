@@ -144,8 +144,13 @@ async fn reconcile_one(
         return Ok(line);
     }
     let latest = ingest.latest(found)?;
+    // Unknown: no recording, a `.move` that waited for this video, or one an earlier run
+    // found unknown and has not looked for yet (nothing of it uploaded).
+    let unknown = |rec: &crate::state::Recording| {
+        rec.phase() == Phase::Waiting || rec.look_for_take && rec.phase() == Phase::Queued
+    };
     if let Some(rec) = &latest
-        && rec.phase() != Phase::Waiting
+        && !unknown(rec)
     {
         line.take_id = rec.take_id.clone();
         (line.action, line.reason) = known(rec, found);
@@ -154,8 +159,7 @@ async fn reconcile_one(
     match ingest.existing_take(found).await? {
         Existing::Take(take) => {
             if !dry_run {
-                let id = latest.as_ref().map(|r| &r.id);
-                ingest.adopt_existing(id, found, &take).await?;
+                ingest.adopt_existing(latest.as_ref(), found, &take).await?;
             }
             line.action = Action::Adopt;
             line.reason = "a take holds these very files (names, sizes, SHA-256)".into();

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::Value;
 
 use super::classify::retry;
-use super::{Fatal, Ingest, auth};
+use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::Take;
 use crate::id::RecordingId;
 use crate::scan::{Facts, Found, Seen};
-use crate::state::{Event, Role};
+use crate::state::{Event, Recording, Role};
 use crate::store::{IndexedTake, TakeFile};
 use crate::upload::sha256_file;
 
@@ -29,7 +29,7 @@ const INDEX_PAGE: u32 = 100;
 /// again later instead.
 const INDEX_ATTEMPTS: u32 = 3;
 /// After a paging failed, recordings that need the index wait this long before it is tried again.
-const INDEX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const INDEX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// Where this process's take index stands.
 #[derive(Debug, Default)]
@@ -104,16 +104,21 @@ impl Ingest {
 
     /// Records `found` as a recording whose take is `take` (adopted: nothing is uploaded or
     /// created), equivalent to one that uploaded these files and created the take: its uploads
-    /// answer "already done?" for these very files. `id` is the recording to complete (a
-    /// `.move` waiting for its video), else a new one is made. Returns the recording's id.
+    /// answer "already done?" for these very files. `known` is the recording to complete (a
+    /// `.move` waiting for its video, or one found unknown earlier), else a new one is made.
+    /// Returns the recording's id.
     pub async fn adopt_existing(
         &self,
-        id: Option<&RecordingId>,
+        known: Option<&Recording>,
         found: &Found,
         take: &Adoptable,
     ) -> Result<RecordingId, Fatal> {
-        let id = id.cloned().unwrap_or_else(RecordingId::new);
-        self.ledger.record(&id, Event::discovered(found)).await?;
+        let id = known.map_or_else(RecordingId::new, |r| r.id.clone());
+        let same_files =
+            known.is_some_and(|r| r.video == found.video && r.sidecar == found.sidecar);
+        if !same_files {
+            self.ledger.record(&id, Event::discovered(found)).await?;
+        }
         for file in &take.files {
             let Some(seen) = seen(found, file.role) else {
                 continue;
@@ -140,6 +145,48 @@ impl Ingest {
         self.adoptions.adopted.fetch_add(1, Ordering::Relaxed);
         tracing::info!(rec = %id, device = %found.device, stem = %found.stem, take = %take.take_id, "the take of this recording is already on the API (same files, same SHA-256): adopted, nothing sent");
         Ok(id)
+    }
+
+    /// For a recording the state knew nothing of, before anything of it is uploaded: adopts
+    /// its take if the API has it (`Done`), or leaves it for a later pass when that cannot be
+    /// told now (`Deferred`); `None`: upload it as usual.
+    pub(super) async fn look_for_take(&self, rec: &Recording) -> Result<Option<Outcome>, Fatal> {
+        let untouched = rec.take_requested_ms.is_none()
+            && rec.video_upload.is_none()
+            && rec.sidecar_upload.is_none();
+        if !rec.look_for_take || !untouched || rec.video.is_none() {
+            return Ok(None);
+        }
+        // The files as they are now; one that cannot be read is the upload's to report.
+        let mut found = rec.files();
+        for role in [Role::Video, Role::Sidecar] {
+            let slot = match role {
+                Role::Video => &mut found.video,
+                Role::Sidecar => &mut found.sidecar,
+            };
+            if let Some(seen) = slot {
+                match Facts::stat(&rec.dir.join(&seen.facts.name)) {
+                    Ok(now) => seen.facts = now,
+                    Err(_) => return Ok(None),
+                }
+            }
+        }
+        self.monitor
+            .step(&rec.id, "looking for its take on the API");
+        match self.existing_take(&found).await? {
+            Existing::None => Ok(None),
+            Existing::Take(take) => {
+                self.adopt_existing(Some(rec), &found, &take).await?;
+                self.after_take(&rec.id).await?;
+                Ok(Some(Outcome::Done {
+                    take_id: take.take_id,
+                }))
+            }
+            Existing::Unknown { reason } => {
+                self.adoptions.unknown.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(Outcome::Deferred { reason }))
+            }
+        }
     }
 
     /// The take index is usable: paged by this process (now, if it was not), or why not.
@@ -184,9 +231,9 @@ impl Ingest {
             .map_or(0, |d| d.as_millis() as i64);
         let store = self.ledger.clone();
         let writer = tokio::task::spawn_blocking(move || store.take_index_writer(build)).await;
+        // A state that cannot be written stops the work as any step would (not "unknown").
         let mut writer = match writer {
-            Ok(Ok(w)) => w,
-            Ok(Err(e)) => return Ok(Err(e.to_string())),
+            Ok(w) => w?,
             Err(e) => return Ok(Err(e.to_string())),
         };
         let mut policy = self.policy.clone();
@@ -205,15 +252,14 @@ impl Ingest {
             let indexed: Vec<IndexedTake> =
                 page.items.iter().flatten().filter_map(indexed).collect();
             n += indexed.len();
-            if let Err(e) = writer.put(&indexed) {
-                return Ok(Err(e.to_string()));
-            }
+            writer.put(&indexed)?;
             match page.after {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
-        Ok(writer.finish().map(|()| n).map_err(|e| e.to_string()))
+        writer.finish()?;
+        Ok(Ok(n))
     }
 
     /// Whether the local files hold the bytes the take's record names (each file hashed once).

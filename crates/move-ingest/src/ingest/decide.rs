@@ -1,7 +1,7 @@
 //! What a file found on disk means for the journal: a new recording, one to resume,
 //! a touched file (same bytes), new bytes (a new recording), or a late `.move`.
 
-use super::{Existing, Fatal, Ingest};
+use super::{Fatal, Ingest};
 use crate::id::RecordingId;
 use crate::scan::{Found, Seen};
 use crate::state::{Event, Phase, Recording, Role};
@@ -49,19 +49,13 @@ impl Ingest {
         let ready = done.ready(found);
         let Some(rec) = latest else {
             let move_alone = found.video.is_none() && found.sidecar.is_some() && done.sidecar;
-            if ready && let Some(known) = self.already_on_api(found, None).await? {
-                return Ok(known);
-            }
             if ready || move_alone {
-                return self.discover(found).await;
+                return self.discover_unknown(found).await;
             }
             return Ok(None);
         };
         match rec.phase() {
             Phase::Waiting if ready => {
-                if let Some(known) = self.already_on_api(found, Some(&rec.id)).await? {
-                    return Ok(known);
-                }
                 let mut files = rec.files();
                 (files.video, files.sidecar) = (found.video.clone(), found.sidecar.clone());
                 self.ledger
@@ -82,34 +76,6 @@ impl Ingest {
                     return self.discover(found).await;
                 }
                 Ok(None)
-            }
-        }
-    }
-
-    /// A complete recording the state does not know (nothing of it uploaded): when its take is
-    /// already on the API it is adopted (`Some`: the recording a worker should see for its
-    /// `[after_take]` step, if it has one); when that cannot be told now it is left for a later
-    /// pass (`Some(None)`: uploading it might make a second take). `None`: upload it as usual.
-    async fn already_on_api(
-        &self,
-        found: &Found,
-        id: Option<&RecordingId>,
-    ) -> Result<Option<Option<RecordingId>>, Fatal> {
-        match self.existing_take(found).await? {
-            Existing::None => Ok(None),
-            Existing::Take(take) => {
-                let id = self.adopt_existing(id, found, &take).await?;
-                let due = self
-                    .recording(&id)?
-                    .is_some_and(|rec| self.after_take_due(&rec));
-                Ok(Some(due.then_some(id)))
-            }
-            Existing::Unknown { reason } => {
-                self.adoptions
-                    .unknown
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                tracing::info!(device = %found.device, stem = %found.stem, "left for a later pass: {reason}");
-                Ok(Some(None))
             }
         }
     }
@@ -195,10 +161,21 @@ impl Ingest {
         Ok(true)
     }
 
+    /// Journals a recording for a folder and stem the state knew nothing of: before anything
+    /// of it is uploaded, its worker looks for its take on the API (adoption).
+    async fn discover_unknown(&self, found: &Found) -> Result<Option<RecordingId>, Fatal> {
+        self.discover_as(found, Event::discovered_unknown(found))
+            .await
+    }
+
     /// Journals a new recording for `found`; returns it when it has a video to upload.
     async fn discover(&self, found: &Found) -> Result<Option<RecordingId>, Fatal> {
+        self.discover_as(found, Event::discovered(found)).await
+    }
+
+    async fn discover_as(&self, found: &Found, ev: Event) -> Result<Option<RecordingId>, Fatal> {
         let id = RecordingId::new();
-        self.ledger.record(&id, Event::discovered(found)).await?;
+        self.ledger.record(&id, ev).await?;
         if found.video.is_none() {
             tracing::info!(rec = %id, device = %found.device, stem = %found.stem, "a .move without its video: waiting for the video");
             return Ok(None);

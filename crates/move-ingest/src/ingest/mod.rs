@@ -212,6 +212,9 @@ impl Ingest {
                 reason: f.reason.clone(),
             });
         }
+        if let Some(outcome) = self.look_for_take(&rec).await? {
+            return Ok(outcome);
+        }
         let mut rec = rec;
         // A `.move` may join while the video uploads: upload until every file the recording
         // has is uploaded, then ask for the take (after which nothing joins).

@@ -653,3 +653,32 @@ async fn the_service_with_an_emptied_state_dir_adopts_the_takes_and_sends_only_w
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn the_service_started_during_an_outage_with_an_emptied_state_adopts_once_the_api_answers() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    cap.write("cam-a", "take01.mp4", &bytes(1, 40_000));
+    cap.backfill(0);
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    sb.set_faults(json!({"p_5xx": 1.0})).await;
+    let svc = Service::start(&cap).await;
+    until("the service to say it cannot read the takes", || async {
+        svc.log()
+            .contains("cannot read the account's takes")
+            .then_some(())
+    })
+    .await;
+    // It waits in the queue, neither failed nor uploaded.
+    let status = cap.status();
+    assert_eq!(status["counts"]["failed"], 0, "{status}");
+    assert_eq!(status["counts"]["done"], 0, "{status}");
+    sb.set_faults(json!({})).await;
+    until("the recording to be adopted", || async {
+        (cap.status()["counts"]["done"] == 1).then_some(())
+    })
+    .await;
+    let stats = sb.stats().await;
+    assert_eq!(stats["takes_created"], 1, "{stats}\n{}", svc.log());
+    assert_eq!(stats["uploads_completed"], 1, "{stats}");
+}
