@@ -74,6 +74,20 @@ async fn an_emptied_state_dir_adopts_every_take_and_uploads_only_what_is_new() {
     for id in &takes {
         assert_eq!(all.iter().filter(|t| t["id"] == id.as_str()).count(), 1);
     }
+    // "Already done?" by content answers for an adopted file as for an uploaded one.
+    {
+        let take_a = all
+            .iter()
+            .find(|t| t["sources"][0]["deviceLabel"] == "cam-a")
+            .unwrap();
+        let file = &metadata(take_a)["move_ingest"]["files"][0];
+        let (store, _) = move_ingest::store::Store::open(&cap.state).unwrap();
+        let rec = store
+            .by_content("take01.mp4", 40_000, file["sha256"].as_str().unwrap())
+            .unwrap()
+            .expect("the adopted recording is found by its content");
+        assert_eq!(rec.take_id.as_deref(), take_a["id"].as_str());
+    }
 
     // The state now knows everything: the next backfill sends nothing and reads no takes.
     let before = sb.stats().await["graphql_requests"].as_u64().unwrap();
