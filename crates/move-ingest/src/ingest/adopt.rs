@@ -25,8 +25,9 @@ use crate::upload::sha256_file;
 /// Takes asked for per `listTakes` page (the most the API serves).
 const INDEX_PAGE: u32 = 100;
 /// Attempts per `listTakes` page at most (fewer if `retry.max_attempts` says so): the paging
-/// runs in the service's loop, which must keep pinging the watchdog; a failed paging is tried
-/// again later instead.
+/// runs in a worker (one upload slot, the others wait for the index); when it fails, the
+/// recording is deferred and the paging tried again later, rather than hold the slot for
+/// the whole retry budget.
 const INDEX_ATTEMPTS: u32 = 3;
 /// After a paging failed, recordings that need the index wait this long before it is tried again.
 const INDEX_RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -62,7 +63,7 @@ pub enum Existing {
     Unknown { reason: String },
 }
 
-/// A take to adopt, with the local files' SHA-256 that confirmed it.
+/// A take to adopt: its files' SHA-256 matched the local files'.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Adoptable {
     pub take_id: String,
