@@ -20,6 +20,8 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
     let now = SystemTime::now();
     let (mut would, mut bytes, mut have, mut too_new, mut waiting, mut failed) =
         (0, 0u64, 0, 0, 0, 0);
+    // Of those it would upload, how many the state knows nothing of (their take may exist).
+    let mut unknown = 0;
     for found in &scanned.found {
         // Files dated in the future: a real backfill watches them for the settle time and
         // takes those that hold still; a dry run does not wait and counts them in.
@@ -47,6 +49,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
             have += 1;
             continue;
         }
+        let known = latest.is_some();
         if latest.is_some_and(|r| r.phase() == crate::state::Phase::Failed) {
             failed += 1;
             continue;
@@ -56,6 +59,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
             continue;
         }
         would += 1;
+        unknown += usize::from(!known);
         bytes += video.facts.size + found.sidecar.as_ref().map_or(0, |s| s.facts.size);
         crate::outln!("{}", describe(cfg, found, &hostname))?;
     }
@@ -66,6 +70,11 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
         "dry run: {would} recording(s) would be uploaded ({bytes} bytes) and get a take; {have} already have their take; {failed} failed before (`move-ingest retry` puts them back); {too_new} not yet complete (modified within the last {}s); {waiting} .move file(s) waiting for a video. Nothing was sent.",
         settle.as_secs()
     )?;
+    if unknown > 0 {
+        crate::outln!(
+            "{unknown} of them the state knows nothing of: a backfill first looks for their take on the API and adopts it instead of uploading (a lost or new state dir); `move-ingest reconcile --dry-run` says which"
+        )?;
+    }
     Ok(if scanned.errors.is_empty() {
         Exit::Ok
     } else {

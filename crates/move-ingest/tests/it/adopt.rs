@@ -54,6 +54,12 @@ async fn an_emptied_state_dir_adopts_every_take_and_uploads_only_what_is_new() {
 
     std::fs::remove_dir_all(&cap.state).unwrap();
     cap.write("cam-c", "take03.mp4", &bytes(4, 20_000));
+    let dry = cap.run(&["backfill", "--dry-run"]);
+    assert!(
+        stdout(&dry).contains("3 of them the state knows nothing of"),
+        "{}",
+        show(&dry)
+    );
     let out = cap.backfill(0);
     // Only the new recording was sent and got a take.
     assert_eq!(sent(&sb).await, (3, 4, 4), "{}", show(&out));
