@@ -89,7 +89,12 @@ pub enum Command {
     State(StateCommand),
     /// Validate the config, reach the API with the key, check the folders, then exit.
     Check,
-    /// Put failed recordings back in the queue for the next `run` or `backfill`.
+    /// Put failed (or retrying) recordings back in the queue, also while the service runs.
+    ///
+    /// Without a service, the next `run` or `backfill` takes them up. While `run` holds the
+    /// state dir, the request is recorded in the state and the service takes it up within
+    /// seconds (`retry` waits up to 10 s to say so). A retrying recording is tried again by
+    /// itself anyway; `retry` sends it now.
     Retry(RetryArgs),
     /// Adopt the takes already on the API for recordings the state does not know.
     ///
@@ -171,8 +176,12 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct RetryArgs {
-    /// Only this recording id (as `status` shows it); all failed recordings if omitted.
+    /// Only this recording id (as `status` shows it): a failed or retrying one.
+    #[arg(conflicts_with = "all_failed")]
     pub recording: Option<String>,
+    /// Every failed and every retrying recording (the default when no RECORDING is given).
+    #[arg(long)]
+    pub all_failed: bool,
 }
 
 #[derive(Debug, Args)]

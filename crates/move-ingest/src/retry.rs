@@ -38,6 +38,22 @@ impl Policy {
         }
     }
 
+    /// The wait before the next round of a recording whose quick retries ran out `rounds`
+    /// times in a row: the backoff goes on from where the quick retries left it, capped at
+    /// `cap`, with half of it jittered (so that recordings of one outage spread out).
+    pub fn round_delay(&self, rounds: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self.base.saturating_mul(
+            1u32.checked_shl(self.max_attempts.saturating_add(rounds).saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
+        let ceiling = exp.min(self.cap).max(self.base);
+        let wait = ceiling / 2 + (ceiling / 2).mul_f64(fastrand::f64());
+        match retry_after {
+            Some(asked) => wait.max(asked),
+            None => wait,
+        }
+    }
+
     /// True while another attempt is allowed after `attempt` failed ones.
     pub fn allows(&self, attempt: u32) -> bool {
         attempt < self.max_attempts
@@ -98,6 +114,21 @@ mod tests {
             for _ in 0..50 {
                 assert!(p.delay(attempt, None) <= ceiling, "attempt {attempt}");
             }
+        }
+    }
+
+    #[test]
+    fn rounds_wait_longer_up_to_the_cap_and_never_nothing() {
+        let p = Policy {
+            base: Duration::from_millis(50),
+            cap: Duration::from_secs(1),
+            max_attempts: 2,
+        };
+        for _ in 0..50 {
+            let first = p.round_delay(1, None);
+            assert!(first >= Duration::from_millis(100) && first <= Duration::from_millis(200));
+            let late = p.round_delay(30, None);
+            assert!(late >= Duration::from_millis(500) && late <= Duration::from_secs(1));
         }
     }
 

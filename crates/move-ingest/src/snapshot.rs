@@ -18,11 +18,12 @@ use crate::store::{Store, StoreError};
 pub const ROWS: usize = 12;
 
 /// Every state a recording can be in, in the order the views show them.
-pub const PHASES: [Phase; 7] = [
+pub const PHASES: [Phase; 8] = [
     Phase::Waiting,
     Phase::Queued,
     Phase::Uploading,
     Phase::TakeRequested,
+    Phase::Retrying,
     Phase::Done,
     Phase::Failed,
     Phase::Gone,
@@ -44,6 +45,8 @@ pub struct Row {
     pub updated: String,
     /// Where and why it failed.
     pub failure: Option<(String, String)>,
+    /// A retrying one: where and why it waits, and when it is tried next.
+    pub retry: Option<(String, String, SystemTime)>,
 }
 
 /// A watch path and the free space of its file system (`None`: it cannot be read).
@@ -64,6 +67,8 @@ pub struct Snapshot {
     pub queued: Vec<Row>,
     /// Failed ones, newest first.
     pub failed: Vec<Row>,
+    /// Retrying ones (waiting after a transient failure), the longest waiting first.
+    pub retrying: Vec<Row>,
     /// The latest takes, newest first.
     pub latest_takes: Vec<Row>,
     /// Since when the oldest recording not yet done has been pending.
@@ -141,8 +146,14 @@ pub fn from_reader(reader: &Reader, first_seen: &FirstSeen) -> Result<Snapshot, 
     let counts = reader.counts(None)?;
     let queued = reader.oldest_in_phase(Phase::Queued, ROWS)?;
     let failed = reader.newest_in_phases(&[Phase::Failed], ROWS)?;
+    let retrying = reader.oldest_in_phase(Phase::Retrying, ROWS)?;
     let done = reader.newest_in_phases(&[Phase::Done], ROWS)?;
-    let pending = reader.in_phases(&[Phase::Queued, Phase::Uploading, Phase::TakeRequested])?;
+    let pending = reader.in_phases(&[
+        Phase::Queued,
+        Phase::Uploading,
+        Phase::TakeRequested,
+        Phase::Retrying,
+    ])?;
     let oldest_pending = {
         let mut map = first_seen.0.lock().unwrap_or_else(|p| p.into_inner());
         let live: std::collections::HashSet<&str> = pending.iter().map(|r| r.id.as_str()).collect();
@@ -165,6 +176,7 @@ pub fn from_reader(reader: &Reader, first_seen: &FirstSeen) -> Result<Snapshot, 
             .collect(),
         queued: rows(&queued),
         failed: rows(&failed),
+        retrying: rows(&retrying),
         latest_takes: rows(&done),
         oldest_pending,
         last_take,
@@ -192,6 +204,7 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
     // Only the first `ROWS` of each list are kept while walking (no sort of the whole history).
     let mut queued = TopRows::default();
     let mut failed = TopRows::default();
+    let mut retrying = TopRows::default();
     let mut done = TopRows::default();
     let mut pending: Vec<(&str, SystemTime)> = Vec::new();
     for r in state.recordings() {
@@ -201,12 +214,13 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
             // Oldest first: the key is the negated sequence number.
             Phase::Queued => queued.offer(-(r.seq as i128), r),
             Phase::Failed => failed.offer(r.seq as i128, r),
+            Phase::Retrying => retrying.offer(-(r.seq as i128), r),
             Phase::Done => done.offer(r.seq as i128, r),
             _ => {}
         }
         if matches!(
             phase,
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested
+            Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
         ) {
             pending.push((&r.id, time_of(&r.updated)));
         }
@@ -221,6 +235,7 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
             .min()
     };
     let (queued, failed, done) = (queued.best(), failed.best(), done.best());
+    let retrying = retrying.best();
     let last_take = done.first().map(|r| time_of(&r.updated));
     let rows = |v: Vec<&Recording>| v.into_iter().map(row).collect();
     Snapshot {
@@ -231,6 +246,7 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
             .collect(),
         queued: rows(queued),
         failed: rows(failed),
+        retrying: rows(retrying),
         latest_takes: rows(done),
         oldest_pending,
         last_take,
@@ -302,6 +318,10 @@ fn row(r: &Recording) -> Row {
             .failure
             .as_ref()
             .map(|f| (f.step.as_str().to_string(), f.reason.clone())),
+        retry: r.retrying.as_ref().map(|w| {
+            let next = UNIX_EPOCH + Duration::from_millis(w.next_ms.max(0) as u64);
+            (w.step.as_str().to_string(), w.reason.clone(), next)
+        }),
     }
 }
 

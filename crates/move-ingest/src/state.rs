@@ -57,6 +57,13 @@ pub enum Event {
     LateSidecar { facts: Facts },
     /// This recording stopped at `step`; `retry` puts it back.
     Failed { step: Step, reason: String },
+    /// A transient failure at `step` outlasted the quick retries (`retry.max_attempts`): the
+    /// recording waits and is tried again at `next_ms` (ms since the epoch), for as long as it takes.
+    Retrying {
+        step: Step,
+        reason: String,
+        next_ms: i64,
+    },
     /// A file vanished before its upload: the recording leaves the queue (not a failure).
     Vanished { reason: String },
     /// Put back in the queue by `retry`.
@@ -105,10 +112,27 @@ impl Event {
             Event::TakeRequested { .. }
                 | Event::TakeCreated { .. }
                 | Event::Failed { .. }
+                | Event::Retrying { .. }
                 | Event::Requeued
                 | Event::AfterTakePlanned { .. }
                 | Event::AfterTakeDone { .. }
                 | Event::Snapshot { .. }
+        )
+    }
+}
+
+impl Event {
+    /// Whether this step ends a wait after a transient failure: progress (a file accepted,
+    /// the take made) or an end (failed, gone, put back by `retry`). A fresh upload URL or a
+    /// take asked for again is not progress: the rounds, and so the backoff, keep counting.
+    fn ends_a_wait(&self) -> bool {
+        matches!(
+            self,
+            Event::Uploaded { .. }
+                | Event::TakeCreated { .. }
+                | Event::Failed { .. }
+                | Event::Vanished { .. }
+                | Event::Requeued
         )
     }
 }
@@ -178,6 +202,17 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// A recording waiting after a transient failure: why, and when it is tried next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retrying {
+    pub step: Step,
+    pub reason: String,
+    /// The next attempt, in ms since the epoch.
+    pub next_ms: i64,
+    /// How many times in a row the quick retries ran out (the backoff between rounds grows with it).
+    pub rounds: u32,
+}
+
 /// Everything known about one recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
@@ -205,6 +240,9 @@ pub struct Recording {
     /// upload (cleared once something of it is uploaded or its take is recorded).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub look_for_take: bool,
+    /// Waiting after a transient failure (none while it is not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrying: Option<Retrying>,
     /// The `[after_take]` step (none while it has not begun).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_take: Option<AfterTake>,
@@ -225,6 +263,8 @@ pub enum Phase {
     Uploading,
     /// The take was asked for; its answer is not journaled yet.
     TakeRequested,
+    /// A transient failure outlasted the quick retries; it is tried again later, by itself.
+    Retrying,
     Done,
     Failed,
     /// A file vanished before its upload.
@@ -233,21 +273,23 @@ pub enum Phase {
 
 impl Phase {
     /// Every phase, in the order `status` lists them.
-    pub const ALL: [Phase; 7] = [
+    pub const ALL: [Phase; 8] = [
         Phase::Waiting,
         Phase::Queued,
         Phase::Uploading,
         Phase::TakeRequested,
+        Phase::Retrying,
         Phase::Done,
         Phase::Failed,
         Phase::Gone,
     ];
 
-    /// Queued, uploading or take requested: work that a worker carries on (and a restart resumes).
+    /// Queued, uploading, take requested or retrying: work that a worker carries on (and a
+    /// restart resumes).
     pub fn is_in_flight(self) -> bool {
         matches!(
             self,
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested
+            Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
         )
     }
 
@@ -258,6 +300,7 @@ impl Phase {
             Phase::Queued => "queued",
             Phase::Uploading => "uploading",
             Phase::TakeRequested => "take_requested",
+            Phase::Retrying => "retrying",
             Phase::Done => "done",
             Phase::Failed => "failed",
             Phase::Gone => "gone",
@@ -274,6 +317,8 @@ impl Recording {
             Phase::Failed
         } else if self.gone.is_some() {
             Phase::Gone
+        } else if self.retrying.is_some() {
+            Phase::Retrying
         } else if self.take_requested_ms.is_some() {
             Phase::TakeRequested
         } else if self.video.is_none() {
@@ -357,6 +402,7 @@ impl Recording {
             late_sidecar: None,
             gone: None,
             look_for_take,
+            retrying: None,
             after_take: None,
             seq,
             updated: time.to_string(),
@@ -368,6 +414,9 @@ impl Recording {
         self.seq = seq;
         if self.updated != time {
             self.updated = time.to_string();
+        }
+        if event.ends_a_wait() {
+            self.retrying = None;
         }
         match event {
             Event::Discovered { video, sidecar, .. } => {
@@ -408,6 +457,19 @@ impl Recording {
             }
             Event::LateSidecar { facts } => self.late_sidecar = Some(facts),
             Event::Failed { step, reason } => self.failure = Some(Failure { step, reason }),
+            Event::Retrying {
+                step,
+                reason,
+                next_ms,
+            } => {
+                let rounds = self.retrying.as_ref().map_or(0, |r| r.rounds) + 1;
+                self.retrying = Some(Retrying {
+                    step,
+                    reason,
+                    next_ms,
+                    rounds,
+                });
+            }
             Event::Vanished { reason } => self.gone = Some(reason),
             Event::Requeued => self.failure = None,
             Event::AfterTakePlanned { files } => {

@@ -19,12 +19,13 @@ pub enum Shown {
 }
 
 /// Every state `status` counts, in order.
-pub const SHOWN: [Shown; 8] = [
+pub const SHOWN: [Shown; 9] = [
     Shown::Phase(Phase::Waiting),
     Shown::Phase(Phase::Queued),
     Shown::Uploading,
     Shown::Phase(Phase::Uploading),
     Shown::Phase(Phase::TakeRequested),
+    Shown::Phase(Phase::Retrying),
     Shown::Phase(Phase::Done),
     Shown::Phase(Phase::Failed),
     Shown::Phase(Phase::Gone),
@@ -48,6 +49,7 @@ impl Shown {
             Shown::Phase(Phase::Queued) => "queued",
             Shown::Phase(Phase::Uploading) => "part sent",
             Shown::Phase(Phase::TakeRequested) => "creating take",
+            Shown::Phase(Phase::Retrying) => "retrying",
             Shown::Phase(Phase::Done) => "done",
             Shown::Phase(Phase::Failed) => "failed",
             Shown::Phase(Phase::Gone) => "gone",
@@ -59,11 +61,14 @@ impl Shown {
 pub type SendingNow = std::collections::HashMap<std::path::PathBuf, (u64, u64)>;
 
 /// Whether a recording is always listed: it needs someone (failed), is being sent, or is
-/// mid-way and will be taken up again (part sent, creating take).
+/// mid-way and will be taken up again (part sent, creating take, retrying).
 fn always_listed(shown: Shown) -> bool {
     matches!(
         shown,
-        Shown::Uploading | Shown::Phase(Phase::Failed | Phase::Uploading | Phase::TakeRequested)
+        Shown::Uploading
+            | Shown::Phase(
+                Phase::Failed | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
+            )
     )
 }
 
@@ -79,6 +84,8 @@ pub struct Row {
     pub sending: Option<(u64, u64)>,
     pub take_id: Option<String>,
     pub error: Option<String>,
+    /// When a retrying recording is tried next (RFC 3339, UTC).
+    pub next_attempt: Option<String>,
     pub late_sidecar: Option<String>,
     pub updated: String,
     /// What a person should know about it (why it failed, what it waits for).
@@ -205,6 +212,7 @@ impl Row {
             "sending": self.sending.map(|(sent, size)| json!({"sent": sent, "size": size})),
             "take_id": self.take_id,
             "error": self.error,
+            "next_attempt": self.next_attempt,
             "late_sidecar": self.late_sidecar,
             "updated": self.updated,
             "note": self.note,
@@ -230,10 +238,12 @@ fn row(r: &Recording, sending: &SendingNow) -> Row {
         stem: r.stem.clone(),
         dir: r.dir.display().to_string(),
         take_id: r.take_id.clone(),
-        error: r
-            .failure
-            .as_ref()
-            .map(|f| format!("{}: {}", f.step, f.reason)),
+        error: match (&r.failure, &r.retrying) {
+            (Some(f), _) => Some(format!("{}: {}", f.step, f.reason)),
+            (None, Some(w)) => Some(format!("{}: {}", w.step, w.reason)),
+            (None, None) => None,
+        },
+        next_attempt: r.retrying.as_ref().map(|w| next_attempt(w.next_ms)),
         late_sidecar: r.late_sidecar.as_ref().map(|f| f.name.clone()),
         updated: r.updated.clone(),
         note: match now.filter(|_| shown == Shown::Uploading) {
@@ -264,6 +274,7 @@ fn waiting_row(w: &WaitingVideo) -> Row {
         sending: None,
         take_id: None,
         error: None,
+        next_attempt: None,
         late_sidecar: None,
         updated: String::new(),
         note: format!("a video waiting for its .move {until}"),
@@ -281,6 +292,14 @@ fn note(r: &Recording) -> String {
     if let Some(g) = &r.gone {
         return g.clone();
     }
+    if let Some(w) = &r.retrying {
+        return format!(
+            "retrying at {}: {} (next attempt {}; tried again by itself, nothing to fix in it)",
+            w.step,
+            w.reason,
+            next_attempt(w.next_ms)
+        );
+    }
     if let Some(late) = &r.late_sidecar {
         return format!(
             "late .move: {} (arrived after the take was created; not added)",
@@ -295,4 +314,10 @@ fn note(r: &Recording) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// A next attempt time (ms since the epoch) as RFC 3339 UTC, to the second.
+fn next_attempt(ms: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_seconds(at).to_string()
 }

@@ -71,7 +71,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     // A recording left because the account's takes could not be read did not finish either.
     let unchecked = ingest.adoptions().1 > 0;
     Ok(
-        if tally.failed > 0 || !scanned.errors.is_empty() || unchecked {
+        if tally.failed + tally.retrying > 0 || !scanned.errors.is_empty() || unchecked {
             Exit::SomeFailed
         } else {
             Exit::Ok
@@ -151,9 +151,10 @@ fn print_summary(
     errors: &[String],
 ) -> anyhow::Result<()> {
     crate::outln!(
-        "backfill: {} done, {} failed, {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
+        "backfill: {} done, {} failed, {} retrying (transient failures), {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
         tally.done,
         tally.failed,
+        tally.retrying,
         tally.deferred,
         tally.gone,
         too_new,
@@ -167,6 +168,13 @@ fn print_summary(
         crate::outln!(
             "{} recording(s) failed: `move-ingest status` says why; `move-ingest retry` puts them back for the next run",
             tally.failed
+        )?;
+    }
+    if tally.retrying > 0 {
+        crate::outln!(
+            "{} recording(s) did not finish because of transient failures (the API or its storage did not answer in time, e.g. {}): nothing to fix in them; the service (`move-ingest run`) or the next backfill tries them again by itself",
+            tally.retrying,
+            tally.transient_example.as_deref().unwrap_or("no answer")
         )?;
     }
     if !errors.is_empty() {
@@ -254,6 +262,10 @@ async fn held_still(found: &[Found], now: SystemTime, settle: Duration) -> HashS
 struct Tally {
     done: usize,
     failed: usize,
+    /// Stopped by a transient failure that outlasted the quick retries (`retrying` in the state).
+    retrying: usize,
+    /// The reason of one of them, for the summary.
+    transient_example: Option<String>,
     deferred: usize,
     gone: usize,
     /// Set when a signal stopped the backfill.
@@ -334,6 +346,10 @@ async fn process_all(
                 tally.deferred += 1;
             }
             Ok(Outcome::Gone { .. }) => tally.gone += 1,
+            Ok(Outcome::Retrying { reason, .. }) => {
+                tally.retrying += 1;
+                tally.transient_example.get_or_insert(reason);
+            }
             Err(fatal) => {
                 workers.abort().await;
                 return Err(fatal.into_error());

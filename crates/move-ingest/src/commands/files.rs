@@ -127,7 +127,7 @@ async fn send(
                 Next::Defer { reason } | Next::Gone { reason } => {
                     return Err(UsageError::new(reason).into());
                 }
-                Next::Fail { .. } => {
+                Next::Later { .. } | Next::Fail { .. } => {
                     return Err(anyhow::Error::new(err).context(format!(
                         "cannot upload {} (after {} retries)",
                         path.display(),

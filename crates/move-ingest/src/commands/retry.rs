@@ -1,38 +1,60 @@
-//! `move-ingest retry`: put failed recordings back in the queue.
+//! `move-ingest retry`: put failed (or retrying) recordings back in the queue, also while the
+//! service runs: then the request is left in the state and the service takes it up.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::common;
 use crate::cli::RetryArgs;
 use crate::error::{Exit, UsageError};
 use crate::id::RecordingId;
-use crate::state::{Event, Phase};
-use crate::store::StoreError;
+use crate::state::{Event, Phase, Recording};
+use crate::store::query::Reader;
+use crate::store::{Store, StoreError, requests};
 
-/// Runs the `retry` command. The next `run` or `backfill` takes the recordings up again.
+/// How long `retry` waits to see the running service take its request up.
+const TAKEN_UP_WITHIN: Duration = Duration::from_secs(10);
+
+/// Runs the `retry` command: directly when no other process holds the state dir, else
+/// through a request the running service takes up within seconds.
 pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit> {
     let cfg = common::load_config(config)?;
-    let (ledger, _) = common::open_store(&cfg)?;
     let usage = |e: StoreError| UsageError::new(e.to_string());
-    let ids: Vec<RecordingId> = {
-        match &args.recording {
-            Some(id) => match ledger.recording(id).map_err(usage)? {
-                Some(r) if r.phase() == Phase::Failed => vec![r.id.clone()],
-                Some(r) => {
-                    return Err(UsageError::new(format!(
-                        "recording {id} is {}, not failed",
-                        r.phase().as_str()
-                    ))
-                    .into());
-                }
-                None => {
-                    return Err(UsageError::new(format!(
-                        "no recording {id} in the state (see `move-ingest status --failed`)"
-                    ))
-                    .into());
-                }
-            },
-            None => ledger.failed().map_err(usage)?,
+    match Store::open(&cfg.state.dir) {
+        Ok((ledger, _)) => requeue_here(&ledger, &args).await,
+        Err(StoreError::Locked { pid, .. }) => ask_the_service(&cfg.state.dir, &args, &pid).await,
+        Err(e) => Err(usage(e).into()),
+    }
+}
+
+/// Whether `retry` puts a recording in this phase back.
+fn retried(phase: Phase) -> bool {
+    matches!(phase, Phase::Failed | Phase::Retrying)
+}
+
+/// The one recording asked for, checked: it must be failed or retrying.
+fn checked(id: &str, rec: Option<Recording>) -> Result<RecordingId, UsageError> {
+    match rec {
+        Some(r) if retried(r.phase()) => Ok(r.id),
+        Some(r) => Err(UsageError::new(format!(
+            "recording {id} is {}, not failed or retrying",
+            r.phase().as_str()
+        ))),
+        None => Err(UsageError::new(format!(
+            "no recording {id} in the state (see `move-ingest status --failed`)"
+        ))),
+    }
+}
+
+/// No service runs: the recordings are put back now; the next `run` or `backfill` takes them.
+async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> {
+    let usage = |e: StoreError| UsageError::new(e.to_string());
+    let ids: Vec<RecordingId> = match &args.recording {
+        Some(id) => vec![checked(id, ledger.recording(id).map_err(usage)?)?],
+        None => {
+            let mut ids = ledger.failed().map_err(usage)?;
+            ids.extend(ledger.retrying().map_err(usage)?);
+            ids
         }
     };
     for id in &ids {
@@ -41,6 +63,42 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     crate::outln!(
         "{} recording(s) put back in the queue; the next `run` or `backfill` takes them up",
         ids.len()
+    )?;
+    Ok(Exit::Ok)
+}
+
+/// A service holds the state dir: the request is left in the state, and `retry` waits a few
+/// seconds to see it taken up.
+async fn ask_the_service(dir: &Path, args: &RetryArgs, pid: &str) -> anyhow::Result<Exit> {
+    let usage = |e: StoreError| UsageError::new(e.to_string());
+    let reader = Reader::open(dir)
+        .map_err(usage)?
+        .ok_or_else(|| UsageError::new("the state holds no recordings yet"))?;
+    let count = match &args.recording {
+        Some(id) => {
+            checked(id, reader.recording(id).map_err(usage)?)?;
+            1
+        }
+        None => {
+            reader.count(Phase::Failed).map_err(usage)?
+                + reader.count(Phase::Retrying).map_err(usage)?
+        }
+    };
+    drop(reader);
+    let request = requests::ask_retry(dir, args.recording.as_deref()).map_err(usage)?;
+    let start = Instant::now();
+    while start.elapsed() < TAKEN_UP_WITHIN {
+        if !requests::waiting(dir, request).map_err(usage)? {
+            crate::outln!(
+                "{count} recording(s) put back in the queue by the running service{pid}"
+            )?;
+            return Ok(Exit::Ok);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    crate::outln!(
+        "the retry of {count} recording(s) is recorded in the state; the running service{pid} has not taken it up within {} s (it does at its next turn, or at its next start)",
+        TAKEN_UP_WITHIN.as_secs()
     )?;
     Ok(Exit::Ok)
 }

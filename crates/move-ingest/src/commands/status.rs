@@ -72,7 +72,12 @@ fn view_of(
         let recs = reader.since(ms)?;
         return Ok(StatusView::build(recs.iter(), sending, waiting, true));
     }
-    let in_flight = [Phase::Queued, Phase::Uploading, Phase::TakeRequested];
+    let in_flight = [
+        Phase::Queued,
+        Phase::Uploading,
+        Phase::TakeRequested,
+        Phase::Retrying,
+    ];
     let mut recs = reader.in_phases(&in_flight)?;
     recs.extend(reader.in_phases(&[Phase::Failed])?);
     let settled = [Phase::Waiting, Phase::Done, Phase::Gone];

@@ -1,6 +1,7 @@
 //! One function decides what a failure means for the step it stopped: ask for a new upload
 //! URL, defer until the file settles, let the recording go (its file is gone), retry after a
-//! delay, or fail with a reason. The retry budget (`retry.max_attempts`) counts retries only.
+//! delay, wait for a later round (a transient failure that outlasted the quick retries), or
+//! fail with a reason. The retry budget (`retry.max_attempts`) counts retries only.
 
 use std::time::Duration;
 
@@ -22,6 +23,9 @@ pub enum Next {
     Gone { reason: String },
     /// The same request again after `wait`.
     Retry { wait: Duration },
+    /// The quick retries of a transient failure are used up: the recording waits and is
+    /// tried again later (`Event::Retrying`), never failed for it.
+    Later { reason: String },
     /// Nothing more to try: the recording fails with this reason.
     Fail { reason: String },
 }
@@ -59,8 +63,8 @@ impl Tries {
                 self.urls_in_a_row = 0;
                 self.retries += 1;
                 if !policy.allows(self.retries) {
-                    return Next::Fail {
-                        reason: format!("{err} (gave up after {} attempts)", self.retries),
+                    return Next::Later {
+                        reason: format!("{err} (still failing after {} attempts)", self.retries),
                     };
                 }
                 Next::Retry {
@@ -144,6 +148,7 @@ mod tests {
                 Next::Defer { .. } => "defer",
                 Next::Gone { .. } => "gone",
                 Next::Retry { .. } => "retry",
+                Next::Later { .. } => "later",
                 Next::Fail { .. } => "fail",
             })
             .collect()
@@ -153,7 +158,7 @@ mod tests {
     fn with_no_retries_allowed_a_changed_vanished_or_spent_url_is_still_not_a_failure() {
         assert_eq!(
             walk(1, &[CHANGED, VANISHED, URL_SPENT, TRANSIENT]),
-            ["defer", "gone", "new url", "fail"]
+            ["defer", "gone", "new url", "later"]
         );
     }
 
@@ -164,14 +169,17 @@ mod tests {
         ];
         assert_eq!(
             walk(2, &faults),
-            ["new url", "defer", "gone", "new url", "retry", "fail"]
+            ["new url", "defer", "gone", "new url", "retry", "later"]
         );
         let mut tries = Tries::default();
         let last = [TRANSIENT, TRANSIENT].map(|f| tries.next(&f, &policy(2)));
-        let Next::Fail { reason } = &last[1] else {
-            panic!("the second failed attempt of two is the last: {last:?}");
+        let Next::Later { reason } = &last[1] else {
+            panic!("the second failed attempt of two ends the quick retries: {last:?}");
         };
-        assert!(reason.contains("gave up after 2 attempts"), "{reason}");
+        assert!(
+            reason.contains("still failing after 2 attempts"),
+            "{reason}"
+        );
     }
 
     #[test]

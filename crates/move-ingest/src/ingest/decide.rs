@@ -64,7 +64,7 @@ impl Ingest {
                 Ok(Some(rec.id))
             }
             Phase::Waiting => Ok(None),
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested => {
+            Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying => {
                 self.while_in_flight(&rec, found, ready).await
             }
             Phase::Done if ready => self.after_done(&rec, found, done).await,

@@ -135,6 +135,11 @@ impl Ingest {
                     return Ok(Some(Outcome::Deferred { reason }));
                 }
                 Next::Gone { reason } => return self.gone(rec, reason).await.map(Some),
+                Next::Later { reason } => {
+                    let reason = format!("{}: {reason}", path.display());
+                    let later = self.later(rec, Step::Upload, reason, false, None);
+                    return later.await.map(Some);
+                }
                 Next::Fail { reason } => {
                     let reason = format!("{}: {reason}", path.display());
                     return self.fail(rec, Step::Upload, reason).await.map(Some);
@@ -162,7 +167,12 @@ impl Ingest {
         let file = match created {
             Ok(f) => f,
             Err(e) => {
-                let reason = format!("{}: {}", path.display(), auth(e)?);
+                let e = auth(e)?;
+                let reason = format!("{}: {e}", path.display());
+                if e.is_transient() {
+                    let later = self.later(rec, Step::CreateFile, reason, true, e.retry_after());
+                    return later.await.map(Err);
+                }
                 return self.fail(rec, Step::CreateFile, reason).await.map(Err);
             }
         };

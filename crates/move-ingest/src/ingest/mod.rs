@@ -39,6 +39,14 @@ pub enum Outcome {
     Deferred { reason: String },
     /// A file vanished before its upload; the recording leaves the queue.
     Gone { reason: String },
+    /// A transient failure outlasted the quick retries (journaled as `retrying`): try again
+    /// after `wait`. `api_down` says the Move API itself did not answer (not only its storage),
+    /// so the service probes it rather than retrying each recording.
+    Retrying {
+        reason: String,
+        wait: Duration,
+        api_down: bool,
+    },
 }
 
 /// Everything the pipeline needs, shared by every recording in flight.
@@ -122,7 +130,7 @@ impl Ingest {
         let Some(rec) = self.ledger.latest(dir, stem)? else {
             return Ok(None);
         };
-        Ok((rec.phase().is_in_flight() && rec.phase() != Phase::TakeRequested).then_some(rec.id))
+        Ok((rec.phase().is_in_flight() && rec.take_requested_ms.is_none()).then_some(rec.id))
     }
 
     /// Whether `found` is exactly what its newest recording uploaded and took (nothing to do):
@@ -189,6 +197,44 @@ impl Ingest {
         self.cfg.upload.concurrency.max(1)
     }
 
+    /// Puts a failed or retrying recording back in the queue (`None`: every one), as `retry`
+    /// asked while this process holds the state; returns the ones put back.
+    pub async fn requeue(&self, recording: Option<&str>) -> Result<Vec<RecordingId>, Fatal> {
+        let again = |p: Phase| matches!(p, Phase::Failed | Phase::Retrying);
+        let ids = match recording {
+            Some(id) => match self.recording(id)? {
+                Some(r) if again(r.phase()) => vec![r.id],
+                Some(r) => {
+                    tracing::info!(rec = %id, "retry asked for a recording that is {}; nothing to do", r.phase().as_str());
+                    Vec::new()
+                }
+                None => {
+                    tracing::warn!(rec = %id, "retry asked for a recording the state does not know");
+                    Vec::new()
+                }
+            },
+            None => {
+                let mut ids = self.ledger.failed()?;
+                ids.extend(self.ledger.retrying()?);
+                ids
+            }
+        };
+        for id in &ids {
+            self.ledger.record(id, Event::Requeued).await?;
+        }
+        Ok(ids)
+    }
+
+    /// How many recordings have failed (systemd's STATUS line).
+    pub fn count_failed(&self) -> Result<u64, Fatal> {
+        Ok(self.ledger.count(Phase::Failed)?)
+    }
+
+    /// The state database (requests from other processes are read from it).
+    pub fn state_path(&self) -> &Path {
+        self.ledger.path()
+    }
+
     /// Takes one recording as far as it goes: its files uploaded, then its take.
     pub async fn process(&self, id: &str) -> Result<Outcome, Fatal> {
         self.monitor
@@ -245,6 +291,39 @@ impl Ingest {
         self.monitor.failed(rec, step.as_str(), &reason);
         self.ledger.record(&rec.id, ev).await?;
         Ok(Outcome::Failed { reason })
+    }
+
+    /// Journals that a transient failure outlasted the quick retries: the recording waits and
+    /// is tried again after the round's backoff (`Policy::round_delay`), never failed for it.
+    async fn later(
+        &self,
+        rec: &Recording,
+        step: Step,
+        reason: String,
+        api_down: bool,
+        retry_after: Option<Duration>,
+    ) -> Result<Outcome, Fatal> {
+        let rounds = self
+            .recording(&rec.id)?
+            .and_then(|r| r.retrying)
+            .map_or(0, |r| r.rounds);
+        let wait = self.policy.round_delay(rounds + 1, retry_after);
+        let next = std::time::SystemTime::now() + wait;
+        let next_ms = next
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, %step, wait_ms = wait.as_millis() as u64, "recording retrying (a transient failure; it is tried again by itself): {reason}");
+        let ev = Event::Retrying {
+            step,
+            reason: reason.clone(),
+            next_ms,
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        Ok(Outcome::Retrying {
+            reason,
+            wait,
+            api_down,
+        })
     }
 
     /// Journals that a file of the recording vanished: it leaves the queue (not a failure).

@@ -80,6 +80,11 @@ impl Ingest {
                     }
                     continue;
                 }
+                Next::Later { reason } => {
+                    let wait_at_least = err.retry_after();
+                    let later = self.later(rec, Step::CreateTake, reason, true, wait_at_least);
+                    return later.await;
+                }
                 Next::Fail { reason } | Next::Defer { reason } | Next::Gone { reason } => reason,
                 Next::NewUrl => err.to_string(),
             };

@@ -3,6 +3,7 @@
 //! until the shutdown future resolves.
 
 mod check;
+mod heal;
 pub mod http;
 pub mod page;
 pub mod pairing;
@@ -50,6 +51,13 @@ pub struct Service {
     full_rescan: Option<String>,
     /// The pairing generation last written to `waiting.json` for `status`.
     waits_published: Option<u64>,
+    /// Recordings waiting after a transient failure, and the API probe.
+    waiting: heal::Waiting,
+    /// Requests other processes leave in the state (`retry` while running), and when next to look.
+    inbox: Option<crate::store::requests::Inbox>,
+    requests_at: Instant,
+    /// How many recordings have failed (for systemd's STATUS line).
+    failed: u64,
 }
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
@@ -167,9 +175,15 @@ impl Service {
             notices: crate::notices::Notices::default(),
             full_rescan: None,
             waits_published: None,
+            waiting: heal::Waiting::new(crate::retry::Policy::from_config(&cfg.retry)),
+            inbox: None,
+            requests_at: now,
+            failed: 0,
             cfg,
             ingest,
         };
+        svc.open_inbox();
+        svc.count_failed();
         svc.resume().map_err(Fatal::into_error)?;
         svc.check_space();
         // READY waits for the database (opened, migrated, an old journal imported) and the
@@ -236,7 +250,11 @@ impl Service {
                     }
                 }
                 (id, result) = self.workers.next() => self.finished(&id, result?),
-                () = sleep_until(wake) => self.on_timers().await?,
+                () = sleep_until(wake) => {
+                    self.on_timers().await?;
+                    self.heal(Instant::now()).await?;
+                }
+                answer = self.waiting.probed() => self.on_probe(answer)?,
                 fatal = self.ingest.state_check_failed() => return Err(fatal),
             }
         }
@@ -277,7 +295,12 @@ impl Service {
     fn finished(&mut self, id: &RecordingId, outcome: Outcome) {
         match outcome {
             Outcome::Done { take_id } => tracing::debug!(rec = %id, take = %take_id, "done"),
-            Outcome::Failed { .. } => {}
+            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Retrying {
+                reason,
+                wait,
+                api_down,
+            } => self.retrying(id, &reason, wait, api_down),
             Outcome::Gone { reason } => tracing::info!(rec = %id, "left the queue: {reason}"),
             Outcome::Deferred { reason } => {
                 tracing::info!(rec = %id, "deferred: {reason}; it is taken up again once its files settle");
@@ -298,7 +321,7 @@ impl Service {
                 }
                 // A file that vanished meanwhile: processing it again lets it leave the queue.
                 if vanished {
-                    self.workers.push(id.clone());
+                    self.queue(id.clone());
                 }
             }
         }
@@ -312,6 +335,8 @@ impl Service {
             self.folder_scans.iter().map(|f| f.0).min(),
             self.rescan_at.iter().min().copied(),
             self.systemd.next_ping(),
+            self.waiting.next_due(),
+            self.inbox.as_ref().map(|_| self.requests_at),
         ]
         .into_iter()
         .flatten()
@@ -321,12 +346,26 @@ impl Service {
 
     /// STATUS= for systemd.
     fn status_line(&self) -> String {
-        format!(
-            "{} settling, {} waiting for .move, {} queued, {} uploading",
+        let mut line = format!(
+            "{} settling, {} waiting for .move, {} queued, {} uploading, {} retrying, {} failed",
             self.settler.pending(),
             self.pairing.waiting(),
             self.workers.queued(),
-            self.workers.running()
-        )
+            self.workers.running(),
+            self.waiting.len(),
+            self.failed
+        );
+        if self.waiting.api_down() {
+            line.push_str("; the Move API does not answer, probing it");
+        }
+        line
+    }
+
+    /// Queues a recording, unless it waits after a transient failure (its retry or the API
+    /// probe sends it again).
+    fn queue(&mut self, id: RecordingId) {
+        if !self.waiting.contains(&id) {
+            self.workers.push(id);
+        }
     }
 }

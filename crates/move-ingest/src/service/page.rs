@@ -205,8 +205,9 @@ fn waiting_for_worker<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
 
 fn tiles(h: &mut String, p: &Page<'_>) {
     let s = p.snap;
-    let retrying = p.active.iter().filter(|a| a.0.retry.is_some()).count();
-    let uploading = p.active.len() - retrying;
+    let quick = p.active.iter().filter(|a| a.0.retry.is_some()).count();
+    let uploading = p.active.len() - quick;
+    let retrying = quick + waiting_idle(p).0;
     let failed = s.count("failed");
     let oldest = s
         .oldest_pending
@@ -283,12 +284,47 @@ fn uploading(h: &mut String, p: &Page<'_>) {
     h.push_str("</section>");
 }
 
+/// Retrying recordings (in the state) that no worker is on now: (how many, the first rows).
+fn waiting_idle<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
+    let busy = |id: &str| {
+        p.active
+            .iter()
+            .any(|(_, r)| r.as_ref().is_some_and(|r| r.id == id))
+    };
+    let taken = p
+        .active
+        .iter()
+        .filter(|(_, r)| r.as_ref().is_some_and(|r| r.state == "retrying"))
+        .count();
+    let rows = p.snap.retrying.iter().filter(|r| !busy(&r.id)).collect();
+    (p.snap.count("retrying").saturating_sub(taken), rows)
+}
+
 fn retrying(h: &mut String, p: &Page<'_>) {
     let list: Vec<_> = p.active.iter().filter(|a| a.0.retry.is_some()).collect();
-    if list.is_empty() {
+    let (idle, rows) = waiting_idle(p);
+    if list.is_empty() && idle == 0 {
         return;
     }
-    section_head(h, "Retrying after a transient error", list.len());
+    section_head(h, "Retrying after a transient error", list.len() + idle);
+    for r in rows {
+        let Some((step, error, next)) = &r.retry else {
+            continue;
+        };
+        let when = match next.duration_since(p.snap.taken) {
+            Ok(wait) => format!("next try in {} s", wait.as_secs()),
+            Err(_) if p.api_down.is_some() => "waiting for the API to answer".to_string(),
+            Err(_) => "next try now".to_string(),
+        };
+        let _ = write!(
+            h,
+            "<div class=\"item retry\">{}<div class=sub>{} · {when}</div>\
+             <div class=sub>{}</div></div>",
+            title(Some(r), "recording"),
+            esc(step),
+            esc(&short(error))
+        );
+    }
     for (a, row) in list {
         let Some(r) = &a.retry else { continue };
         let wait = r

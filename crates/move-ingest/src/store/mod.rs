@@ -12,6 +12,7 @@
 mod check;
 mod import;
 pub mod query;
+pub mod requests;
 mod rows;
 pub mod schema;
 mod take_index;
@@ -277,12 +278,19 @@ impl Store {
             .map_err(StoreError::sql("read", &self.path))
     }
 
-    /// The recordings an earlier run left mid-way (queued, uploading, take requested), to resume.
+    /// The recordings an earlier run left mid-way (queued, uploading, take requested,
+    /// retrying), to resume.
     pub fn unfinished(&self) -> Result<Vec<RecordingId>, StoreError> {
         let reader = self.reader();
         let conn = &reader.conn;
         let mut ids = Vec::new();
-        for phase in [Phase::Queued, Phase::Uploading, Phase::TakeRequested] {
+        let phases = [
+            Phase::Queued,
+            Phase::Uploading,
+            Phase::TakeRequested,
+            Phase::Retrying,
+        ];
+        for phase in phases {
             ids.extend(
                 rows::ids_in_phase(conn, phase.as_str())
                     .map_err(StoreError::sql("read", &self.path))?,
@@ -302,6 +310,17 @@ impl Store {
     pub fn failed(&self) -> Result<Vec<RecordingId>, StoreError> {
         rows::ids_in_phase(&self.reader().conn, Phase::Failed.as_str())
             .map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The recordings waiting after a transient failure, oldest first.
+    pub fn retrying(&self) -> Result<Vec<RecordingId>, StoreError> {
+        rows::ids_in_phase(&self.reader().conn, Phase::Retrying.as_str())
+            .map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// How many recordings are in `phase` (an index count).
+    pub fn count(&self, phase: Phase) -> Result<u64, StoreError> {
+        self.reader().count(phase)
     }
 
     /// The state dir.

@@ -72,6 +72,24 @@ impl Reader {
         Ok(out)
     }
 
+    /// One recording by id.
+    pub fn recording(&self, id: &str) -> Result<Option<Recording>, StoreError> {
+        rows::by_id(&self.conn, id).map_err(self.err())
+    }
+
+    /// How many recordings are in one phase.
+    pub fn count(&self, phase: Phase) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM recordings WHERE phase = ?1",
+                [phase.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        Ok(n as u64)
+    }
+
     /// How many `.move` files arrived after their take.
     pub fn late_sidecars(&self) -> Result<u64, StoreError> {
         let n: i64 = self

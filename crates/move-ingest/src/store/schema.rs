@@ -81,7 +81,19 @@ const MIGRATIONS: &[&str] = &[
         build INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX take_index_by_name ON take_index (device_label, stem);",
+    // 4: requests other processes leave for the running service (`retry` while `run` holds
+    // the state dir): written by a second connection beside the writer, taken up and removed
+    // by the service. `recording` NULL means every failed or retrying recording.
+    "CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recording TEXT,
+        at_ms INTEGER NOT NULL
+    );",
 ];
+
+/// The first schema version with the `requests` table.
+pub const REQUESTS_VERSION: u32 = 4;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
