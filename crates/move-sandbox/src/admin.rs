@@ -82,6 +82,28 @@ pub(crate) async fn post_faults(
     Json(faults).into_response()
 }
 
+/// The body of `POST /admin/key`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewKey {
+    api_key: String,
+}
+
+/// `POST /admin/key`: from now on only `api_key` is accepted (the old key is answered 401, as
+/// a key revoked in Move's console is).
+pub(crate) async fn post_key(State(app): State<Arc<App>>, Json(new): Json<NewKey>) -> Response {
+    if new.api_key.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": "api_key must not be empty" })),
+        )
+            .into_response();
+    }
+    *app.api_key.write().unwrap_or_else(|p| p.into_inner()) = new.api_key;
+    tracing::info!("sandbox: API key replaced");
+    StatusCode::NO_CONTENT.into_response()
+}
+
 /// `GET /admin/stats`: the request counters.
 pub(crate) async fn get_stats(State(app): State<Arc<App>>) -> Response {
     Json(app.stats.snapshot()).into_response()

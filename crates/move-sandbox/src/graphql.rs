@@ -33,7 +33,11 @@ pub(crate) async fn handle(
             return throttled(secs);
         }
     }
-    if headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) != Some(app.api_key.as_bytes()) {
+    let key_ok = {
+        let key = app.api_key.read().unwrap_or_else(|p| p.into_inner());
+        headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) == Some(key.as_bytes())
+    };
+    if !key_ok {
         return unauthorized();
     }
     let request: GraphQLRequest = match serde_json::from_slice(&body) {

@@ -77,7 +77,8 @@ impl std::fmt::Debug for Options {
 /// Everything a request handler shares.
 pub(crate) struct App {
     pub store: Store,
-    pub api_key: String,
+    /// The key requests must carry; `POST /admin/key` replaces it (a key revoked at run time).
+    pub api_key: std::sync::RwLock<String>,
     /// `http://127.0.0.1:PORT`, the origin presigned URLs point at.
     pub base: String,
     pub url_ttl: Duration,
@@ -156,7 +157,7 @@ fn open_app(opts: Options, base: String) -> anyhow::Result<App> {
     })?;
     Ok(App {
         store,
-        api_key: opts.api_key,
+        api_key: std::sync::RwLock::new(opts.api_key),
         base,
         url_ttl: opts.url_ttl,
         faults: FaultState::new(opts.faults),
@@ -178,6 +179,7 @@ fn router(app: Arc<App>) -> Router {
             get(admin::get_faults).post(admin::post_faults),
         )
         .route("/admin/stats", get(admin::get_stats))
+        .route("/admin/key", post(admin::post_key))
         .route("/thumbnails/{name}", get(thumbnail::handle))
         .route(
             "/admin/jobs",

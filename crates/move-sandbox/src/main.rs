@@ -199,7 +199,7 @@ fn announce(port: u16, opts: &Options) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "admin: GET/POST http://127.0.0.1:{port}/admin/faults and /admin/jobs, GET http://127.0.0.1:{port}/admin/stats"
+        "admin: GET/POST http://127.0.0.1:{port}/admin/faults and /admin/jobs, GET http://127.0.0.1:{port}/admin/stats, POST http://127.0.0.1:{port}/admin/key"
     )?;
     writeln!(out, "stop with Ctrl-C")?;
     out.flush()

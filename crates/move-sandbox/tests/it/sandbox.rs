@@ -283,6 +283,43 @@ async fn restart_keeps_files_takes_and_uploads() {
 }
 
 #[tokio::test]
+async fn killed_and_started_again_it_refuses_connections_then_answers_on_the_same_port() {
+    let mut sandbox = Sandbox::start();
+    let id = sandbox.uploaded_file("mp4", b"kept").await;
+    let url = sandbox.url.clone();
+    sandbox.kill();
+    // A fresh client: a pooled connection would fail otherwise (cut, not refused).
+    let refused = reqwest::Client::new().post(&url).body("{}").send().await;
+    assert!(
+        refused.as_ref().is_err_and(|e| e.is_connect()),
+        "{refused:?}"
+    );
+    sandbox.start_again();
+    assert_eq!(sandbox.url, url);
+    assert_eq!(sandbox.blob(&id), b"kept");
+    let answer = sandbox.gql("{ client { id } }", json!({})).await;
+    assert!(answer["data"]["client"]["id"].is_string(), "{answer}");
+}
+
+#[tokio::test]
+async fn a_key_replaced_at_run_time_makes_the_old_one_401() {
+    let mut sandbox = Sandbox::start();
+    let old = sandbox.key.clone();
+    sandbox.set_key("test-key-new").await;
+    let with_old = sandbox
+        .http
+        .post(&sandbox.url)
+        .header("Authorization", &old)
+        .json(&json!({ "query": "{ client { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_old.status(), 401);
+    let answer = sandbox.gql("{ client { id } }", json!({})).await;
+    assert!(answer["data"]["client"]["id"].is_string(), "{answer}");
+}
+
+#[tokio::test]
 async fn take_rules_name_the_offending_source() {
     let sandbox = Sandbox::start();
     let bad_type = sandbox

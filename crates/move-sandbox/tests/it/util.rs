@@ -46,7 +46,7 @@ impl Sandbox {
         let data = tempfile::tempdir().expect("cannot create a temp dir");
         let key = format!("test-key-{:016x}", fastrand::u64(..));
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let (child, url) = spawn(data.path(), &key, &args);
+        let (child, url) = spawn(data.path(), &key, &args, 0);
         let base = url.trim_end_matches("/ugc/graphql").to_string();
         Sandbox {
             url,
@@ -62,10 +62,47 @@ impl Sandbox {
     /// Stops the process and starts it again on the same data dir, key and flags (new port).
     pub fn restart(&mut self) {
         stop(&mut self.child);
-        let (child, url) = spawn(self.data.path(), &self.key, &self.args);
+        let (child, url) = spawn(self.data.path(), &self.key, &self.args, 0);
         self.child = child;
         self.base = url.trim_end_matches("/ugc/graphql").to_string();
         self.url = url;
+    }
+
+    /// Kills the process: its port is closed (connections refused) until `start_again`.
+    pub fn kill(&mut self) {
+        stop(&mut self.child);
+    }
+
+    /// Starts the process again on the same port, data dir, key and flags (after `kill`).
+    pub fn start_again(&mut self) {
+        stop(&mut self.child);
+        let port: u16 = self
+            .base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the base URL ends with the port");
+        let (child, url) = spawn(self.data.path(), &self.key, &self.args, port);
+        assert_eq!(url, self.url, "the sandbox came back on another address");
+        self.child = child;
+    }
+
+    /// From now on only `key` is accepted (`POST /admin/key`): the old one is answered 401.
+    pub async fn set_key(&mut self, key: &str) {
+        let url = format!("{}/admin/key", self.base);
+        let response = self
+            .http
+            .post(url)
+            .json(&json!({ "api_key": key }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "key refused: {}",
+            response.text().await.unwrap()
+        );
+        self.key = key.to_string();
     }
 
     /// Sends SIGTERM and waits (up to 10 s) for the process to exit; returns its exit code.
@@ -237,10 +274,12 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Spawns the binary and reads its first stdout line to learn the GraphQL URL.
-fn spawn(data: &Path, key: &str, args: &[String]) -> (Child, String) {
+/// Spawns the binary on `port` (0: any free one) and reads its first stdout line to learn the
+/// GraphQL URL.
+fn spawn(data: &Path, key: &str, args: &[String], port: u16) -> (Child, String) {
+    let port = port.to_string();
     let mut child = Command::new(sandbox_bin())
-        .args(["--port", "0", "--api-key", key, "--data"])
+        .args(["--port", &port, "--api-key", key, "--data"])
         .arg(PathBuf::from(data))
         .args(args)
         .stdin(Stdio::null())
