@@ -21,6 +21,9 @@ pub struct Faults {
     pub p_drop: f64,
     /// Probability (0..1) that a storage PUT is cut off halfway through its body (500, connection closed).
     pub p_cut: f64,
+    /// Probability (0..1) that a GraphQL request is refused as invalid (a `BadRequestException`
+    /// error, nothing performed): a permanent refusal, as an API that rejects the input gives.
+    pub p_invalid: f64,
     /// Latency added before every GraphQL and storage request, in milliseconds.
     pub latency_ms: u64,
     /// Upload throttle in bytes per second (0 = unlimited).
@@ -36,6 +39,7 @@ impl Default for Faults {
             retry_after_secs: 1,
             p_drop: 0.0,
             p_cut: 0.0,
+            p_invalid: 0.0,
             latency_ms: 0,
             upload_bytes_per_sec: 0,
         }
@@ -50,6 +54,7 @@ impl Faults {
             ("p_429", self.p_429),
             ("p_drop", self.p_drop),
             ("p_cut", self.p_cut),
+            ("p_invalid", self.p_invalid),
         ];
         for (name, p) in probabilities {
             if !(0.0..=1.0).contains(&p) {
@@ -67,6 +72,7 @@ impl Faults {
             && self.p_429 == 0.0
             && self.p_drop == 0.0
             && self.p_cut == 0.0
+            && self.p_invalid == 0.0
             && self.latency_ms == 0
             && self.upload_bytes_per_sec == 0
     }
@@ -81,6 +87,8 @@ pub(crate) enum Early {
     Unavailable,
     /// Answer HTTP 429 with this `Retry-After`.
     Throttled(u64),
+    /// Refuse the request as invalid (HTTP 200, a `BadRequestException` error).
+    Invalid,
 }
 
 /// The live faults and the one seeded RNG that draws them.
@@ -118,7 +126,8 @@ impl FaultState {
         Some(self.lock().0.upload_bytes_per_sec).filter(|&r| r > 0)
     }
 
-    /// Draws the faults that happen before a GraphQL request is read: 5xx first, then 429.
+    /// Draws the faults that happen before a GraphQL request is read: 5xx first, then 429,
+    /// then a refusal as invalid.
     pub(crate) fn draw_graphql(&self) -> Early {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
@@ -127,6 +136,9 @@ impl FaultState {
         }
         if draw(rng, faults.p_429) {
             return Early::Throttled(faults.retry_after_secs);
+        }
+        if draw(rng, faults.p_invalid) {
+            return Early::Invalid;
         }
         Early::Proceed
     }

@@ -32,6 +32,14 @@ pub(crate) async fn handle(
             Stats::bump(&app.stats.faults_injected);
             return throttled(secs);
         }
+        Early::Invalid => {
+            Stats::bump(&app.stats.faults_injected);
+            return json_error(
+                StatusCode::OK,
+                "BadRequestException",
+                "The request is invalid (sandbox fault injection).",
+            );
+        }
     }
     let key_ok = {
         let key = app.api_key.read().unwrap_or_else(|p| p.into_inner());

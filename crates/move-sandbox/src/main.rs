@@ -67,6 +67,9 @@ struct SandboxArgs {
     /// Probability (0..1) that an upload is cut off halfway through its body (500, connection closed).
     #[arg(long, default_value_t = 0.0)]
     fault_cut: f64,
+    /// Probability (0..1) that a GraphQL request is refused as invalid (BadRequestException; nothing performed).
+    #[arg(long, default_value_t = 0.0)]
+    fault_invalid: f64,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -152,6 +155,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         retry_after_secs: args.fault_retry_after_secs,
         p_drop: args.fault_drop,
         p_cut: args.fault_cut,
+        p_invalid: args.fault_invalid,
         latency_ms: args.latency_ms,
         upload_bytes_per_sec: args.upload_bytes_per_sec,
     };

@@ -9,6 +9,7 @@ mod capture_tree;
 mod documents;
 mod example_config;
 mod faults;
+mod heal;
 mod jobs_cli;
 mod monitoring;
 mod new_user;

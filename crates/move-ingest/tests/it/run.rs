@@ -15,18 +15,18 @@ use crate::capture::{Capture, bytes, metadata};
 use crate::util::Sandbox;
 
 /// How long any outcome may take before a test fails.
-const DEADLINE: Duration = Duration::from_secs(25);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(25);
 
 /// Test timings: `[pairing]`, `[service]` and `rescan_secs` of the one watch path.
-struct Timing {
-    settle: u64,
-    move_wait: u64,
-    grace: u64,
-    rescan: u64,
-    concurrency: u64,
+pub(crate) struct Timing {
+    pub(crate) settle: u64,
+    pub(crate) move_wait: u64,
+    pub(crate) grace: u64,
+    pub(crate) rescan: u64,
+    pub(crate) concurrency: u64,
 }
 
-const QUICK: Timing = Timing {
+pub(crate) const QUICK: Timing = Timing {
     settle: 1,
     move_wait: 1,
     grace: 5,
@@ -35,7 +35,7 @@ const QUICK: Timing = Timing {
 };
 
 /// A capture setup whose config has the given timings and JSON logs at debug.
-fn capture(sb: &Sandbox, t: &Timing) -> Capture {
+pub(crate) fn capture(sb: &Sandbox, t: &Timing) -> Capture {
     let cap = Capture::new(sb);
     let text = format!(
         "[api]\nendpoint = \"{}\"\n\n[[watch]]\npath = \"{}\"\ndevice_label = \"from-dir\"\nrescan_secs = {}\n\n\
@@ -64,14 +64,14 @@ fn service_keys(cap: &Capture, keys: &str) {
 }
 
 /// A running `move-ingest run`, its stderr in a file; killed on drop.
-struct Service {
+pub(crate) struct Service {
     child: Child,
     log: PathBuf,
 }
 
 impl Service {
     /// Starts the service and waits until it says it is watching.
-    async fn start(cap: &Capture) -> Service {
+    pub(crate) async fn start(cap: &Capture) -> Service {
         let log = cap
             .root
             .path()
@@ -91,7 +91,7 @@ impl Service {
         svc
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -104,7 +104,7 @@ impl Service {
     }
 
     /// Waits for the process to exit, at most `within`.
-    async fn exit_within(&mut self, within: Duration) -> Option<ExitStatus> {
+    pub(crate) async fn exit_within(&mut self, within: Duration) -> Option<ExitStatus> {
         let start = Instant::now();
         while start.elapsed() < within {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -124,7 +124,7 @@ impl Drop for Service {
 }
 
 /// Polls `check` until it gives a value, failing after `DEADLINE`.
-async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn until<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -140,7 +140,7 @@ where
 }
 
 /// Waits until the sandbox holds `n` takes, and returns them.
-async fn takes(sb: &Sandbox, svc: &Service, n: usize) -> Vec<Value> {
+pub(crate) async fn takes(sb: &Sandbox, svc: &Service, n: usize) -> Vec<Value> {
     let start = Instant::now();
     loop {
         let takes = sb.takes().await;

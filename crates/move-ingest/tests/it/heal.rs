@@ -1,0 +1,181 @@
+//! What heals by itself while `run` goes on, and what needs a person: an API outage (503s,
+//! then the port closed) longer than the retry budget, `retry` while the service holds the
+//! state dir, and a key rejected while running (exit 3, nothing committed lost).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::capture::{Capture, bytes, metadata};
+use crate::run::{DEADLINE, QUICK, Service, capture, takes, until};
+use crate::util::Sandbox;
+
+/// A service config with a small retry budget: two attempts, backoff capped at one second.
+fn small_budget(sb: &Sandbox) -> Capture {
+    let cap = capture(sb, &QUICK);
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    let text = text.replace(
+        "[retry]\nbase_ms = 50\ncap_secs = 2\n",
+        "[retry]\nbase_ms = 50\ncap_secs = 1\nmax_attempts = 2\n",
+    );
+    assert!(text.contains("max_attempts = 2"), "{text}");
+    std::fs::write(&cap.config, text).unwrap();
+    cap
+}
+
+/// The row `status --json` lists for the recording of `device`.
+fn row(cap: &Capture, device: &str) -> Option<Value> {
+    cap.status()["latest"]
+        .as_array()?
+        .iter()
+        .find(|r| r["device"] == device)
+        .cloned()
+}
+
+/// Waits until the recording of `device` is in `state`, and returns its row.
+async fn in_state(cap: &Capture, device: &str, state: &str) -> Value {
+    until(&format!("{device} to be {state}"), || async {
+        row(cap, device).filter(|r| r["state"] == state)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_outage_longer_than_the_retry_budget_heals_by_itself_with_one_take_each() {
+    let mut sb = Sandbox::start();
+    let cap = small_budget(&sb);
+    let svc = Service::start(&cap).await;
+
+    // The API answers every request with 503: a recording made now outlasts its budget.
+    sb.set_faults(json!({ "p_5xx": 1.0 })).await;
+    let (a, a_move) = (bytes(1, 40_000), bytes(2, 700));
+    cap.write("cam-a", "take1.mp4", &a);
+    cap.write("cam-a", "take1.move", &a_move);
+    let first = in_state(&cap, "cam-a", "retrying").await;
+    assert!(first["error"].as_str().unwrap().contains("503"), "{first}");
+    assert!(first["next_attempt"].is_string(), "{first}");
+
+    // Then its port closes: connections are refused.
+    sb.kill();
+    let b = bytes(3, 30_000);
+    cap.write("cam-b", "take1.mp4", &b);
+    let second = in_state(&cap, "cam-b", "retrying").await;
+    assert!(
+        second["error"].as_str().unwrap().contains("no answer"),
+        "{second}"
+    );
+
+    // Many budgets later, nothing has failed: both wait.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let status = cap.status();
+    assert_eq!(status["counts"]["failed"], 0, "{status}");
+    assert_eq!(status["counts"]["retrying"], 2, "{status}");
+    let text = cap.run(&["status"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("2 retrying") && text.contains("next attempt"),
+        "{text}"
+    );
+    assert!(svc.log().contains("the Move API does not answer"));
+
+    // The API comes back on the same port: no restart, no `retry`.
+    sb.start_again();
+    let got = takes(&sb, &svc, 2).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let got_now = sb.takes().await;
+    assert_eq!(got_now.len(), 2, "exactly one take each: {got:#?}");
+    for take in &got_now {
+        let meta = metadata(take);
+        let sources = take["sources"].as_array().unwrap();
+        let blob = |i: usize| sb.blob(sources[i]["file"]["id"].as_str().unwrap());
+        match meta["move_ingest"]["device_label"].as_str().unwrap() {
+            "cam-a" => {
+                assert_eq!(blob(0), a);
+                assert_eq!(blob(1), a_move);
+            }
+            "cam-b" => assert_eq!(blob(0), b),
+            other => panic!("a take for {other}"),
+        }
+    }
+    assert!(svc.log().contains("the Move API answers again"));
+    let status = cap.status();
+    assert_eq!(status["counts"]["done"], 2, "{status}");
+    assert_eq!(status["counts"]["retrying"], 0, "{status}");
+}
+
+#[tokio::test]
+async fn retry_while_the_service_runs_is_taken_up_within_seconds() {
+    let sb = Sandbox::start();
+    let cap = small_budget(&sb);
+    let svc = Service::start(&cap).await;
+
+    // The API refuses the request as invalid: a permanent failure, for a person to look at.
+    sb.set_faults(json!({ "p_invalid": 1.0 })).await;
+    let video = bytes(5, 20_000);
+    cap.write("cam-a", "take1.mp4", &video);
+    let failed = in_state(&cap, "cam-a", "failed").await;
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("BadRequestException"),
+        "{failed}"
+    );
+
+    // Fixed on the API's side; `retry` while the service holds the state dir.
+    sb.set_faults(json!({})).await;
+    let id = failed["recording_id"].as_str().unwrap();
+    let out = cap.run(&["retry", id]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", crate::capture::show(&out));
+    assert!(
+        stdout.contains("1 recording(s) put back in the queue by the running service"),
+        "{stdout}"
+    );
+    let got = takes(&sb, &svc, 1).await;
+    assert_eq!(got.len(), 1);
+    let source = &got[0]["sources"][0]["file"]["id"];
+    assert_eq!(sb.blob(source.as_str().unwrap()), video);
+
+    // Nothing failed is left; a done recording is not retried.
+    let out = cap.run(&["retry", "--all-failed"]);
+    assert!(out.status.success(), "{}", crate::capture::show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 recording(s)"));
+    let out = cap.run(&["retry", id]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::capture::show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is done, not failed or retrying"));
+}
+
+#[tokio::test]
+async fn a_key_rejected_while_running_stops_new_work_keeps_what_is_done_and_exits_3() {
+    let mut sb = Sandbox::start();
+    let cap = small_budget(&sb);
+    let old_key = sb.key.clone();
+    let mut svc = Service::start(&cap).await;
+    let first = bytes(7, 10_000);
+    cap.write("cam-a", "take1.mp4", &first);
+    takes(&sb, &svc, 1).await;
+
+    // The key is revoked (another one replaces it) while the service runs.
+    sb.set_key("test-key-that-replaced-the-revoked-one").await;
+    cap.write("cam-b", "take1.mp4", &bytes(8, 10_000));
+    let exit = svc.exit_within(DEADLINE).await;
+    let log = svc.log();
+    assert_eq!(exit.and_then(|s| s.code()), Some(3), "{log}");
+    assert!(
+        log.contains("rejected the API key (HTTP 401) read from $MOVE_API_KEY"),
+        "{log}"
+    );
+    assert!(!log.contains(&old_key), "the key is in the log");
+
+    // What was committed stays; the new recording is neither done nor failed.
+    let status = cap.status();
+    assert_eq!(status["counts"]["done"], 1, "{status}");
+    assert_eq!(status["counts"]["failed"], 0, "{status}");
+    assert_eq!(sb.takes().await.len(), 1);
+    assert!(
+        !cap.state_bytes()
+            .windows(old_key.len())
+            .any(|w| w == old_key.as_bytes())
+    );
+}
