@@ -1,5 +1,6 @@
 //! `move-ingest retry`: put failed (or retrying) recordings back in the queue, also while the
-//! service runs: then the request is left in the state and the service takes it up.
+//! service runs: then the request is left in the state and the service takes it up. While a
+//! `backfill` holds the state dir, `retry` is refused (exit 2) as before.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,7 +23,9 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     let usage = |e: StoreError| UsageError::new(e.to_string());
     match Store::open(&cfg.state.dir) {
         Ok((ledger, _)) => requeue_here(&ledger, &args).await,
-        Err(StoreError::Locked { pid, .. }) => ask_the_service(&cfg.state.dir, &args, &pid).await,
+        Err(StoreError::Locked { pid, .. }) if requests::service_holds(&cfg.state.dir) => {
+            ask_the_service(&cfg.state.dir, &args, &pid).await
+        }
         Err(e) => Err(usage(e).into()),
     }
 }

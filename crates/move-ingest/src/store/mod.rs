@@ -33,7 +33,8 @@ pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
 pub use schema::{DB_FILE, SCHEMA_VERSION};
 pub use take_index::{IndexWriter, IndexedTake, TakeFile};
 
-const LOCK_FILE: &str = "lock";
+/// The state dir's lock file (it holds the pid of the process that has the lock).
+pub(crate) const LOCK_FILE: &str = "lock";
 
 /// A state failure: ingestion stops, nothing committed is lost.
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,29 @@ use super::{DB_FILE, StoreError};
 /// How long a request waits for the writer's lock on the database.
 const BUSY: Duration = Duration::from_secs(5);
 
+/// The `meta` key the running service writes its pid under: `retry` leaves a request only
+/// for a service (a `backfill` holding the lock takes up none).
+const SERVICE_PID: &str = "service_pid";
+
+/// Whether the process holding the state dir's lock is a running service (`run`).
+pub fn service_holds(dir: &Path) -> bool {
+    let Ok(lock) = std::fs::read_to_string(dir.join(super::LOCK_FILE)) else {
+        return false;
+    };
+    let path = dir.join(DB_FILE);
+    let Ok(conn) = open(&path) else {
+        return false;
+    };
+    let service: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [SERVICE_PID],
+            |r| r.get(0),
+        )
+        .ok();
+    service.is_some_and(|pid| pid == lock.trim())
+}
+
 /// One request: put back in the queue this recording, or every failed or retrying one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -76,10 +99,17 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// Opens the requests of the database at `path`.
+    /// Opens the requests of the database at `path`, and says that this process (holding
+    /// the lock) is the service that takes them up.
     pub fn open(path: &Path) -> Result<Inbox, StoreError> {
+        let conn = open(path)?;
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![SERVICE_PID, std::process::id().to_string()],
+        )
+        .map_err(StoreError::sql("write to", path))?;
         Ok(Inbox {
-            conn: open(path)?,
+            conn,
             path: path.to_path_buf(),
         })
     }

@@ -436,7 +436,7 @@ async fn a_database_of_schema_version_1_is_migrated_and_its_takes_are_due_for_af
     {
         let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
         conn.execute_batch(
-            "DROP TABLE take_index;
+            "DROP TABLE take_index; DROP TABLE requests;
              DROP INDEX recordings_after_take_due; DROP INDEX recordings_after_take_planned;
              ALTER TABLE recordings DROP COLUMN after_take_plan;
              ALTER TABLE recordings DROP COLUMN after_take_done;
