@@ -179,3 +179,32 @@ async fn a_key_rejected_while_running_stops_new_work_keeps_what_is_done_and_exit
             .any(|w| w == old_key.as_bytes())
     );
 }
+
+#[tokio::test]
+async fn a_backfill_through_an_outage_exits_1_says_the_failures_were_transient_and_fails_none() {
+    let sb = Sandbox::start();
+    let cap = small_budget(&sb);
+    sb.set_faults(json!({ "p_5xx": 1.0 })).await;
+    let video = bytes(9, 20_000);
+    cap.write("cam-a", "take1.mp4", &video);
+    let out = cap.backfill(1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("0 failed, 1 retrying (transient failures)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("did not finish because of transient failures"),
+        "{stdout}"
+    );
+    let waiting = row(&cap, "cam-a").unwrap();
+    assert_eq!(waiting["state"], "retrying", "{waiting}");
+
+    // The API is back: the next backfill sends it, once.
+    sb.set_faults(json!({})).await;
+    cap.backfill(0);
+    let got = sb.takes().await;
+    assert_eq!(got.len(), 1);
+    let source = &got[0]["sources"][0]["file"]["id"];
+    assert_eq!(sb.blob(source.as_str().unwrap()), video);
+}

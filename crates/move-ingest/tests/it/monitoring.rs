@@ -321,6 +321,50 @@ async fn while_the_api_is_down_the_oldest_pending_age_rises_healthz_fails_and_th
 }
 
 #[tokio::test]
+async fn a_recording_that_outlasts_its_retries_is_retrying_in_the_metrics_the_page_and_api_status()
+{
+    let sb = Sandbox::start();
+    let cap = capture_unhealthy_after(&sb, 600, "");
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    std::fs::write(
+        &cap.config,
+        text.replace("max_attempts = 1000", "max_attempts = 2"),
+    )
+    .unwrap();
+    sb.set_faults(json!({"p_5xx": 1.0})).await;
+    let d = Daemon::start(&cap).await;
+    cap.write("cam-a", "stuck.mp4", &bytes(4, 10_000));
+    until("the recording to be retrying", || async {
+        (d.metric("move_ingest_recordings{state=\"retrying\"}").await == 1.0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        d.metric("move_ingest_recordings{state=\"failed\"}").await,
+        0.0
+    );
+    let (_, page) = d.get("/").await;
+    assert!(
+        page.contains("Retrying after a transient error") && page.contains("stuck"),
+        "{page}"
+    );
+    let (_, api) = d.get("/api/status").await;
+    let api: Value = serde_json::from_str(&api).unwrap();
+    let row = &api["latest"][0];
+    assert_eq!(row["state"], "retrying", "{api}");
+    assert!(row["next_attempt"].is_string(), "{api}");
+
+    sb.set_faults(json!({})).await;
+    until("the take", || async {
+        (d.metric("move_ingest_takes_created_total").await == 1.0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        d.metric("move_ingest_recordings{state=\"retrying\"}").await,
+        0.0
+    );
+}
+
+#[tokio::test]
 async fn a_permanent_failure_is_posted_to_the_webhook_after_a_retry_without_the_key() {
     let sb = Sandbox::start();
     let hook = Receiver::start().await;
