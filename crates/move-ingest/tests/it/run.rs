@@ -533,6 +533,13 @@ async fn systemd_hears_ready_status_and_watchdog_pings_from_the_loop() {
     use std::os::unix::net::UnixDatagram;
     let sb = Sandbox::start();
     let cap = capture(&sb, &QUICK);
+    let config = std::fs::read_to_string(&cap.config).unwrap();
+    let config = config.replace("cap_secs = 2\n", "cap_secs = 1\nmax_attempts = 2\n");
+    std::fs::write(&cap.config, config).unwrap();
+    // One recording fails for good (an empty file); one outlasts its retries (the API says 503).
+    cap.write("cam-a", "empty.mp4", b"");
+    sb.set_faults(json!({"p_5xx": 1.0})).await;
+    cap.write("cam-b", "take1.mp4", &bytes(1, 10_000));
     let socket = cap.root.path().join("notify.sock");
     let listener = UnixDatagram::bind(&socket).unwrap();
     listener
@@ -566,7 +573,8 @@ async fn systemd_hears_ready_status_and_watchdog_pings_from_the_loop() {
     while start.elapsed() < Duration::from_secs(15) {
         let n = listener.recv(&mut buf).unwrap();
         heard.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-        if heard.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3 {
+        let counted = heard.iter().any(|m| m.contains("1 retrying, 1 failed"));
+        if counted && heard.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3 {
             break;
         }
     }
@@ -575,7 +583,11 @@ async fn systemd_hears_ready_status_and_watchdog_pings_from_the_loop() {
     let all = heard.join("\n");
     assert!(all.contains("READY=1"), "{all}");
     assert!(
-        all.contains("STATUS=0 settling, 0 waiting for .move, 0 queued, 0 uploading"),
+        all.contains("STATUS=0 settling, 0 waiting for .move, "),
+        "{all}"
+    );
+    assert!(
+        all.contains("0 queued, 0 uploading, 1 retrying, 1 failed; the Move API does not answer"),
         "{all}"
     );
     assert!(
