@@ -546,3 +546,66 @@ impl State {
         self.recordings.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recording() -> Recording {
+        let ev = Event::Discovered {
+            dir: "/srv/captures/cam-a".into(),
+            device: "cam-a".into(),
+            stem: "take1".into(),
+            video: None,
+            sidecar: None,
+        };
+        Recording::discovered("rec-1", 1, "t", ev).unwrap()
+    }
+
+    fn retrying(next_ms: i64) -> Event {
+        Event::Retrying {
+            step: Step::CreateFile,
+            reason: "no answer".into(),
+            next_ms,
+        }
+    }
+
+    #[test]
+    fn rounds_of_retrying_count_up_until_progress_or_a_retry_ends_the_wait() {
+        let mut rec = recording();
+        rec.apply(2, "t", retrying(10));
+        rec.apply(
+            3,
+            "t",
+            Event::FileCreated {
+                role: Role::Video,
+                file_id: "f".into(),
+            },
+        );
+        rec.apply(4, "t", retrying(20));
+        assert_eq!(rec.phase(), Phase::Retrying);
+        let w = rec.retrying.clone().unwrap();
+        assert_eq!((w.rounds, w.next_ms), (2, 20), "a new URL is no progress");
+        rec.apply(5, "t", Event::Requeued);
+        assert_eq!(rec.retrying, None);
+        rec.apply(6, "t", retrying(30));
+        rec.apply(
+            7,
+            "t",
+            Event::TakeCreated {
+                take_id: "take".into(),
+                adopted: false,
+            },
+        );
+        assert_eq!((rec.phase(), rec.retrying.clone()), (Phase::Done, None));
+    }
+
+    #[test]
+    fn a_recording_journaled_before_retrying_existed_reads_as_before() {
+        let mut json = serde_json::to_value(recording()).unwrap();
+        json.as_object_mut().unwrap().remove("retrying");
+        let rec: Recording = serde_json::from_value(json).unwrap();
+        assert_eq!(rec.retrying, None);
+        assert!(!serde_json::to_string(&rec).unwrap().contains("retrying"));
+    }
+}
