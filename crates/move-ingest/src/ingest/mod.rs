@@ -326,6 +326,27 @@ impl Ingest {
         })
     }
 
+    /// Journals that a recording waits for the API to answer before anything of it is tried
+    /// (the service holds new work back while the API is down); returns how long, or `None`
+    /// when it has nothing left to send to the API (it is queued as usual).
+    pub async fn hold(&self, id: &str, reason: String) -> Result<Option<Duration>, Fatal> {
+        let Some(rec) = self.recording(id)? else {
+            return Ok(None);
+        };
+        if !rec.phase().is_in_flight() {
+            return Ok(None);
+        }
+        let step = if rec.take_requested_ms.is_some() || all_uploaded(&rec) {
+            Step::CreateTake
+        } else {
+            Step::CreateFile
+        };
+        match self.later(&rec, step, reason, true, None).await? {
+            Outcome::Retrying { wait, .. } => Ok(Some(wait)),
+            _ => Ok(None),
+        }
+    }
+
     /// Journals that a file of the recording vanished: it leaves the queue (not a failure).
     async fn gone(&self, rec: &Recording, reason: String) -> Result<Outcome, Fatal> {
         tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "{reason}; leaving the queue");

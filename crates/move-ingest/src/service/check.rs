@@ -238,7 +238,7 @@ impl Service {
         }
         if let Some(id) = id {
             tracing::debug!(rec = %id, device = %found.device, stem = %found.stem, "queued");
-            self.queue(id);
+            self.queue_found(id).await?;
         }
         Ok(())
     }

@@ -368,4 +368,24 @@ impl Service {
             self.workers.push(id);
         }
     }
+
+    /// Queues a recording found complete; while the API does not answer, it joins the waiting
+    /// ones instead (`retrying` in the state), and the probe's first answer sends it.
+    async fn queue_found(&mut self, id: RecordingId) -> Result<(), Fatal> {
+        if !self.waiting.api_down() || self.waiting.contains(&id) {
+            self.queue(id);
+            return Ok(());
+        }
+        let latest = self.ingest.monitor().api_down().map(|d| d.error);
+        let reason = format!(
+            "not sent yet: the Move API does not answer (latest error: {})",
+            latest.as_deref().unwrap_or("no answer")
+        );
+        if let Some(wait) = self.ingest.hold(&id, reason).await? {
+            self.waiting.wait(id, wait, true, Instant::now());
+        } else {
+            self.queue(id);
+        }
+        Ok(())
+    }
 }
