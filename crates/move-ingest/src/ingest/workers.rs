@@ -95,6 +95,11 @@ impl Workers {
         dropped
     }
 
+    /// True when `id` is queued or running.
+    pub fn has(&self, id: &RecordingId) -> bool {
+        self.queued.contains(id) || self.running.values().any(|r| r == id)
+    }
+
     /// True when nothing is queued or running.
     pub fn is_idle(&self) -> bool {
         self.queue.is_empty() && self.running.is_empty()

@@ -295,7 +295,7 @@ impl Service {
     fn finished(&mut self, id: &RecordingId, outcome: Outcome) {
         match outcome {
             Outcome::Done { take_id } => tracing::debug!(rec = %id, take = %take_id, "done"),
-            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Failed { .. } => self.count_failed(),
             Outcome::Retrying {
                 reason,
                 wait,
@@ -372,7 +372,7 @@ impl Service {
     /// Queues a recording found complete; while the API does not answer, it joins the waiting
     /// ones instead (`retrying` in the state), and the probe's first answer sends it.
     async fn queue_found(&mut self, id: RecordingId) -> Result<(), Fatal> {
-        if !self.waiting.api_down() || self.waiting.contains(&id) {
+        if !self.waiting.api_down() || self.waiting.contains(&id) || self.workers.has(&id) {
             self.queue(id);
             return Ok(());
         }
