@@ -558,6 +558,7 @@ mod tests {
             stem: "take1".into(),
             video: None,
             sidecar: None,
+            look_for_take: false,
         };
         Recording::discovered("rec-1", 1, "t", ev).unwrap()
     }
