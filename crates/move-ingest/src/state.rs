@@ -176,6 +176,9 @@ pub enum Step {
     /// `createSingleCamTake`.
     #[serde(rename = "create take")]
     CreateTake,
+    /// `listTakes`, looking for the take of a recording the state did not know.
+    #[serde(rename = "look for take")]
+    LookForTake,
 }
 
 impl Step {
@@ -185,6 +188,7 @@ impl Step {
             Step::Upload => "upload",
             Step::CreateFile => "create file",
             Step::CreateTake => "create take",
+            Step::LookForTake => "look for take",
         }
     }
 }

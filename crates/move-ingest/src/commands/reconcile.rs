@@ -169,7 +169,7 @@ async fn reconcile_one(
             line.action = Action::Upload;
             line.reason = "no take on the API holds these files".into();
         }
-        Existing::Unknown { reason } => {
+        Existing::Unknown { reason, .. } => {
             line.action = Action::Unknown;
             line.reason = reason;
         }

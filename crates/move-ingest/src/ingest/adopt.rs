@@ -17,8 +17,9 @@ use super::classify::retry;
 use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::Take;
 use crate::id::RecordingId;
+use crate::retry::{Cause, Failure};
 use crate::scan::{Facts, Found, Seen};
-use crate::state::{Event, Recording, Role};
+use crate::state::{Event, Recording, Role, Step};
 use crate::store::{IndexedTake, TakeFile};
 use crate::upload::sha256_file;
 
@@ -41,7 +42,11 @@ pub(super) enum IndexState {
     /// Paged in full by this process: lookups are answered from the state database.
     Built,
     /// The last paging failed; tried again after `INDEX_RETRY_AFTER`.
-    Failed { at: Instant, reason: String },
+    Failed {
+        at: Instant,
+        reason: String,
+        why: Unsure,
+    },
 }
 
 /// How many recordings this process adopted, and how many it could not check (for summaries).
@@ -59,8 +64,19 @@ pub enum Existing {
     /// No take of the account holds these files: the recording is uploaded as usual.
     None,
     /// It cannot be told now (the API could not be paged, or a file changed while it was
-    /// hashed); nothing is uploaded for it until it can.
-    Unknown { reason: String },
+    /// hashed); nothing is uploaded for it until it can. `why` says which.
+    Unknown { reason: String, why: Unsure },
+}
+
+/// Why a recording's take could not be looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsure {
+    /// The API did not answer (`listTakes` failed for a transient reason): it waits, retrying.
+    ApiDown,
+    /// The API refused `listTakes` for a reason another attempt would not change.
+    Refused,
+    /// A file changed or could not be read while it was hashed: looked for once it settles.
+    Changed,
 }
 
 /// A take to adopt: its files' SHA-256 matched the local files'.
@@ -77,8 +93,8 @@ impl Ingest {
     /// Looks for the take that already holds `found` (a complete recording the state does not
     /// know): pages `listTakes` into the index first if this process has not yet.
     pub async fn existing_take(&self, found: &Found) -> Result<Existing, Fatal> {
-        if let Err(reason) = self.take_index_ready().await? {
-            return Ok(Existing::Unknown { reason });
+        if let Err((reason, why)) = self.take_index_ready().await? {
+            return Ok(Existing::Unknown { reason, why });
         }
         let candidates = self.ledger.indexed_takes(&found.device, &found.stem)?;
         let mut hashes: HashMap<Role, String> = HashMap::new();
@@ -97,7 +113,12 @@ impl Ingest {
                 Ok(false) => {
                     tracing::info!(device = %found.device, stem = %found.stem, take = %take.take_id, "a take names these files but holds other bytes: not adopted");
                 }
-                Err(reason) => return Ok(Existing::Unknown { reason }),
+                Err(reason) => {
+                    return Ok(Existing::Unknown {
+                        reason,
+                        why: Unsure::Changed,
+                    });
+                }
             }
         }
         Ok(Existing::None)
@@ -166,7 +187,13 @@ impl Ingest {
                 Role::Sidecar => &mut found.sidecar,
             };
             if let Some(seen) = slot {
-                match Facts::stat(&rec.dir.join(&seen.facts.name)) {
+                let path = rec.dir.join(&seen.facts.name);
+                match Facts::stat(&path) {
+                    // A file that can never be sent (empty, over 5 GiB) never had a take:
+                    // its upload fails it for good, with the reason, without asking the API.
+                    Ok(now) if super::files::unsendable(&path, now.size).is_some() => {
+                        return Ok(None);
+                    }
                     Ok(now) => seen.facts = now,
                     Err(_) => return Ok(None),
                 }
@@ -183,20 +210,32 @@ impl Ingest {
                     take_id: take.take_id,
                 }))
             }
-            Existing::Unknown { reason } => {
+            Existing::Unknown { reason, why } => {
                 self.adoptions.unknown.fetch_add(1, Ordering::Relaxed);
-                Ok(Some(Outcome::Deferred { reason }))
+                Ok(Some(match why {
+                    // An outage: the recording waits as `retrying`, as after any step's.
+                    Unsure::ApiDown => {
+                        self.later(rec, Step::LookForTake, reason, true, None)
+                            .await?
+                    }
+                    Unsure::Refused => self.fail(rec, Step::LookForTake, reason).await?,
+                    Unsure::Changed => Outcome::Deferred { reason },
+                }))
             }
         }
     }
 
     /// The take index is usable: paged by this process (now, if it was not), or why not.
-    async fn take_index_ready(&self) -> Result<Result<(), String>, Fatal> {
+    async fn take_index_ready(&self) -> Result<Result<(), (String, Unsure)>, Fatal> {
         let mut state = self.take_index.lock().await;
         match &*state {
             IndexState::Built => return Ok(Ok(())),
-            IndexState::Failed { at, reason } if at.elapsed() < INDEX_RETRY_AFTER => {
-                return Ok(Err(reason.clone()));
+            // Only an outage is remembered: a refusal is asked again at once when a person
+            // retries the recording after fixing its cause.
+            IndexState::Failed { at, reason, why }
+                if *why == Unsure::ApiDown && at.elapsed() < INDEX_RETRY_AFTER =>
+            {
+                return Ok(Err((reason.clone(), *why)));
             }
             _ => {}
         }
@@ -211,22 +250,29 @@ impl Ingest {
                 *state = IndexState::Built;
                 Ok(Ok(()))
             }
-            Err(reason) => {
+            Err((reason, why)) => {
+                let then = match why {
+                    Unsure::Refused => {
+                        "it is not uploaded until they can be read; once the cause is fixed, `move-ingest retry` looks again"
+                    }
+                    _ => "it is not uploaded until they can be read (looked for again by itself)",
+                };
                 let reason = format!(
-                    "cannot read the account's takes to look for this recording's take ({reason}); it is not uploaded until they can be read (looked for again at the next pass)"
+                    "cannot read the account's takes to look for this recording's take ({reason}); {then}"
                 );
                 tracing::warn!("{reason}");
                 *state = IndexState::Failed {
                     at: Instant::now(),
                     reason: reason.clone(),
+                    why,
                 };
-                Ok(Err(reason))
+                Ok(Err((reason, why)))
             }
         }
     }
 
     /// Pages every take of the account into the index; returns how many carry move-ingest's record.
-    async fn page_takes(&self) -> Result<Result<usize, String>, Fatal> {
+    async fn page_takes(&self) -> Result<Result<usize, (String, Unsure)>, Fatal> {
         let build = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -235,7 +281,7 @@ impl Ingest {
         // A state that cannot be written stops the work as any step would (not "unknown").
         let mut writer = match writer {
             Ok(w) => w?,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err((e.to_string(), Unsure::ApiDown))),
         };
         let mut policy = self.policy.clone();
         policy.max_attempts = policy.max_attempts.min(INDEX_ATTEMPTS);
@@ -248,7 +294,14 @@ impl Ingest {
             .await;
             let page = match page {
                 Ok(p) => p,
-                Err(e) => return Ok(Err(auth(e)?.to_string())),
+                Err(e) => {
+                    let e = auth(e)?;
+                    let why = match e.cause() {
+                        Cause::Permanent => Unsure::Refused,
+                        _ => Unsure::ApiDown,
+                    };
+                    return Ok(Err((e.to_string(), why)));
+                }
             };
             let indexed: Vec<IndexedTake> =
                 page.items.iter().flatten().filter_map(indexed).collect();

@@ -210,7 +210,7 @@ impl Ingest {
 }
 
 /// Why a file of `size` bytes cannot be sent at all, if it cannot.
-fn unsendable(path: &Path, size: u64) -> Option<String> {
+pub(super) fn unsendable(path: &Path, size: u64) -> Option<String> {
     if size == 0 {
         return Some(format!("{} is empty (0 bytes)", path.display()));
     }
