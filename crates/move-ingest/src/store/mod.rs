@@ -11,6 +11,7 @@
 
 mod check;
 mod import;
+pub mod pause;
 pub mod query;
 pub mod requests;
 mod rows;
@@ -30,6 +31,7 @@ use crate::id::RecordingId;
 use crate::state::{Event, Phase, Recording};
 
 pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
+pub use pause::{Cause, Pause, Paused};
 pub use schema::{DB_FILE, SCHEMA_VERSION};
 pub use take_index::{IndexWriter, IndexedTake, TakeFile};
 
@@ -133,6 +135,8 @@ pub struct Store {
     path: PathBuf,
     writer: Option<std::thread::JoinHandle<()>>,
     check: Arc<check::Check>,
+    /// Whether a full or read-only disk pauses the writer (in `run`), and whether it is paused.
+    pause: Arc<Pause>,
     /// Held until the writer has stopped (dropped after it: fields drop in order).
     _lock: File,
 }
@@ -164,7 +168,10 @@ impl Store {
         };
         let next_seq = rows::last_seq(&conn).map_err(StoreError::sql("read", &path))? + 1;
         let (tx, rx) = mpsc::channel();
+        let pause = Arc::new(Pause::default());
         let writer = Writer {
+            pause: pause.clone(),
+            sync_failed_logged: None,
             check: check.clone(),
             damaged: None,
             checked: false,
@@ -186,6 +193,7 @@ impl Store {
             path,
             writer: Some(writer),
             check,
+            pause,
             _lock: lock,
         };
         let unfinished = store.unfinished()?.len();
@@ -226,6 +234,17 @@ impl Store {
                     }
                 }
             })
+    }
+
+    /// From now on a write that fails for lack of space or on a read-only file system is held
+    /// and tried again every few seconds (`record` waits meanwhile) instead of failing: `run`.
+    pub fn pause_when_full(&self) {
+        self.pause.enable(&self.dir);
+    }
+
+    /// Whether the writer is paused on a full or read-only disk (see `pause_when_full`).
+    pub fn pause(&self) -> &Arc<Pause> {
+        &self.pause
     }
 
     /// The read-only view of this state (the same connection the lookups use).
@@ -413,6 +432,11 @@ const CHECK_WAIT: Duration = Duration::from_millis(300);
 /// Steps that need no fsync of their own are made durable with the next one that does, or after this long.
 const LAZY_SYNC_AFTER: Duration = Duration::from_secs(1);
 
+/// How often a write held on a full or read-only disk is tried again.
+const RETRY_HELD: Duration = Duration::from_secs(5);
+/// How often a pause is logged while it lasts.
+const LOG_PAUSE_EVERY: Duration = Duration::from_secs(60);
+
 /// The writer thread: takes every waiting request, commits them in one transaction, then answers all.
 struct Writer {
     /// The start-up check: nothing is committed before it passes.
@@ -428,6 +452,10 @@ struct Writer {
     /// Steps are committed but not yet fsynced (only those that no outside action waits on).
     unsynced: bool,
     unsynced_since: Instant,
+    /// Pause on a full or read-only disk (else fail), and the pause now.
+    pause: Arc<Pause>,
+    /// When a failed checkpoint was last logged (they repeat every second on a full disk).
+    sync_failed_logged: Option<Instant>,
 }
 
 impl Writer {
@@ -455,7 +483,9 @@ impl Writer {
                     break;
                 }
             }
-            self.commit(batch);
+            if let Some(held) = self.commit(batch) {
+                self.hold(held, &rx);
+            }
         }
         if self.unsynced {
             self.sync();
@@ -468,9 +498,18 @@ impl Writer {
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         {
-            Ok(()) => self.unsynced = false,
+            Ok(()) => {
+                self.unsynced = false;
+                self.sync_failed_logged = None;
+            }
             Err(e) => {
-                tracing::error!(path = %self.path.display(), error = %e, "cannot checkpoint the state database")
+                if self
+                    .sync_failed_logged
+                    .is_none_or(|at| at.elapsed() >= LOG_PAUSE_EVERY)
+                {
+                    tracing::error!(path = %self.path.display(), error = %e, "cannot checkpoint the state database");
+                    self.sync_failed_logged = Some(Instant::now());
+                }
             }
         }
     }
@@ -485,7 +524,9 @@ impl Writer {
         Ok(())
     }
 
-    fn commit(&mut self, batch: Vec<Req>) {
+    /// Commits the batch and answers it; returns it unanswered when the disk is full or
+    /// read-only and the writer pauses (`hold` tries it again).
+    fn commit(&mut self, batch: Vec<Req>) -> Option<Vec<Req>> {
         if !self.checked {
             if let Some(Err(e)) = self.check.wait(None) {
                 tracing::error!("{e}");
@@ -500,49 +541,131 @@ impl Writer {
             for req in batch {
                 let _ = req.done.send(Err((damaged.clone(), true)));
             }
-            return;
+            return None;
         }
+        let e = match self.write(&batch) {
+            Ok(()) => {
+                for req in batch {
+                    let _ = req.done.send(Ok(()));
+                }
+                return None;
+            }
+            Err(e) => e,
+        };
+        if let Some(cause) = self.pause_cause(&e) {
+            let detail = format!("cannot write to {}: {e}", self.path.display());
+            if self.pause.set(cause, detail) {
+                let paused = self.pause.now().map(|p| p.describe()).unwrap_or_default();
+                tracing::warn!(
+                    retry_secs = RETRY_HELD.as_secs(),
+                    "ingestion paused: {paused}; nothing committed is lost, the step is tried again every {} s",
+                    RETRY_HELD.as_secs()
+                );
+            }
+            return Some(batch);
+        }
+        tracing::error!(path = %self.path.display(), error = %e, "cannot write to the state database");
+        let damaged = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        );
+        for req in batch {
+            let _ = req.done.send(Err((e.to_string(), damaged)));
+        }
+        None
+    }
+
+    /// Why `e` pauses the writer: a full or read-only disk while pausing is on.
+    fn pause_cause(&self, e: &rusqlite::Error) -> Option<pause::Cause> {
+        if !self.pause.enabled() {
+            return None;
+        }
+        // SAFETY: the handle is this thread's open connection; the call only reads its last errno.
+        let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(self.conn.handle()) };
+        pause::Cause::of_sqlite(e, errno)
+    }
+
+    /// Holds a batch the disk refused: takes in the requests that arrive meanwhile, tries them
+    /// all again every `RETRY_HELD`, logs every `LOG_PAUSE_EVERY`, and answers once the commit
+    /// goes through (or fails for another reason).
+    fn hold(&mut self, mut batch: Vec<Req>, rx: &mpsc::Receiver<Req>) {
+        let mut logged = Instant::now();
+        loop {
+            let due = Instant::now() + RETRY_HELD;
+            let mut closed = false;
+            while let Some(left) = due.checked_duration_since(Instant::now()) {
+                match rx.recv_timeout(left) {
+                    Ok(req) => batch.push(req),
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+            let Some(held) = self.commit(batch) else {
+                if let Some(ended) = self.pause.clear() {
+                    let secs = ended.since.elapsed().unwrap_or_default().as_secs();
+                    tracing::info!(
+                        paused_secs = secs,
+                        "ingestion resumed: the state database takes writes again ({} is over)",
+                        ended.cause.reason()
+                    );
+                }
+                return;
+            };
+            batch = held;
+            if closed {
+                // Stopping: the steps that could not be written are not written; the recordings
+                // resume from their last committed step at the next start.
+                for req in batch {
+                    let _ = req.done.send(Err((
+                        self.pause.now().map(|p| p.describe()).unwrap_or_default(),
+                        false,
+                    )));
+                }
+                return;
+            }
+            if logged.elapsed() >= LOG_PAUSE_EVERY {
+                logged = Instant::now();
+                if let Some(p) = self.pause.now() {
+                    tracing::warn!(
+                        waiting_steps = batch.len(),
+                        "ingestion still paused: {}",
+                        p.describe()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Writes the batch in one transaction; a failure rolls it back whole.
+    fn write(&mut self, batch: &[Req]) -> rusqlite::Result<()> {
         let durable = batch.iter().any(|r| r.event.needs_fsync())
             || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
         let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
         let first_seq = self.next_seq;
-        let result = self.set_full(durable).and_then(|()| {
+        let seq = self.set_full(durable).and_then(|()| {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut seq = first_seq;
-            for req in &batch {
+            for req in batch {
                 if write_step(&tx, seq, &t, &req.rec, &req.event)? {
                     seq += 1;
                 }
             }
             tx.commit()?;
             Ok(seq)
-        });
-        match result {
-            Ok(seq) => {
-                self.next_seq = seq;
-                if durable {
-                    self.unsynced = false;
-                } else if !self.unsynced {
-                    self.unsynced = true;
-                    self.unsynced_since = Instant::now();
-                }
-                for req in batch {
-                    let _ = req.done.send(Ok(()));
-                }
-            }
-            Err(e) => {
-                tracing::error!(path = %self.path.display(), error = %e, "cannot write to the state database");
-                let damaged = matches!(
-                    e.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-                );
-                for req in batch {
-                    let _ = req.done.send(Err((e.to_string(), damaged)));
-                }
-            }
+        })?;
+        self.next_seq = seq;
+        if durable {
+            self.unsynced = false;
+        } else if !self.unsynced {
+            self.unsynced = true;
+            self.unsynced_since = Instant::now();
         }
+        Ok(())
     }
 }
 
