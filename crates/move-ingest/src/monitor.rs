@@ -27,6 +27,8 @@ pub struct Monitor {
     live: Mutex<Live>,
     notifier: Option<Notifier>,
     unhealthy_after: Duration,
+    /// Whether the state writer is paused on a full or read-only disk.
+    state_pause: Option<Arc<crate::store::Pause>>,
 }
 
 #[derive(Default)]
@@ -84,7 +86,19 @@ impl Monitor {
             unhealthy_after: Duration::from_secs(
                 cfg.metrics.as_ref().map_or(600, |m| m.unhealthy_after_secs),
             ),
+            state_pause: None,
         }
+    }
+
+    /// Reads the state writer's pause (a full or read-only state disk) into `health`.
+    pub fn with_state_pause(mut self, pause: Arc<crate::store::Pause>) -> Monitor {
+        self.state_pause = Some(pause);
+        self
+    }
+
+    /// The state writer's pause, if it is paused now.
+    pub fn state_paused(&self) -> Option<crate::store::Paused> {
+        self.state_pause.as_ref().and_then(|p| p.now())
     }
 
     fn live(&self) -> MutexGuard<'_, Live> {
@@ -242,6 +256,9 @@ impl Monitor {
         let live = self.live();
         if let Some(reason) = &live.stopped {
             return Health::Paused(reason.clone());
+        }
+        if let Some(p) = self.state_paused() {
+            return Health::Paused(p.describe());
         }
         if let Some(d) = &live.api_down {
             let down = now.duration_since(d.since).unwrap_or_default();

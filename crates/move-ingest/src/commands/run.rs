@@ -24,6 +24,8 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         &cfg.state.dir,
     );
     let ingest = common::pipeline(cfg.clone(), Arc::new(tracker))?;
+    // A full or read-only state disk pauses the service until a write goes through again.
+    ingest.pause_when_state_full();
     let shutdown = async move {
         let name = tokio::select! {
             _ = term.recv() => "SIGTERM",

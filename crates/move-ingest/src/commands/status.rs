@@ -20,13 +20,15 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
     let view = view(&cfg.state.dir, &args, &sending, &waiting)
         .map_err(|e| UsageError::new(e.to_string()))?;
     let notices = crate::notices::Notices::load(&cfg.state.dir);
+    let paused = crate::store::pause::read(&cfg.state.dir);
     if args.json {
         let mut out = view.to_json(&cfg.state.dir);
         add_notices(&mut out, &notices);
+        add_paused(&mut out, paused.as_ref());
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(Exit::Ok);
     }
-    print(&view, &cfg.state.dir, &notices)?;
+    print(&view, &cfg.state.dir, &notices, paused.as_ref())?;
     Ok(Exit::Ok)
 }
 
@@ -58,7 +60,15 @@ pub fn json(cfg: &Config, reader: &Reader) -> Result<serde_json::Value, StoreErr
     let args = StatusArgs::default();
     let mut out = view_of(reader, &args, None, &sending, &waiting)?.to_json(&cfg.state.dir);
     add_notices(&mut out, &crate::notices::Notices::load(&cfg.state.dir));
+    add_paused(&mut out, crate::store::pause::read(&cfg.state.dir).as_ref());
     Ok(out)
+}
+
+/// `paused`: null while the running service ingests (or none runs), else why it waits.
+pub fn add_paused(out: &mut serde_json::Value, paused: Option<&crate::store::Paused>) {
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("paused".into(), crate::store::pause::to_json(paused));
+    }
 }
 
 fn view_of(
@@ -119,8 +129,12 @@ fn print(
     view: &StatusView,
     state_dir: &Path,
     notices: &crate::notices::Notices,
+    paused: Option<&crate::store::Paused>,
 ) -> anyhow::Result<()> {
     crate::outln!("state dir: {}", state_dir.display())?;
+    if let Some(p) = paused {
+        crate::outln!("PAUSED: {}", p.describe())?;
+    }
     let summary: Vec<String> = view
         .counts
         .iter()

@@ -77,7 +77,8 @@ impl Ingest {
             cfg.upload.schedule.clone(),
         );
         let hostname = gethostname::gethostname().to_string_lossy().into_owned();
-        let monitor = Arc::new(Monitor::new(&cfg, &hostname));
+        let monitor =
+            Arc::new(Monitor::new(&cfg, &hostname).with_state_pause(ledger.pause().clone()));
         Ok(Ingest {
             api: api::Client::new(http, &cfg.api, key).with_monitor(monitor.clone()),
             uploader,
@@ -113,6 +114,17 @@ impl Ingest {
             }
         }
         Ok(ids)
+    }
+
+    /// A full or read-only state disk pauses ingestion until a write goes through again,
+    /// instead of stopping it (`run`; `backfill` stops with exit 2).
+    pub fn pause_when_state_full(&self) {
+        self.ledger.pause_when_full();
+    }
+
+    /// Whether ingestion is paused on a full or read-only state disk, and since when.
+    pub fn state_paused(&self) -> Option<crate::store::Paused> {
+        self.ledger.pause().now()
     }
 
     /// Resolves only if the start-up check of the state database fails (see `Store::check_failed`).

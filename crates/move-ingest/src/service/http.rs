@@ -130,7 +130,10 @@ async fn metrics(State(web): Shared) -> Response {
 }
 
 async fn api_status(State(web): Shared) -> Response {
-    axum::Json(web.view.status_json(&web.cfg)).into_response()
+    let mut out = web.view.status_json(&web.cfg);
+    // This process knows its pause first-hand (a read-only disk may refuse `pause.json`).
+    crate::commands::status::add_paused(&mut out, web.monitor.state_paused().as_ref());
+    axum::Json(out).into_response()
 }
 
 async fn healthz(State(web): Shared) -> Response {

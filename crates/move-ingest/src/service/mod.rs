@@ -118,14 +118,39 @@ async fn run_service(
     started: Started,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let mut svc = Service::start(cfg, ingest, started).await?;
+    let mut svc = Service::start(cfg, ingest.clone(), started).await?;
+    let heartbeat = tokio::spawn(while_paused(ingest));
     tokio::pin!(shutdown);
     let served = svc.serve(&mut shutdown).await;
+    heartbeat.abort();
     if let Err(fatal) = served {
         svc.workers.abort().await;
         return Err(fatal.into_error());
     }
     svc.stop().await
+}
+
+/// While a full or read-only state disk holds the writes (the loop may be waiting on one),
+/// tells systemd so in STATUS= and keeps its watchdog fed: the loop is waiting, not stuck.
+async fn while_paused(ingest: Arc<Ingest>) {
+    let mut systemd = Systemd::new();
+    let mut was_paused = false;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        match ingest.state_paused() {
+            Some(p) => {
+                systemd.status(format!("paused: {}", p.describe()));
+                systemd.ping(Instant::now());
+                was_paused = true;
+            }
+            None if was_paused => {
+                systemd.status("ingestion resumed: the state database takes writes again".into());
+                was_paused = false;
+            }
+            None => {}
+        }
+    }
 }
 
 /// The watches and the first scan, begun before the journal is replayed so that the folder
@@ -233,7 +258,10 @@ impl Service {
         loop {
             let now = Instant::now();
             self.systemd.ping(now);
-            let status = self.status_line();
+            let status = match self.ingest.state_paused() {
+                Some(p) => format!("paused: {}; {}", p.cause.reason(), self.status_line()),
+                None => self.status_line(),
+            };
             self.systemd.status(status);
             self.publish_waits(now);
             let wake = self.next_wakeup(now);

@@ -93,6 +93,20 @@ impl Paused {
     }
 }
 
+/// `paused` in `status --json` and `/api/status`: null, or the reason, since when, what failed
+/// and what to do.
+pub fn to_json(paused: Option<&Paused>) -> serde_json::Value {
+    match paused {
+        None => serde_json::Value::Null,
+        Some(p) => serde_json::json!({
+            "reason": p.cause.reason(),
+            "since": humantime::format_rfc3339_seconds(p.since).to_string(),
+            "detail": p.detail,
+            "what_to_do": p.cause.hint(),
+        }),
+    }
+}
+
 /// Whether the writer pauses on a full or read-only disk (else it fails), and whether it is paused now.
 #[derive(Debug, Default)]
 pub struct Pause {

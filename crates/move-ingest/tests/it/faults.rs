@@ -26,7 +26,7 @@ fn recordings(cap: &Capture, n: usize, size: usize) -> Expected {
 }
 
 /// Asserts the sandbox holds exactly one take per recording, with the right files and bytes.
-async fn assert_exactly_one_take_each(sb: &Sandbox, expected: &Expected) {
+pub(crate) async fn assert_exactly_one_take_each(sb: &Sandbox, expected: &Expected) {
     let takes = sb.takes().await;
     let mut seen = BTreeMap::new();
     let mut ids = BTreeSet::new();
@@ -90,7 +90,7 @@ fn assert_no_key(out: &std::process::Output, key: &str) {
 }
 
 /// (device, stem) → (video bytes, sidecar bytes).
-type Expected = BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)>;
+pub(crate) type Expected = BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)>;
 
 const PATIENT: &str = "[retry]\nmax_attempts = 40\nbase_ms = 20\ncap_secs = 1\n";
 
@@ -207,10 +207,10 @@ async fn a_second_instance_on_the_same_state_dir_is_refused() {
 }
 
 /// A small tmpfs mounted on a temp dir, unmounted on drop; `None` where mounting is not allowed.
-struct Mount(std::path::PathBuf);
+pub(crate) struct Mount(std::path::PathBuf);
 
 impl Mount {
-    fn tmpfs(at: &std::path::Path, size: &str) -> Option<Mount> {
+    pub(crate) fn tmpfs(at: &std::path::Path, size: &str) -> Option<Mount> {
         std::fs::create_dir_all(at).unwrap();
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
@@ -224,7 +224,7 @@ impl Mount {
         }
     }
 
-    fn remount(&self, mode: &str) {
+    pub(crate) fn remount(&self, mode: &str) {
         let ok = Command::new("mount")
             .args(["-o", &format!("remount,{mode}")])
             .arg(&self.0)

@@ -16,6 +16,7 @@ mod new_user;
 mod packaging;
 mod regression;
 mod run;
+mod state_disk;
 mod store;
 mod takes;
 // The sandbox fixture is shared with move-sandbox's own tests; not every helper is used here.

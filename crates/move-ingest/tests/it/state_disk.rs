@@ -1,0 +1,208 @@
+//! A state disk that fills up (or turns read-only) under a running service: `run` pauses,
+//! says so (`/healthz`, `status`, the log), stays alive, and resumes by itself once a write
+//! goes through again, with exactly one take per recording.
+
+use std::fs::File;
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::capture::{Capture, bytes, show};
+use crate::faults::{Expected, Mount, assert_exactly_one_take_each};
+use crate::util::Sandbox;
+
+/// Pauses are retried every 5 s and a busy machine is slow: generous, never slept for.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A capture setup with quick settling, the metrics server on a free port and JSON logs.
+fn capture(sb: &Sandbox) -> Capture {
+    let cap = Capture::new(sb);
+    let text = format!(
+        "[api]\nendpoint = \"{}\"\n\n[[watch]]\npath = \"{}\"\n\n[pairing]\nsettle_secs = 1\nmove_wait_secs = 1\n\n\
+         [state]\ndir = \"{}\"\n\n[upload]\nconcurrency = 2\n\n[retry]\nbase_ms = 50\ncap_secs = 1\n\n\
+         [log]\nlevel = \"debug\"\nformat = \"json\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+        cap.endpoint,
+        cap.watch.display(),
+        cap.state.display(),
+    );
+    std::fs::write(&cap.config, text).unwrap();
+    cap
+}
+
+/// `move-ingest run` with its HTTP server; killed on drop.
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+    base: String,
+}
+
+impl Daemon {
+    async fn start(cap: &Capture) -> Daemon {
+        let log = cap.root.path().join("run.log");
+        let child = cap
+            .cmd(&["run"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut d = Daemon {
+            child,
+            log,
+            base: String::new(),
+        };
+        d.base = until("the metrics server to listen", || async {
+            d.log_text().lines().find_map(|l| {
+                let v: Value = serde_json::from_str(l).ok()?;
+                Some(format!("http://{}", v["listen"].as_str()?))
+            })
+        })
+        .await;
+        until("the service to be ready", || async {
+            d.log_text()
+                .contains("watching for recordings")
+                .then_some(())
+        })
+        .await;
+        d
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    async fn healthz(&self) -> (u16, String) {
+        let r = reqwest::get(format!("{}/healthz", self.base)).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    fn assert_alive(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "the service exited while paused; log:\n{}",
+            self.log_text()
+        );
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Writes recording `i` (a video, every other one with a `.move`) and notes what its take must hold.
+fn record(cap: &Capture, expected: &mut Expected, i: u64) {
+    let (dev, stem) = (format!("cam-{}", i % 3), format!("clip{i:02}"));
+    let video = bytes(i, 20_000 + i as usize);
+    cap.write(&dev, &format!("{stem}.mp4"), &video);
+    let sidecar = (i % 2 == 0).then(|| {
+        let s = bytes(1_000 + i, 1_500);
+        cap.write(&dev, &format!("{stem}.move"), &s);
+        s
+    });
+    expected.insert((dev, stem), (video, sidecar));
+}
+
+/// Fills the file system of `dir` with one file until it refuses more.
+fn fill(dir: &Path) -> PathBuf {
+    let path = dir.join("filler");
+    let mut f = File::create(&path).unwrap();
+    let chunk = vec![0u8; 64 << 10];
+    while f.write_all(&chunk).is_ok() {}
+    path
+}
+
+#[tokio::test]
+async fn a_state_disk_filled_during_run_pauses_then_resumes_by_itself_with_one_take_each() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb);
+    // Room for the database and its WAL; the filler takes the rest.
+    let Some(_mount) = Mount::tmpfs(&cap.state, "8m") else {
+        return;
+    };
+    let mut d = Daemon::start(&cap).await;
+    let mut expected = Expected::new();
+    for i in 0..3 {
+        record(&cap, &mut expected, i);
+    }
+    until("the first takes", || async {
+        (sb.takes().await.len() == 3).then_some(())
+    })
+    .await;
+
+    // The disk fills while recordings keep arriving.
+    let filler = fill(&cap.state);
+    for i in 3..9 {
+        record(&cap, &mut expected, i);
+    }
+    let reason = until("/healthz to say the state disk is full", || async {
+        let (status, body) = d.healthz().await;
+        (status == 503).then_some(body)
+    })
+    .await;
+    assert!(reason.contains("paused: state disk full"), "{reason}");
+    assert!(reason.contains("state.db"), "names the file: {reason}");
+    let status = cap.status();
+    assert_eq!(
+        status["paused"]["reason"], "state disk full",
+        "status --json: {status}"
+    );
+    let text = cap.run(&["status"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("PAUSED: state disk full"),
+        "{}",
+        show(&text)
+    );
+    let api: Value = reqwest::get(format!("{}/api/status", d.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["paused"]["reason"], "state disk full", "{api}");
+    assert!(d.log_text().contains("ingestion paused: state disk full"));
+    // Still paused a retry later, and alive.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(d.healthz().await.0, 503);
+    d.assert_alive();
+
+    std::fs::remove_file(&filler).unwrap();
+    until("/healthz to say ingesting again", || async {
+        (d.healthz().await.0 == 200).then_some(())
+    })
+    .await;
+    until("a take for every recording", || async {
+        (sb.takes().await.len() >= expected.len()).then_some(())
+    })
+    .await;
+    d.assert_alive();
+    assert_exactly_one_take_each(&sb, &expected).await;
+    assert!(
+        d.log_text().contains("ingestion resumed"),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(cap.status()["paused"], Value::Null);
+    assert_eq!(cap.status()["counts"]["done"], expected.len() as u64);
+}
