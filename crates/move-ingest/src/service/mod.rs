@@ -119,9 +119,25 @@ async fn run_service(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut svc = Service::start(cfg, ingest.clone(), started).await?;
-    let heartbeat = tokio::spawn(while_paused(ingest));
-    tokio::pin!(shutdown);
-    let served = svc.serve(&mut shutdown).await;
+    let heartbeat = tokio::spawn(while_paused(ingest.clone()));
+    // The loop stops at its next turn; one held up by a paused state write cannot turn, so a
+    // stop while paused ends it from here (its write is not needed: the next start rescans).
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let loop_stops = async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    };
+    tokio::pin!(loop_stops);
+    let stop_while_paused = async {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        while ingest.state_paused().is_none() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let served = tokio::select! {
+        served = svc.serve(&mut loop_stops) => served,
+        () = stop_while_paused => Ok(()),
+    };
     heartbeat.abort();
     if let Err(fatal) = served {
         svc.workers.abort().await;
@@ -302,6 +318,16 @@ impl Service {
 
     /// Stops taking work and gives the running uploads `shutdown_grace_secs`.
     async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(p) = self.ingest.state_paused() {
+            tracing::warn!(
+                running = self.workers.running(),
+                "stopping while paused ({}): the recordings in flight resume at the next start",
+                p.cause.reason()
+            );
+            self.systemd.stopping("stopping while paused");
+            self.workers.abort().await;
+            return Ok(());
+        }
         let grace = Duration::from_secs(self.cfg.service.shutdown_grace_secs);
         let running = self.workers.running();
         tracing::info!(

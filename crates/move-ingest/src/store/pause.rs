@@ -239,7 +239,8 @@ pub fn read(state_dir: &Path) -> Option<Paused> {
     })
 }
 
-/// Whether the file system holding `path` is mounted read-only.
+/// Whether the file system holding `path` is read-only: mounted so, or turned read-only by the
+/// kernel after an error (ext4's `emergency_ro`, which statvfs does not report).
 fn read_only(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
@@ -252,7 +253,30 @@ fn read_only(path: &Path) -> bool {
     }
     // SAFETY: statvfs returned 0, so it filled `st`.
     let st = unsafe { st.assume_init() };
-    st.f_flag & libc::ST_RDONLY != 0
+    st.f_flag & libc::ST_RDONLY != 0 || emergency_ro(path)
+}
+
+/// Whether the mount holding `path` (the longest mount point above it in `/proc/self/mountinfo`)
+/// has the kernel's `emergency_ro` or `shutdown` flag.
+fn emergency_ro(path: &Path) -> bool {
+    let (Ok(path), Ok(info)) = (
+        path.canonicalize(),
+        std::fs::read_to_string("/proc/self/mountinfo"),
+    ) else {
+        return false;
+    };
+    // Fields: id parent major:minor root mount-point options ... - fstype source super-options.
+    info.lines()
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split(' ').collect();
+            let point = Path::new(*fields.get(4)?);
+            path.starts_with(point).then_some((point.as_os_str().len(), l))
+        })
+        .max_by_key(|(len, _)| *len)
+        .is_some_and(|(_, l)| {
+            l.split([' ', ','])
+                .any(|o| o == "emergency_ro" || o == "shutdown")
+        })
 }
 
 /// `SystemTime` as RFC 3339 in JSON.

@@ -206,3 +206,144 @@ async fn a_state_disk_filled_during_run_pauses_then_resumes_by_itself_with_one_t
     assert_eq!(cap.status()["paused"], Value::Null);
     assert_eq!(cap.status()["counts"]["done"], expected.len() as u64);
 }
+
+/// An ext4 image mounted on a temp dir with `errors=remount-ro`, unmounted on drop; `None`
+/// where loop devices or mkfs.ext4 are not available.
+struct Ext4 {
+    image: PathBuf,
+    at: PathBuf,
+}
+
+impl Ext4 {
+    fn mount(image: &Path, at: &Path) -> Option<Ext4> {
+        std::fs::create_dir_all(at).unwrap();
+        let made = File::create(image).and_then(|f| f.set_len(32 << 20)).is_ok()
+            && sh("mkfs.ext4", &["-q", "-F", &image.to_string_lossy()]);
+        let disk = Ext4 {
+            image: image.to_path_buf(),
+            at: at.to_path_buf(),
+        };
+        if made && disk.mount_again() {
+            Some(disk)
+        } else {
+            eprintln!(
+                "SKIPPED: cannot make and mount an ext4 image here (needs root, loop devices and mkfs.ext4)"
+            );
+            None
+        }
+    }
+
+    fn mount_again(&self) -> bool {
+        sh(
+            "mount",
+            &[
+                "-o",
+                "loop,errors=remount-ro",
+                &self.image.to_string_lossy(),
+                &self.at.to_string_lossy(),
+            ],
+        )
+    }
+
+    /// What the kernel does on a file system error: the file system turns read-only under the
+    /// running service (a plain `mount -o remount,ro` is refused while files are open for writing).
+    fn fail(&self) {
+        let out = std::process::Command::new("findmnt")
+            .args(["-no", "SOURCE"])
+            .arg(&self.at)
+            .output()
+            .unwrap();
+        let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let name = Path::new(&dev).file_name().unwrap().to_string_lossy().to_string();
+        std::fs::write(format!("/sys/fs/ext4/{name}/trigger_fs_error"), "test\n").unwrap();
+    }
+
+    /// The way back from that: unmount, fsck, mount.
+    fn repair(&self) {
+        assert!(sh("umount", &[&self.at.to_string_lossy()]));
+        let _ = std::process::Command::new("e2fsck")
+            .args(["-fy"])
+            .arg(&self.image)
+            .output();
+        assert!(self.mount_again());
+    }
+}
+
+impl Drop for Ext4 {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.at).status();
+    }
+}
+
+fn sh(cmd: &str, args: &[&str]) -> bool {
+    std::process::Command::new(cmd)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[tokio::test]
+async fn a_state_disk_turned_read_only_during_run_pauses_and_loses_nothing() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb);
+    let Some(disk) = Ext4::mount(&cap.root.path().join("state.img"), &cap.state) else {
+        return;
+    };
+    let mut d = Daemon::start(&cap).await;
+    let mut expected = Expected::new();
+    for i in 0..2 {
+        record(&cap, &mut expected, i);
+    }
+    until("the first takes", || async {
+        (sb.takes().await.len() == 2).then_some(())
+    })
+    .await;
+
+    disk.fail();
+    for i in 2..6 {
+        record(&cap, &mut expected, i);
+    }
+    let reason = until("/healthz to say the state disk is read-only", || async {
+        let (status, body) = d.healthz().await;
+        (status == 503).then_some(body)
+    })
+    .await;
+    assert!(reason.contains("paused: state disk read-only"), "{reason}");
+    let status = cap.status();
+    assert_eq!(
+        status["paused"]["reason"], "state disk read-only",
+        "status --json: {status}"
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(d.healthz().await.0, 503);
+    d.assert_alive();
+    let created = sb.takes().await.len();
+    assert!(created < expected.len(), "nothing waits on the state: {created}");
+
+    // A kernel-forced read-only file system comes back only through unmount and fsck, which
+    // need the service stopped: it stops cleanly, and the next start finishes the work.
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &d.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = Instant::now();
+    let exited = loop {
+        if let Some(status) = d.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < DEADLINE, "the service did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exited.success(), "{exited:?}; log:\n{}", d.log_text());
+    disk.repair();
+    let d = Daemon::start(&cap).await;
+    until("a take for every recording", || async {
+        (sb.takes().await.len() >= expected.len()).then_some(())
+    })
+    .await;
+    assert_eq!(d.healthz().await.0, 200);
+    assert_exactly_one_take_each(&sb, &expected).await;
+}
