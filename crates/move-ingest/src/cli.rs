@@ -53,6 +53,9 @@ pub enum Command {
     /// recordings are queued again; the first scan is taken in after it. With `[metrics] listen` (default: off) it also serves
     /// /metrics, a status page at /, /api/status and /healthz; with `[notify] webhook`
     /// (default: off) it posts failures, pauses and a daily summary (docs/monitoring.md).
+    /// A state disk that fills up or turns read-only while it runs pauses ingestion (nothing
+    /// committed is lost; said in the log every minute, STATUS, `status` and /healthz), the
+    /// write is tried again every 5 s, and ingestion resumes by itself: the process does not exit.
     Run,
     /// Ingest every complete recording already on disk, wait for it, then exit.
     ///

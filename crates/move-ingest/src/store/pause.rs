@@ -123,7 +123,9 @@ impl Pause {
         let path = state_dir.join(FILE);
         match File::create(&path) {
             Ok(f) => *self.file.lock().unwrap_or_else(|p| p.into_inner()) = Some((path, f)),
-            Err(e) => tracing::warn!(path = %path.display(), "cannot create the file `status` reads a pause from: {e}"),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "cannot create the file `status` reads a pause from: {e}")
+            }
         }
         self.publish(None);
         self.enabled.store(true, Ordering::SeqCst);
@@ -232,7 +234,10 @@ pub fn read(state_dir: &Path) -> Option<Paused> {
     }
     read_only(state_dir).then(|| Paused {
         cause: Cause::ReadOnly,
-        detail: format!("the file system of {} is mounted read-only", state_dir.display()),
+        detail: format!(
+            "the file system of {} is mounted read-only",
+            state_dir.display()
+        ),
         since: std::fs::metadata(state_dir.join(FILE))
             .and_then(|m| m.modified())
             .unwrap_or_else(|_| SystemTime::now()),
@@ -270,7 +275,8 @@ fn emergency_ro(path: &Path) -> bool {
         .filter_map(|l| {
             let fields: Vec<&str> = l.split(' ').collect();
             let point = Path::new(*fields.get(4)?);
-            path.starts_with(point).then_some((point.as_os_str().len(), l))
+            path.starts_with(point)
+                .then_some((point.as_os_str().len(), l))
         })
         .max_by_key(|(len, _)| *len)
         .is_some_and(|(_, l)| {
@@ -307,11 +313,17 @@ mod tests {
         pause.enable(dir.path());
         assert_eq!(read(dir.path()), None, "not paused");
         assert!(pause.set(Cause::Full, "x".repeat(10_000)));
-        assert!(!pause.set(Cause::Full, "cannot write state.db".into()), "the same pause goes on");
+        assert!(
+            !pause.set(Cause::Full, "cannot write state.db".into()),
+            "the same pause goes on"
+        );
         let seen = read(dir.path()).unwrap();
         assert_eq!(seen.cause, Cause::Full);
         assert!(seen.detail.len() < SIZE, "shortened to fit");
-        assert_eq!(std::fs::metadata(dir.path().join(FILE)).unwrap().len(), SIZE as u64);
+        assert_eq!(
+            std::fs::metadata(dir.path().join(FILE)).unwrap().len(),
+            SIZE as u64
+        );
         assert!(pause.clear().is_some());
         assert_eq!(read(dir.path()), None, "resumed");
     }

@@ -76,7 +76,9 @@ impl Daemon {
     }
 
     async fn healthz(&self) -> (u16, String) {
-        let r = reqwest::get(format!("{}/healthz", self.base)).await.unwrap();
+        let r = reqwest::get(format!("{}/healthz", self.base))
+            .await
+            .unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
@@ -217,7 +219,9 @@ struct Ext4 {
 impl Ext4 {
     fn mount(image: &Path, at: &Path) -> Option<Ext4> {
         std::fs::create_dir_all(at).unwrap();
-        let made = File::create(image).and_then(|f| f.set_len(32 << 20)).is_ok()
+        let made = File::create(image)
+            .and_then(|f| f.set_len(32 << 20))
+            .is_ok()
             && sh("mkfs.ext4", &["-q", "-F", &image.to_string_lossy()]);
         let disk = Ext4 {
             image: image.to_path_buf(),
@@ -254,7 +258,11 @@ impl Ext4 {
             .output()
             .unwrap();
         let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let name = Path::new(&dev).file_name().unwrap().to_string_lossy().to_string();
+        let name = Path::new(&dev)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         std::fs::write(format!("/sys/fs/ext4/{name}/trigger_fs_error"), "test\n").unwrap();
     }
 
@@ -271,7 +279,10 @@ impl Ext4 {
 
 impl Drop for Ext4 {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.at).status();
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.at)
+            .status();
     }
 }
 
@@ -320,7 +331,10 @@ async fn a_state_disk_turned_read_only_during_run_pauses_and_loses_nothing() {
     assert_eq!(d.healthz().await.0, 503);
     d.assert_alive();
     let created = sb.takes().await.len();
-    assert!(created < expected.len(), "nothing waits on the state: {created}");
+    assert!(
+        created < expected.len(),
+        "nothing waits on the state: {created}"
+    );
 
     // A kernel-forced read-only file system comes back only through unmount and fsck, which
     // need the service stopped: it stops cleanly, and the next start finishes the work.
