@@ -118,7 +118,7 @@ fn record(cap: &Capture, expected: &mut Expected, i: u64) {
     let (dev, stem) = (format!("cam-{}", i % 3), format!("clip{i:02}"));
     let video = bytes(i, 20_000 + i as usize);
     cap.write(&dev, &format!("{stem}.mp4"), &video);
-    let sidecar = (i % 2 == 0).then(|| {
+    let sidecar = i.is_multiple_of(2).then(|| {
         let s = bytes(1_000 + i, 1_500);
         cap.write(&dev, &format!("{stem}.move"), &s);
         s
