@@ -207,6 +207,11 @@ async fn a_state_disk_filled_during_run_pauses_then_resumes_by_itself_with_one_t
     );
     assert_eq!(cap.status()["paused"], Value::Null);
     assert_eq!(cap.status()["counts"]["done"], expected.len() as u64);
+    // The database reopens after the failed commits (checked at the start) and knows every take.
+    drop(d);
+    cap.backfill(0);
+    assert_eq!(sb.takes().await.len(), expected.len());
+    assert_eq!(cap.status()["counts"]["done"], expected.len() as u64);
 }
 
 /// An ext4 image mounted on a temp dir with `errors=remount-ro`, unmounted on drop; `None`
