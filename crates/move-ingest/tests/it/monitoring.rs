@@ -128,13 +128,13 @@ where
 }
 
 /// A webhook receiver on 127.0.0.1 that refuses its first POST (HTTP 500), then takes them all.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     got: Arc<Mutex<Vec<String>>>,
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         use axum::routing::post;
         let got: Arc<Mutex<Vec<String>>> = Arc::default();
         let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -156,7 +156,7 @@ impl Receiver {
     }
 
     /// Waits for a message with this `event` and returns it.
-    async fn event(&self, event: &str) -> Value {
+    pub(crate) async fn event(&self, event: &str) -> Value {
         until(&format!("a webhook `{event}`"), || async {
             self.got.lock().unwrap().iter().find_map(|b| {
                 let v: Value = serde_json::from_str(b).ok()?;

@@ -19,12 +19,12 @@ use crate::util::Sandbox;
 const DEADLINE: Duration = Duration::from_secs(60);
 
 /// A capture setup with quick settling, the metrics server on a free port and JSON logs.
-fn capture(sb: &Sandbox) -> Capture {
+fn capture(sb: &Sandbox, extra: &str) -> Capture {
     let cap = Capture::new(sb);
     let text = format!(
         "[api]\nendpoint = \"{}\"\n\n[[watch]]\npath = \"{}\"\n\n[pairing]\nsettle_secs = 1\nmove_wait_secs = 1\n\n\
          [state]\ndir = \"{}\"\n\n[upload]\nconcurrency = 2\n\n[retry]\nbase_ms = 50\ncap_secs = 1\n\n\
-         [log]\nlevel = \"debug\"\nformat = \"json\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+         [log]\nlevel = \"debug\"\nformat = \"json\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n{extra}\n",
         cap.endpoint,
         cap.watch.display(),
         cap.state.display(),
@@ -138,7 +138,8 @@ fn fill(dir: &Path) -> PathBuf {
 #[tokio::test]
 async fn a_state_disk_filled_during_run_pauses_then_resumes_by_itself_with_one_take_each() {
     let sb = Sandbox::start();
-    let cap = capture(&sb);
+    let hook = crate::monitoring::Receiver::start().await;
+    let cap = capture(&sb, &format!("\n[notify]\nwebhook = \"{}\"\n", hook.url));
     // Room for the database and its WAL; the filler takes the rest.
     let Some(_mount) = Mount::tmpfs(&cap.state, "8m") else {
         return;
@@ -184,6 +185,14 @@ async fn a_state_disk_filled_during_run_pauses_then_resumes_by_itself_with_one_t
         .unwrap();
     assert_eq!(api["paused"]["reason"], "state disk full", "{api}");
     assert!(d.log_text().contains("ingestion paused: state disk full"));
+    let paused = hook.event("paused").await;
+    assert!(
+        paused["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("state disk full"),
+        "{paused}"
+    );
     // Still paused a retry later, and alive.
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(d.healthz().await.0, 503);
@@ -205,6 +214,7 @@ async fn a_state_disk_filled_during_run_pauses_then_resumes_by_itself_with_one_t
         "{}",
         d.log_text()
     );
+    hook.event("resumed").await;
     assert_eq!(cap.status()["paused"], Value::Null);
     assert_eq!(cap.status()["counts"]["done"], expected.len() as u64);
     // The database reopens after the failed commits (checked at the start) and knows every take.
@@ -303,7 +313,7 @@ fn sh(cmd: &str, args: &[&str]) -> bool {
 #[tokio::test]
 async fn a_state_disk_turned_read_only_during_run_pauses_and_loses_nothing() {
     let sb = Sandbox::start();
-    let cap = capture(&sb);
+    let cap = capture(&sb, "");
     let Some(disk) = Ext4::mount(&cap.root.path().join("state.img"), &cap.state) else {
         return;
     };
