@@ -56,6 +56,7 @@ pub enum Command {
     /// A state disk that fills up or turns read-only while it runs pauses ingestion (nothing
     /// committed is lost; said in the log every minute, STATUS, `status` and /healthz), the
     /// write is tried again every 5 s, and ingestion resumes by itself: the process does not exit.
+    /// A state disk already full or read-only at the start is waited for (log, STATUS).
     Run,
     /// Ingest every complete recording already on disk, wait for it, then exit.
     ///

@@ -247,18 +247,33 @@ pub fn read(state_dir: &Path) -> Option<Paused> {
 /// Whether the file system holding `path` is read-only: mounted so, or turned read-only by the
 /// kernel after an error (ext4's `emergency_ro`, which statvfs does not report).
 fn read_only(path: &Path) -> bool {
+    statvfs(path).is_some_and(|st| st.f_flag & libc::ST_RDONLY != 0) || emergency_ro(path)
+}
+
+/// Why the state dir cannot take a write now, judged from its file system: read-only, or no
+/// space left for this user. A missing dir is judged by the nearest folder above it.
+pub fn unwritable(dir: &Path) -> Option<Cause> {
+    let existing = dir.ancestors().find(|d| d.exists())?;
+    let st = statvfs(existing)?;
+    if st.f_flag & libc::ST_RDONLY != 0 || emergency_ro(existing) {
+        Some(Cause::ReadOnly)
+    } else if st.f_bavail == 0 {
+        Some(Cause::Full)
+    } else {
+        None
+    }
+}
+
+fn statvfs(path: &Path) -> Option<libc::statvfs> {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
     let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
     // SAFETY: `c` is a NUL-terminated path and `st` is a valid, writable statvfs.
     if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
-        return false;
+        return None;
     }
     // SAFETY: statvfs returned 0, so it filled `st`.
-    let st = unsafe { st.assume_init() };
-    st.f_flag & libc::ST_RDONLY != 0 || emergency_ro(path)
+    Some(unsafe { st.assume_init() })
 }
 
 /// Whether the mount holding `path` (the longest mount point above it in `/proc/self/mountinfo`)

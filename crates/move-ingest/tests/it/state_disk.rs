@@ -376,3 +376,48 @@ async fn a_state_disk_turned_read_only_during_run_pauses_and_loses_nothing() {
     assert_eq!(d.healthz().await.0, 200);
     assert_exactly_one_take_each(&sb, &expected).await;
 }
+
+#[tokio::test]
+async fn a_run_started_on_a_full_state_disk_waits_and_starts_once_there_is_room() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb, "");
+    let Some(_mount) = Mount::tmpfs(&cap.state, "8m") else {
+        return;
+    };
+    let mut expected = Expected::new();
+    record(&cap, &mut expected, 0);
+    cap.backfill(0);
+    let filler = fill(&cap.state);
+    record(&cap, &mut expected, 1);
+    let log = cap.root.path().join("run-full.log");
+    let mut child = cap
+        .cmd(&["run"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+    until("the service to say it waits for the state dir", || async {
+        text()
+            .contains("waiting for the state dir: state disk full")
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it exited:\n{}",
+        text()
+    );
+    assert_eq!(sb.takes().await.len(), 1);
+
+    std::fs::remove_file(&filler).unwrap();
+    until("a take for the recording made meanwhile", || async {
+        (sb.takes().await.len() >= expected.len()).then_some(())
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_exactly_one_take_each(&sb, &expected).await;
+}
