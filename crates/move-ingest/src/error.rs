@@ -101,11 +101,12 @@ impl Fatal {
     pub fn into_error(self) -> anyhow::Error {
         match self {
             Fatal::Auth(a) => anyhow::Error::new(a),
-            Fatal::Store(s @ (StoreError::Io { .. } | StoreError::Sql { .. })) => {
-                anyhow::Error::new(UsageError::new(format!(
-                    "ingestion stopped, the state cannot be written (nothing already committed is lost): {s}"
-                )))
-            }
+            Fatal::Store(
+                s
+                @ (StoreError::Io { .. } | StoreError::Sql { .. } | StoreError::Unwritable { .. }),
+            ) => anyhow::Error::new(UsageError::new(format!(
+                "ingestion stopped, the state cannot be written (nothing already committed is lost): {s}"
+            ))),
             Fatal::Store(s) => anyhow::Error::new(UsageError::new(s.to_string())),
         }
     }

@@ -20,7 +20,7 @@ use crate::id::RecordingId;
 use crate::retry::{Cause, Failure};
 use crate::scan::{Facts, Found, Seen};
 use crate::state::{Event, Recording, Role, Step};
-use crate::store::{IndexedTake, TakeFile};
+use crate::store::{IndexedTake, StoreError, TakeFile};
 use crate::upload::sha256_file;
 
 /// Takes asked for per `listTakes` page (the most the API serves).
@@ -75,7 +75,8 @@ pub enum Unsure {
     ApiDown,
     /// The API refused `listTakes` for a reason another attempt would not change.
     Refused,
-    /// A file changed or could not be read while it was hashed: looked for once it settles.
+    /// A file changed or could not be read while it was hashed, or the state disk could not
+    /// take the index (full or read-only, `run` pauses): looked for again at a later pass.
     Changed,
 }
 
@@ -278,9 +279,13 @@ impl Ingest {
             .map_or(0, |d| d.as_millis() as i64);
         let store = self.ledger.clone();
         let writer = tokio::task::spawn_blocking(move || store.take_index_writer(build)).await;
-        // A state that cannot be written stops the work as any step would (not "unknown").
+        // A state that cannot be written stops the work as any step would (not "unknown"); in
+        // `run` a full or read-only disk leaves the index for the next pass instead.
         let mut writer = match writer {
-            Ok(w) => w?,
+            Ok(w) => match self.index_write(w)? {
+                Ok(w) => w,
+                Err(e) => return Ok(Err(e)),
+            },
             Err(e) => return Ok(Err((e.to_string(), Unsure::ApiDown))),
         };
         let mut policy = self.policy.clone();
@@ -306,14 +311,35 @@ impl Ingest {
             let indexed: Vec<IndexedTake> =
                 page.items.iter().flatten().filter_map(indexed).collect();
             n += indexed.len();
-            writer.put(&indexed)?;
+            if let Err(e) = self.index_write(writer.put(&indexed))? {
+                return Ok(Err(e));
+            }
             match page.after {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
-        writer.finish()?;
+        if let Err(e) = self.index_write(writer.finish())? {
+            return Ok(Err(e));
+        }
         Ok(Ok(n))
+    }
+
+    /// A write to the take index: while a full or read-only disk pauses `run`, its failure is a
+    /// reason to look again at the next pass (the index is a cache of the API), not a stop.
+    fn index_write<T>(
+        &self,
+        written: Result<T, StoreError>,
+    ) -> Result<Result<T, (String, Unsure)>, Fatal> {
+        match written {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) => match e.disk_cause() {
+                Some(cause) if self.ledger.pause().enabled() => {
+                    Ok(Err((format!("{}: {e}", cause.reason()), Unsure::Changed)))
+                }
+                _ => Err(Fatal::Store(e)),
+            },
+        }
     }
 
     /// Whether the local files hold the bytes the take's record names (each file hashed once).

@@ -57,6 +57,16 @@ pub enum StoreError {
         path: PathBuf,
         detail: String,
     },
+    /// As `Sql`, when SQLite said the disk is full or read-only.
+    #[error(
+        "cannot {op} {path}: {detail}; check that the state dir exists, is writable and has free space"
+    )]
+    Unwritable {
+        op: &'static str,
+        path: PathBuf,
+        detail: String,
+        cause: Cause,
+    },
     #[error(
         "the state database {path} is damaged: {detail}. Move it aside (`mv {path} {path}.damaged`, with the service stopped) and start again: the next start rebuilds the state from the API; keep the damaged copy for a bug report"
     )]
@@ -91,12 +101,27 @@ impl StoreError {
             match e.sqlite_error_code() {
                 // Damage found after the start-up check still names the file and the way out.
                 Some(DatabaseCorrupt | NotADatabase) => StoreError::damaged(path, e),
+                _ if let Some(cause) = Cause::of_sqlite(&e, 0) => StoreError::Unwritable {
+                    op,
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                    cause,
+                },
                 _ => StoreError::Sql {
                     op,
                     path: path.to_path_buf(),
                     detail: e.to_string(),
                 },
             }
+        }
+    }
+
+    /// Whether this failure is a full or read-only disk (which `run` waits out).
+    pub fn disk_cause(&self) -> Option<Cause> {
+        match self {
+            StoreError::Io { source, .. } => Cause::of_errno(source.raw_os_error()?),
+            StoreError::Unwritable { cause, .. } => Some(*cause),
+            _ => None,
         }
     }
 
