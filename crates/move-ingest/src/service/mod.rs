@@ -140,8 +140,11 @@ async fn run_service(
     };
     heartbeat.abort();
     if let Err(fatal) = served {
+        let err = fatal.into_error();
+        // /healthz answers 503 with why (a rejected key, a damaged state) while the workers stop.
+        ingest.monitor().stopped(&format!("{err:#}"));
         svc.workers.abort().await;
-        return Err(fatal.into_error());
+        return Err(err);
     }
     svc.stop().await
 }
