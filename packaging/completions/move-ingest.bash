@@ -115,6 +115,9 @@ _move__ingest() {
             move__ingest__subcmd__help__subcmd__jobs,list)
                 cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__list"
                 ;;
+            move__ingest__subcmd__help__subcmd__jobs,retry)
+                cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__retry"
+                ;;
             move__ingest__subcmd__help__subcmd__jobs,show)
                 cmd="move__ingest__subcmd__help__subcmd__jobs__subcmd__show"
                 ;;
@@ -142,6 +145,9 @@ _move__ingest() {
             move__ingest__subcmd__jobs,list)
                 cmd="move__ingest__subcmd__jobs__subcmd__list"
                 ;;
+            move__ingest__subcmd__jobs,retry)
+                cmd="move__ingest__subcmd__jobs__subcmd__retry"
+                ;;
             move__ingest__subcmd__jobs,show)
                 cmd="move__ingest__subcmd__jobs__subcmd__show"
                 ;;
@@ -153,6 +159,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__jobs__subcmd__help,list)
                 cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__list"
+                ;;
+            move__ingest__subcmd__jobs__subcmd__help,retry)
+                cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__retry"
                 ;;
             move__ingest__subcmd__jobs__subcmd__help,show)
                 cmd="move__ingest__subcmd__jobs__subcmd__help__subcmd__show"
@@ -472,7 +481,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help__subcmd__jobs)
-            opts="list show create"
+            opts="list show create retry"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +509,20 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help__subcmd__jobs__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__jobs__subcmd__retry)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -700,7 +723,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__jobs)
-            opts="-v -q -h -V --config --verbose --quiet --help --version list show create help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version list show create retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,7 +767,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__jobs__subcmd__help)
-            opts="list show create help"
+            opts="list show create retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +822,20 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        move__ingest__subcmd__jobs__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         move__ingest__subcmd__jobs__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -832,6 +869,24 @@ _move__ingest() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__jobs__subcmd__retry)
+            opts="-v -q -h -V --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

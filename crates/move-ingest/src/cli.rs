@@ -57,6 +57,10 @@ pub enum Command {
     /// committed is lost; said in the log every minute, STATUS, `status` and /healthz), the
     /// write is tried again every 5 s, and ingestion resumes by itself: the process does not exit.
     /// A state disk already full or read-only at the start is waited for (log, STATUS).
+    /// With `[job]` (default: off; Move bills every job) it creates one processing job per new
+    /// take, follows every unfinished job with getJob (`job.poll_secs` growing to
+    /// `job.poll_cap_secs`) and downloads finished outputs to `job.download_to`; a FAILED job is
+    /// logged and never retried by itself (`move-ingest jobs retry TAKE_ID`).
     Run,
     /// Ingest every complete recording already on disk, wait for it, then exit.
     ///
@@ -65,7 +69,9 @@ pub enum Command {
     /// could not be read (see `status`), 2 if a watch path does not exist, 3 if the API
     /// rejected the key. Ctrl-C (or SIGTERM) starts nothing new, gives running uploads
     /// `service.shutdown_grace_secs` to finish, prints the summary and exits 130 (143);
-    /// a second Ctrl-C stops at once.
+    /// a second Ctrl-C stops at once. With `[job]` it creates one processing job per new take
+    /// (exactly once) but does not wait for the jobs: `run` follows them and downloads their
+    /// outputs.
     Backfill(BackfillArgs),
     /// Show what the state holds: how many recordings are in each state, and which.
     ///

@@ -47,6 +47,8 @@ pub struct Row {
     pub failure: Option<(String, String)>,
     /// A retrying one: where and why it waits, and when it is tried next.
     pub retry: Option<(String, String, SystemTime)>,
+    /// Its processing job, e.g. `job RUNNING 40%` (`[job]`; none when no job is wanted).
+    pub job: Option<String>,
 }
 
 /// A watch path and the free space of its file system (`None`: it cannot be read).
@@ -322,6 +324,7 @@ fn row(r: &Recording) -> Row {
             let next = UNIX_EPOCH + Duration::from_millis(w.next_ms.max(0) as u64);
             (w.step.as_str().to_string(), w.reason.clone(), next)
         }),
+        job: r.job.as_ref().map(crate::status_view::job_note),
     }
 }
 

@@ -74,6 +74,38 @@ pub enum Event {
     AfterTakePlanned { files: Vec<Planned> },
     /// The after-take step ended; `note` says what was done, or why the files were kept.
     AfterTakeDone { note: String },
+    /// `[job]` is set: once its take exists this recording gets one processing job. Recorded
+    /// just before `TakeRequested` (whose full commit makes it durable), so a crash between
+    /// the take and the job still leaves the job to be asked for.
+    JobWanted,
+    /// `createSingleCamJob` is about to be sent (or re-sent); time in ms since the epoch.
+    JobRequested { at_ms: i64 },
+    /// The API answered with the job (or `listJobs(takeId)` found the one an unanswered
+    /// request made).
+    JobCreated { job_id: String, adopted: bool },
+    /// `getJob` answered (or asking for the job gave up, `state` then `NOT_CREATED`): where the
+    /// job stands, and when it is asked again (`next_poll_ms`; `None` once it ended). `outputs`
+    /// are the keys of the output files still to download (a FINISHED job with `download_to`).
+    JobPolled {
+        state: String,
+        percent: Option<i64>,
+        at_ms: i64,
+        next_poll_ms: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        outputs: Vec<String>,
+    },
+    /// One output file of the job is downloaded, renamed into place and fsynced.
+    JobOutputDownloaded {
+        key: String,
+        path: PathBuf,
+        size: u64,
+    },
+    /// Nothing more to do for this job: finished (and downloaded), or failed. `note` says which.
+    JobDone { note: String },
+    /// `jobs retry`: the ended job is kept as history and a new one is wanted.
+    JobRetried,
     /// The whole recording, as the compaction of earlier releases wrote it (read by the import).
     Snapshot { recording: Box<Recording> },
 }
@@ -116,7 +148,18 @@ impl Event {
                 | Event::Requeued
                 | Event::AfterTakePlanned { .. }
                 | Event::AfterTakeDone { .. }
+                | Event::JobRequested { .. }
+                | Event::JobCreated { .. }
+                | Event::JobOutputDownloaded { .. }
+                | Event::JobDone { .. }
+                | Event::JobRetried
                 | Event::Snapshot { .. }
+        ) || matches!(
+            self,
+            Event::JobPolled {
+                next_poll_ms: None,
+                ..
+            }
         )
     }
 }
@@ -154,6 +197,70 @@ pub struct AfterTake {
     /// What was done, once the step ended.
     #[serde(default)]
     pub done: Option<String>,
+}
+
+/// The processing job of a recording (`[job]`): asked for, followed, its outputs downloaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobTrack {
+    /// When `createSingleCamJob` was first sent, ms since the epoch.
+    #[serde(default)]
+    pub requested_ms: Option<i64>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub adopted: bool,
+    /// NOT_STARTED, RUNNING, FINISHED, FAILED as `getJob` said (NOT_CREATED: never created).
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub percent: Option<i64>,
+    /// How many times `getJob` answered (the backoff grows with it).
+    #[serde(default)]
+    pub polls: u32,
+    #[serde(default)]
+    pub polled_ms: Option<i64>,
+    #[serde(default)]
+    pub next_poll_ms: Option<i64>,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// The output keys to download (set when the job FINISHED with `download_to`).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    #[serde(default)]
+    pub downloaded: Vec<Downloaded>,
+    /// Set when nothing more is to be done: what became of the job.
+    #[serde(default)]
+    pub done: Option<String>,
+    /// Earlier jobs of this recording that `jobs retry` replaced.
+    #[serde(default)]
+    pub earlier: Vec<String>,
+}
+
+/// One downloaded output file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Downloaded {
+    pub key: String,
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+impl JobTrack {
+    /// The earlier jobs, with this one's id added (what `jobs retry` keeps).
+    fn earlier_with_this(self) -> Vec<String> {
+        let mut earlier = self.earlier;
+        earlier.extend(self.id);
+        earlier
+    }
+
+    /// Still to be asked for, followed or downloaded.
+    pub fn is_active(&self) -> bool {
+        self.done.is_none()
+    }
+
+    /// Whether output `key` is downloaded already.
+    pub fn has_downloaded(&self, key: &str) -> bool {
+        self.downloaded.iter().any(|d| d.key == key)
+    }
 }
 
 /// A file the storage accepted.
@@ -250,6 +357,9 @@ pub struct Recording {
     /// The `[after_take]` step (none while it has not begun).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_take: Option<AfterTake>,
+    /// The processing job (`[job]`; none when no job is wanted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobTrack>,
     /// Journal sequence number of the latest step, and its time.
     pub seq: u64,
     pub updated: String,
@@ -408,6 +518,7 @@ impl Recording {
             look_for_take,
             retrying: None,
             after_take: None,
+            job: None,
             seq,
             updated: time.to_string(),
         })
@@ -481,6 +592,57 @@ impl Recording {
             }
             Event::AfterTakeDone { note } => {
                 self.after_take.get_or_insert_default().done = Some(note);
+            }
+            Event::JobWanted => {
+                self.job.get_or_insert_default();
+            }
+            Event::JobRequested { at_ms } => {
+                let job = self.job.get_or_insert_default();
+                job.requested_ms = Some(job.requested_ms.map_or(at_ms, |t| t.min(at_ms)));
+            }
+            Event::JobCreated { job_id, adopted } => {
+                let job = self.job.get_or_insert_default();
+                job.id = Some(job_id);
+                job.adopted = adopted;
+            }
+            Event::JobPolled {
+                state,
+                percent,
+                at_ms,
+                next_poll_ms,
+                failure_reason,
+                outputs,
+            } => {
+                let job = self.job.get_or_insert_default();
+                job.state = Some(state);
+                job.percent = percent.or(job.percent);
+                job.polls += 1;
+                job.polled_ms = Some(at_ms);
+                job.next_poll_ms = next_poll_ms;
+                if failure_reason.is_some() {
+                    job.failure_reason = failure_reason;
+                }
+                if !outputs.is_empty() {
+                    job.outputs = outputs;
+                }
+            }
+            Event::JobOutputDownloaded { key, path, size } => {
+                let job = self.job.get_or_insert_default();
+                job.downloaded.retain(|d| d.key != key);
+                job.downloaded.push(Downloaded { key, path, size });
+            }
+            Event::JobDone { note } => {
+                let job = self.job.get_or_insert_default();
+                job.done = Some(note);
+                job.next_poll_ms = None;
+            }
+            Event::JobRetried => {
+                let mut earlier = self.job.take().unwrap_or_default().earlier_with_this();
+                earlier.dedup();
+                self.job = Some(JobTrack {
+                    earlier,
+                    ..JobTrack::default()
+                });
             }
             Event::Snapshot { recording } => {
                 let (seq, updated) = (self.seq, self.updated.clone());

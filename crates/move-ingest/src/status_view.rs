@@ -90,6 +90,8 @@ pub struct Row {
     pub updated: String,
     /// What a person should know about it (why it failed, what it waits for).
     pub note: String,
+    /// The recording's processing job (`job_json`), if one is wanted.
+    pub job: Option<Value>,
     seq: u64,
 }
 
@@ -103,6 +105,81 @@ pub struct StatusView {
     pub rows: Vec<Row>,
     /// Recordings not listed (done, waiting or gone, older than the newest [`NEWEST`]).
     pub not_listed: usize,
+    /// The processing jobs (`[job]`), when the state has any.
+    pub jobs: Option<JobsView>,
+}
+
+/// The processing jobs: how many in each stage, every active one, the newest failed ones.
+#[derive(Debug, Clone, Default)]
+pub struct JobsView {
+    pub counts: crate::store::query::JobCounts,
+    pub active: Vec<Value>,
+    pub failed: Vec<Value>,
+}
+
+impl JobsView {
+    /// From the counts and the recordings with an active or failed job.
+    pub fn new(
+        counts: crate::store::query::JobCounts,
+        active: &[Recording],
+        failed: &[Recording],
+    ) -> JobsView {
+        JobsView {
+            counts,
+            active: active.iter().filter_map(job_json).collect(),
+            failed: failed.iter().filter_map(job_json).collect(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "active": self.counts.active,
+            "finished": self.counts.finished,
+            "failed": self.counts.failed,
+            "active_jobs": self.active,
+            "failed_jobs": self.failed,
+        })
+    }
+}
+
+/// One recording's job as `status --json` shows it (`None`: no job wanted).
+pub fn job_json(r: &Recording) -> Option<Value> {
+    let j = r.job.as_ref()?;
+    Some(json!({
+        "recording_id": r.id,
+        "device": r.device,
+        "stem": r.stem,
+        "take_id": r.take_id,
+        "job_id": j.id,
+        "state": job_state(j),
+        "percent": j.percent,
+        "failure_reason": j.failure_reason,
+        "downloaded": j.downloaded.iter().map(|d| json!({"key": d.key, "path": d.path, "size": d.size})).collect::<Vec<_>>(),
+        "earlier_jobs": j.earlier,
+        "ended": j.done,
+    }))
+}
+
+/// The job's state in one word: the API's, or `WANTED` / `REQUESTED` before it has one,
+/// `DOWNLOADING` while a FINISHED job's outputs are fetched.
+pub fn job_state(j: &crate::state::JobTrack) -> String {
+    match (&j.state, &j.id) {
+        (Some(s), _) if s == "FINISHED" && j.is_active() => "DOWNLOADING".into(),
+        (Some(s), _) => s.clone(),
+        (None, Some(_)) => "NOT_STARTED".into(),
+        (None, None) if j.requested_ms.is_some() => "REQUESTED".into(),
+        (None, None) => "WANTED".into(),
+    }
+}
+
+/// `job FINISHED 100%`, for the notes of `status` and the page.
+pub fn job_note(j: &crate::state::JobTrack) -> String {
+    let percent = j.percent.map_or(String::new(), |p| format!(" {p}%"));
+    let mut note = format!("job {}{percent}", job_state(j));
+    if let Some(reason) = &j.failure_reason {
+        note.push_str(&format!(": {reason}"));
+    }
+    note
 }
 
 impl StatusView {
@@ -197,6 +274,7 @@ impl StatusView {
             "late_sidecars": self.late_sidecars,
             "latest": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
             "not_listed": self.not_listed,
+            "jobs": self.jobs.as_ref().map(JobsView::to_json),
         })
     }
 }
@@ -216,6 +294,7 @@ impl Row {
             "late_sidecar": self.late_sidecar,
             "updated": self.updated,
             "note": self.note,
+            "job": self.job,
         })
     }
 }
@@ -255,6 +334,7 @@ fn row(r: &Recording, sending: &SendingNow) -> Row {
             ),
             None => note(r),
         },
+        job: job_json(r),
         seq: r.seq,
     }
 }
@@ -278,6 +358,7 @@ fn waiting_row(w: &WaitingVideo) -> Row {
         late_sidecar: None,
         updated: String::new(),
         note: format!("a video waiting for its .move {until}"),
+        job: None,
         seq: u64::MAX,
     }
 }
@@ -305,6 +386,11 @@ fn note(r: &Recording) -> String {
             "late .move: {} (arrived after the take was created; not added)",
             late.name
         );
+    }
+    if let Some(j) = &r.job
+        && r.take_id.is_some()
+    {
+        return job_note(j);
     }
     match r.phase() {
         Phase::Waiting => "a .move waiting for its video".into(),

@@ -16,6 +16,8 @@ pub(crate) struct Outcome {
     pub body: JsonValue,
     /// Whether a mutation ran (its answer may then be dropped by fault injection).
     pub mutated: bool,
+    /// The root fields of the operation, e.g. `createSingleCamJob`.
+    pub fields: Vec<String>,
 }
 
 /// Validates and runs a request against the sandbox.
@@ -26,6 +28,7 @@ pub(crate) fn run(app: &App, req: &GraphQLRequest) -> Outcome {
             return Outcome {
                 body: answer(None, errors),
                 mutated: false,
+                fields: Vec::new(),
             };
         }
     };
@@ -33,12 +36,22 @@ pub(crate) fn run(app: &App, req: &GraphQLRequest) -> Outcome {
         return Outcome {
             body: introspect(app, &prepared),
             mutated: false,
+            fields: Vec::new(),
         };
     }
     let mutated = prepared.operation.is_mutation();
+    let fields = prepared
+        .operation
+        .selection_set
+        .selections
+        .iter()
+        .filter_map(|s| s.as_field())
+        .map(|f| f.name.to_string())
+        .collect();
     Outcome {
         body: execute(app, &prepared),
         mutated,
+        fields,
     }
 }
 

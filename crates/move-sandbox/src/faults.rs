@@ -19,6 +19,9 @@ pub struct Faults {
     pub retry_after_secs: u64,
     /// Probability (0..1) that a mutation is performed and then its answer is dropped mid-response.
     pub p_drop: f64,
+    /// Only mutations with this root field (e.g. `createSingleCamJob`) may lose their answer to
+    /// `p_drop`; `None`: any mutation.
+    pub drop_only: Option<String>,
     /// Probability (0..1) that a storage PUT is cut off halfway through its body (500, connection closed).
     pub p_cut: f64,
     /// Probability (0..1) that a GraphQL request is refused as invalid (a `BadRequestException`
@@ -38,6 +41,7 @@ impl Default for Faults {
             p_429: 0.0,
             retry_after_secs: 1,
             p_drop: 0.0,
+            drop_only: None,
             p_cut: 0.0,
             p_invalid: 0.0,
             latency_ms: 0,
@@ -157,10 +161,15 @@ impl FaultState {
         draw(rng, faults.p_cut)
     }
 
-    /// Draws whether a performed mutation loses its answer.
-    pub(crate) fn draw_drop(&self) -> bool {
+    /// Draws whether a performed mutation (with these root fields) loses its answer.
+    pub(crate) fn draw_drop(&self, fields: &[String]) -> bool {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
+        if let Some(only) = &faults.drop_only
+            && !fields.iter().any(|f| f == only)
+        {
+            return false;
+        }
         draw(rng, faults.p_drop)
     }
 

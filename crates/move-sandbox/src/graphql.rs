@@ -53,7 +53,7 @@ pub(crate) async fn handle(
         Err(e) => return malformed(&e),
     };
     let outcome = execute::run(&app, &request);
-    if outcome.mutated && app.faults.draw_drop() {
+    if outcome.mutated && app.faults.draw_drop(&outcome.fields) {
         Stats::bump(&app.stats.faults_injected);
         tracing::info!("sandbox: fault: mutation performed, answer dropped");
         return dropped();

@@ -64,6 +64,10 @@ struct SandboxArgs {
     /// Probability (0..1) that a mutation is performed and then the connection dropped without an answer.
     #[arg(long, default_value_t = 0.0)]
     fault_drop: f64,
+    /// Only mutations with this root field (e.g. createSingleCamJob) lose their answer to
+    /// --fault-drop. Defaults to any mutation.
+    #[arg(long, value_name = "FIELD")]
+    fault_drop_only: Option<String>,
     /// Probability (0..1) that an upload is cut off halfway through its body (500, connection closed).
     #[arg(long, default_value_t = 0.0)]
     fault_cut: f64,
@@ -154,6 +158,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         p_429: args.fault_429,
         retry_after_secs: args.fault_retry_after_secs,
         p_drop: args.fault_drop,
+        drop_only: args.fault_drop_only.clone(),
         p_cut: args.fault_cut,
         p_invalid: args.fault_invalid,
         latency_ms: args.latency_ms,

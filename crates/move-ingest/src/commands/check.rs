@@ -13,7 +13,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     match &cfg.job {
         None => crate::outln!("jobs: off (no [job] table; Move bills every job)")?,
         Some(job) => crate::outln!(
-            "jobs: [job] is valid (outputs: {}); the daemon does not create jobs yet, `move-ingest jobs create` does",
+            "jobs: [job] is valid (outputs: {}); `run` and `backfill` create one job per new take (billed by Move), `run` follows them",
             if job.outputs.is_empty() {
                 "Move's default".to_string()
             } else {

@@ -26,6 +26,20 @@ pub enum JobsCommand {
     /// --option trackFingers=true --option mocapModel=S2`. Prints the job id; follow it with
     /// `jobs show JOB_ID`.
     Create(CreateArgs),
+    /// Ask again for the job of a take whose job FAILED (or could not be created): the daemon
+    /// never does by itself, since Move bills every job.
+    ///
+    /// Uses `[job]` (outputs, options, name, metadata) and this machine's state: the new job is
+    /// recorded there, so the next `run` follows it and downloads its outputs. The state dir
+    /// must be free: stop the service first (`systemctl stop move-ingest`), then start it again.
+    /// A job still being followed is not replaced.
+    Retry(RetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The take whose job to ask for again (as `status` lists it).
+    pub take_id: String,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +91,58 @@ pub async fn run(config: Option<&Path>, cmd: JobsCommand) -> anyhow::Result<Exit
         JobsCommand::List(args) => list(config, args).await,
         JobsCommand::Show(args) => show(config, args).await,
         JobsCommand::Create(args) => create(config, args).await,
+        JobsCommand::Retry(args) => retry(config, args).await,
+    }
+}
+
+async fn retry(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit> {
+    let cfg = crate::commands::common::load_config(config)?;
+    if cfg.job.is_none() {
+        return Err(UsageError::new(format!(
+            "there is no [job] table in {}: add one (see config.example.toml) to say which outputs and options the job gets",
+            cfg.path.display()
+        ))
+        .into());
+    }
+    let take = &args.take_id;
+    let (store, _) = crate::store::Store::open(&cfg.state.dir).map_err(|e| match e {
+        crate::store::StoreError::Locked { .. } => UsageError::new(format!(
+            "{e}. `jobs retry` records the new job in the state: stop the service, run `move-ingest jobs retry {take}`, then start the service again"
+        )),
+        other => UsageError::new(other.to_string()),
+    })?;
+    let usage = |e: crate::store::StoreError| UsageError::new(e.to_string());
+    let Some(rec) = store.by_take(take).map_err(usage)? else {
+        return Err(UsageError::new(format!(
+            "this machine's state has no recording whose take is {take}; `move-ingest jobs create {take}` makes a job by hand"
+        ))
+        .into());
+    };
+    if let Some(job) = rec.job.as_ref().filter(|j| j.is_active()) {
+        return Err(UsageError::new(format!(
+            "the job of take {take} ({}) is {}: it has not ended, so it is not replaced",
+            job.id.as_deref().unwrap_or("not created yet"),
+            crate::status_view::job_state(job)
+        ))
+        .into());
+    }
+    let key = resolve_key(&cfg.api)?;
+    let ingest = crate::ingest::Ingest::new(cfg.clone(), key, std::sync::Arc::new(store))?;
+    match ingest
+        .retry_job(&rec.id)
+        .await
+        .map_err(crate::ingest::Fatal::into_error)?
+    {
+        Ok(job_id) => {
+            crate::outln!("{job_id}")?;
+            crate::outln!(
+                "asked again for the job of take {take}; the next `run` follows it (`move-ingest status` shows it)"
+            )?;
+            Ok(Exit::Ok)
+        }
+        Err(reason) => Err(anyhow::anyhow!(
+            "the job of take {take} was not created: {reason}"
+        )),
     }
 }
 

@@ -97,6 +97,11 @@ fn view_of(
     });
     let mut view = StatusView::build(recs.iter(), sending, waiting, args.all);
     view.count_unread(&reader.counts(None)?, reader.late_sidecars()? as usize);
+    let counts = reader.job_counts()?;
+    if counts != crate::store::query::JobCounts::default() {
+        let (active, failed) = reader.job_rows(NEWEST)?;
+        view.jobs = Some(crate::status_view::JobsView::new(counts, &active, &failed));
+    }
     if args.failed {
         view.rows.retain(|r| r.shown == Shown::Phase(Phase::Failed));
         view.not_listed = 0;
@@ -149,6 +154,30 @@ fn print(
             "{} .move file(s) arrived after their take was created (not added; see below)",
             view.late_sidecars
         )?;
+    }
+    if let Some(jobs) = &view.jobs {
+        crate::outln!(
+            "jobs: {} active, {} finished, {} failed (`move-ingest jobs retry TAKE_ID` asks again)",
+            jobs.counts.active,
+            jobs.counts.finished,
+            jobs.counts.failed
+        )?;
+        for j in jobs.active.iter().chain(&jobs.failed) {
+            let percent = j["percent"]
+                .as_i64()
+                .map_or(String::new(), |p| format!(" {p}%"));
+            let reason = j["failure_reason"]
+                .as_str()
+                .map_or(String::new(), |r| format!(": {r}"));
+            crate::outln!(
+                "  {}/{}  take {}  job {}  {}{percent}{reason}",
+                j["device"].as_str().unwrap_or(""),
+                j["stem"].as_str().unwrap_or(""),
+                j["take_id"].as_str().unwrap_or("-"),
+                j["job_id"].as_str().unwrap_or("-"),
+                j["state"].as_str().unwrap_or(""),
+            )?;
+        }
     }
     if view.rows.is_empty() {
         return Ok(());

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -26,6 +27,10 @@ pub(super) struct RawJob {
     metadata: toml::Table,
     #[serde(default)]
     download_to: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    poll_secs: Option<Spanned<f64>>,
+    #[serde(default)]
+    poll_cap_secs: Option<Spanned<f64>>,
 }
 
 /// `[job]`, validated: what `createSingleCamJob` is asked for each take, and where outputs go.
@@ -41,6 +46,22 @@ pub struct JobConfig {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Where finished jobs' output files are downloaded to, if anywhere.
     pub download_to: Option<PathBuf>,
+    /// The first wait between two `getJob` of a job (`poll_secs`, default 15 s); each wait
+    /// doubles, up to `poll_cap` (`poll_cap_secs`, default 300 s).
+    pub poll: Duration,
+    pub poll_cap: Duration,
+}
+
+/// `poll_secs` and `poll_cap_secs` when not given.
+const DEFAULT_POLL_SECS: f64 = 15.0;
+const DEFAULT_POLL_CAP_SECS: f64 = 300.0;
+
+impl JobConfig {
+    /// The wait after the `polls`-th answer of `getJob`: `poll`, doubled each time, at most `poll_cap`.
+    pub fn poll_wait(&self, polls: u32) -> Duration {
+        let factor = 1u32.checked_shl(polls.min(31)).unwrap_or(u32::MAX);
+        self.poll.saturating_mul(factor).min(self.poll_cap)
+    }
 }
 
 /// The job's name when `[job] name` is not given.
@@ -83,12 +104,40 @@ impl RawJob {
             }
             other => other.map(Spanned::into_inner),
         };
+        let secs = |key: &str, v: &Option<Spanned<f64>>, default: f64| match v {
+            None => Ok(Duration::from_secs_f64(default)),
+            Some(v)
+                if v.get_ref().is_finite() && *v.get_ref() > 0.0 && *v.get_ref() <= 86_400.0 =>
+            {
+                Ok(Duration::from_secs_f64(*v.get_ref()))
+            }
+            Some(v) => Err(format!(
+                "{} must be a number of seconds above 0 and at most 86400, got {}",
+                at(key, v.span()),
+                v.get_ref()
+            )),
+        };
+        let poll = secs("job.poll_secs", &self.poll_secs, DEFAULT_POLL_SECS)?;
+        let poll_cap = secs(
+            "job.poll_cap_secs",
+            &self.poll_cap_secs,
+            DEFAULT_POLL_CAP_SECS,
+        )?;
+        if poll_cap < poll {
+            return Err(format!(
+                "`job.poll_cap_secs` ({}) must not be below `job.poll_secs` ({})",
+                poll_cap.as_secs_f64(),
+                poll.as_secs_f64()
+            ));
+        }
         Ok(JobConfig {
             outputs,
             options,
             name,
             metadata,
             download_to,
+            poll,
+            poll_cap,
         })
     }
 }
@@ -130,6 +179,38 @@ mod tests {
     fn an_empty_job_table_takes_the_defaults() {
         let cfg = parse("[job]\n").unwrap();
         assert!(cfg.outputs.is_empty() && cfg.options.is_empty() && cfg.download_to.is_none());
+        assert_eq!(cfg.poll_wait(0), Duration::from_secs(15));
+        assert_eq!(cfg.poll_wait(2), Duration::from_secs(60));
+        assert_eq!(cfg.poll_wait(5), Duration::from_secs(300));
+        assert_eq!(cfg.poll_wait(40), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn poll_times_are_checked() {
+        let cfg = parse(
+            "[job]
+poll_secs = 0.2
+poll_cap_secs = 1
+",
+        )
+        .unwrap();
+        assert_eq!(cfg.poll_wait(0), Duration::from_millis(200));
+        assert_eq!(cfg.poll_wait(9), Duration::from_secs(1));
+        let err = parse(
+            "[job]
+poll_secs = 0
+",
+        )
+        .unwrap_err();
+        assert!(err.contains("`job.poll_secs` (line 2)"), "{err}");
+        let err = parse(
+            "[job]
+poll_secs = 10
+poll_cap_secs = 5
+",
+        )
+        .unwrap_err();
+        assert!(err.contains("poll_cap_secs"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod after_take;
 pub mod classify;
 mod decide;
 mod files;
+pub mod job;
 mod take;
 pub mod workers;
 
@@ -64,6 +65,12 @@ pub struct Ingest {
     take_index: tokio::sync::Mutex<adopt::IndexState>,
     /// What adoption did in this process.
     adoptions: adopt::Adoptions,
+    /// The HTTP client (job outputs are downloaded with it).
+    http: reqwest::Client,
+    /// Wakes the job follower when a job is created.
+    jobs_wake: tokio::sync::Notify,
+    /// Held while a job is asked for, so that two never overlap.
+    job_creation: tokio::sync::Mutex<()>,
 }
 
 impl Ingest {
@@ -80,8 +87,11 @@ impl Ingest {
         let monitor =
             Arc::new(Monitor::new(&cfg, &hostname).with_state_pause(ledger.pause().clone()));
         Ok(Ingest {
-            api: api::Client::new(http, &cfg.api, key).with_monitor(monitor.clone()),
+            api: api::Client::new(http.clone(), &cfg.api, key).with_monitor(monitor.clone()),
             uploader,
+            http,
+            jobs_wake: tokio::sync::Notify::new(),
+            job_creation: tokio::sync::Mutex::new(()),
             policy: Policy::from_config(&cfg.retry),
             hostname,
             monitor,
@@ -102,15 +112,31 @@ impl Ingest {
         Ok(self.ledger.recording(id)?)
     }
 
-    /// The recordings an earlier run left mid-way (queued, uploading, take requested, or a
-    /// take whose `[after_take]` step has not ended), to resume. Both are indexed queries: with
-    /// `keep`, only a plan recorded under another action and not finished is resumed.
+    /// The recordings an earlier run left mid-way (queued, uploading, take requested, a take
+    /// whose `[after_take]` step has not ended, or a take whose job is still to be asked for),
+    /// to resume. Each is an indexed query: with `keep`, only a plan recorded under another
+    /// action and not finished is resumed; jobs already created are followed by `run`'s
+    /// follower, not resumed here.
     pub fn unfinished(&self) -> Result<Vec<RecordingId>, Fatal> {
         let mut ids = self.ledger.unfinished()?;
         let every_take = self.cfg.after_take.action != AfterTakeAction::Keep;
         for id in self.ledger.after_take_due(every_take)? {
             if !ids.contains(&id) {
                 ids.push(id);
+            }
+        }
+        if self.cfg.job.is_some() {
+            for (id, _) in self.ledger.jobs_active()? {
+                if ids.contains(&id) {
+                    continue;
+                }
+                let pending = self
+                    .recording(&id)?
+                    .and_then(|r| r.job)
+                    .is_some_and(|j| j.id.is_none());
+                if pending {
+                    ids.push(id);
+                }
             }
         }
         Ok(ids)
@@ -263,6 +289,7 @@ impl Ingest {
         };
         if let Some(take_id) = rec.take_id {
             self.after_take(id).await?;
+            self.create_job(id).await?;
             return Ok(Outcome::Done { take_id });
         }
         if let Some(f) = &rec.failure {
@@ -289,6 +316,7 @@ impl Ingest {
         let outcome = self.create_take(id).await?;
         if matches!(outcome, Outcome::Done { .. }) {
             self.after_take(id).await?;
+            self.create_job(id).await?;
         }
         Ok(outcome)
     }

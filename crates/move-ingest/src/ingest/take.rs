@@ -42,6 +42,7 @@ impl Ingest {
             });
         };
         self.monitor.step(id, "creating take");
+        self.want_job(&rec).await?;
         let at_ms = now_ms();
         self.ledger
             .record(id, Event::TakeRequested { at_ms })

@@ -58,6 +58,8 @@ pub struct Service {
     requests_at: Instant,
     /// How many recordings have failed (for systemd's STATUS line).
     failed: u64,
+    /// The job follower (`[job]`): asks `getJob` and downloads outputs beside the loop.
+    jobs: Option<tokio::task::JoinHandle<Fatal>>,
 }
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
@@ -143,6 +145,9 @@ async fn run_service(
         let err = fatal.into_error();
         // /healthz answers 503 with why (a rejected key, a damaged state) while the workers stop.
         ingest.monitor().stopped(&format!("{err:#}"));
+        if let Some(jobs) = svc.jobs.take() {
+            jobs.abort();
+        }
         svc.workers.abort().await;
         return Err(err);
     }
@@ -168,6 +173,24 @@ async fn while_paused(ingest: Arc<Ingest>) {
                 was_paused = false;
             }
             None => {}
+        }
+    }
+}
+
+/// Resolves when the job follower stops with a fatal error; pending while there is none.
+async fn follower_failed(jobs: &mut Option<tokio::task::JoinHandle<Fatal>>) -> Fatal {
+    let Some(handle) = jobs else {
+        return std::future::pending().await;
+    };
+    let joined = handle.await;
+    *jobs = None;
+    match joined {
+        Ok(fatal) => fatal,
+        Err(e) => {
+            tracing::error!(
+                "the job follower stopped unexpectedly ({e}); jobs are followed again after a restart"
+            );
+            std::future::pending().await
         }
     }
 }
@@ -223,12 +246,17 @@ impl Service {
             inbox: None,
             requests_at: now,
             failed: 0,
+            jobs: None,
             cfg,
             ingest,
         };
         svc.open_inbox();
         svc.count_failed();
         svc.resume().map_err(Fatal::into_error)?;
+        if svc.cfg.job.is_some() {
+            let ingest = svc.ingest.clone();
+            svc.jobs = Some(tokio::spawn(async move { ingest.follow_jobs().await }));
+        }
         svc.check_space();
         // READY waits for the database (opened, migrated, an old journal imported) and the
         // unfinished recordings queued again; the first scan is taken in after it.
@@ -303,6 +331,7 @@ impl Service {
                 }
                 answer = self.waiting.probed() => self.on_probe(answer)?,
                 fatal = self.ingest.state_check_failed() => return Err(fatal),
+                fatal = follower_failed(&mut self.jobs) => return Err(fatal),
             }
         }
     }
@@ -321,6 +350,10 @@ impl Service {
 
     /// Stops taking work and gives the running uploads `shutdown_grace_secs`.
     async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(jobs) = self.jobs.take() {
+            // A download cut short here starts again from its first byte at the next start.
+            jobs.abort();
+        }
         if let Some(p) = self.ingest.state_paused() {
             tracing::warn!(
                 running = self.workers.running(),

@@ -417,13 +417,17 @@ fn takes(h: &mut String, p: &Page<'_>, now: SystemTime) {
         let _ = write!(
             h,
             "<div class=take><div class=thumb style=\"background:linear-gradient(135deg,hsl({hue} 45% 28%),hsl({h2} 45% 20%))\">{i}</div>\
-             <div class=meta><div class=name>{n}</div><div class=sub>{d} · {when}</div></div></div>",
+             <div class=meta><div class=name>{n}</div><div class=sub>{d} · {when}{job}</div></div></div>",
             i = if p.thumbs.iter().any(|t| t == take) {
                 format!("<img src=\"/thumbnail/{}\" alt=\"\">", esc(take))
             } else {
                 esc(&r.device)
             },
             h2 = (hue + 40) % 360,
+            job = r
+                .job
+                .as_deref()
+                .map_or(String::new(), |j| format!(" · {}", esc(j))),
             d = esc(&r.device),
             n = esc(&r.stem),
         );

@@ -190,6 +190,7 @@ impl Store {
         let reader = query::Reader {
             conn: read_conn,
             path: path.clone(),
+            version: SCHEMA_VERSION,
         };
         let next_seq = rows::last_seq(&conn).map_err(StoreError::sql("read", &path))? + 1;
         let (tx, rx) = mpsc::channel();
@@ -349,6 +350,17 @@ impl Store {
     pub fn after_take_due(&self, every_take: bool) -> Result<Vec<RecordingId>, StoreError> {
         rows::after_take_due(&self.reader().conn, every_take)
             .map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The recordings whose processing job is wanted and not ended, with the time of each
+    /// one's next poll (`None`: not asked for yet), soonest first (see `rows::jobs_active`).
+    pub fn jobs_active(&self) -> Result<Vec<(RecordingId, Option<i64>)>, StoreError> {
+        rows::jobs_active(&self.reader().conn).map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// The newest recording whose take is `take_id`.
+    pub fn by_take(&self, take_id: &str) -> Result<Option<Recording>, StoreError> {
+        rows::by_take(&self.reader().conn, take_id).map_err(StoreError::sql("read", &self.path))
     }
 
     /// The failed recordings, oldest first.

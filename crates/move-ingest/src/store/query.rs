@@ -12,6 +12,20 @@ use crate::state::{Phase, Recording};
 pub struct Reader {
     pub(super) conn: Connection,
     pub(super) path: std::path::PathBuf,
+    /// The schema version the file had when opened: a writer may still be migrating it, and
+    /// the job questions need version 5.
+    pub(super) version: u32,
+}
+
+/// The first schema version with the job columns.
+const JOBS_SCHEMA: u32 = 5;
+
+/// How many jobs are in each stage (see [`Reader::job_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub active: u64,
+    pub finished: u64,
+    pub failed: u64,
 }
 
 /// One step of one recording, as `history` prints it.
@@ -43,7 +57,11 @@ impl Reader {
             // Created a moment ago by a writer that has not made its tables yet: empty.
             return Ok(None);
         }
-        Ok(Some(Reader { conn, path }))
+        Ok(Some(Reader {
+            conn,
+            path,
+            version,
+        }))
     }
 
     fn err(&self) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
@@ -99,6 +117,61 @@ impl Reader {
             })
             .map_err(self.err())?;
         Ok(n as u64)
+    }
+
+    /// How many jobs are active (to ask for, follow or download), ended FINISHED, and ended
+    /// without outputs (FAILED, NOT_CREATED, NOT_FOUND): partial-index counts.
+    pub fn job_counts(&self) -> Result<JobCounts, StoreError> {
+        if self.version < JOBS_SCHEMA {
+            return Ok(JobCounts::default());
+        }
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            let n: i64 = self
+                .conn
+                .query_row(sql, [], |r| r.get(0))
+                .map_err(self.err())?;
+            Ok(n as u64)
+        };
+        Ok(JobCounts {
+            active: count(
+                "SELECT count(*) FROM recordings INDEXED BY recordings_job_active WHERE job_active",
+            )?,
+            finished: count(
+                "SELECT count(*) FROM recordings INDEXED BY recordings_by_job_state
+                 WHERE job_state = 'FINISHED' AND NOT job_active",
+            )?,
+            failed: count(
+                "SELECT count(*) FROM recordings INDEXED BY recordings_by_job_state
+                 WHERE job_state IN ('FAILED', 'NOT_CREATED', 'NOT_FOUND') AND NOT job_active",
+            )?,
+        })
+    }
+
+    /// Every recording with an active job, and the `n` newest whose job ended without outputs.
+    pub fn job_rows(&self, n: usize) -> Result<(Vec<Recording>, Vec<Recording>), StoreError> {
+        if self.version < JOBS_SCHEMA {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let active = self.collect(
+            "SELECT data FROM recordings INDEXED BY recordings_job_active WHERE job_active
+             ORDER BY seq DESC",
+            [],
+        )?;
+        let failed = self.collect(
+            "SELECT data FROM recordings INDEXED BY recordings_by_job_state
+             WHERE job_state IN ('FAILED', 'NOT_CREATED', 'NOT_FOUND') AND NOT job_active
+             ORDER BY seq DESC LIMIT ?1",
+            params![n as i64],
+        )?;
+        Ok((active, failed))
+    }
+
+    /// The newest recording whose take is `take_id` (an index lookup).
+    pub fn by_take(&self, take_id: &str) -> Result<Option<Recording>, StoreError> {
+        if self.version < JOBS_SCHEMA {
+            return Ok(None);
+        }
+        rows::by_take(&self.conn, take_id).map_err(self.err())
     }
 
     /// Every recording in these phases, newest first.

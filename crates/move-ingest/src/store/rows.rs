@@ -37,14 +37,27 @@ pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
         ),
         _ => None,
     };
+    let job = r.job.as_ref();
+    let downloaded = match job.map(|j| &j.downloaded) {
+        Some(d) if !d.is_empty() => Some(
+            serde_json::to_string(&d.iter().map(|d| &d.key).collect::<Vec<_>>())
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+        ),
+        _ => None,
+    };
     let rid: i64 = conn.prepare_cached(
         "INSERT INTO recordings (id, dir, device, stem, phase, take_id, late, seq, updated_ms, data,
-             after_take_plan, after_take_done)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             after_take_plan, after_take_done, job_id, job_state, job_percent, job_polled_ms,
+             job_next_poll_ms, job_failure, job_downloaded, job_active)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, take_id = excluded.take_id,
              late = excluded.late, seq = excluded.seq, updated_ms = excluded.updated_ms,
              data = excluded.data, after_take_plan = excluded.after_take_plan,
-             after_take_done = excluded.after_take_done
+             after_take_done = excluded.after_take_done, job_id = excluded.job_id,
+             job_state = excluded.job_state, job_percent = excluded.job_percent,
+             job_polled_ms = excluded.job_polled_ms, job_next_poll_ms = excluded.job_next_poll_ms,
+             job_failure = excluded.job_failure, job_downloaded = excluded.job_downloaded,
+             job_active = excluded.job_active
          RETURNING rid",
     )?
     .query_row(params![
@@ -60,6 +73,14 @@ pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
         data,
         plan,
         r.after_take.as_ref().and_then(|a| a.done.as_deref()),
+        job.and_then(|j| j.id.as_deref()),
+        job.and_then(|j| j.state.as_deref()),
+        job.and_then(|j| j.percent),
+        job.and_then(|j| j.polled_ms),
+        job.and_then(|j| j.next_poll_ms),
+        job.and_then(|j| j.failure_reason.as_deref()),
+        downloaded,
+        job.is_some_and(|j| j.is_active()),
     ], |row| row.get(0))?;
     conn.prepare_cached("DELETE FROM uploads WHERE rid = ?1")?
         .execute([rid])?;
@@ -218,4 +239,24 @@ pub fn after_take_due(conn: &Connection, every_take: bool) -> rusqlite::Result<V
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([], |r| Ok(RecordingId::from(r.get::<_, String>(0)?)))?;
     rows.collect()
+}
+
+/// Ids of the recordings whose processing job is wanted and not ended (to ask for, follow or
+/// download), the soonest next poll first: a partial-index scan.
+pub fn jobs_active(conn: &Connection) -> rusqlite::Result<Vec<(RecordingId, Option<i64>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, job_next_poll_ms FROM recordings INDEXED BY recordings_job_active
+         WHERE job_active ORDER BY job_next_poll_ms, seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((RecordingId::from(r.get::<_, String>(0)?), r.get(1)?))
+    })?;
+    rows.collect()
+}
+
+/// The newest recording whose take is `take_id` (an index lookup).
+pub fn by_take(conn: &Connection, take_id: &str) -> rusqlite::Result<Option<Recording>> {
+    conn.prepare_cached("SELECT data FROM recordings WHERE take_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([take_id], from_row)
+        .optional()
 }

@@ -90,6 +90,22 @@ const MIGRATIONS: &[&str] = &[
         recording TEXT,
         at_ms INTEGER NOT NULL
     );",
+    // 5: the processing job of a recording (`[job]`): its id, state, percentage, when it was
+    // last asked about and is asked next, why it failed, and which output files are downloaded
+    // (JSON list of keys). `job_active` (wanted and not ended) is a partial index ordered by the
+    // next poll, so a start and the follower find unfinished jobs without reading the history;
+    // `jobs retry TAKE_ID` finds the recording by its take; `status` counts jobs by state.
+    "ALTER TABLE recordings ADD COLUMN job_id TEXT;
+    ALTER TABLE recordings ADD COLUMN job_state TEXT;
+    ALTER TABLE recordings ADD COLUMN job_percent INTEGER;
+    ALTER TABLE recordings ADD COLUMN job_polled_ms INTEGER;
+    ALTER TABLE recordings ADD COLUMN job_next_poll_ms INTEGER;
+    ALTER TABLE recordings ADD COLUMN job_failure TEXT;
+    ALTER TABLE recordings ADD COLUMN job_downloaded TEXT;
+    ALTER TABLE recordings ADD COLUMN job_active INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX recordings_job_active ON recordings (job_next_poll_ms, seq) WHERE job_active;
+    CREATE INDEX recordings_by_take ON recordings (take_id) WHERE take_id IS NOT NULL;
+    CREATE INDEX recordings_by_job_state ON recordings (job_state, seq) WHERE job_state IS NOT NULL;",
 ];
 
 /// The first schema version with the `requests` table.

@@ -10,6 +10,7 @@ mod documents;
 mod example_config;
 mod faults;
 mod heal;
+mod jobs;
 mod jobs_cli;
 mod monitoring;
 mod new_user;

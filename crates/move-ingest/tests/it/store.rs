@@ -425,6 +425,49 @@ async fn an_after_take_plan_is_read_back_after_a_restart_and_done_ones_are_not_r
     }
 }
 
+/// Takes a database back from schema version 5 to 4: no job columns or indexes.
+const UNDO_5: &str = "DROP INDEX recordings_job_active; DROP INDEX recordings_by_take;
+    DROP INDEX recordings_by_job_state;
+    ALTER TABLE recordings DROP COLUMN job_id; ALTER TABLE recordings DROP COLUMN job_state;
+    ALTER TABLE recordings DROP COLUMN job_percent; ALTER TABLE recordings DROP COLUMN job_polled_ms;
+    ALTER TABLE recordings DROP COLUMN job_next_poll_ms; ALTER TABLE recordings DROP COLUMN job_failure;
+    ALTER TABLE recordings DROP COLUMN job_downloaded; ALTER TABLE recordings DROP COLUMN job_active;";
+
+#[tokio::test]
+async fn a_database_of_schema_version_4_is_migrated_and_its_recordings_have_no_job() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        history(&store, 2).await;
+    }
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(&format!("{UNDO_5} PRAGMA user_version = 4;"))
+            .unwrap();
+    }
+    let (store, _) = Store::open(dir.path()).unwrap();
+    assert!(store.jobs_active().unwrap().is_empty());
+    assert!(store.recording("rec-0").unwrap().unwrap().job.is_none());
+    store.record("rec-0", Event::JobWanted).await.unwrap();
+    assert_eq!(store.jobs_active().unwrap().len(), 1);
+    store
+        .record(
+            "rec-0",
+            Event::JobDone {
+                note: "finished".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(store.jobs_active().unwrap().is_empty());
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, move_ingest::store::SCHEMA_VERSION);
+}
+
 #[tokio::test]
 async fn a_database_of_schema_version_1_is_migrated_and_its_takes_are_due_for_after_take() {
     let dir = tempfile::tempdir().unwrap();
@@ -435,13 +478,13 @@ async fn a_database_of_schema_version_1_is_migrated_and_its_takes_are_due_for_af
     // Back to what the previous release wrote: no after-take columns, version 1.
     {
         let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
-        conn.execute_batch(
-            "DROP TABLE take_index; DROP TABLE requests;
-             DROP INDEX recordings_after_take_due; DROP INDEX recordings_after_take_planned;
-             ALTER TABLE recordings DROP COLUMN after_take_plan;
-             ALTER TABLE recordings DROP COLUMN after_take_done;
-             PRAGMA user_version = 1;",
-        )
+        conn.execute_batch(&format!(
+            "{UNDO_5} DROP TABLE take_index; DROP TABLE requests;
+                 DROP INDEX recordings_after_take_due; DROP INDEX recordings_after_take_planned;
+                 ALTER TABLE recordings DROP COLUMN after_take_plan;
+                 ALTER TABLE recordings DROP COLUMN after_take_done;
+                 PRAGMA user_version = 1;"
+        ))
         .unwrap();
     }
     let (store, _) = Store::open(dir.path()).unwrap();

@@ -43,12 +43,39 @@ async fn show(config: Option<&Path>, args: TakesShowArgs) -> anyhow::Result<Exit
         .take_view(&args.take_id, expand(&args.expand))
         .await
         .map_err(|e| about_take(e, &args.take_id))?;
+    let job = local_job(config, &args.take_id);
     if args.json {
-        crate::outln!("{}", serde_json::to_string_pretty(&view::take_json(&take))?)?;
+        let mut out = view::take_json(&take);
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert("local_job".into(), job.unwrap_or(serde_json::Value::Null));
+        }
+        crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
         view::print_take(&take)?;
+        if let Some(job) = job {
+            let percent = job["percent"]
+                .as_i64()
+                .map_or(String::new(), |p| format!(" {p}%"));
+            let reason = job["failure_reason"]
+                .as_str()
+                .map_or(String::new(), |r| format!(": {r}"));
+            crate::outln!(
+                "job:      {} {}{percent}{reason} (this machine's state)",
+                job["job_id"].as_str().unwrap_or("-"),
+                job["state"].as_str().unwrap_or("")
+            )?;
+        }
     }
     Ok(Exit::Ok)
+}
+
+/// The processing job this machine's state holds for the take (see `status_view::job_json`);
+/// `None` when the state has none or cannot be read (the take is shown all the same).
+fn local_job(config: Option<&Path>, take_id: &str) -> Option<serde_json::Value> {
+    let cfg = Config::load(config).ok()?;
+    let reader = crate::store::query::Reader::open(&cfg.state.dir).ok()??;
+    let rec = reader.by_take(take_id).ok()??;
+    crate::status_view::job_json(&rec)
 }
 
 /// An API error about one take: a rejected key exits 3; "not found" names the id; the rest
