@@ -66,3 +66,18 @@ pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Watch>) -> anyhow::Result<Arc<I
     ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))
 }
+
+/// An API error as a command reports it: a rejected key exits 3 (naming where the key was
+/// read from), anything else 4.
+pub fn api_error(e: crate::api::ApiError) -> anyhow::Error {
+    match e {
+        crate::api::ApiError::Auth {
+            status, key_source, ..
+        } => crate::error::AuthError {
+            status,
+            source_desc: key_source,
+        }
+        .into(),
+        other => other.into(),
+    }
+}

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use crate::api::job_input::{JobOptions, output_type};
 use crate::api::jobs::{Job, JobRequest};
 use crate::api::{self, ApiError};
+use crate::commands::common::api_error;
 use crate::config::{Config, resolve_key};
-use crate::error::{AuthError, Exit, UsageError};
+use crate::error::{Exit, UsageError};
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
@@ -381,18 +382,4 @@ fn create_error(e: ApiError, take_id: &str) -> anyhow::Error {
         ));
     }
     not_found(e, "take", take_id, "move-ingest takes list")
-}
-
-/// An API error: a rejected key exits 3.
-fn api_error(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Auth {
-            status, key_source, ..
-        } => AuthError {
-            status,
-            source_desc: key_source,
-        }
-        .into(),
-        other => other.into(),
-    }
 }

@@ -189,6 +189,11 @@ pub fn render(p: &Page<'_>) -> String {
 
 /// Queued recordings that no worker has taken up yet: (how many, the first rows).
 fn waiting_for_worker<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
+    not_in_a_worker(p, "queued", &p.snap.queued)
+}
+
+/// Recordings in `state` (the state's `count`, and its first `rows`) that no worker is on now.
+fn not_in_a_worker<'a>(p: &Page<'_>, state: &str, rows: &'a [Row]) -> (usize, Vec<&'a Row>) {
     let busy = |id: &str| {
         p.active
             .iter()
@@ -197,10 +202,10 @@ fn waiting_for_worker<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
     let taken = p
         .active
         .iter()
-        .filter(|(_, r)| r.as_ref().is_some_and(|r| r.state == "queued"))
+        .filter(|(_, r)| r.as_ref().is_some_and(|r| r.state == state))
         .count();
-    let rows = p.snap.queued.iter().filter(|r| !busy(&r.id)).collect();
-    (p.snap.count("queued").saturating_sub(taken), rows)
+    let rows = rows.iter().filter(|r| !busy(&r.id)).collect();
+    (p.snap.count(state).saturating_sub(taken), rows)
 }
 
 fn tiles(h: &mut String, p: &Page<'_>) {
@@ -286,18 +291,7 @@ fn uploading(h: &mut String, p: &Page<'_>) {
 
 /// Retrying recordings (in the state) that no worker is on now: (how many, the first rows).
 fn waiting_idle<'a>(p: &'a Page<'_>) -> (usize, Vec<&'a Row>) {
-    let busy = |id: &str| {
-        p.active
-            .iter()
-            .any(|(_, r)| r.as_ref().is_some_and(|r| r.id == id))
-    };
-    let taken = p
-        .active
-        .iter()
-        .filter(|(_, r)| r.as_ref().is_some_and(|r| r.state == "retrying"))
-        .count();
-    let rows = p.snap.retrying.iter().filter(|r| !busy(&r.id)).collect();
-    (p.snap.count("retrying").saturating_sub(taken), rows)
+    not_in_a_worker(p, "retrying", &p.snap.retrying)
 }
 
 fn retrying(h: &mut String, p: &Page<'_>) {

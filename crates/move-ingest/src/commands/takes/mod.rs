@@ -8,8 +8,9 @@ use std::path::Path;
 
 use crate::api::{self, ApiError, Expand};
 use crate::cli::{ExpandArg, TakesCommand, TakesShowArgs};
+pub(super) use crate::commands::common::api_error;
 use crate::config::{Config, resolve_key};
-use crate::error::{AuthError, Exit};
+use crate::error::Exit;
 
 /// Runs a `takes` subcommand. Every argument is checked before the first request.
 pub async fn run(config: Option<&Path>, cmd: TakesCommand) -> anyhow::Result<Exit> {
@@ -87,18 +88,4 @@ fn about_take(e: ApiError, take_id: &str) -> anyhow::Error {
         ));
     }
     api_error(e)
-}
-
-/// An API error: a rejected key exits 3, anything else 4.
-fn api_error(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Auth {
-            status, key_source, ..
-        } => AuthError {
-            status,
-            source_desc: key_source,
-        }
-        .into(),
-        other => other.into(),
-    }
 }
