@@ -116,13 +116,15 @@ where
 /// Writes recording `i` (a video, every other one with a `.move`) and notes what its take must hold.
 fn record(cap: &Capture, expected: &mut Expected, i: u64) {
     let (dev, stem) = (format!("cam-{}", i % 3), format!("clip{i:02}"));
-    let video = bytes(i, 20_000 + i as usize);
-    cap.write(&dev, &format!("{stem}.mp4"), &video);
+    // The `.move` first: `write` back-dates the files, so a video written first is complete
+    // at once and, with no wait left for its `.move`, may be taken without it.
     let sidecar = i.is_multiple_of(2).then(|| {
         let s = bytes(1_000 + i, 1_500);
         cap.write(&dev, &format!("{stem}.move"), &s);
         s
     });
+    let video = bytes(i, 20_000 + i as usize);
+    cap.write(&dev, &format!("{stem}.mp4"), &video);
     expected.insert((dev, stem), (video, sidecar));
 }
 
