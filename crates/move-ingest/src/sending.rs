@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -30,11 +30,19 @@ pub struct SendingFile {
     pub size: u64,
 }
 
-/// The writer side: one per sending process.
+/// The writer side: one per sending process. Changes are written by a thread of its own, at
+/// most once per `WRITE_GAP` (a backfill of many small files would otherwise write and rename
+/// the file four times per recording); the thread sleeps while nothing changes.
 #[derive(Debug)]
 pub struct Live {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     path: PathBuf,
     inner: Mutex<Inner>,
+    changed: Condvar,
 }
 
 #[derive(Debug)]
@@ -42,24 +50,42 @@ struct Inner {
     files: HashMap<u64, SendingFile>,
     next: u64,
     written: Instant,
+    /// Something changed since the last write.
+    dirty: bool,
+    /// The `Live` is gone: write what is left, then stop.
+    closed: bool,
 }
+
+/// The least time between two writes of the file.
+const WRITE_GAP: Duration = Duration::from_millis(250);
 
 impl Live {
     /// Keeps `sending.json` in `state_dir`.
     pub fn new(state_dir: &Path) -> Live {
-        Live {
+        let shared = Arc::new(Shared {
             path: state_dir.join(FILE),
             inner: Mutex::new(Inner {
                 files: HashMap::new(),
                 next: 0,
                 written: Instant::now(),
+                dirty: false,
+                closed: false,
             }),
+            changed: Condvar::new(),
+        });
+        let writer = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sending".into())
+            .spawn(move || writer.run());
+        if let Err(e) = spawned {
+            tracing::debug!("cannot start the writer of {}: {e}", shared.path.display());
         }
+        Live { shared }
     }
 
     /// A file starts; returns its handle for [`Live::sent`] and [`Live::end`].
     pub fn start(&self, path: &Path, size: u64) -> u64 {
-        let Ok(mut inner) = self.inner.lock() else {
+        let Ok(mut inner) = self.shared.inner.lock() else {
             return 0;
         };
         inner.next += 1;
@@ -70,41 +96,84 @@ impl Live {
             size,
         };
         inner.files.insert(id, file);
-        self.write(&mut inner);
+        self.changed(&mut inner);
         id
     }
 
     /// `sent` bytes of file `id` are sent; written at most once a second.
     pub fn sent(&self, id: u64, sent: u64) {
-        let Ok(mut inner) = self.inner.lock() else {
+        let Ok(mut inner) = self.shared.inner.lock() else {
             return;
         };
         if let Some(f) = inner.files.get_mut(&id) {
             f.sent = sent;
         }
         if inner.written.elapsed() >= WRITE_EVERY {
-            self.write(&mut inner);
+            self.changed(&mut inner);
         }
     }
 
     /// File `id` is no longer being sent.
     pub fn end(&self, id: u64) {
-        let Ok(mut inner) = self.inner.lock() else {
+        let Ok(mut inner) = self.shared.inner.lock() else {
             return;
         };
         inner.files.remove(&id);
-        self.write(&mut inner);
+        self.changed(&mut inner);
+    }
+
+    fn changed(&self, inner: &mut Inner) {
+        if !inner.dirty {
+            inner.dirty = true;
+            self.shared.changed.notify_one();
+        }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.shared.inner.lock() {
+            inner.closed = true;
+            self.shared.changed.notify_one();
+        }
+    }
+}
+
+impl Shared {
+    /// The writer thread: waits for a change, writes, rests `WRITE_GAP`; ends once closed.
+    fn run(&self) {
+        loop {
+            let Ok(mut inner) = self.inner.lock() else {
+                return;
+            };
+            while !inner.dirty && !inner.closed {
+                inner = match self.changed.wait(inner) {
+                    Ok(inner) => inner,
+                    Err(_) => return,
+                };
+            }
+            let closed = inner.closed;
+            if inner.dirty {
+                inner.dirty = false;
+                inner.written = Instant::now();
+                let now = Sending {
+                    pid: std::process::id(),
+                    files: inner.files.values().cloned().collect(),
+                };
+                drop(inner);
+                self.write(&now);
+            }
+            if closed {
+                return;
+            }
+            std::thread::sleep(WRITE_GAP);
+        }
     }
 
     /// Best effort: a state dir that cannot take it only costs `status` its "uploading".
-    fn write(&self, inner: &mut Inner) {
-        inner.written = Instant::now();
-        let now = Sending {
-            pid: std::process::id(),
-            files: inner.files.values().cloned().collect(),
-        };
+    fn write(&self, now: &Sending) {
         let tmp = self.path.with_extension("json.tmp");
-        let written = serde_json::to_vec(&now)
+        let written = serde_json::to_vec(now)
             .map_err(std::io::Error::other)
             .and_then(|bytes| std::fs::write(&tmp, bytes))
             .and_then(|()| std::fs::rename(&tmp, &self.path));

@@ -18,6 +18,7 @@ mod rows;
 pub mod schema;
 mod take_index;
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -154,6 +155,8 @@ struct Req {
 /// The open state: a reader for lookups and the writer thread that commits steps.
 pub struct Store {
     tx: Mutex<Option<mpsc::Sender<Req>>>,
+    /// The recordings the writer committed last (see `Recent`).
+    recent: Arc<Mutex<Recent>>,
     /// The read-only connection every lookup and the operator's views use.
     reader: Mutex<query::Reader>,
     dir: PathBuf,
@@ -195,7 +198,9 @@ impl Store {
         let next_seq = rows::last_seq(&conn).map_err(StoreError::sql("read", &path))? + 1;
         let (tx, rx) = mpsc::channel();
         let pause = Arc::new(Pause::default());
+        let recent = Arc::new(Mutex::new(Recent::default()));
         let writer = Writer {
+            recent: recent.clone(),
             pause: pause.clone(),
             sync_failed_logged: None,
             check: check.clone(),
@@ -214,6 +219,7 @@ impl Store {
             .map_err(StoreError::io("start the state writer for", dir))?;
         let store = Store {
             tx: Mutex::new(Some(tx)),
+            recent,
             reader: Mutex::new(reader),
             dir: dir.to_path_buf(),
             path,
@@ -289,8 +295,11 @@ impl Store {
         self.check.wait(None).unwrap_or(Ok(()))
     }
 
-    /// One recording by id.
+    /// One recording by id (a recording the writer has just written is not read back).
     pub fn recording(&self, id: &str) -> Result<Option<Recording>, StoreError> {
+        if let Some(r) = lock_recent(&self.recent).get(id) {
+            return Ok(Some(r.1.clone()));
+        }
         rows::by_id(&self.reader().conn, id).map_err(StoreError::sql("read", &self.path))
     }
 
@@ -474,8 +483,47 @@ const RETRY_HELD: Duration = Duration::from_secs(5);
 /// How often a pause is logged while it lasts.
 const LOG_PAUSE_EVERY: Duration = Duration::from_secs(60);
 
+/// How many recordings `Recent` keeps.
+const RECENT: usize = 128;
+
+/// The recordings the writer committed last, each with its row id, as committed: the next
+/// step of one is applied without reading its row back, and `Store::recording` answers from
+/// here. Updated only after a commit succeeds, so it never shows what is not in the database.
+/// Every change to a recording's row goes through `write_step`; a write that changes one in
+/// any other way must remove it from here. Bounded: the least recently written go first.
+#[derive(Default)]
+struct Recent {
+    map: HashMap<String, (u64, i64, Recording)>,
+    stamp: u64,
+}
+
+impl Recent {
+    /// The row id and state of a recording written lately.
+    fn get(&self, id: &str) -> Option<(i64, &Recording)> {
+        self.map.get(id).map(|(_, rid, r)| (*rid, r))
+    }
+
+    fn put(&mut self, id: String, rid: i64, rec: Recording) {
+        self.stamp += 1;
+        self.map.insert(id, (self.stamp, rid, rec));
+        while self.map.len() > RECENT {
+            let oldest = self.map.iter().min_by_key(|(_, v)| v.0).map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => self.map.remove(&k),
+                None => break,
+            };
+        }
+    }
+}
+
+fn lock_recent(recent: &Mutex<Recent>) -> MutexGuard<'_, Recent> {
+    recent.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The writer thread: takes every waiting request, commits them in one transaction, then answers all.
 struct Writer {
+    /// The recordings committed last (shared with `Store::recording`).
+    recent: Arc<Mutex<Recent>>,
     /// The start-up check: nothing is committed before it passes.
     check: Arc<check::Check>,
     checked: bool,
@@ -553,12 +601,34 @@ impl Writer {
 
     fn set_full(&mut self, full: bool) -> rusqlite::Result<()> {
         if self.full != full {
-            let mode = if full { "FULL" } else { "NORMAL" };
-            self.conn
-                .execute_batch(&format!("PRAGMA synchronous = {mode}"))?;
+            let sql = if full {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            self.conn.prepare_cached(sql)?.execute([])?;
             self.full = full;
         }
         Ok(())
+    }
+
+    /// One transaction: BEGIN IMMEDIATE, `write`, COMMIT (ROLLBACK if anything failed), with
+    /// the statements prepared once.
+    fn transaction<T>(
+        &self,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        let conn = &self.conn;
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        match write(conn).and_then(|v| conn.prepare_cached("COMMIT")?.execute([]).map(|_| v)) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Commits the batch and answers it; returns it unanswered when the disk is full or
@@ -682,20 +752,24 @@ impl Writer {
             || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
         let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
         let first_seq = self.next_seq;
-        let seq = self.set_full(durable).and_then(|()| {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut written = HashMap::new();
+        self.set_full(durable)?;
+        let recent = &self.recent;
+        let seq = self.transaction(|conn| {
             let mut seq = first_seq;
             for req in batch {
-                if write_step(&tx, seq, &t, &req.rec, &req.event)? {
+                if write_step(conn, recent, &mut written, seq, &t, &req.rec, &req.event)? {
                     seq += 1;
                 }
             }
-            tx.commit()?;
             Ok(seq)
         })?;
         self.next_seq = seq;
+        let mut recent = lock_recent(&self.recent);
+        for (id, (rid, rec)) in written {
+            recent.put(id, rid, rec);
+        }
+        drop(recent);
         if durable {
             self.unsynced = false;
         } else if !self.unsynced {
@@ -707,29 +781,51 @@ impl Writer {
 }
 
 /// Applies one step to its recording and writes both; `false` if the step was for an unknown
-/// recording (ignored, as replaying a damaged journal did).
+/// recording (ignored, as replaying a damaged journal did). The recording is taken from
+/// `written` (this transaction's), else `recent`, else read; it ends in `written`.
 fn write_step(
     conn: &Connection,
+    recent: &Mutex<Recent>,
+    written: &mut HashMap<String, (i64, Recording)>,
     seq: u64,
     t: &str,
     rec: &str,
     event: &Event,
 ) -> rusqlite::Result<bool> {
-    let recording = match rows::by_id(conn, rec)? {
-        Some(mut r) => {
+    let known = match written.remove(rec) {
+        Some(w) => Some(w),
+        None => {
+            let cached = lock_recent(recent).get(rec).map(|(rid, r)| (rid, r.clone()));
+            match cached {
+                Some(c) => Some(c),
+                None => rows::by_id_with_rid(conn, rec)?,
+            }
+        }
+    };
+    let (rid, recording) = match known {
+        Some((rid, mut r)) => {
+            let before = rows::upload_rows(&r).map(|u| u.map(|(n, s, h, f)| (n.to_string(), s, h.to_string(), f.to_string())));
             r.apply(seq, t, event.clone());
-            r
+            let after = rows::upload_rows(&r);
+            let same = before.iter().zip(&after).all(|(b, a)| match (b, a) {
+                (None, None) => true,
+                (Some((n, s, h, f)), Some((n2, s2, h2, f2))) => n == n2 && s == s2 && h == h2 && f == f2,
+                _ => false,
+            });
+            let saved = rows::save_row(conn, &r, !same)?;
+            debug_assert_eq!(saved, rid);
+            (saved, r)
         }
         None => match Recording::discovered(rec, seq, t, event.clone()) {
-            Some(r) => r,
+            Some(r) => (rows::save(conn, &r)?, r),
             None => {
                 tracing::warn!(rec, "a step for an unknown recording; ignored");
                 return Ok(false);
             }
         },
     };
-    let rid = rows::save(conn, &recording)?;
     rows::insert_step(conn, seq, rid, t, event)?;
+    written.insert(rec.to_string(), (rid, recording));
     Ok(true)
 }
 

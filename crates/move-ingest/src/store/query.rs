@@ -73,16 +73,16 @@ impl Reader {
         let mut out = Vec::new();
         for phase in Phase::ALL {
             let n: i64 = match since_ms {
-                None => self.conn.query_row(
-                    "SELECT count(*) FROM recordings WHERE phase = ?1",
-                    [phase.as_str()],
-                    |r| r.get(0),
-                ),
-                Some(ms) => self.conn.query_row(
-                    "SELECT count(*) FROM recordings WHERE updated_ms >= ?1 AND phase = ?2",
-                    params![ms, phase.as_str()],
-                    |r| r.get(0),
-                ),
+                None => self
+                    .conn
+                    .prepare_cached("SELECT count(*) FROM recordings WHERE phase = ?1")
+                    .and_then(|mut s| s.query_row([phase.as_str()], |r| r.get(0))),
+                Some(ms) => self
+                    .conn
+                    .prepare_cached(
+                        "SELECT count(*) FROM recordings WHERE updated_ms >= ?1 AND phase = ?2",
+                    )
+                    .and_then(|mut s| s.query_row(params![ms, phase.as_str()], |r| r.get(0))),
             }
             .map_err(self.err())?;
             out.push((phase, n as u64));
@@ -238,7 +238,7 @@ impl Reader {
     pub fn steps(&self, rec: &str) -> Result<Vec<Step>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT s.seq, s.at_ms, s.event FROM steps s JOIN recordings r ON r.rid = s.rid
                  WHERE r.id = ?1 ORDER BY s.seq",
             )
@@ -264,7 +264,7 @@ impl Reader {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<Recording>, StoreError> {
-        let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.err())?;
         stmt.query_map(params, rows::from_row)
             .and_then(|rows| rows.collect())
             .map_err(self.err())

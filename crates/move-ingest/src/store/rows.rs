@@ -28,6 +28,12 @@ pub fn time_ms(t: &str) -> i64 {
 
 /// Writes a recording's row and its uploads (insert or replace); returns its row id.
 pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
+    save_row(conn, r, true)
+}
+
+/// Writes a recording's row, and its `uploads` rows when `with_uploads` (`false`: the caller
+/// knows they are unchanged, see `upload_rows`); returns its row id.
+pub fn save_row(conn: &Connection, r: &Recording, with_uploads: bool) -> rusqlite::Result<i64> {
     let data =
         serde_json::to_string(r).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
     let plan = match r.after_take.as_ref().map(|a| &a.planned) {
@@ -82,25 +88,35 @@ pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
         downloaded,
         job.is_some_and(|j| j.is_active()),
     ], |row| row.get(0))?;
+    if !with_uploads {
+        return Ok(rid);
+    }
     conn.prepare_cached("DELETE FROM uploads WHERE rid = ?1")?
         .execute([rid])?;
-    for role in [Role::Video, Role::Sidecar] {
-        let (Some(seen), Some(up)) = (r.seen(role), r.upload(role)) else {
+    for (role, row) in [Role::Video, Role::Sidecar].into_iter().zip(upload_rows(r)) {
+        let Some((name, size, sha256, file_id)) = row else {
             continue;
         };
         conn.prepare_cached(
             "INSERT INTO uploads (rid, role, name, size, sha256, file_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![
-            rid,
-            role_name(role),
-            seen.facts.name,
-            up.facts.size as i64,
-            up.sha256,
-            up.file_id
-        ])?;
+        .execute(params![rid, role_name(role), name, size as i64, sha256, file_id])?;
     }
     Ok(rid)
+}
+
+/// What a recording's `uploads` rows hold (name, size, SHA-256, file id of the video and of
+/// the `.move`): a step that leaves these as they were need not rewrite them.
+pub fn upload_rows(r: &Recording) -> [Option<(&str, u64, &str, &str)>; 2] {
+    [Role::Video, Role::Sidecar].map(|role| {
+        let (seen, up) = (r.seen(role)?, r.upload(role)?);
+        Some((
+            seen.facts.name.as_str(),
+            up.facts.size,
+            up.sha256.as_str(),
+            up.file_id.as_str(),
+        ))
+    })
 }
 
 fn role_name(role: Role) -> &'static str {
@@ -129,6 +145,13 @@ pub fn insert_step(
 pub fn by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Recording>> {
     conn.prepare_cached("SELECT data FROM recordings WHERE id = ?1")?
         .query_row([id], from_row)
+        .optional()
+}
+
+/// One recording by id, with its row id.
+pub fn by_id_with_rid(conn: &Connection, id: &str) -> rusqlite::Result<Option<(i64, Recording)>> {
+    conn.prepare_cached("SELECT data, rid FROM recordings WHERE id = ?1")?
+        .query_row([id], |row| Ok((row.get(1)?, from_row(row)?)))
         .optional()
 }
 

@@ -123,6 +123,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(StoreError::sql("open", path))?;
+    stable_plans(&conn).map_err(StoreError::sql("open", path))?;
     // The first read of the file: a file that is not SQLite fails here.
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -146,6 +147,7 @@ pub fn open_reader(path: &Path) -> Result<(Connection, u32), StoreError> {
     let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(StoreError::sql("open", path))?;
+    stable_plans(&conn).map_err(StoreError::sql("open", path))?;
     let version: u32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| StoreError::damaged(path, e))?;
@@ -156,6 +158,17 @@ pub fn open_reader(path: &Path) -> Result<(Connection, u32), StoreError> {
         });
     }
     Ok((conn, version))
+}
+
+/// Statements prepared once: the cache holds every statement this crate prepares (rusqlite
+/// keeps 16 by default), and their plans do not depend on the values bound (the query
+/// planner stability guarantee). The bundled SQLite is built with STAT4, which otherwise may
+/// prepare a cached statement again when a bound value changes (`sqlite3Reprepare` in
+/// profiles). Every query here is an index lookup whose plan needs no values.
+fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(|_| ())
 }
 
 /// Runs every migration the file has not seen yet, each in its own transaction.
