@@ -109,8 +109,8 @@ RESULTS=$WORK/results.tsv
 row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
 # pass/FAIL against a target; in --quick mode the sizes are not the targets' sizes, so it
 # only says how the small run compares ("quick: pass"/"quick: below").
-verdict() {
-    awk -v a="$1" -v op="$2" -v b="$3" -v q="$QUICK" 'BEGIN {
+verdict() { # a figure marked "~" (seen by polling, see stamp_s) is judged by its value
+    awk -v a="${1#\~}" -v op="$2" -v b="$3" -v q="$QUICK" 'BEGIN {
         ok = (op == "<=") ? (a <= b) : (a >= b)
         if (q == 1) print ok ? "quick: pass" : "quick: below"; else print ok ? "pass" : "FAIL" }'
 }
@@ -310,46 +310,60 @@ sync # the fixtures' own writeback is not part of the start-up
 # Sets READY_S (seconds from exec to the READY line's timestamp), SCANNED_S (the same for
 # the first scan taken in), READY_RSS_MIB (VmRSS at READY) and IDLE_RSS_KB (VmRSS after
 # SETTLE seconds of idling).
-stamp_s() { # LOG-LINE T0
-    local ts
-    ts=$(echo "$1" | grep -o '^[0-9T:.-]*Z' || true)
-    if [ -n "$ts" ]; then calc '%.3f' "$(date -d "$ts" +%s.%N) - $2"; else echo n/a; fi
+# The seconds from T0 to a log line's own timestamp. SEEN is when the bench saw the line
+# (seconds from T0, polled every 0.05 s): the timestamp must fall between T0 and SEEN, else
+# (a line from another run, a clock step, a timestamp that does not parse) SEEN is used,
+# marked "~".
+stamp_s() { # LOG-LINE T0 SEEN
+    local ts s
+    ts=$(echo "$1" | grep -o '^[0-9]\{4\}-[0-9T:.-]*Z' || true)
+    s=$([ -n "$ts" ] && date -d "$ts" +%s.%N 2>/dev/null || true)
+    if [ -n "$s" ] && awk -v s="$s" -v t0="$2" -v seen="$3" 'BEGIN { d = s - t0; exit !(d >= 0 && d <= seen + 0.01) }'; then
+        calc '%.3f' "$s - $2"
+    else
+        echo "~$3"
+    fi
 }
+RUN_N=0
 run_until_ready() { # CONFIG [SETTLE]
-    local t0 line scanned
+    local t0 line scanned seen err
     READY_S=n/a SCANNED_S=n/a READY_RSS_MIB=n/a IDLE_RSS_KB=n/a
-    : >"$WORK/run.err" # the last run's READY line must not be read as this one's
+    RUN_N=$((RUN_N + 1))
+    err=$WORK/run-$RUN_N.err # each run its own log: no line of another run can be read
     t0=$(now)
-    MOVE_API_KEY=$KEY "$BIN" --config "$1" run >"$WORK/run.out" 2>"$WORK/run.err" &
+    MOVE_API_KEY=$KEY "$BIN" --config "$1" run >"$WORK/run.out" 2>"$err" &
     SERVICE_PID=$!
     for _ in $(seq 1200); do
-        line=$(grep -m1 'READY: state open' "$WORK/run.err" 2>/dev/null) && break
+        line=$(grep -m1 'READY: state open' "$err" 2>/dev/null) && break
         kill -0 "$SERVICE_PID" 2>/dev/null || break
         sleep 0.05
     done
+    seen=$(calc '%.3f' "$(now) - $t0")
     if [ -n "${line:-}" ]; then
-        READY_S=$(stamp_s "$line" "$t0")
+        READY_S=$(stamp_s "$line" "$t0" "$seen")
         READY_RSS_MIB=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVICE_PID/status" 2>/dev/null || echo n/a)
         for _ in $(seq 1200); do
-            scanned=$(grep -m1 'watching for recordings' "$WORK/run.err" 2>/dev/null) && break
+            scanned=$(grep -m1 'watching for recordings' "$err" 2>/dev/null) && break
             kill -0 "$SERVICE_PID" 2>/dev/null || break
             sleep 0.05
         done
-        [ -n "${scanned:-}" ] && SCANNED_S=$(stamp_s "$scanned" "$t0")
+        seen=$(calc '%.3f' "$(now) - $t0")
+        [ -n "${scanned:-}" ] && SCANNED_S=$(stamp_s "$scanned" "$t0" "$seen")
         if [ -n "${2:-}" ]; then
             sleep "$2"
             IDLE_RSS_KB=$(awk '/VmRSS/ { print $2 }' "/proc/$SERVICE_PID/status" 2>/dev/null || echo n/a)
         fi
         if [ -n "${2:-}" ]; then # a big state's check may still run: wait for its verdict
             for _ in $(seq 600); do
-                grep -q 'state database checked' "$WORK/run.err" && break
+                grep -q 'state database checked' "$err" && break
                 sleep 0.1
             done
         fi
-        CHECK_MS=$(sed -n 's/.*state database checked.* ms=\([0-9]*\).*/\1/p' "$WORK/run.err" | head -1)
+        CHECK_MS=$(sed -n 's/.*state database checked.* ms=\([0-9]*\).*/\1/p' "$err" | head -1)
     fi
     kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
     SERVICE_PID=
+    cp "$err" "$WORK/run.err" # the last run's log, for the messages below
 }
 run_until_ready "$WORK/many.toml"
 timed "$WORK/many.toml" backfill --no-progress

@@ -601,12 +601,10 @@ impl Writer {
 
     fn set_full(&mut self, full: bool) -> rusqlite::Result<()> {
         if self.full != full {
-            let sql = if full {
-                "PRAGMA synchronous = FULL"
-            } else {
-                "PRAGMA synchronous = NORMAL"
-            };
-            self.conn.prepare_cached(sql)?.execute([])?;
+            let mode = if full { "FULL" } else { "NORMAL" };
+            // A PRAGMA runs once per preparation: caching it would gain nothing.
+            self.conn
+                .execute_batch(&format!("PRAGMA synchronous = {mode}"))?;
             self.full = full;
         }
         Ok(())
