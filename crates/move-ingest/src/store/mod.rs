@@ -507,7 +507,11 @@ impl Recent {
         self.stamp += 1;
         self.map.insert(id, (self.stamp, rid, rec));
         while self.map.len() > RECENT {
-            let oldest = self.map.iter().min_by_key(|(_, v)| v.0).map(|(k, _)| k.clone());
+            let oldest = self
+                .map
+                .iter()
+                .min_by_key(|(_, v)| v.0)
+                .map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => self.map.remove(&k),
                 None => break,
@@ -793,7 +797,9 @@ fn write_step(
     let known = match written.remove(rec) {
         Some(w) => Some(w),
         None => {
-            let cached = lock_recent(recent).get(rec).map(|(rid, r)| (rid, r.clone()));
+            let cached = lock_recent(recent)
+                .get(rec)
+                .map(|(rid, r)| (rid, r.clone()));
             match cached {
                 Some(c) => Some(c),
                 None => rows::by_id_with_rid(conn, rec)?,
@@ -802,12 +808,15 @@ fn write_step(
     };
     let (rid, recording) = match known {
         Some((rid, mut r)) => {
-            let before = rows::upload_rows(&r).map(|u| u.map(|(n, s, h, f)| (n.to_string(), s, h.to_string(), f.to_string())));
+            let before = rows::upload_rows(&r)
+                .map(|u| u.map(|(n, s, h, f)| (n.to_string(), s, h.to_string(), f.to_string())));
             r.apply(seq, t, event.clone());
             let after = rows::upload_rows(&r);
             let same = before.iter().zip(&after).all(|(b, a)| match (b, a) {
                 (None, None) => true,
-                (Some((n, s, h, f)), Some((n2, s2, h2, f2))) => n == n2 && s == s2 && h == h2 && f == f2,
+                (Some((n, s, h, f)), Some((n2, s2, h2, f2))) => {
+                    n == n2 && s == s2 && h == h2 && f == f2
+                }
                 _ => false,
             });
             let saved = rows::save_row(conn, &r, !same)?;

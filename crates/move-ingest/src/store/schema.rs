@@ -167,8 +167,11 @@ pub fn open_reader(path: &Path) -> Result<(Connection, u32), StoreError> {
 /// profiles). Every query here is an index lookup whose plan needs no values.
 fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(64);
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-        .map(|_| ())
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map(|_| ())
 }
 
 /// Runs every migration the file has not seen yet, each in its own transaction.

@@ -507,3 +507,53 @@ async fn a_database_of_schema_version_1_is_migrated_and_its_takes_are_due_for_af
         .unwrap();
     assert_eq!(version, move_ingest::store::SCHEMA_VERSION);
 }
+
+#[tokio::test]
+async fn what_the_running_store_answers_is_what_the_database_holds() {
+    // The writer applies a step to the recording it wrote last without reading it back, and
+    // rewrites the uploads only when they change: what it answers must be what another
+    // process reads from the file.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    history(&store, 2).await;
+    let from_file = |id: &str| {
+        let reader = Reader::open(dir.path()).unwrap().unwrap();
+        let stem = store.recording(id).unwrap().unwrap().stem;
+        let mut named = reader.named("cam-a", &stem).unwrap();
+        assert_eq!(named.len(), 1, "{id}");
+        named.remove(0)
+    };
+    for id in ["rec-0", "rec-1", "rec-open"] {
+        assert_eq!(store.recording(id).unwrap().unwrap(), from_file(id), "{id}");
+    }
+    // A step after the upload keeps the upload findable by its content...
+    let ev = Event::AfterTakeDone {
+        note: "kept".into(),
+    };
+    store.record("rec-1", ev).await.unwrap();
+    assert_eq!(
+        store.recording("rec-1").unwrap().unwrap(),
+        from_file("rec-1")
+    );
+    let found = store.by_content("s1.mp4", 10, "ab").unwrap().unwrap();
+    assert_eq!(found.id, "rec-1");
+    // ...and one that discards it removes it from there.
+    let up = Event::Uploaded {
+        role: Role::Video,
+        file_id: "f-open".into(),
+        facts: facts("open.mp4"),
+        sha256: "cd".into(),
+    };
+    store.record("rec-open", up).await.unwrap();
+    assert!(store.by_content("open.mp4", 10, "cd").unwrap().is_some());
+    let ev = Event::UploadDiscarded {
+        role: Role::Video,
+        reason: "changed".into(),
+    };
+    store.record("rec-open", ev).await.unwrap();
+    assert!(store.by_content("open.mp4", 10, "cd").unwrap().is_none());
+    assert_eq!(
+        store.recording("rec-open").unwrap().unwrap(),
+        from_file("rec-open")
+    );
+}
