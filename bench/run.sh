@@ -33,9 +33,9 @@ done
 
 if [ "$QUICK" = 1 ]; then
     BIG_MIB=256; MID_MIB=64; REPS=${REPS:-1}
-    SMALL_RECS=200; STARTUP_RECS=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-5}
-    SCAN_FILES=5000; HASH_MIB=8; HISTORY_RECS=50000; SETTLE=2
-    CRITERION=(--warm-up-time 0.5 --measurement-time 1)
+    SMALL_RECS=200; STARTUP_RECS=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-3}
+    SCAN_FILES=5000; HASH_MIB=8; HISTORY_RECS=30000; SETTLE=1
+    CRITERION=(--warm-up-time 0.3 --measurement-time 0.5)
 else
     BIG_MIB=2048; MID_MIB=256; REPS=${REPS:-3}
     SMALL_RECS=2000; STARTUP_RECS=100000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
@@ -122,18 +122,29 @@ wakeups() { for t in /proc/"$1"/task/*; do echo "${t##*/} $(awk '/^voluntary_ctx
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- sandbox
+# (Re)starts the sandbox with no files and no takes; sets SANDBOX_PID, ENDPOINT and BASE.
+# Each upload measured gets a new one: with the takes of an earlier repetition there, a
+# backfill from an empty state adopts the take (found by name, size and SHA-256) instead
+# of uploading.
+start_sandbox() {
+    if [ -n "$SANDBOX_PID" ]; then
+        kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null || true
+    fi
+    rm -rf "$STORE/sandbox"
+    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+    SANDBOX_PID=$!
+    for _ in $(seq 300); do
+        grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
+        kill -0 "$SANDBOX_PID" 2>/dev/null || die "the sandbox exited: $(cat "$WORK/sandbox.err")"
+        sleep 0.1
+    done
+    ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
+    [ -n "$ENDPOINT" ] || die "the sandbox did not announce its address"
+    BASE=${ENDPOINT%/ugc/graphql}
+    case "$BASE" in http://127.0.0.1:*) ;; *) die "the sandbox is not on 127.0.0.1: $BASE" ;; esac
+}
 say "starting the sandbox (data in $STORE)"
-"$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
-SANDBOX_PID=$!
-for _ in $(seq 300); do
-    grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
-    kill -0 "$SANDBOX_PID" 2>/dev/null || die "the sandbox exited: $(cat "$WORK/sandbox.err")"
-    sleep 0.1
-done
-ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
-[ -n "$ENDPOINT" ] || die "the sandbox did not announce its address"
-BASE=${ENDPOINT%/ugc/graphql}
-case "$BASE" in http://127.0.0.1:*) ;; *) die "the sandbox is not on 127.0.0.1: $BASE" ;; esac
+start_sandbox
 
 # A presigned upload URL from a createFile call, as curl would get it.
 presigned_url() {
@@ -219,6 +230,7 @@ curl_once() { # curl | curl+sha256 (openssl dgst -sha256 of the same file at the
 ours_once() { # NAME (big|mid)
     local s0 s1
     rm -rf "$WORK/state-$1"
+    start_sandbox
     write_config "$WORK/$1.toml" "$WORK/$1" "$WORK/state-$1"
     s0=$(cpu_ticks "$SANDBOX_PID")
     timed "$WORK/$1.toml" backfill --no-progress
@@ -270,6 +282,7 @@ row "peak RSS ≤ 32 MiB, flat" "${RSS_MID_MIB} MiB at ${MID_MIB} MiB, ${RSS_BIG
 # The optional cap: upload.max_bytes_per_sec on the mid-size file, whole process timed.
 CAP=$((MID_MIB << 20 >> 2)) # a quarter of the file per second: about 4 s
 rm -rf "$WORK/state-mid"
+start_sandbox
 write_config "$WORK/cap.toml" "$WORK/mid" "$WORK/state-mid" "$(printf '[upload]\nmax_bytes_per_sec = %s' "$CAP")"
 timed "$WORK/cap.toml" backfill --no-progress
 grep -q '^backfill: 1 done' "$WORK/last.out" || die "the capped upload failed: $(cat "$WORK/last.out" "$WORK/last.err")"
