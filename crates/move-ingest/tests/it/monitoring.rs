@@ -36,15 +36,15 @@ fn capture_unhealthy_after(sb: &Sandbox, secs: u64, extra: &str) -> Capture {
 }
 
 /// `move-ingest run` with its HTTP server; killed on drop.
-struct Daemon {
-    child: Child,
+pub(crate) struct Daemon {
+    pub(crate) child: Child,
     log: PathBuf,
-    base: String,
+    pub(crate) base: String,
     http: reqwest::Client,
 }
 
 impl Daemon {
-    async fn start(cap: &Capture) -> Daemon {
+    pub(crate) async fn start(cap: &Capture) -> Daemon {
         let log = cap.root.path().join("run.log");
         let child = cap
             .cmd(&["run"])
@@ -75,8 +75,22 @@ impl Daemon {
         d
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `/healthz`: its status and body.
+    pub(crate) async fn healthz(&self) -> (u16, String) {
+        self.get("/healthz").await
+    }
+
+    /// Fails the test if the service has exited.
+    pub(crate) fn assert_alive(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "the service exited; log:\n{}",
+            self.log_text()
+        );
     }
 
     async fn get(&self, path: &str) -> (u16, String) {

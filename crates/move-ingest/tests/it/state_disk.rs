@@ -6,13 +6,14 @@ use std::fs::File;
 use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::capture::{Capture, bytes, show};
 use crate::faults::{Expected, Mount, assert_exactly_one_take_each};
+use crate::monitoring::Daemon;
 use crate::util::Sandbox;
 
 /// Pauses are retried every 5 s and a busy machine is slow: generous, never slept for.
@@ -31,71 +32,6 @@ fn capture(sb: &Sandbox, extra: &str) -> Capture {
     );
     std::fs::write(&cap.config, text).unwrap();
     cap
-}
-
-/// `move-ingest run` with its HTTP server; killed on drop.
-struct Daemon {
-    child: Child,
-    log: PathBuf,
-    base: String,
-}
-
-impl Daemon {
-    async fn start(cap: &Capture) -> Daemon {
-        let log = cap.root.path().join("run.log");
-        let child = cap
-            .cmd(&["run"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut d = Daemon {
-            child,
-            log,
-            base: String::new(),
-        };
-        d.base = until("the metrics server to listen", || async {
-            d.log_text().lines().find_map(|l| {
-                let v: Value = serde_json::from_str(l).ok()?;
-                Some(format!("http://{}", v["listen"].as_str()?))
-            })
-        })
-        .await;
-        until("the service to be ready", || async {
-            d.log_text()
-                .contains("watching for recordings")
-                .then_some(())
-        })
-        .await;
-        d
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    async fn healthz(&self) -> (u16, String) {
-        let r = reqwest::get(format!("{}/healthz", self.base))
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    fn assert_alive(&mut self) {
-        assert!(
-            self.child.try_wait().unwrap().is_none(),
-            "the service exited while paused; log:\n{}",
-            self.log_text()
-        );
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn until<T, F, Fut>(what: &str, mut check: F) -> T
