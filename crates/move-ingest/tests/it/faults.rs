@@ -90,6 +90,33 @@ fn assert_no_key(out: &std::process::Output, key: &str) {
 }
 
 /// (device, stem) → (video bytes, sidecar bytes).
+/// Starts `backfill` `runs` times and SIGKILLs each after a random `ms` (seeded); returns
+/// how many were still running when killed (killed mid-way).
+pub(crate) fn kill_backfills(
+    cap: &Capture,
+    runs: usize,
+    seed: u64,
+    ms: std::ops::Range<u64>,
+) -> usize {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut killed = 0;
+    for _ in 0..runs {
+        let mut child = cap
+            .cmd(&["backfill", "--no-progress"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.u64(ms.clone())));
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    killed
+}
+
 pub(crate) type Expected = BTreeMap<(String, String), (Vec<u8>, Option<Vec<u8>>)>;
 
 const PATIENT: &str = "[retry]\nmax_attempts = 40\nbase_ms = 20\ncap_secs = 1\n";
@@ -144,22 +171,7 @@ async fn a_crash_loop_of_ten_kills_over_forty_recordings_ends_with_forty_takes()
     let cap = Capture::new(&sb);
     patient(&cap);
     let expected = recordings(&cap, 40, 20_000);
-    let mut rng = fastrand::Rng::with_seed(20261128);
-    let mut killed = 0;
-    for _ in 0..10 {
-        let mut child = cap
-            .cmd(&["backfill", "--no-progress"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.u64(30..600)));
-        if child.try_wait().unwrap().is_none() {
-            killed += 1;
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-    }
+    let killed = kill_backfills(&cap, 10, 20261128, 30..600);
     let out = cap.backfill(0);
     assert_no_key(&out, &sb.key);
     let stats = sb.stats().await;

@@ -343,22 +343,7 @@ async fn dropped_answers_and_a_crash_loop_still_make_exactly_one_job_per_take() 
     let cap = Capture::new(&sb);
     job_config(&cap);
     let expected = recordings(&cap, 16);
-    let mut rng = fastrand::Rng::with_seed(20261203);
-    let mut killed = 0;
-    for _ in 0..8 {
-        let mut child = cap
-            .cmd(&["backfill", "--no-progress"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.u64(50..700)));
-        if child.try_wait().unwrap().is_none() {
-            killed += 1;
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-    }
+    let killed = crate::faults::kill_backfills(&cap, 8, 20261203, 50..700);
     let out = cap.backfill(0);
     let stats = sb.stats().await;
     sb.set_faults(json!({})).await;
