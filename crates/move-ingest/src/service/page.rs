@@ -29,6 +29,8 @@ pub fn hint(reason: &str) -> &'static str {
         "The file has no bytes. Copy or export the recording again, then run `move-ingest retry`."
     } else if r.contains("5 gib") {
         "One upload carries at most 5 GiB. Split the recording; the parts are picked up as new recordings."
+    } else if r.contains("account's takes") {
+        "The Move API would not list the account's takes, so the recording could not be checked for a take it already has. Run `move-ingest check`, then `move-ingest retry`."
     } else if r.contains("cannot read") || r.contains("permission denied") {
         "Make the file readable by the move-ingest user, then run `move-ingest retry`."
     } else if r.contains("gave up after") || r.contains("no answer") {
@@ -480,5 +482,12 @@ mod tests {
     fn every_failure_gets_a_next_step() {
         assert!(hint("/x/a.mp4 is empty (0 bytes)").contains("again"));
         assert!(hint("something new").contains("move-ingest retry"));
+        // A refused `listTakes` is about the API, not the file's permissions.
+        let refused = "cannot read the account's takes to look for this recording's take (listTakes: the Move API refused: BadRequestException)";
+        assert!(
+            hint(refused).contains("move-ingest check"),
+            "{}",
+            hint(refused)
+        );
     }
 }
