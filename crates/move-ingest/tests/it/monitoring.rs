@@ -79,9 +79,13 @@ impl Daemon {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// `/healthz`: its status and body.
+    /// `/healthz`: its status and body, on a connection of its own (a pooled one may have been
+    /// closed by a service that was paused or restarted meanwhile).
     pub(crate) async fn healthz(&self) -> (u16, String) {
-        self.get("/healthz").await
+        let r = reqwest::get(format!("{}/healthz", self.base))
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
     }
 
     /// Fails the test if the service has exited.
