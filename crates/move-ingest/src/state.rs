@@ -165,6 +165,15 @@ impl Event {
 }
 
 impl Event {
+    /// Whether this step may be answered before it is committed, to be committed with the
+    /// steps that follow it (group commit): progress within an upload, which nothing outside
+    /// waits on and no lookup but the recording's own worker needs. The take request that
+    /// follows the uploads is committed durably, and takes them to disk with it; a crash
+    /// before that costs at most a repeated upload.
+    pub fn grouped(&self) -> bool {
+        matches!(self, Event::FileCreated { .. } | Event::Uploaded { .. })
+    }
+
     /// Whether this step ends a wait after a transient failure: progress (a file accepted,
     /// the take made) or an end (failed, gone, put back by `retry`). A fresh upload URL or a
     /// take asked for again is not progress: the rounds, and so the backoff, keep counting.

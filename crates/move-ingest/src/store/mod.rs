@@ -6,7 +6,10 @@
 //! `record` returns, which makes every step before it durable too; the others are committed
 //! at once with `synchronous = NORMAL` and made durable by the next full commit or a WAL
 //! checkpoint within a second. Steps from concurrent recordings share one transaction (group
-//! commit). Only the database holds recordings: "already done?" is an index lookup, so
+//! commit), and the steps of an upload (`Event::grouped`) are answered before they are
+//! committed: they stay in an open transaction until the next other step, most often the
+//! durable take request, commits them all at once (or `GROUP_WINDOW` passes). Only the
+//! database holds recordings: "already done?" is an index lookup, so
 //! memory and start-up do not grow with history.
 
 mod check;
@@ -149,7 +152,16 @@ type WriteError = (String, bool);
 struct Req {
     rec: String,
     event: Event,
-    done: oneshot::Sender<Result<(), WriteError>>,
+    /// Taken when the step is answered (a grouped step is answered before it is committed).
+    done: Option<oneshot::Sender<Result<(), WriteError>>>,
+}
+
+impl Req {
+    fn answer(&mut self, result: Result<(), WriteError>) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(result);
+        }
+    }
 }
 
 /// The open state: a reader for lookups and the writer thread that commits steps.
@@ -205,10 +217,14 @@ impl Store {
             sync_failed_logged: None,
             check: check.clone(),
             damaged: None,
+            lost: None,
             checked: false,
             conn,
             path: path.clone(),
             next_seq,
+            open_seq: next_seq,
+            group: Vec::new(),
+            group_since: Instant::now(),
             full: true,
             unsynced: false,
             unsynced_since: Instant::now(),
@@ -238,13 +254,17 @@ impl Store {
         ))
     }
 
-    /// Commits one step (durably if `Event::needs_fsync`); it is visible to every lookup before this returns.
+    /// Writes one step. A step an outside action waits on (`Event::needs_fsync`) is committed
+    /// durably before this returns, and any other step is committed before it returns, except
+    /// a grouped one (`Event::grouped`): that one is answered once written, is seen at once by
+    /// `recording`, and reaches the other lookups with the commit that ends its group (the next
+    /// other step, or `GROUP_WINDOW`).
     pub async fn record(&self, rec: &str, event: Event) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         let req = Req {
             rec: rec.to_string(),
             event,
-            done,
+            done: Some(done),
         };
         {
             let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
@@ -483,34 +503,59 @@ const RETRY_HELD: Duration = Duration::from_secs(5);
 /// How often a pause is logged while it lasts.
 const LOG_PAUSE_EVERY: Duration = Duration::from_secs(60);
 
-/// How many recordings `Recent` keeps.
+/// How many recordings `Recent` keeps (besides those of the open group, which stay until it is
+/// committed).
 const RECENT: usize = 128;
 
-/// The recordings the writer committed last, each with its row id, as committed: the next
-/// step of one is applied without reading its row back, and `Store::recording` answers from
-/// here. Updated only after a commit succeeds, so it never shows what is not in the database.
-/// Every change to a recording's row goes through `write_step`; a write that changes one in
-/// any other way must remove it from here. Bounded: the least recently written go first.
+/// How long a grouped step (`Event::grouped`) may wait for the commit that takes it to disk
+/// when no other step comes to end the group.
+const GROUP_WINDOW: Duration = Duration::from_millis(100);
+
+/// The recordings the writer wrote last, each with its row id: the next step of one is applied
+/// without reading its row back, and `Store::recording` answers from here. An entry is put
+/// here once its step is written: committed, or (pinned) in the open group transaction, whose
+/// entries are dropped if it rolls back, so that this never shows what the database will not
+/// hold. Every change to a recording's row goes through `write_step`; a write that changes one
+/// in any other way must remove it from here. Bounded: the least recently written committed
+/// entries go first.
 #[derive(Default)]
 struct Recent {
-    map: HashMap<String, (u64, i64, Recording)>,
+    map: HashMap<String, Entry>,
     stamp: u64,
+}
+
+struct Entry {
+    stamp: u64,
+    rid: i64,
+    rec: Recording,
+    /// Written in the open transaction, not yet committed.
+    pinned: bool,
 }
 
 impl Recent {
     /// The row id and state of a recording written lately.
     fn get(&self, id: &str) -> Option<(i64, &Recording)> {
-        self.map.get(id).map(|(_, rid, r)| (*rid, r))
+        self.map.get(id).map(|e| (e.rid, &e.rec))
     }
 
-    fn put(&mut self, id: String, rid: i64, rec: Recording) {
+    fn put(&mut self, id: String, rid: i64, rec: Recording, pinned: bool) {
         self.stamp += 1;
-        self.map.insert(id, (self.stamp, rid, rec));
+        let stamp = self.stamp;
+        self.map.insert(
+            id,
+            Entry {
+                stamp,
+                rid,
+                rec,
+                pinned,
+            },
+        );
         while self.map.len() > RECENT {
             let oldest = self
                 .map
                 .iter()
-                .min_by_key(|(_, v)| v.0)
+                .filter(|(_, e)| !e.pinned)
+                .min_by_key(|(_, e)| e.stamp)
                 .map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => self.map.remove(&k),
@@ -518,24 +563,46 @@ impl Recent {
             };
         }
     }
+
+    /// The open transaction committed: its entries are what the database holds.
+    fn unpin(&mut self) {
+        self.map.values_mut().for_each(|e| e.pinned = false);
+    }
+
+    /// The open transaction rolled back: its entries are not what the database holds.
+    fn drop_pinned(&mut self) {
+        self.map.retain(|_, e| !e.pinned);
+    }
 }
 
 fn lock_recent(recent: &Mutex<Recent>) -> MutexGuard<'_, Recent> {
     recent.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The writer thread: takes every waiting request, commits them in one transaction, then answers all.
+/// The writer thread: takes every waiting request and writes them in one transaction. A batch
+/// of grouped steps only (`Event::grouped`) is answered once written and left in the open
+/// transaction, which the next other step (or `GROUP_WINDOW`) commits; any other batch is
+/// committed before it is answered.
 struct Writer {
-    /// The recordings committed last (shared with `Store::recording`).
+    /// The recordings written last (shared with `Store::recording`).
     recent: Arc<Mutex<Recent>>,
     /// The start-up check: nothing is committed before it passes.
     check: Arc<check::Check>,
     checked: bool,
     /// What the check found, if it failed: every step is refused with it.
     damaged: Option<String>,
+    /// Why grouped steps that were already answered could not be committed: every later step
+    /// is refused with it (the process stops and resumes from what is committed).
+    lost: Option<String>,
     conn: Connection,
     path: PathBuf,
+    /// The seq of the next step written.
     next_seq: u64,
+    /// `next_seq` when the open transaction began (restored if it rolls back).
+    open_seq: u64,
+    /// The grouped steps written into the open transaction (answered, not yet committed).
+    group: Vec<Req>,
+    group_since: Instant,
     /// The connection's `synchronous` is FULL (else NORMAL).
     full: bool,
     /// Steps are committed but not yet fsynced (only those that no outside action waits on).
@@ -550,20 +617,28 @@ struct Writer {
 impl Writer {
     fn run(mut self, rx: mpsc::Receiver<Req>) {
         loop {
-            let first = if self.unsynced {
-                match rx.recv_timeout(LAZY_SYNC_AFTER) {
-                    Ok(req) => req,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        self.sync();
-                        continue;
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                }
+            let wait = if !self.group.is_empty() {
+                Some(GROUP_WINDOW.saturating_sub(self.group_since.elapsed()))
+            } else if self.unsynced {
+                Some(LAZY_SYNC_AFTER)
             } else {
-                match rx.recv() {
-                    Ok(req) => req,
-                    Err(_) => break,
+                None
+            };
+            let received = match wait {
+                Some(wait) => rx.recv_timeout(wait),
+                None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            };
+            let first = match received {
+                Ok(req) => req,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if self.group.is_empty() {
+                        self.sync();
+                    } else {
+                        self.close_group(&rx);
+                    }
+                    continue;
                 }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             };
             let mut batch = vec![first];
             while let Ok(more) = rx.try_recv() {
@@ -572,9 +647,10 @@ impl Writer {
                     break;
                 }
             }
-            if let Some(held) = self.commit(batch) {
-                self.hold(held, &rx);
-            }
+            self.take(batch, &rx);
+        }
+        if !self.group.is_empty() {
+            self.close_group(&rx);
         }
         if self.unsynced {
             self.sync();
@@ -614,28 +690,9 @@ impl Writer {
         Ok(())
     }
 
-    /// One transaction: BEGIN IMMEDIATE, `write`, COMMIT (ROLLBACK if anything failed), with
-    /// the statements prepared once.
-    fn transaction<T>(
-        &self,
-        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<T> {
-        let conn = &self.conn;
-        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-        match write(conn).and_then(|v| conn.prepare_cached("COMMIT")?.execute([]).map(|_| v)) {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                if !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK");
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// Commits the batch and answers it; returns it unanswered when the disk is full or
-    /// read-only and the writer pauses (`hold` tries it again).
-    fn commit(&mut self, batch: Vec<Req>) -> Option<Vec<Req>> {
+    /// Answers the batch with an error instead of writing it, if the start-up check failed or
+    /// answered steps were lost; true if it did.
+    fn refused(&mut self, batch: &mut [Req]) -> bool {
         if !self.checked {
             if let Some(Err(e)) = self.check.wait(None) {
                 tracing::error!("{e}");
@@ -646,22 +703,159 @@ impl Writer {
             }
             self.checked = true;
         }
-        if let Some(damaged) = &self.damaged {
-            for req in batch {
-                let _ = req.done.send(Err((damaged.clone(), true)));
+        let refusal = match (&self.damaged, &self.lost) {
+            (Some(damaged), _) => (damaged.clone(), true),
+            (None, Some(lost)) => (lost.clone(), false),
+            (None, None) => return false,
+        };
+        for req in batch {
+            req.answer(Err(refusal.clone()));
+        }
+        true
+    }
+
+    /// Writes a batch: grouped steps only are answered and left in the open transaction;
+    /// anything else commits it (with the group) and is answered after.
+    fn take(&mut self, mut batch: Vec<Req>, rx: &mpsc::Receiver<Req>) {
+        if self.refused(&mut batch) {
+            return;
+        }
+        let grouped = batch.iter().all(|r| r.event.grouped());
+        // A group is most often ended by the durable step that follows it: it is opened with
+        // synchronous = FULL, so that one commit (and one fsync) takes both.
+        let full = grouped
+            || batch.iter().any(|r| r.event.needs_fsync())
+            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
+        let written = self.write_open(&batch, full);
+        if written.is_ok() && grouped {
+            for req in &mut batch {
+                req.answer(Ok(()));
             }
+            if self.group.is_empty() {
+                self.group_since = Instant::now();
+            }
+            self.group.extend(batch);
+            return;
+        }
+        let mut all = std::mem::take(&mut self.group);
+        all.extend(batch);
+        match written.and_then(|()| self.commit_open()) {
+            Ok(()) => {
+                for req in &mut all {
+                    req.answer(Ok(()));
+                }
+            }
+            Err(e) => self.failed(all, e, rx),
+        }
+    }
+
+    /// Commits the open group (its window is over, or the writer is stopping).
+    fn close_group(&mut self, rx: &mpsc::Receiver<Req>) {
+        let group = std::mem::take(&mut self.group);
+        if let Err(e) = self.commit_open() {
+            self.failed(group, e, rx);
+        }
+    }
+
+    /// Writes the batch into the open transaction, beginning one (with `synchronous` FULL or
+    /// NORMAL) if none is open; nothing is committed. A failure rolls the transaction back.
+    fn write_open(&mut self, batch: &[Req], full: bool) -> rusqlite::Result<()> {
+        if self.conn.is_autocommit() {
+            self.set_full(full)?;
+            self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            self.open_seq = self.next_seq;
+        }
+        let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+        let mut written = HashMap::new();
+        let mut seq = self.next_seq;
+        let result = batch.iter().try_for_each(|req| {
+            if write_step(
+                &self.conn,
+                &self.recent,
+                &mut written,
+                seq,
+                &t,
+                &req.rec,
+                &req.event,
+            )? {
+                seq += 1;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.roll_back();
+            return Err(e);
+        }
+        self.next_seq = seq;
+        let mut recent = lock_recent(&self.recent);
+        for (id, (rid, rec)) in written {
+            recent.put(id, rid, rec, true);
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction (a failure rolls it back).
+    fn commit_open(&mut self) -> rusqlite::Result<()> {
+        let committed = self
+            .conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]));
+        if let Err(e) = committed {
+            self.roll_back();
+            return Err(e);
+        }
+        lock_recent(&self.recent).unpin();
+        if self.full {
+            self.unsynced = false;
+        } else if !self.unsynced {
+            self.unsynced = true;
+            self.unsynced_since = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn roll_back(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.next_seq = self.open_seq;
+        lock_recent(&self.recent).drop_pinned();
+    }
+
+    /// Writes the batch in a transaction of its own and answers it; returns it unanswered
+    /// when the disk is full or read-only and the writer pauses (`hold` tries it again).
+    fn commit(&mut self, mut batch: Vec<Req>) -> Option<Vec<Req>> {
+        if self.refused(&mut batch) {
             return None;
         }
-        let e = match self.write(&batch) {
+        let durable = batch.iter().any(|r| r.event.needs_fsync())
+            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
+        match self
+            .write_open(&batch, durable)
+            .and_then(|()| self.commit_open())
+        {
             Ok(()) => {
-                for req in batch {
-                    let _ = req.done.send(Ok(()));
+                for req in &mut batch {
+                    req.answer(Ok(()));
                 }
-                return None;
+                None
             }
-            Err(e) => e,
-        };
-        if let Some(cause) = self.pause_cause(&e) {
+            Err(e) => self.paused_on(batch, &e),
+        }
+    }
+
+    /// A failed write (already rolled back): held while the disk is full or read-only, else
+    /// answered with the error.
+    fn failed(&mut self, batch: Vec<Req>, e: rusqlite::Error, rx: &mpsc::Receiver<Req>) {
+        if let Some(held) = self.paused_on(batch, &e) {
+            self.hold(held, rx);
+        }
+    }
+
+    /// Returns the batch to hold if `e` pauses the writer; else answers it with `e` (and
+    /// refuses every later step if some of it was already answered).
+    fn paused_on(&mut self, mut batch: Vec<Req>, e: &rusqlite::Error) -> Option<Vec<Req>> {
+        if let Some(cause) = self.pause_cause(e) {
             let detail = format!("cannot write to {}: {e}", self.path.display());
             if self.pause.set(cause, detail) {
                 let paused = self.pause.now().map(|p| p.describe()).unwrap_or_default();
@@ -678,8 +872,13 @@ impl Writer {
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
         );
-        for req in batch {
-            let _ = req.done.send(Err((e.to_string(), damaged)));
+        if batch.iter().any(|r| r.done.is_none()) {
+            self.lost = Some(format!(
+                "an earlier write to the state database failed ({e}); the steps since the last commit were not kept, and the recordings resume from their last committed step at the next start"
+            ));
+        }
+        for req in &mut batch {
+            req.answer(Err((e.to_string(), damaged)));
         }
         None
     }
@@ -727,11 +926,9 @@ impl Writer {
             if closed {
                 // Stopping: the steps that could not be written are not written; the recordings
                 // resume from their last committed step at the next start.
-                for req in batch {
-                    let _ = req.done.send(Err((
-                        self.pause.now().map(|p| p.describe()).unwrap_or_default(),
-                        false,
-                    )));
+                let why = self.pause.now().map(|p| p.describe()).unwrap_or_default();
+                for req in &mut batch {
+                    req.answer(Err((why.clone(), false)));
                 }
                 return;
             }
@@ -746,39 +943,6 @@ impl Writer {
                 }
             }
         }
-    }
-
-    /// Writes the batch in one transaction; a failure rolls it back whole.
-    fn write(&mut self, batch: &[Req]) -> rusqlite::Result<()> {
-        let durable = batch.iter().any(|r| r.event.needs_fsync())
-            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
-        let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
-        let first_seq = self.next_seq;
-        let mut written = HashMap::new();
-        self.set_full(durable)?;
-        let recent = &self.recent;
-        let seq = self.transaction(|conn| {
-            let mut seq = first_seq;
-            for req in batch {
-                if write_step(conn, recent, &mut written, seq, &t, &req.rec, &req.event)? {
-                    seq += 1;
-                }
-            }
-            Ok(seq)
-        })?;
-        self.next_seq = seq;
-        let mut recent = lock_recent(&self.recent);
-        for (id, (rid, rec)) in written {
-            recent.put(id, rid, rec);
-        }
-        drop(recent);
-        if durable {
-            self.unsynced = false;
-        } else if !self.unsynced {
-            self.unsynced = true;
-            self.unsynced_since = Instant::now();
-        }
-        Ok(())
     }
 }
 

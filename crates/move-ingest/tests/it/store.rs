@@ -545,7 +545,23 @@ async fn what_the_running_store_answers_is_what_the_database_holds() {
         sha256: "cd".into(),
     };
     store.record("rec-open", up).await.unwrap();
-    assert!(store.by_content("open.mp4", 10, "cd").unwrap().is_some());
+    // An upload step is grouped (answered before its commit): its own recording shows it at
+    // once, the other lookups once its group is committed, which no later step ends here, so
+    // the group window does.
+    let rec = store.recording("rec-open").unwrap().unwrap();
+    assert_eq!(rec.upload(Role::Video).unwrap().file_id, "f-open");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while store.by_content("open.mp4", 10, "cd").unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the grouped upload step was not committed within 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        store.recording("rec-open").unwrap().unwrap(),
+        from_file("rec-open")
+    );
     let ev = Event::UploadDiscarded {
         role: Role::Video,
         reason: "changed".into(),
@@ -555,5 +571,49 @@ async fn what_the_running_store_answers_is_what_the_database_holds() {
     assert_eq!(
         store.recording("rec-open").unwrap().unwrap(),
         from_file("rec-open")
+    );
+}
+
+#[tokio::test]
+async fn upload_steps_reach_the_file_with_the_take_request_that_follows_them() {
+    // The steps of an upload are answered before they are committed (group commit); the take
+    // request is committed durably before `record` returns, and takes them with it: by then
+    // another process reads the uploads and the request, in order, from the file.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    store.record("rec-g", discovered("g")).await.unwrap();
+    let created = Event::FileCreated {
+        role: Role::Video,
+        file_id: "f-g".into(),
+    };
+    store.record("rec-g", created).await.unwrap();
+    let up = Event::Uploaded {
+        role: Role::Video,
+        file_id: "f-g".into(),
+        facts: facts("g.mp4"),
+        sha256: "ef".into(),
+    };
+    store.record("rec-g", up).await.unwrap();
+    store
+        .record("rec-g", Event::TakeRequested { at_ms: 7 })
+        .await
+        .unwrap();
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    let mut named = reader.named("cam-a", "g").unwrap();
+    assert_eq!(named.len(), 1);
+    let from_file = named.remove(0);
+    assert_eq!(from_file.phase(), Phase::TakeRequested);
+    assert_eq!(from_file.upload(Role::Video).unwrap().file_id, "f-g");
+    assert_eq!(from_file, store.recording("rec-g").unwrap().unwrap());
+    let found = store.by_content("g.mp4", 10, "ef").unwrap().unwrap();
+    assert_eq!(found.id, "rec-g");
+    let steps = reader.steps("rec-g").unwrap();
+    let kinds: Vec<String> = steps
+        .iter()
+        .filter_map(|s| s.event.as_object()?.keys().next().cloned())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["discovered", "file_created", "uploaded", "take_requested"]
     );
 }
