@@ -976,14 +976,14 @@ fn write_step(
                 .map(|u| u.map(|(n, s, h, f)| (n.to_string(), s, h.to_string(), f.to_string())));
             r.apply(seq, t, event.clone());
             let after = rows::upload_rows(&r);
-            let same = before.iter().zip(&after).all(|(b, a)| match (b, a) {
-                (None, None) => true,
+            let changed = [0, 1].map(|i| match (&before[i], &after[i]) {
+                (None, None) => false,
                 (Some((n, s, h, f)), Some((n2, s2, h2, f2))) => {
-                    n == n2 && s == s2 && h == h2 && f == f2
+                    n != n2 || s != s2 || h != h2 || f != f2
                 }
-                _ => false,
+                _ => true,
             });
-            let saved = rows::save_row(conn, &r, !same)?;
+            let saved = rows::save_row(conn, &r, Some(rid), changed)?;
             debug_assert_eq!(saved, rid);
             (saved, r)
         }

@@ -28,12 +28,18 @@ pub fn time_ms(t: &str) -> i64 {
 
 /// Writes a recording's row and its uploads (insert or replace); returns its row id.
 pub fn save(conn: &Connection, r: &Recording) -> rusqlite::Result<i64> {
-    save_row(conn, r, true)
+    save_row(conn, r, None, [true, true])
 }
 
-/// Writes a recording's row, and its `uploads` rows when `with_uploads` (`false`: the caller
-/// knows they are unchanged, see `upload_rows`); returns its row id.
-pub fn save_row(conn: &Connection, r: &Recording, with_uploads: bool) -> rusqlite::Result<i64> {
+/// Writes a recording's row (an update of row `rid` when the caller knows it, else an insert
+/// or replace), and the `uploads` row of each role whose flag in `uploads` is set (a role
+/// whose row the caller knows unchanged, see `upload_rows`, is left alone); returns its row id.
+pub fn save_row(
+    conn: &Connection,
+    r: &Recording,
+    rid: Option<i64>,
+    uploads: [bool; 2],
+) -> rusqlite::Result<i64> {
     let data =
         serde_json::to_string(r).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
     let plan = match r.after_take.as_ref().map(|a| &a.planned) {
@@ -51,22 +57,7 @@ pub fn save_row(conn: &Connection, r: &Recording, with_uploads: bool) -> rusqlit
         ),
         _ => None,
     };
-    let rid: i64 = conn.prepare_cached(
-        "INSERT INTO recordings (id, dir, device, stem, phase, take_id, late, seq, updated_ms, data,
-             after_take_plan, after_take_done, job_id, job_state, job_percent, job_polled_ms,
-             job_next_poll_ms, job_failure, job_downloaded, job_active)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-         ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, take_id = excluded.take_id,
-             late = excluded.late, seq = excluded.seq, updated_ms = excluded.updated_ms,
-             data = excluded.data, after_take_plan = excluded.after_take_plan,
-             after_take_done = excluded.after_take_done, job_id = excluded.job_id,
-             job_state = excluded.job_state, job_percent = excluded.job_percent,
-             job_polled_ms = excluded.job_polled_ms, job_next_poll_ms = excluded.job_next_poll_ms,
-             job_failure = excluded.job_failure, job_downloaded = excluded.job_downloaded,
-             job_active = excluded.job_active
-         RETURNING rid",
-    )?
-    .query_row(params![
+    let values = params![
         r.id.as_str(),
         r.dir.as_os_str().as_bytes(),
         r.device,
@@ -87,13 +78,50 @@ pub fn save_row(conn: &Connection, r: &Recording, with_uploads: bool) -> rusqlit
         job.and_then(|j| j.failure_reason.as_deref()),
         downloaded,
         job.is_some_and(|j| j.is_active()),
-    ], |row| row.get(0))?;
-    if !with_uploads {
-        return Ok(rid);
-    }
-    conn.prepare_cached("DELETE FROM uploads WHERE rid = ?1")?
-        .execute([rid])?;
-    for (role, row) in [Role::Video, Role::Sidecar].into_iter().zip(upload_rows(r)) {
+    ];
+    let rid: i64 = match rid {
+        // The columns that never change (id, dir, device, stem) are bound and not set.
+        Some(rid) => {
+            let mut stmt = conn.prepare_cached(
+                "UPDATE recordings SET phase = ?5, take_id = ?6, late = ?7, seq = ?8,
+                     updated_ms = ?9, data = ?10, after_take_plan = ?11, after_take_done = ?12,
+                     job_id = ?13, job_state = ?14, job_percent = ?15, job_polled_ms = ?16,
+                     job_next_poll_ms = ?17, job_failure = ?18, job_downloaded = ?19,
+                     job_active = ?20
+                 WHERE rid = ?21 AND id = ?1",
+            )?;
+            let rid_param: &dyn rusqlite::ToSql = &rid;
+            let all = values.iter().chain(std::iter::once(&rid_param));
+            if stmt.execute(rusqlite::params_from_iter(all))? != 1 {
+                return Err(rusqlite::Error::QueryReturnedNoRows);
+            }
+            rid
+        }
+        None => conn
+            .prepare_cached(
+                "INSERT INTO recordings (id, dir, device, stem, phase, take_id, late, seq, updated_ms, data,
+                     after_take_plan, after_take_done, job_id, job_state, job_percent, job_polled_ms,
+                     job_next_poll_ms, job_failure, job_downloaded, job_active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                 ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, take_id = excluded.take_id,
+                     late = excluded.late, seq = excluded.seq, updated_ms = excluded.updated_ms,
+                     data = excluded.data, after_take_plan = excluded.after_take_plan,
+                     after_take_done = excluded.after_take_done, job_id = excluded.job_id,
+                     job_state = excluded.job_state, job_percent = excluded.job_percent,
+                     job_polled_ms = excluded.job_polled_ms, job_next_poll_ms = excluded.job_next_poll_ms,
+                     job_failure = excluded.job_failure, job_downloaded = excluded.job_downloaded,
+                     job_active = excluded.job_active
+                 RETURNING rid",
+            )?
+            .query_row(values, |row| row.get(0))?,
+    };
+    let roles = [Role::Video, Role::Sidecar].into_iter().zip(upload_rows(r));
+    for ((role, row), changed) in roles.zip(uploads) {
+        if !changed {
+            continue;
+        }
+        conn.prepare_cached("DELETE FROM uploads WHERE rid = ?1 AND role = ?2")?
+            .execute(params![rid, role_name(role)])?;
         let Some((name, size, sha256, file_id)) = row else {
             continue;
         };
