@@ -107,19 +107,25 @@ async fn build_queue(
     let held = held_still(found, now, settle).await;
     let mut queue = Vec::new();
     let mut too_new = 0;
+    // Finds are considered CONSIDER_AT_ONCE at a time, so that their first steps share a
+    // commit; two finds of one folder and stem (overlapping watches) are never in one chunk,
+    // so the second sees what the first recorded. The queue keeps the scan's order.
+    let mut chunk: Vec<(&Found, Completeness)> = Vec::with_capacity(CONSIDER_AT_ONCE);
+    let mut keys: HashSet<(&Path, &str)> = HashSet::new();
     for found in found {
         let done = completeness(found, now, settle, &held);
         if found.video.is_some() && !done.ready(found) {
             too_new += 1;
         }
-        if let Some(id) = ingest
-            .consider(found, done)
-            .await
-            .map_err(Fatal::into_error)?
-        {
-            queue.push(id);
+        let key = (found.dir.as_path(), found.stem.as_str());
+        if chunk.len() == CONSIDER_AT_ONCE || keys.contains(&key) {
+            consider_chunk(ingest, &mut chunk, &mut queue).await?;
+            keys.clear();
         }
+        keys.insert(key);
+        chunk.push((found, done));
     }
+    consider_chunk(ingest, &mut chunk, &mut queue).await?;
     let resumable = ingest.unfinished().map_err(Fatal::into_error)?;
     let mut queued: HashSet<RecordingId> = queue.iter().cloned().collect();
     for id in resumable {
@@ -128,6 +134,26 @@ async fn build_queue(
         }
     }
     Ok((queue, too_new))
+}
+
+/// How many finds `build_queue` considers at once.
+const CONSIDER_AT_ONCE: usize = 64;
+
+/// Considers a chunk of finds together (see `build_queue`), empties it, and appends the
+/// recordings to process to `queue`, in the chunk's order.
+async fn consider_chunk(
+    ingest: &Ingest,
+    chunk: &mut Vec<(&Found, Completeness)>,
+    queue: &mut Vec<RecordingId>,
+) -> anyhow::Result<()> {
+    let considered = chunk
+        .drain(..)
+        .map(|(found, done)| ingest.consider(found, done));
+    let ids = futures_util::future::try_join_all(considered)
+        .await
+        .map_err(Fatal::into_error)?;
+    queue.extend(ids.into_iter().flatten());
+    Ok(())
 }
 
 /// The bytes of every file in the queue, for the overall progress bar.
