@@ -617,6 +617,10 @@ struct Writer {
 impl Writer {
     fn run(mut self, rx: mpsc::Receiver<Req>) {
         loop {
+            // A steady stream of grouped steps does not hold its group open past the window.
+            if !self.group.is_empty() && self.group_since.elapsed() >= GROUP_WINDOW {
+                self.close_group(&rx);
+            }
             let wait = if !self.group.is_empty() {
                 Some(GROUP_WINDOW.saturating_sub(self.group_since.elapsed()))
             } else if self.unsynced {

@@ -617,3 +617,51 @@ async fn upload_steps_reach_the_file_with_the_take_request_that_follows_them() {
         ["discovered", "file_created", "uploaded", "take_requested"]
     );
 }
+
+#[tokio::test]
+async fn upload_steps_that_keep_coming_are_still_committed_within_seconds() {
+    // Grouped steps from four recordings, back to back with nothing else between them: the
+    // group is committed at the end of its window, not when the stream stops.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    for i in 0..4 {
+        let rec = format!("rec-{i}");
+        store
+            .record(&rec, discovered(&format!("s{i}")))
+            .await
+            .unwrap();
+    }
+    let up = Event::Uploaded {
+        role: Role::Video,
+        file_id: "f-first".into(),
+        facts: facts("s0.mp4"),
+        sha256: "aa".into(),
+    };
+    store.record("rec-0", up).await.unwrap();
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    let committed = || {
+        let named = reader.named("cam-a", "s0").unwrap();
+        named[0].upload(Role::Video).is_some()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut n = 0;
+    while !committed() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "an upload step was not committed within 5 s while {n} more kept coming"
+        );
+        let more = (0..4).map(|i| {
+            let ev = Event::FileCreated {
+                role: Role::Sidecar,
+                file_id: format!("f-{n}-{i}"),
+            };
+            let rec = format!("rec-{i}");
+            let store = &store;
+            async move { store.record(&rec, ev).await }
+        });
+        for r in futures_util::future::join_all(more).await {
+            r.unwrap();
+        }
+        n += 4;
+    }
+}
