@@ -32,6 +32,16 @@ fn discovered(stem: &str) -> Event {
     }
 }
 
+/// The video of a recording uploaded as `file_id`, with this name and SHA-256.
+fn uploaded(file_id: &str, name: &str, sha256: &str) -> Event {
+    Event::Uploaded {
+        role: Role::Video,
+        file_id: file_id.into(),
+        facts: facts(name),
+        sha256: sha256.into(),
+    }
+}
+
 /// `n` recordings, each taken to done, plus one left mid-way.
 async fn history(store: &Store, n: usize) {
     for i in 0..n {
@@ -46,12 +56,7 @@ async fn history(store: &Store, n: usize) {
             file_id: file_id.clone(),
         };
         store.record(&rec, ev).await.unwrap();
-        let up = Event::Uploaded {
-            role: Role::Video,
-            file_id,
-            facts: facts(&format!("s{i}.mp4")),
-            sha256: "ab".into(),
-        };
+        let up = uploaded(&file_id, &format!("s{i}.mp4"), "ab");
         store.record(&rec, up).await.unwrap();
         let req = Event::TakeRequested { at_ms: 5 };
         store.record(&rec, req).await.unwrap();
@@ -538,12 +543,7 @@ async fn what_the_running_store_answers_is_what_the_database_holds() {
     let found = store.by_content("s1.mp4", 10, "ab").unwrap().unwrap();
     assert_eq!(found.id, "rec-1");
     // ...and one that discards it removes it from there.
-    let up = Event::Uploaded {
-        role: Role::Video,
-        file_id: "f-open".into(),
-        facts: facts("open.mp4"),
-        sha256: "cd".into(),
-    };
+    let up = uploaded("f-open", "open.mp4", "cd");
     store.record("rec-open", up).await.unwrap();
     // An upload step is grouped (answered before its commit): its own recording shows it at
     // once, the other lookups once its group is committed, which no later step ends here, so
@@ -587,12 +587,7 @@ async fn upload_steps_reach_the_file_with_the_take_request_that_follows_them() {
         file_id: "f-g".into(),
     };
     store.record("rec-g", created).await.unwrap();
-    let up = Event::Uploaded {
-        role: Role::Video,
-        file_id: "f-g".into(),
-        facts: facts("g.mp4"),
-        sha256: "ef".into(),
-    };
+    let up = uploaded("f-g", "g.mp4", "ef");
     store.record("rec-g", up).await.unwrap();
     store
         .record("rec-g", Event::TakeRequested { at_ms: 7 })
@@ -631,12 +626,7 @@ async fn upload_steps_that_keep_coming_are_still_committed_within_seconds() {
             .await
             .unwrap();
     }
-    let up = Event::Uploaded {
-        role: Role::Video,
-        file_id: "f-first".into(),
-        facts: facts("s0.mp4"),
-        sha256: "aa".into(),
-    };
+    let up = uploaded("f-first", "s0.mp4", "aa");
     store.record("rec-0", up).await.unwrap();
     let reader = Reader::open(dir.path()).unwrap().unwrap();
     let committed = || {
