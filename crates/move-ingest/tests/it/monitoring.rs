@@ -7,7 +7,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -130,19 +130,12 @@ fn sample(text: &str, series: &str) -> Option<f64> {
     })
 }
 
-async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+async fn until<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::run::until_within(what, DEADLINE, check).await
 }
 
 /// A webhook receiver on 127.0.0.1 that refuses its first POST (HTTP 500), then takes them all.

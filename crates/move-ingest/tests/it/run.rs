@@ -124,7 +124,16 @@ impl Drop for Service {
 }
 
 /// Polls `check` until it gives a value, failing after `DEADLINE`.
-pub(crate) async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn until<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    until_within(what, DEADLINE, check).await
+}
+
+/// Polls `check` every 100 ms until it gives a value, failing after `deadline`.
+pub(crate) async fn until_within<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -134,7 +143,7 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -34,19 +34,12 @@ fn capture(sb: &Sandbox, extra: &str) -> Capture {
     cap
 }
 
-async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+async fn until<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    crate::run::until_within(what, DEADLINE, check).await
 }
 
 /// Writes recording `i` (a video, every other one with a `.move`) and notes what its take must hold.
