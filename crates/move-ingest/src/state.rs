@@ -135,7 +135,8 @@ impl Event {
 
     /// Whether an outside action waits on this step being on disk. `TakeRequested` must be
     /// durable before the take is asked for (it is what makes an unanswered request findable),
-    /// and the outcomes (`TakeCreated`, `Failed`, `Requeued`) are what a restart must not redo.
+    /// and the outcomes (`TakeCreated`, `Failed`, `Requeued`) are what a restart must not redo
+    /// (`TakeCreated` rides the next commit: see `grouped`).
     /// The other steps are written at once, in order, and fsynced with the next durable one (or
     /// within a second): losing them in a crash costs at most a repeated upload, never a take.
     pub fn needs_fsync(&self) -> bool {
@@ -166,12 +167,20 @@ impl Event {
 
 impl Event {
     /// Whether this step may be answered before it is committed, to be committed with the
-    /// steps that follow it (group commit): progress within an upload, which nothing outside
-    /// waits on and no lookup but the recording's own worker needs. The take request that
-    /// follows the uploads is committed durably, and takes them to disk with it; a crash
-    /// before that costs at most a repeated upload.
+    /// steps that follow it (group commit), which nothing outside waits on and no lookup but
+    /// the recording's own worker needs:
+    /// - progress within an upload: the take request that follows the uploads is committed
+    ///   durably and takes them to disk with it; a crash before that costs at most a repeated
+    ///   upload;
+    /// - the take made (`TakeCreated`), an outcome: it is still durable before `record`
+    ///   returns (it `needs_fsync`), but it commits no transaction of its own: it rides the
+    ///   next commit, most often the next recording's take request, or the window's. Each
+    ///   recording then costs one fsync'd commit instead of two.
     pub fn grouped(&self) -> bool {
-        matches!(self, Event::FileCreated { .. } | Event::Uploaded { .. })
+        matches!(
+            self,
+            Event::FileCreated { .. } | Event::Uploaded { .. } | Event::TakeCreated { .. }
+        )
     }
 
     /// Whether this step ends a wait after a transient failure: progress (a file accepted,

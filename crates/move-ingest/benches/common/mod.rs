@@ -84,6 +84,9 @@ fn device(d: usize) -> String {
     format!("cam-{d:02}")
 }
 
+/// How far apart the history's recordings are in time: 1,000,000 of them span five years.
+const HISTORY_EVERY: Duration = Duration::from_secs(158);
+
 /// Writes a state in `state_dir` in which every recording under `watch_root` is done, with
 /// the facts its files have now (so a scan finds nothing to do), plus `extra` done recordings
 /// whose files are no longer on disk (history). Each has the seven steps of a recording's life
@@ -91,9 +94,10 @@ fn device(d: usize) -> String {
 /// Returns the number of recordings.
 pub fn write_done_state(state_dir: &Path, watch_root: &Path, extra: usize) -> usize {
     let found = scan::scan(&[watch(watch_root)]).found;
-    let t = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    let now = SystemTime::now();
     let gone_dir = watch_root.join("gone");
     let on_disk = found.len();
+    let total = on_disk + extra;
     let recs = found
         .into_iter()
         .map(Some)
@@ -102,6 +106,13 @@ pub fn write_done_state(state_dir: &Path, watch_root: &Path, extra: usize) -> us
         .map(|(i, f)| {
             let f = f.unwrap_or_else(|| history_find(&gone_dir, i));
             let rec = format!("rec-{:08x}-0000-4000-8000-{:012x}", i, i);
+            // The history is spread over the years before now, one recording every
+            // `HISTORY_EVERY` (as `status --since` meets it); the recordings on disk are new.
+            let age = match i < on_disk {
+                true => Duration::ZERO,
+                false => HISTORY_EVERY * (total - i) as u32,
+            };
+            let t = humantime::format_rfc3339_millis(now - age).to_string();
             let events = life(&f, i);
             let mut r: Option<Recording> = None;
             for (seq, e) in events.iter().enumerate() {

@@ -31,10 +31,12 @@ impl Ingest {
                 reason: format!("unknown recording {id}"),
             });
         };
-        if let Some(since) = rec.take_requested_ms
-            && let Some(take) = self.find_take(&rec, since).await?
-        {
-            return self.adopt(&rec, take).await;
+        if let Some(since) = rec.take_requested_ms {
+            match self.find_take(&rec, since).await? {
+                Ok(Some(take)) => return self.adopt(&rec, take).await,
+                Ok(None) => {}
+                Err(e) => return self.cannot_look(&rec, e).await,
+            }
         }
         let Some(request) = self.take_request(&rec) else {
             return Ok(Outcome::Deferred {
@@ -74,10 +76,12 @@ impl Ingest {
                     crate::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
                     tracing::warn!(rec = %rec.id, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
                     tokio::time::sleep(wait).await;
-                    if err.is_ambiguous()
-                        && let Some(take) = self.find_take(rec, since).await?
-                    {
-                        return self.adopt(rec, take).await;
+                    if err.is_ambiguous() {
+                        match self.find_take(rec, since).await? {
+                            Ok(Some(take)) => return self.adopt(rec, take).await,
+                            Ok(None) => {}
+                            Err(e) => return self.cannot_look(rec, e).await,
+                        }
                     }
                     continue;
                 }
@@ -150,8 +154,25 @@ impl Ingest {
         Ok(Outcome::Done { take_id: take.id })
     }
 
-    /// Looks for a take whose metadata names this recording, newest first, back to `since_ms`.
-    async fn find_take(&self, rec: &Recording, since_ms: i64) -> Result<Option<Take>, Fatal> {
+    /// An earlier request may have made the take, and the API cannot be asked whether it did:
+    /// the recording waits and looks again later. Asking for the take again now could make a
+    /// second one, and a take cannot be deleted.
+    async fn cannot_look(&self, rec: &Recording, e: ApiError) -> Result<Outcome, Fatal> {
+        let reason = format!(
+            "cannot look for the take an earlier request may have made ({e}); the take is not asked for again until it can"
+        );
+        let wait_at_least = e.retry_after();
+        self.later(rec, Step::CreateTake, reason, true, wait_at_least)
+            .await
+    }
+
+    /// Looks for a take whose metadata names this recording, newest first, back to `since_ms`;
+    /// `Err` when `listTakes` keeps failing (after its quick retries).
+    async fn find_take(
+        &self,
+        rec: &Recording,
+        since_ms: i64,
+    ) -> Result<Result<Option<Take>, ApiError>, Fatal> {
         let horizon = since_ms - RECONCILE_MARGIN.as_millis() as i64;
         let mut after: Option<String> = None;
         for _ in 0..RECONCILE_MAX_PAGES {
@@ -165,22 +186,22 @@ impl Ingest {
                 Err(e) => {
                     let e: ApiError = auth(e)?;
                     tracing::warn!(rec = %rec.id, "cannot look for an earlier take: {e}");
-                    return Ok(None);
+                    return Ok(Err(e));
                 }
             };
             let mut older = false;
             for take in page.items.into_iter().flatten() {
                 if take.recording_id().as_deref() == Some(rec.id.as_str()) {
-                    return Ok(Some(take));
+                    return Ok(Ok(Some(take)));
                 }
                 older |= created_ms(&take).is_some_and(|t| t < horizon);
             }
             match page.after {
                 Some(next) if !older => after = Some(next),
-                _ => return Ok(None),
+                _ => return Ok(Ok(None)),
             }
         }
-        Ok(None)
+        Ok(Ok(None))
     }
 
     /// The take's metadata: `[take.metadata]` filled in, plus move-ingest's own record.

@@ -6,9 +6,10 @@
 //! `record` returns, which makes every step before it durable too; the others are committed
 //! at once with `synchronous = NORMAL` and made durable by the next full commit or a WAL
 //! checkpoint within a second. Steps from concurrent recordings share one transaction (group
-//! commit), and the steps of an upload (`Event::grouped`) are answered before they are
-//! committed: they stay in an open transaction until the next other step, most often the
-//! durable take request, commits them all at once (or `GROUP_WINDOW` passes). Only the
+//! commit), and the steps of an upload and the take made (`Event::grouped`) stay in an open
+//! transaction until the next other step, most often the next durable take request, commits
+//! them all at once (or `GROUP_WINDOW` passes). The steps of an upload are answered before
+//! that commit; the take made, an outcome, after it, without a commit of its own. Only the
 //! database holds recordings: "already done?" is an index lookup, so
 //! memory and start-up do not grow with history.
 
@@ -152,7 +153,8 @@ type WriteError = (String, bool);
 struct Req {
     rec: String,
     event: Event,
-    /// Taken when the step is answered (a grouped step is answered before it is committed).
+    /// Taken when the step is answered (a grouped step that needs no fsync is answered before
+    /// it is committed).
     done: Option<oneshot::Sender<Result<(), WriteError>>>,
 }
 
@@ -256,9 +258,10 @@ impl Store {
 
     /// Writes one step. A step an outside action waits on (`Event::needs_fsync`) is committed
     /// durably before this returns, and any other step is committed before it returns, except
-    /// a grouped one (`Event::grouped`): that one is answered once written, is seen at once by
-    /// `recording`, and reaches the other lookups with the commit that ends its group (the next
-    /// other step, or `GROUP_WINDOW`).
+    /// a grouped one (`Event::grouped`) that nothing waits on (the steps of an upload): that one
+    /// is answered once written, is seen at once by `recording`, and reaches the other lookups
+    /// with the commit that ends its group (the next other step, or `GROUP_WINDOW`). A grouped
+    /// step that is also durable (the take made) returns with that commit.
     pub async fn record(&self, rec: &str, event: Event) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         let req = Req {
@@ -580,9 +583,9 @@ fn lock_recent(recent: &Mutex<Recent>) -> MutexGuard<'_, Recent> {
 }
 
 /// The writer thread: takes every waiting request and writes them in one transaction. A batch
-/// of grouped steps only (`Event::grouped`) is answered once written and left in the open
-/// transaction, which the next other step (or `GROUP_WINDOW`) commits; any other batch is
-/// committed before it is answered.
+/// of grouped steps only (`Event::grouped`) is left in the open transaction, which the next
+/// other step (or `GROUP_WINDOW`) commits; those that need no fsync are answered once written,
+/// the others with that commit. Any other batch is committed before it is answered.
 struct Writer {
     /// The recordings written last (shared with `Store::recording`).
     recent: Arc<Mutex<Recent>>,
@@ -600,7 +603,8 @@ struct Writer {
     next_seq: u64,
     /// `next_seq` when the open transaction began (restored if it rolls back).
     open_seq: u64,
-    /// The grouped steps written into the open transaction (answered, not yet committed).
+    /// The grouped steps written into the open transaction, not yet committed (answered, but
+    /// for those that need an fsync).
     group: Vec<Req>,
     group_since: Instant,
     /// The connection's `synchronous` is FULL (else NORMAL).
@@ -732,7 +736,8 @@ impl Writer {
             || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
         let written = self.write_open(&batch, full);
         if written.is_ok() && grouped {
-            for req in &mut batch {
+            // An outcome in the group (`TakeCreated`) is answered once the group is committed.
+            for req in batch.iter_mut().filter(|r| !r.event.needs_fsync()) {
                 req.answer(Ok(()));
             }
             if self.group.is_empty() {
@@ -755,9 +760,14 @@ impl Writer {
 
     /// Commits the open group (its window is over, or the writer is stopping).
     fn close_group(&mut self, rx: &mpsc::Receiver<Req>) {
-        let group = std::mem::take(&mut self.group);
-        if let Err(e) = self.commit_open() {
-            self.failed(group, e, rx);
+        let mut group = std::mem::take(&mut self.group);
+        match self.commit_open() {
+            Ok(()) => {
+                for req in &mut group {
+                    req.answer(Ok(()));
+                }
+            }
+            Err(e) => self.failed(group, e, rx),
         }
     }
 

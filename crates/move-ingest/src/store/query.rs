@@ -17,6 +17,15 @@ pub struct Reader {
     pub(super) version: u32,
 }
 
+/// The recordings changed since a time, and how many of them are in one phase. The time index
+/// is named: left to itself, the planner would rather walk every row in `seq` order (or every
+/// row of the phase) than sort the few that match: 1.1 s at 1,000,000 recordings for an hour
+/// in which none changed.
+const SINCE: &str = "SELECT data FROM recordings INDEXED BY recordings_by_time
+     WHERE updated_ms >= ?1 ORDER BY seq DESC";
+const COUNT_SINCE: &str = "SELECT count(*) FROM recordings INDEXED BY recordings_by_time
+     WHERE updated_ms >= ?1 AND phase = ?2";
+
 /// The first schema version with the job columns.
 const JOBS_SCHEMA: u32 = 5;
 
@@ -79,9 +88,7 @@ impl Reader {
                     .and_then(|mut s| s.query_row([phase.as_str()], |r| r.get(0))),
                 Some(ms) => self
                     .conn
-                    .prepare_cached(
-                        "SELECT count(*) FROM recordings WHERE updated_ms >= ?1 AND phase = ?2",
-                    )
+                    .prepare_cached(COUNT_SINCE)
                     .and_then(|mut s| s.query_row(params![ms, phase.as_str()], |r| r.get(0))),
             }
             .map_err(self.err())?;
@@ -220,10 +227,7 @@ impl Reader {
 
     /// Every recording changed at or after `since_ms`, newest first.
     pub fn since(&self, since_ms: i64) -> Result<Vec<Recording>, StoreError> {
-        self.collect(
-            "SELECT data FROM recordings WHERE updated_ms >= ?1 ORDER BY seq DESC",
-            params![since_ms],
-        )
+        self.collect(SINCE, params![since_ms])
     }
 
     /// The recordings of one device and stem (a new version of a file is a new recording), oldest first.
@@ -288,5 +292,37 @@ impl Reader {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `status --since` reads the recordings of its window through the time index, not every
+    /// row: what it costs does not grow with history.
+    #[test]
+    fn the_since_questions_search_the_time_index() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let conn = schema::open_writer(&dir.path().join(DB_FILE)).expect("a new state database");
+        let hour_ago = 1_800_000_000_000_i64;
+        for (sql, values) in [
+            (SINCE, params![hour_ago]),
+            (COUNT_SINCE, params![hour_ago, "done"]),
+        ] {
+            let mut stmt = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .expect("the query prepares");
+            let plan: Vec<String> = stmt
+                .query_map(values, |r| r.get(3))
+                .and_then(|rows| rows.collect())
+                .expect("a plan");
+            let plan = plan.join("; ");
+            assert!(
+                plan.contains("SEARCH recordings USING INDEX recordings_by_time (updated_ms>?)"),
+                "{sql}: {plan}"
+            );
+            assert!(!plan.contains("SCAN"), "{sql}: {plan}");
+        }
     }
 }

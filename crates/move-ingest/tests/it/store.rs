@@ -614,6 +614,59 @@ async fn upload_steps_reach_the_file_with_the_take_request_that_follows_them() {
 }
 
 #[tokio::test]
+async fn a_take_made_is_on_the_file_when_its_step_returns_alone_or_beside_another_request() {
+    // The take made rides the next commit instead of making one of its own, but it is an
+    // outcome: `record` returns only once it is committed, whether another recording's take
+    // request comes to commit it or the group's window ends with nothing else written.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    for stem in ["a", "b"] {
+        let rec = format!("rec-{stem}");
+        store.record(&rec, discovered(stem)).await.unwrap();
+        let file_id = format!("f-{stem}");
+        let created = Event::FileCreated {
+            role: Role::Video,
+            file_id: file_id.clone(),
+        };
+        store.record(&rec, created).await.unwrap();
+        let up = uploaded(&file_id, &format!("{stem}.mp4"), stem);
+        store.record(&rec, up).await.unwrap();
+    }
+    store
+        .record("rec-a", Event::TakeRequested { at_ms: 7 })
+        .await
+        .unwrap();
+    let take = |id: &str| Event::TakeCreated {
+        take_id: id.into(),
+        adopted: false,
+    };
+    let on_file = |stem: &str| {
+        let reader = Reader::open(dir.path()).unwrap().unwrap();
+        let mut named = reader.named("cam-a", stem).unwrap();
+        assert_eq!(named.len(), 1);
+        named.remove(0)
+    };
+    // Alone: nothing else is written, and it still returns, committed.
+    let alone = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store.record("rec-a", take("t-a")),
+    );
+    alone.await.expect("returns without another step").unwrap();
+    let a = on_file("a");
+    assert_eq!(
+        (a.phase(), a.take_id.as_deref()),
+        (Phase::Done, Some("t-a"))
+    );
+    // Beside the next recording's take request: both return, both on the file.
+    let requested = store.record("rec-b", Event::TakeRequested { at_ms: 8 });
+    let (made, requested) = tokio::join!(store.record("rec-a", take("t-a2")), requested);
+    made.unwrap();
+    requested.unwrap();
+    assert_eq!(on_file("a").take_id.as_deref(), Some("t-a2"));
+    assert_eq!(on_file("b").phase(), Phase::TakeRequested);
+}
+
+#[tokio::test]
 async fn upload_steps_that_keep_coming_are_still_committed_within_seconds() {
     // Grouped steps from four recordings, back to back with nothing else between them: the
     // group is committed at the end of its window, not when the stream stops.
