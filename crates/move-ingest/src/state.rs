@@ -136,7 +136,7 @@ impl Event {
     /// Whether an outside action waits on this step being on disk. `TakeRequested` must be
     /// durable before the take is asked for (it is what makes an unanswered request findable),
     /// and the outcomes (`TakeCreated`, `Failed`, `Requeued`) are what a restart must not redo
-    /// (`TakeCreated` rides the next commit: see `grouped`).
+    /// (`TakeCreated` is also grouped: see `grouped`).
     /// The other steps are written at once, in order, and fsynced with the next durable one (or
     /// within a second): losing them in a crash costs at most a repeated upload, never a take.
     pub fn needs_fsync(&self) -> bool {
@@ -172,10 +172,13 @@ impl Event {
     /// - progress within an upload: the take request that follows the uploads is committed
     ///   durably and takes them to disk with it; a crash before that costs at most a repeated
     ///   upload;
-    /// - the take made (`TakeCreated`), an outcome: it is still durable before `record`
-    ///   returns (it `needs_fsync`), but it commits no transaction of its own: it rides the
-    ///   next commit, most often the next recording's take request, or the window's. Each
-    ///   recording then costs one fsync'd commit instead of two.
+    /// - the take made (`TakeCreated`): most often the next recording's take request commits
+    ///   it, so that a recording costs one fsync'd commit, not two. A crash before that leaves
+    ///   its durable `TakeRequested`, and the next start finds the take by its recording id
+    ///   before anything is sent again (and waits, retrying, while it cannot look): it costs a
+    ///   lookup, never a take. It is reported only once committed: the takes-created counter
+    ///   counts it then (`Store::record_grouped`), `[after_take]` and the job begin with a
+    ///   durable step of their own, and `backfill` flushes the state before its summary.
     pub fn grouped(&self) -> bool {
         matches!(
             self,

@@ -58,6 +58,8 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     let tally = process_all(&ingest, queue, &tracker, &mut signals, grace).await?;
     // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
     ingest.state_checked().map_err(Fatal::into_error)?;
+    // The takes made last may still wait in an open group: on disk before they are reported.
+    ingest.flush_state().await.map_err(Fatal::into_error)?;
     tracker.finish();
     if let Some(n) = ingest.monitor().notifier() {
         // The webhook hears of this run's failures before the process exits.

@@ -158,6 +158,11 @@ impl Ingest {
         Fatal::Store(self.ledger.check_failed().await)
     }
 
+    /// Makes every step written so far durable: before a process reports what it did.
+    pub async fn flush_state(&self) -> Result<(), Fatal> {
+        Ok(self.ledger.flush().await?)
+    }
+
     /// Waits for the start-up check of the state database and returns its verdict.
     pub fn state_checked(&self) -> Result<(), Fatal> {
         Ok(self.ledger.checked()?)

@@ -130,28 +130,36 @@ impl Ingest {
     /// Journals the take the API answered with.
     async fn created(&self, rec: &Recording, take: Take) -> Result<Outcome, Fatal> {
         tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, take = %take.id, "take created");
-        let ev = Event::TakeCreated {
-            take_id: take.id.clone(),
-            adopted: false,
-        };
-        self.ledger.record(&rec.id, ev).await?;
-        self.monitor.take_created();
-        Ok(Outcome::Done { take_id: take.id })
+        self.take_made(rec, take.id, false).await
     }
 
     async fn adopt(&self, rec: &Recording, take: Take) -> Result<Outcome, Fatal> {
         tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, take = %take.id, "found the take an unanswered request created; adopting it");
-        self.ledger
-            .record(
-                &rec.id,
-                Event::TakeCreated {
-                    take_id: take.id.clone(),
-                    adopted: true,
-                },
-            )
-            .await?;
-        self.monitor.take_created();
-        Ok(Outcome::Done { take_id: take.id })
+        self.take_made(rec, take.id, true).await
+    }
+
+    /// Journals the take (a grouped step: the next commit takes it to disk) and counts it in
+    /// the metrics once it is there.
+    async fn take_made(
+        &self,
+        rec: &Recording,
+        take_id: String,
+        adopted: bool,
+    ) -> Result<Outcome, Fatal> {
+        let ev = Event::TakeCreated {
+            take_id: take_id.clone(),
+            adopted,
+        };
+        let committed = self.ledger.record_grouped(&rec.id, ev).await?;
+        let monitor = self.monitor.clone();
+        let id = rec.id.clone();
+        tokio::spawn(async move {
+            match committed.wait().await {
+                Ok(()) => monitor.take_created(),
+                Err(e) => tracing::error!(rec = %id, "the take made was not kept: {e}"),
+            }
+        });
+        Ok(Outcome::Done { take_id })
     }
 
     /// An earlier request may have made the take, and the API cannot be asked whether it did:

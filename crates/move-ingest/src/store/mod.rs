@@ -6,10 +6,10 @@
 //! `record` returns, which makes every step before it durable too; the others are committed
 //! at once with `synchronous = NORMAL` and made durable by the next full commit or a WAL
 //! checkpoint within a second. Steps from concurrent recordings share one transaction (group
-//! commit), and the steps of an upload and the take made (`Event::grouped`) stay in an open
-//! transaction until the next other step, most often the next durable take request, commits
-//! them all at once (or `GROUP_WINDOW` passes). The steps of an upload are answered before
-//! that commit; the take made, an outcome, after it, without a commit of its own. Only the
+//! commit), and the steps of an upload and the take made (`Event::grouped`) are answered
+//! before they are committed: they stay in an open transaction until the next other step, most
+//! often the next durable take request, commits them all at once (or `GROUP_WINDOW` passes).
+//! The take made is reported only once committed (`Store::record_grouped`). Only the
 //! database holds recordings: "already done?" is an index lookup, so
 //! memory and start-up do not grow with history.
 
@@ -152,18 +152,68 @@ type WriteError = (String, bool);
 
 struct Req {
     rec: String,
-    event: Event,
-    /// Taken when the step is answered (a grouped step that needs no fsync is answered before
-    /// it is committed).
+    /// `None`: no step, only a durable commit of what is written (`Store::flush`).
+    event: Option<Event>,
+    /// Taken when the step is answered (a grouped step is answered before it is committed).
     done: Option<oneshot::Sender<Result<(), WriteError>>>,
+    /// Told when the step is committed, for a caller that reports it only then
+    /// (`Store::record_grouped`).
+    committed: Option<oneshot::Sender<Result<(), WriteError>>>,
 }
 
 impl Req {
-    fn answer(&mut self, result: Result<(), WriteError>) {
+    /// Whether this must be on disk before it is answered (a flush always is).
+    fn needs_fsync(&self) -> bool {
+        self.event.as_ref().is_none_or(Event::needs_fsync)
+    }
+
+    /// Written into the open group: answered, not yet committed.
+    fn written(&mut self) {
         if let Some(done) = self.done.take() {
-            let _ = done.send(result);
+            let _ = done.send(Ok(()));
         }
     }
+
+    /// Committed (or failed for good).
+    fn answer(&mut self, result: Result<(), WriteError>) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(result.clone());
+        }
+        if let Some(committed) = self.committed.take() {
+            let _ = committed.send(result);
+        }
+    }
+}
+
+/// Resolves once a grouped step is committed (see `Store::record_grouped`).
+pub struct Committed {
+    wait: oneshot::Receiver<Result<(), WriteError>>,
+    path: PathBuf,
+}
+
+impl Committed {
+    pub async fn wait(self) -> Result<(), StoreError> {
+        write_result(self.wait.await, &self.path)
+    }
+}
+
+fn write_result(
+    answer: Result<Result<(), WriteError>, oneshot::error::RecvError>,
+    path: &Path,
+) -> Result<(), StoreError> {
+    answer
+        .map_err(|_| StoreError::Closed)?
+        .map_err(|(detail, damaged)| {
+            if damaged {
+                StoreError::damaged(path, detail)
+            } else {
+                StoreError::Sql {
+                    op: "write a step to",
+                    path: path.to_path_buf(),
+                    detail,
+                }
+            }
+        })
 }
 
 /// The open state: a reader for lookups and the writer thread that commits steps.
@@ -258,37 +308,57 @@ impl Store {
 
     /// Writes one step. A step an outside action waits on (`Event::needs_fsync`) is committed
     /// durably before this returns, and any other step is committed before it returns, except
-    /// a grouped one (`Event::grouped`) that nothing waits on (the steps of an upload): that one
-    /// is answered once written, is seen at once by `recording`, and reaches the other lookups
-    /// with the commit that ends its group (the next other step, or `GROUP_WINDOW`). A grouped
-    /// step that is also durable (the take made) returns with that commit.
+    /// a grouped one (`Event::grouped`): that one is answered once written, is seen at once by
+    /// `recording`, and reaches the other lookups with the commit that ends its group (the next
+    /// other step, or `GROUP_WINDOW`).
     pub async fn record(&self, rec: &str, event: Event) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
-        let req = Req {
+        self.send(Req {
             rec: rec.to_string(),
-            event,
+            event: Some(event),
             done: Some(done),
-        };
-        {
-            let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
-            tx.as_ref()
-                .ok_or(StoreError::Closed)?
-                .send(req)
-                .map_err(|_| StoreError::Closed)?;
-        }
-        wait.await
-            .map_err(|_| StoreError::Closed)?
-            .map_err(|(detail, damaged)| {
-                if damaged {
-                    StoreError::damaged(&self.path, detail)
-                } else {
-                    StoreError::Sql {
-                        op: "write a step to",
-                        path: self.path.clone(),
-                        detail,
-                    }
-                }
-            })
+            committed: None,
+        })?;
+        write_result(wait.await, &self.path)
+    }
+
+    /// Writes one step like `record`, and also returns what resolves once it is committed:
+    /// for a grouped step that the caller reports (the take made) only once it is on disk.
+    pub async fn record_grouped(&self, rec: &str, event: Event) -> Result<Committed, StoreError> {
+        let (done, wait) = oneshot::channel();
+        let (committed, on_commit) = oneshot::channel();
+        self.send(Req {
+            rec: rec.to_string(),
+            event: Some(event),
+            done: Some(done),
+            committed: Some(committed),
+        })?;
+        write_result(wait.await, &self.path)?;
+        Ok(Committed {
+            wait: on_commit,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Makes every step written so far durable (the open group included): before a process
+    /// reports what it did (`backfill`'s summary).
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let (done, wait) = oneshot::channel();
+        self.send(Req {
+            rec: String::new(),
+            event: None,
+            done: Some(done),
+            committed: None,
+        })?;
+        write_result(wait.await, &self.path)
+    }
+
+    fn send(&self, req: Req) -> Result<(), StoreError> {
+        let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        tx.as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(req)
+            .map_err(|_| StoreError::Closed)
     }
 
     /// From now on a write that fails for lack of space or on a read-only file system is held
@@ -583,9 +653,9 @@ fn lock_recent(recent: &Mutex<Recent>) -> MutexGuard<'_, Recent> {
 }
 
 /// The writer thread: takes every waiting request and writes them in one transaction. A batch
-/// of grouped steps only (`Event::grouped`) is left in the open transaction, which the next
-/// other step (or `GROUP_WINDOW`) commits; those that need no fsync are answered once written,
-/// the others with that commit. Any other batch is committed before it is answered.
+/// of grouped steps only (`Event::grouped`) is answered once written and left in the open
+/// transaction, which the next other step (or `GROUP_WINDOW`) commits; any other batch is
+/// committed before it is answered.
 struct Writer {
     /// The recordings written last (shared with `Store::recording`).
     recent: Arc<Mutex<Recent>>,
@@ -603,8 +673,7 @@ struct Writer {
     next_seq: u64,
     /// `next_seq` when the open transaction began (restored if it rolls back).
     open_seq: u64,
-    /// The grouped steps written into the open transaction, not yet committed (answered, but
-    /// for those that need an fsync).
+    /// The grouped steps written into the open transaction (answered, not yet committed).
     group: Vec<Req>,
     group_since: Instant,
     /// The connection's `synchronous` is FULL (else NORMAL).
@@ -728,17 +797,18 @@ impl Writer {
         if self.refused(&mut batch) {
             return;
         }
-        let grouped = batch.iter().all(|r| r.event.grouped());
+        let grouped = batch
+            .iter()
+            .all(|r| r.event.as_ref().is_some_and(Event::grouped));
         // A group is most often ended by the durable step that follows it: it is opened with
         // synchronous = FULL, so that one commit (and one fsync) takes both.
         let full = grouped
-            || batch.iter().any(|r| r.event.needs_fsync())
+            || batch.iter().any(Req::needs_fsync)
             || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
         let written = self.write_open(&batch, full);
         if written.is_ok() && grouped {
-            // An outcome in the group (`TakeCreated`) is answered once the group is committed.
-            for req in batch.iter_mut().filter(|r| !r.event.needs_fsync()) {
-                req.answer(Ok(()));
+            for req in &mut batch {
+                req.written();
             }
             if self.group.is_empty() {
                 self.group_since = Instant::now();
@@ -750,6 +820,9 @@ impl Writer {
         all.extend(batch);
         match written.and_then(|()| self.commit_open()) {
             Ok(()) => {
+                if self.unsynced && all.iter().any(|r| r.event.is_none()) {
+                    self.sync();
+                }
                 for req in &mut all {
                     req.answer(Ok(()));
                 }
@@ -783,6 +856,9 @@ impl Writer {
         let mut written = HashMap::new();
         let mut seq = self.next_seq;
         let result = batch.iter().try_for_each(|req| {
+            let Some(event) = &req.event else {
+                return Ok(());
+            };
             if write_step(
                 &self.conn,
                 &self.recent,
@@ -790,7 +866,7 @@ impl Writer {
                 seq,
                 &t,
                 &req.rec,
-                &req.event,
+                event,
             )? {
                 seq += 1;
             }
@@ -810,6 +886,9 @@ impl Writer {
 
     /// Commits the open transaction (a failure rolls it back).
     fn commit_open(&mut self) -> rusqlite::Result<()> {
+        // A transaction that wrote no step (a flush with no group open) writes no frame, and
+        // so fsyncs nothing: the steps committed lazily before it are left to `sync`.
+        let wrote = self.next_seq != self.open_seq;
         let committed = self
             .conn
             .prepare_cached("COMMIT")
@@ -819,9 +898,9 @@ impl Writer {
             return Err(e);
         }
         lock_recent(&self.recent).unpin();
-        if self.full {
+        if wrote && self.full {
             self.unsynced = false;
-        } else if !self.unsynced {
+        } else if wrote && !self.unsynced {
             self.unsynced = true;
             self.unsynced_since = Instant::now();
         }
@@ -842,7 +921,7 @@ impl Writer {
         if self.refused(&mut batch) {
             return None;
         }
-        let durable = batch.iter().any(|r| r.event.needs_fsync())
+        let durable = batch.iter().any(Req::needs_fsync)
             || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
         match self
             .write_open(&batch, durable)

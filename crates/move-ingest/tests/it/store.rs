@@ -614,13 +614,13 @@ async fn upload_steps_reach_the_file_with_the_take_request_that_follows_them() {
 }
 
 #[tokio::test]
-async fn a_take_made_is_on_the_file_when_its_step_returns_alone_or_beside_another_request() {
-    // The take made rides the next commit instead of making one of its own, but it is an
-    // outcome: `record` returns only once it is committed, whether another recording's take
-    // request comes to commit it or the group's window ends with nothing else written.
+async fn a_take_made_reaches_the_file_with_the_next_take_request_or_at_the_end_of_its_window() {
+    // The take made is grouped: answered once written, committed by the next recording's take
+    // request (one fsync'd commit per recording), or at the end of the group's window when
+    // nothing else comes. `record_grouped` also says when it is on disk, for what reports it.
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = Store::open(dir.path()).unwrap();
-    for stem in ["a", "b"] {
+    for stem in ["a", "b", "c"] {
         let rec = format!("rec-{stem}");
         store.record(&rec, discovered(stem)).await.unwrap();
         let file_id = format!("f-{stem}");
@@ -632,10 +632,6 @@ async fn a_take_made_is_on_the_file_when_its_step_returns_alone_or_beside_anothe
         let up = uploaded(&file_id, &format!("{stem}.mp4"), stem);
         store.record(&rec, up).await.unwrap();
     }
-    store
-        .record("rec-a", Event::TakeRequested { at_ms: 7 })
-        .await
-        .unwrap();
     let take = |id: &str| Event::TakeCreated {
         take_id: id.into(),
         adopted: false,
@@ -644,26 +640,36 @@ async fn a_take_made_is_on_the_file_when_its_step_returns_alone_or_beside_anothe
         let reader = Reader::open(dir.path()).unwrap().unwrap();
         let mut named = reader.named("cam-a", stem).unwrap();
         assert_eq!(named.len(), 1);
-        named.remove(0)
+        let r = named.remove(0);
+        (r.phase(), r.take_id)
     };
-    // Alone: nothing else is written, and it still returns, committed.
-    let alone = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        store.record("rec-a", take("t-a")),
-    );
-    alone.await.expect("returns without another step").unwrap();
-    let a = on_file("a");
-    assert_eq!(
-        (a.phase(), a.take_id.as_deref()),
-        (Phase::Done, Some("t-a"))
-    );
-    // Beside the next recording's take request: both return, both on the file.
-    let requested = store.record("rec-b", Event::TakeRequested { at_ms: 8 });
-    let (made, requested) = tokio::join!(store.record("rec-a", take("t-a2")), requested);
-    made.unwrap();
-    requested.unwrap();
-    assert_eq!(on_file("a").take_id.as_deref(), Some("t-a2"));
-    assert_eq!(on_file("b").phase(), Phase::TakeRequested);
+    let a_done = (Phase::Done, Some("t-a".to_string()));
+    let b_done = (Phase::Done, Some("t-b".to_string()));
+
+    // Alone: nothing else is written, and the window commits it.
+    store
+        .record("rec-a", Event::TakeRequested { at_ms: 7 })
+        .await
+        .unwrap();
+    let committed = store.record_grouped("rec-a", take("t-a")).await.unwrap();
+    let within = std::time::Duration::from_secs(10);
+    let kept = tokio::time::timeout(within, committed.wait()).await;
+    kept.expect("committed without another step").unwrap();
+    assert_eq!(on_file("a"), a_done);
+
+    // Followed by the next recording's take request: that durable commit takes it along.
+    store
+        .record("rec-b", Event::TakeRequested { at_ms: 8 })
+        .await
+        .unwrap();
+    let committed = store.record_grouped("rec-b", take("t-b")).await.unwrap();
+    store
+        .record("rec-c", Event::TakeRequested { at_ms: 9 })
+        .await
+        .unwrap();
+    assert_eq!(on_file("b"), b_done);
+    assert_eq!(on_file("c").0, Phase::TakeRequested);
+    committed.wait().await.unwrap();
 }
 
 #[tokio::test]
