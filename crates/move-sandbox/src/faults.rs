@@ -13,6 +13,9 @@ pub struct Faults {
     pub seed: u64,
     /// Probability (0..1) that a GraphQL request gets HTTP 503, or a storage PUT gets 500 InternalError.
     pub p_5xx: f64,
+    /// Only GraphQL requests that name this root field (e.g. `listTakes`) get `p_5xx`, and no
+    /// storage request does; `None`: every request.
+    pub unavailable_only: Option<String>,
     /// Probability (0..1) that a GraphQL request gets HTTP 429 with `Retry-After`.
     pub p_429: f64,
     /// The `Retry-After` value, in seconds, sent with an injected 429.
@@ -38,6 +41,7 @@ impl Default for Faults {
         Faults {
             seed: 0,
             p_5xx: 0.0,
+            unavailable_only: None,
             p_429: 0.0,
             retry_after_secs: 1,
             p_drop: 0.0,
@@ -130,12 +134,14 @@ impl FaultState {
         Some(self.lock().0.upload_bytes_per_sec).filter(|&r| r > 0)
     }
 
-    /// Draws the faults that happen before a GraphQL request is read: 5xx first, then 429,
-    /// then a refusal as invalid.
-    pub(crate) fn draw_graphql(&self) -> Early {
+    /// Draws the faults that happen before a GraphQL request (`body`) is handled: 5xx first,
+    /// then 429, then a refusal as invalid.
+    pub(crate) fn draw_graphql(&self, body: &[u8]) -> Early {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
-        if draw(rng, faults.p_5xx) {
+        let named = |field: &str| body.windows(field.len()).any(|w| w == field.as_bytes());
+        let may_fail = faults.unavailable_only.as_deref().is_none_or(named);
+        if may_fail && draw(rng, faults.p_5xx) {
             return Early::Unavailable;
         }
         if draw(rng, faults.p_429) {
@@ -151,7 +157,7 @@ impl FaultState {
     pub(crate) fn draw_storage_5xx(&self) -> bool {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
-        draw(rng, faults.p_5xx)
+        faults.unavailable_only.is_none() && draw(rng, faults.p_5xx)
     }
 
     /// Draws whether a storage PUT is cut off halfway.
@@ -198,10 +204,24 @@ mod tests {
         };
         let a = FaultState::new(faults.clone());
         let b = FaultState::new(faults);
-        let seq_a: Vec<_> = (0..50).map(|_| a.draw_graphql()).collect();
-        let seq_b: Vec<_> = (0..50).map(|_| b.draw_graphql()).collect();
+        let seq_a: Vec<_> = (0..50).map(|_| a.draw_graphql(b"{}")).collect();
+        let seq_b: Vec<_> = (0..50).map(|_| b.draw_graphql(b"{}")).collect();
         assert_eq!(seq_a, seq_b);
         assert!(seq_a.contains(&Early::Unavailable) && seq_a.contains(&Early::Proceed));
+    }
+
+    #[test]
+    fn unavailable_only_hits_the_named_field_and_no_upload() {
+        let state = FaultState::new(Faults {
+            p_5xx: 1.0,
+            unavailable_only: Some("listTakes".into()),
+            ..Faults::default()
+        });
+        let list = br#"{"query":"query ListTakes { listTakes(first: 50) { items { id } } }"}"#;
+        let create = br#"{"query":"mutation { createSingleCamTake(sources: []) { id } }"}"#;
+        assert_eq!(state.draw_graphql(list), Early::Unavailable);
+        assert_eq!(state.draw_graphql(create), Early::Proceed);
+        assert!(!state.draw_storage_5xx());
     }
 
     #[test]

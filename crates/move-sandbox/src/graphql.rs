@@ -22,7 +22,7 @@ pub(crate) async fn handle(
 ) -> Response {
     Stats::bump(&app.stats.graphql_requests);
     tokio::time::sleep(app.faults.latency()).await;
-    match app.faults.draw_graphql() {
+    match app.faults.draw_graphql(&body) {
         Early::Proceed => {}
         Early::Unavailable => {
             Stats::bump(&app.stats.faults_injected);

@@ -55,6 +55,10 @@ struct SandboxArgs {
     /// Probability (0..1) that a request is answered with HTTP 500/503.
     #[arg(long, default_value_t = 0.0)]
     fault_5xx: f64,
+    /// Only GraphQL requests that name this root field (e.g. listTakes) get --fault-5xx, and no
+    /// upload does. Defaults to every request.
+    #[arg(long, value_name = "FIELD")]
+    fault_5xx_only: Option<String>,
     /// Probability (0..1) that a GraphQL request is answered with 429 and Retry-After.
     #[arg(long, default_value_t = 0.0)]
     fault_429: f64,
@@ -155,6 +159,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
     let faults = Faults {
         seed: args.fault_seed,
         p_5xx: args.fault_5xx,
+        unavailable_only: args.fault_5xx_only.clone(),
         p_429: args.fault_429,
         retry_after_secs: args.fault_retry_after_secs,
         p_drop: args.fault_drop,

@@ -183,6 +183,45 @@ async fn a_crash_loop_of_ten_kills_over_forty_recordings_ends_with_forty_takes()
 }
 
 #[tokio::test]
+async fn a_take_whose_answer_was_lost_is_not_asked_for_again_while_takes_cannot_be_listed() {
+    // The take is made but its answer is lost, and with no quick retry left the recording
+    // waits, its request on record. At the next run `listTakes` fails: whether the take exists
+    // cannot be told, so the recording waits again instead of asking for the take a second
+    // time (a take can never be deleted). Once takes can be listed, the take is found and
+    // adopted.
+    let sb = Sandbox::start_with(&[
+        "--fault-drop",
+        "1",
+        "--fault-drop-only",
+        "createSingleCamTake",
+    ]);
+    let cap = Capture::new(&sb);
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    let once = text.replace("[retry]\n", "[retry]\nmax_attempts = 1\n");
+    assert_ne!(text, once, "the test config has a [retry] table");
+    std::fs::write(&cap.config, once).unwrap();
+    cap.write("cam-a", "one.mp4", &bytes(1, 50_000));
+    let out = cap.backfill(1);
+    assert_no_key(&out, &sb.key);
+    assert_eq!(sb.takes().await.len(), 1, "{}", show(&out));
+    assert_eq!(cap.status()["counts"]["retrying"], 1);
+
+    sb.set_faults(serde_json::json!({ "p_5xx": 1.0, "unavailable_only": "listTakes" }))
+        .await;
+    let out = cap.backfill(1);
+    assert_no_key(&out, &sb.key);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 retrying"), "{}", show(&out));
+    sb.set_faults(serde_json::json!({})).await;
+    assert_eq!(sb.takes().await.len(), 1, "{}", show(&out));
+
+    let out = cap.backfill(0);
+    assert_no_key(&out, &sb.key);
+    assert_eq!(sb.takes().await.len(), 1, "{}", show(&out));
+    assert_eq!(cap.status()["counts"]["done"], 1);
+}
+
+#[tokio::test]
 async fn a_second_instance_on_the_same_state_dir_is_refused() {
     let sb = Sandbox::start_with(&["--upload-bytes-per-sec", "1000000"]);
     let cap = Capture::new(&sb);
