@@ -80,6 +80,8 @@ async fn fault_flags_set_the_initial_faults() {
         "5",
         "--fault-drop-only",
         "createSingleCamJob",
+        "--fault-5xx-only",
+        "listTakes",
     ]);
     let url = format!("{}/admin/faults", sandbox.base);
     let faults: serde_json::Value = sandbox
@@ -93,8 +95,8 @@ async fn fault_flags_set_the_initial_faults() {
         .unwrap();
     assert_eq!(
         faults,
-        json!({"seed": 9, "p_5xx": 0.0, "p_429": 0.5, "retry_after_secs": 4, "p_drop": 0.0,
-               "drop_only": "createSingleCamJob", "p_cut": 0.0, "p_invalid": 0.0, "latency_ms": 5,
-               "upload_bytes_per_sec": 0})
+        json!({"seed": 9, "p_5xx": 0.0, "unavailable_only": "listTakes", "p_429": 0.5,
+               "retry_after_secs": 4, "p_drop": 0.0, "drop_only": "createSingleCamJob",
+               "p_cut": 0.0, "p_invalid": 0.0, "latency_ms": 5, "upload_bytes_per_sec": 0})
     );
 }
