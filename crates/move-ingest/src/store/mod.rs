@@ -802,9 +802,7 @@ impl Writer {
             .all(|r| r.event.as_ref().is_some_and(Event::grouped));
         // A group is most often ended by the durable step that follows it: it is opened with
         // synchronous = FULL, so that one commit (and one fsync) takes both.
-        let full = grouped
-            || batch.iter().any(Req::needs_fsync)
-            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
+        let full = grouped || self.wants_full(&batch);
         let written = self.write_open(&batch, full);
         if written.is_ok() && grouped {
             for req in &mut batch {
@@ -820,9 +818,6 @@ impl Writer {
         all.extend(batch);
         match written.and_then(|()| self.commit_open()) {
             Ok(()) => {
-                if self.unsynced && all.iter().any(|r| r.event.is_none()) {
-                    self.sync();
-                }
                 for req in &mut all {
                     req.answer(Ok(()));
                 }
@@ -884,10 +879,18 @@ impl Writer {
         Ok(())
     }
 
+    /// Whether a batch is committed with `synchronous = FULL`: a step in it must be durable,
+    /// or steps committed lazily have waited long enough.
+    fn wants_full(&self, batch: &[Req]) -> bool {
+        batch.iter().any(Req::needs_fsync)
+            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER
+    }
+
     /// Commits the open transaction (a failure rolls it back).
     fn commit_open(&mut self) -> rusqlite::Result<()> {
         // A transaction that wrote no step (a flush with no group open) writes no frame, and
-        // so fsyncs nothing: the steps committed lazily before it are left to `sync`.
+        // so fsyncs nothing: a durable one makes the steps committed lazily before it durable
+        // with a checkpoint instead.
         let wrote = self.next_seq != self.open_seq;
         let committed = self
             .conn
@@ -898,9 +901,13 @@ impl Writer {
             return Err(e);
         }
         lock_recent(&self.recent).unpin();
-        if wrote && self.full {
+        if !wrote {
+            if self.full && self.unsynced {
+                self.sync();
+            }
+        } else if self.full {
             self.unsynced = false;
-        } else if wrote && !self.unsynced {
+        } else if !self.unsynced {
             self.unsynced = true;
             self.unsynced_since = Instant::now();
         }
@@ -921,10 +928,9 @@ impl Writer {
         if self.refused(&mut batch) {
             return None;
         }
-        let durable = batch.iter().any(Req::needs_fsync)
-            || self.unsynced && self.unsynced_since.elapsed() >= LAZY_SYNC_AFTER;
+        let full = self.wants_full(&batch);
         match self
-            .write_open(&batch, durable)
+            .write_open(&batch, full)
             .and_then(|()| self.commit_open())
         {
             Ok(()) => {
