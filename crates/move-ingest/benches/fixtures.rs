@@ -62,7 +62,7 @@ fn self_check() {
         .expect("a state");
     let counts = reader.counts(None).expect("count");
     for (phase, n) in counts {
-        let want = if phase == move_ingest::state::Phase::Done {
+        let want = if phase == move_ingest::model::recording::Phase::Done {
             50
         } else {
             0

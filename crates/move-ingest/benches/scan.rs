@@ -6,7 +6,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use move_ingest::scan;
+use move_ingest::detect::scan;
 
 fn scanning(c: &mut Criterion) {
     let files = common::size("MOVE_BENCH_SCAN_FILES", 100_000, 200);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
-use crate::error::Exit;
+use crate::commands::exit::Exit;
 
 /// Watches capture folders and turns every complete recording into exactly one Move take.
 ///
@@ -354,7 +354,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(exit) => exit.into(),
-        Err(err) if err.is::<crate::output::StdoutClosed>() => Exit::Ok.into(),
+        Err(err) if err.is::<crate::commands::output::StdoutClosed>() => Exit::Ok.into(),
         Err(err) => {
             let exit = Exit::for_error(&err);
             eprintln!("move-ingest: error: {err:#}");
@@ -368,7 +368,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         .enable_all()
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
-    crate::logging::set_verbosity(cli.verbose.min(4) as i8 - cli.quiet.min(4) as i8);
+    crate::observe::logging::set_verbosity(cli.verbose.min(4) as i8 - cli.quiet.min(4) as i8);
     let config = cli.config;
     runtime.block_on(async move {
         match cli.command {

@@ -81,18 +81,6 @@ pub trait Failure: std::fmt::Display {
     fn cause(&self) -> Cause;
 }
 
-impl Failure for crate::api::ApiError {
-    fn cause(&self) -> Cause {
-        if self.is_transient() {
-            Cause::Transient {
-                retry_after: self.retry_after(),
-            }
-        } else {
-            Cause::Permanent
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use move_ingest::config::{Config, WatchConfig};
-use move_ingest::scan::{self, Facts, Found, Kind};
-use move_ingest::state::{Event, Recording, Role, Upload};
+use move_ingest::detect::scan::{self, Facts, Found, Kind};
+use move_ingest::model::recording::{Event, Recording, Role, Upload};
 use move_ingest::store;
 
 /// The criterion settings every bench shares; command-line flags (--measurement-time,

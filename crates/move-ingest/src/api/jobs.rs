@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::job_input::JobOptions;
 use super::{ApiError, Client};
+use crate::config::job_input::JobOptions;
 
 /// The job fields every job document asks for.
 macro_rules! job_fields {

@@ -2,7 +2,6 @@
 
 pub mod documents;
 pub mod error;
-pub mod job_input;
 pub mod jobs;
 pub mod types;
 
@@ -11,13 +10,20 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-pub use error::{ApiError, GqlError};
+pub use error::{ApiError, AuthError, GqlError};
 pub use types::{
     Client as Account, ClientRef, Expand, File, SourceInput, Take, TakeView, TakeViewPage,
     TakesPage,
 };
 
 use crate::config::{ApiConfig, ResolvedKey};
+
+/// Where the client reports the outcome of every call: the daemon's monitor counts errors and
+/// tracks whether the API answers (the API never imports what watches it).
+pub trait Report: Send + Sync {
+    /// One API call ended, answered (`None`) or with this error.
+    fn api_result(&self, err: Option<&ApiError>);
+}
 
 /// A client for one endpoint and key. Cheap to clone.
 #[derive(Clone)]
@@ -27,7 +33,7 @@ pub struct Client {
     key: ResolvedKey,
     timeout: Duration,
     /// Counts errors and tracks whether the API answers (the service's views read it).
-    monitor: Option<std::sync::Arc<crate::monitor::Monitor>>,
+    monitor: Option<std::sync::Arc<dyn Report>>,
 }
 
 /// The HTTP client for API calls and uploads: rustls, timeouts from the config.
@@ -53,7 +59,7 @@ impl Client {
     }
 
     /// The same client, reporting every call's outcome to `monitor`.
-    pub fn with_monitor(self, monitor: std::sync::Arc<crate::monitor::Monitor>) -> Client {
+    pub fn with_monitor(self, monitor: std::sync::Arc<dyn Report>) -> Client {
         Client {
             monitor: Some(monitor),
             ..self

@@ -10,14 +10,15 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::common;
 use crate::cli::BackfillArgs;
+use crate::commands::exit::Exit;
 use crate::config::Config;
-use crate::error::{Exit, Fatal};
-use crate::id::RecordingId;
+use crate::detect::notices::Notices;
+use crate::detect::scan::{self, Found};
+use crate::ingest::Fatal;
 use crate::ingest::workers::Workers;
 use crate::ingest::{Completeness, Ingest, Outcome};
-use crate::notices::Notices;
-use crate::progress::Tracker;
-use crate::scan::{self, Found};
+use crate::model::id::RecordingId;
+use crate::observe::progress::Tracker;
 
 /// Runs the `backfill` command.
 pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Exit> {
@@ -34,10 +35,10 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     // The folder walk (system calls) runs beside the journal replay (parsing): one core each.
     let watches = cfg.watch.clone();
     let scanning = tokio::task::spawn_blocking(move || scan::scan(&watches));
-    let bars = crate::progress::bars_wanted(args.no_progress);
+    let bars = crate::observe::progress::bars_wanted(args.no_progress);
     let tracker = Tracker::for_state_dir(
         bars,
-        (!bars).then_some(crate::progress::LOG_EVERY),
+        (!bars).then_some(crate::observe::progress::LOG_EVERY),
         &cfg.state.dir,
     );
     let ingest = common::pipeline(cfg.clone(), Arc::new(tracker.clone()))?;
@@ -164,7 +165,8 @@ fn queued_bytes(ingest: &Ingest, queue: &[RecordingId]) -> u64 {
         .iter()
         .filter_map(|id| ingest.recording(id).ok().flatten())
         .map(|r| {
-            let size = |s: &Option<crate::state::Seen>| s.as_ref().map_or(0, |s| s.facts.size);
+            let size =
+                |s: &Option<crate::model::recording::Seen>| s.as_ref().map_or(0, |s| s.facts.size);
             size(&r.video) + size(&r.sidecar)
         })
         .sum()

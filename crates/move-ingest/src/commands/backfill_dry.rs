@@ -3,11 +3,12 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::commands::exit::Exit;
 use crate::config::Config;
-use crate::error::{Exit, UsageError};
-use crate::scan::{self, Found};
+use crate::config::UsageError;
+use crate::config::template::Vars;
+use crate::detect::scan::{self, Found};
 use crate::store::query::Reader;
-use crate::template::Vars;
 
 /// Lists the work; exits 0, or 1 when a folder could not be read.
 pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
@@ -50,7 +51,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
             continue;
         }
         let known = latest.is_some();
-        if latest.is_some_and(|r| r.phase() == crate::state::Phase::Failed) {
+        if latest.is_some_and(|r| r.phase() == crate::model::recording::Phase::Failed) {
             failed += 1;
             continue;
         }

@@ -3,8 +3,10 @@
 use std::path::Path;
 
 use crate::api;
+use crate::api::AuthError;
+use crate::commands::exit::Exit;
+use crate::config::UsageError;
 use crate::config::{Config, resolve_key};
-use crate::error::{AuthError, Exit, UsageError};
 
 /// Runs the `check` command: prints what it found; exits 0, 2 (config, folders) or 3 (key).
 pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
@@ -49,7 +51,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
                 continue;
             }
         }
-        let denied = crate::access::audit(w, write);
+        let denied = crate::detect::access::audit(w, write);
         if !denied.is_empty() {
             problems.push(format!(
                 "{} folder(s) or file(s) under {} are out of reach of user {}; give it access (docs/service.md, \"Access to the capture folders\"):\n  {}",
@@ -66,7 +68,8 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     }
     if problems.is_empty() {
         let watches = cfg.watch.clone();
-        let scanned = tokio::task::spawn_blocking(move || crate::scan::scan(&watches)).await?;
+        let scanned =
+            tokio::task::spawn_blocking(move || crate::detect::scan::scan(&watches)).await?;
         problems.extend(scanned.errors);
     }
     match writable(&cfg.state.dir) {

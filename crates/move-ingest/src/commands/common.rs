@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::config::UsageError;
 use crate::config::{Config, resolve_key};
-use crate::error::UsageError;
 use crate::ingest::Ingest;
 use crate::store::{Opened, Store};
 use crate::upload::Watch;
@@ -14,7 +14,7 @@ use crate::upload::Watch;
 /// Loads the config and starts logging as it says.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<Arc<Config>> {
     let cfg = Config::load(path)?;
-    crate::logging::init(&cfg.log);
+    crate::observe::logging::init(&cfg.log);
     Ok(Arc::new(cfg))
 }
 
@@ -73,7 +73,7 @@ pub fn api_error(e: crate::api::ApiError) -> anyhow::Error {
     match e {
         crate::api::ApiError::Auth {
             status, key_source, ..
-        } => crate::error::AuthError {
+        } => crate::api::AuthError {
             status,
             source_desc: key_source,
         }

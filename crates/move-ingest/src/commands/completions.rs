@@ -7,7 +7,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::Exit;
+use crate::commands::exit::Exit;
 
 /// Prints the completion script for `args.shell` to stdout.
 pub fn run(args: CompletionsArgs) -> anyhow::Result<Exit> {

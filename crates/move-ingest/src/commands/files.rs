@@ -10,12 +10,13 @@ use serde_json::json;
 use super::common;
 use crate::api;
 use crate::cli::{FilesCommand, FilesUploadArgs};
+use crate::commands::exit::Exit;
+use crate::config::UsageError;
 use crate::config::resolve_key;
-use crate::error::{Exit, UsageError};
 use crate::ingest::classify::{self, Next, Tries};
-use crate::progress::Tracker;
+use crate::model::facts::Facts;
+use crate::observe::progress::Tracker;
 use crate::retry::Policy;
-use crate::scan::Facts;
 use crate::upload::{MAX_PUT_BYTES, Sent, Uploader};
 
 /// Runs a `files` subcommand.
@@ -46,8 +47,8 @@ async fn upload(config: Option<&Path>, args: FilesUploadArgs) -> anyhow::Result<
     let key = resolve_key(&cfg.api)?;
     let http = api::http_client(&cfg.api)?;
     let client = api::Client::new(http.clone(), &cfg.api, key);
-    let bars = crate::progress::bars_wanted(args.no_progress);
-    let tracker = Tracker::new(bars, (!bars).then_some(crate::progress::LOG_EVERY));
+    let bars = crate::observe::progress::bars_wanted(args.no_progress);
+    let tracker = Tracker::new(bars, (!bars).then_some(crate::observe::progress::LOG_EVERY));
     let uploader = Uploader::new(
         http,
         Duration::from_secs(cfg.api.stall_timeout_secs),

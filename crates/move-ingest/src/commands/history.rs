@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use crate::cli::HistoryArgs;
+use crate::commands::exit::Exit;
 use crate::config::Config;
-use crate::error::{Exit, UsageError};
+use crate::config::UsageError;
 use crate::store::query::Reader;
 
 /// Runs the `history` command (read-only, beside a running service).

@@ -5,12 +5,13 @@ use std::path::Path;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::api::job_input::{JobOptions, output_type};
 use crate::api::jobs::{Job, JobRequest};
 use crate::api::{self, ApiError};
 use crate::commands::common::api_error;
+use crate::commands::exit::Exit;
+use crate::config::UsageError;
+use crate::config::job_input::{JobOptions, output_type};
 use crate::config::{Config, resolve_key};
-use crate::error::{Exit, UsageError};
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
@@ -123,7 +124,7 @@ async fn retry(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit> {
         return Err(UsageError::new(format!(
             "the job of take {take} ({}) is {}: it has not ended, so it is not replaced",
             job.id.as_deref().unwrap_or("not created yet"),
-            crate::status_view::job_state(job)
+            crate::report::view::job_state(job)
         ))
         .into());
     }
@@ -150,7 +151,7 @@ async fn retry(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit> {
 /// The API client from the config and the key.
 fn client(config: Option<&Path>) -> anyhow::Result<api::Client> {
     let cfg = Config::load(config)?;
-    crate::logging::init(&cfg.log);
+    crate::observe::logging::init(&cfg.log);
     let key = resolve_key(&cfg.api)?;
     Ok(api::Client::new(api::http_client(&cfg.api)?, &cfg.api, key))
 }

@@ -12,11 +12,12 @@ use serde::Serialize;
 
 use super::common;
 use crate::cli::ReconcileArgs;
+use crate::commands::exit::Exit;
 use crate::config::resolve_key;
-use crate::error::{Exit, Fatal};
+use crate::detect::scan::{self, Found};
+use crate::ingest::Fatal;
 use crate::ingest::{Existing, Ingest};
-use crate::scan::{self, Found};
-use crate::state::Phase;
+use crate::model::recording::Phase;
 
 /// What reconcile does (or would do) with one recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,7 +147,7 @@ async fn reconcile_one(
     let latest = ingest.latest(found)?;
     // Unknown: no recording, a `.move` that waited for this video, or one an earlier run
     // found unknown and has not looked for yet (nothing of it uploaded).
-    let unknown = |rec: &crate::state::Recording| {
+    let unknown = |rec: &crate::model::recording::Recording| {
         rec.phase() == Phase::Waiting || rec.look_for_take && rec.phase() == Phase::Queued
     };
     if let Some(rec) = &latest
@@ -178,7 +179,7 @@ async fn reconcile_one(
 }
 
 /// What happens to a recording the state knows.
-fn known(rec: &crate::state::Recording, found: &Found) -> (Action, String) {
+fn known(rec: &crate::model::recording::Recording, found: &Found) -> (Action, String) {
     let facts = |s: &Option<scan::Seen>| s.as_ref().map(|s| s.facts.clone());
     let (v, m) = (facts(&found.video), facts(&found.sidecar));
     match rec.phase() {

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::common;
 use crate::cli::RetryArgs;
-use crate::error::{Exit, UsageError};
-use crate::id::RecordingId;
-use crate::state::{Event, Phase, Recording};
+use crate::commands::exit::Exit;
+use crate::config::UsageError;
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Phase, Recording};
 use crate::store::query::Reader;
 use crate::store::{Store, StoreError, requests};
 

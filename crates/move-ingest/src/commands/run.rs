@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::common;
-use crate::error::Exit;
+use crate::commands::exit::Exit;
 
 /// Runs the `run` command: exit 0 after a clean shutdown, even if some recordings failed
 /// (they are in `status`; a service that exits non-zero would be restarted for nothing).
@@ -23,9 +23,9 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     }
     let started = crate::service::Started::begin(&cfg)?;
     // The service draws no bars; it logs an upload that takes long every 10 s.
-    let tracker = crate::progress::Tracker::for_state_dir(
+    let tracker = crate::observe::progress::Tracker::for_state_dir(
         false,
-        Some(crate::progress::LOG_EVERY),
+        Some(crate::observe::progress::LOG_EVERY),
         &cfg.state.dir,
     );
     let ingest = common::pipeline(cfg.clone(), Arc::new(tracker))?;

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use crate::cli::StateCommand;
+use crate::commands::exit::Exit;
 use crate::config::Config;
-use crate::error::{Exit, UsageError};
+use crate::config::UsageError;
 use crate::store::query::Reader;
 
 /// Runs a `state` subcommand.

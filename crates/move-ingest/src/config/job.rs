@@ -10,8 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::raw::{At, metadata_json};
-use crate::api::job_input::{JobOptions, output_type};
-use crate::template::Template;
+use crate::config::job_input::{JobOptions, output_type};
+use crate::config::template::Template;
 
 /// `[job]` as written.
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::ApiConfig;
-use crate::error::UsageError;
+use crate::config::UsageError;
 
 /// The Move API key. Its `Debug` prints `***`; it has no `Display`, so it cannot end up in a message.
 #[derive(Clone)]

@@ -10,8 +10,8 @@ use super::{
     ApiConfig, Config, DeviceLabel, LogConfig, LogFormat, PairingConfig, RetryConfig,
     ServiceConfig, StateConfig, TakeConfig, UploadConfig, WatchConfig,
 };
-use crate::error::UsageError;
-use crate::template::Template;
+use crate::config::UsageError;
+use crate::config::template::Template;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,9 +37,9 @@ struct Raw {
     #[serde(default)]
     after_take: super::after_take::RawAfterTake,
     #[serde(default)]
-    metrics: Option<crate::metrics::MetricsConfig>,
+    metrics: Option<super::MetricsConfig>,
     #[serde(default)]
-    notify: Option<crate::notify::NotifyConfig>,
+    notify: Option<super::NotifyConfig>,
     #[serde(default)]
     job: Option<super::job::RawJob>,
 }
@@ -277,7 +277,7 @@ impl RawUpload {
         let schedule = match &self.schedule {
             None => None,
             Some(s) => Some(
-                crate::upload::Schedule::parse(s.get_ref())
+                crate::config::schedule::Schedule::parse(s.get_ref())
                     .map_err(|e| format!("{}: {e}", at("schedule", s.span())))?,
             ),
         };

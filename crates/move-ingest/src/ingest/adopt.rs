@@ -16,10 +16,10 @@ use serde_json::Value;
 use super::classify::retry;
 use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::Take;
-use crate::id::RecordingId;
+use crate::model::facts::{Facts, Found, Seen};
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Recording, Role, Step};
 use crate::retry::{Cause, Failure};
-use crate::scan::{Facts, Found, Seen};
-use crate::state::{Event, Recording, Role, Step};
 use crate::store::{IndexedTake, StoreError, TakeFile};
 use crate::upload::sha256_file;
 

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use super::Ingest;
 use crate::config::AfterTakeAction;
-use crate::error::Fatal;
-use crate::scan::Facts;
-use crate::state::{Event, Planned, Recording, Role};
+use crate::ingest::Fatal;
+use crate::model::facts::Facts;
+use crate::model::recording::{Event, Planned, Recording, Role};
 
 impl Ingest {
     /// Whether the recording still has an after-take step to run (or finish).
@@ -98,7 +98,7 @@ impl Ingest {
                 .map(|name| Planned { name, to: None })
                 .collect());
         };
-        let subdir = crate::scan::subdir(&self.cfg.watch, &rec.dir);
+        let subdir = crate::detect::scan::subdir(&self.cfg.watch, &rec.dir);
         let dir = root.join(&rec.device).join(subdir);
         let to = free_names(&dir, &names);
         Ok(names

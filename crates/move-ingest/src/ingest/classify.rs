@@ -100,7 +100,7 @@ where
             return Err(err);
         };
         let attempt = tries.retries();
-        crate::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
+        crate::observe::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
         tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "{what}: will retry");
         tokio::time::sleep(wait).await;
     }

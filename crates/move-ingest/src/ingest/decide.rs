@@ -2,24 +2,11 @@
 //! a touched file (same bytes), new bytes (a new recording), or a late `.move`.
 
 use super::{Fatal, Ingest};
-use crate::id::RecordingId;
-use crate::scan::{Found, Seen};
-use crate::state::{Event, Phase, Recording, Role};
+use crate::model::facts::Completeness;
+use crate::model::facts::{Found, Seen};
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Phase, Recording, Role};
 use crate::upload::sha256_file;
-
-/// Which files of a find are complete (held still long enough).
-#[derive(Debug, Clone, Copy)]
-pub struct Completeness {
-    pub video: bool,
-    pub sidecar: bool,
-}
-
-impl Completeness {
-    /// The find is a recording ready to upload: a complete video, and its `.move` complete if any.
-    pub fn ready(self, found: &Found) -> bool {
-        found.video.is_some() && self.video && (found.sidecar.is_none() || self.sidecar)
-    }
-}
 
 impl Ingest {
     /// Journals what `found` means and returns the recording to process, if any.

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::classify::{Next, Tries, retry};
 use super::{Fatal, Ingest, Outcome, auth};
-use crate::scan::{Facts, Seen};
-use crate::state::{Event, Recording, Role, Step};
+use crate::model::facts::{Facts, Seen};
+use crate::model::recording::{Event, Recording, Role, Step};
 use crate::upload::{MAX_PUT_BYTES, Sent};
 
 impl Ingest {
@@ -125,7 +125,11 @@ impl Ingest {
                 }
                 Next::Retry { wait } => {
                     let attempt = tries.retries();
-                    crate::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
+                    crate::observe::monitor::Monitor::retrying_here(
+                        attempt,
+                        &err.to_string(),
+                        wait,
+                    );
                     tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
                     tokio::time::sleep(wait).await;
                     url = Some((file_id, put_url));

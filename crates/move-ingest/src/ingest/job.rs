@@ -30,8 +30,8 @@ use super::{Fatal, Ingest, auth};
 use crate::api::ApiError;
 use crate::api::jobs::{Job, JobRequest};
 use crate::config::JobConfig;
-use crate::state::{Event, JobTrack, Recording, Role};
-use crate::template::{Vars, render_json};
+use crate::config::template::{Vars, render_json};
+use crate::model::recording::{Event, JobTrack, Recording, Role};
 
 /// How many jobs of one take `listJobs` is asked for when settling an unanswered request.
 const SETTLE_PAGE: u32 = 50;
@@ -238,7 +238,7 @@ impl Ingest {
     /// What `createSingleCamJob` is sent: `[job]` outputs, options, name and metadata (plus
     /// move-ingest's own record, naming the recording, for settling).
     fn job_request(&self, rec: &Recording, take_id: &str, cfg: &JobConfig) -> JobRequest {
-        let subdir = crate::scan::subdir(&self.cfg.watch, &rec.dir);
+        let subdir = crate::detect::scan::subdir(&self.cfg.watch, &rec.dir);
         let file_name = rec
             .seen(Role::Video)
             .map(|v| v.facts.name.clone())

@@ -5,6 +5,7 @@ mod adopt;
 mod after_take;
 pub mod classify;
 mod decide;
+mod fatal;
 mod files;
 pub mod job;
 mod take;
@@ -15,19 +16,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api;
+use crate::api::AuthError;
 use crate::config::{AfterTakeAction, Config, ResolvedKey};
-use crate::error::AuthError;
-pub use crate::error::Fatal;
-use crate::id::RecordingId;
-use crate::monitor::Monitor;
+use crate::model::facts::Found;
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Phase, Recording, Step};
+use crate::observe::monitor::Monitor;
 use crate::retry::Policy;
-use crate::scan::Found;
-use crate::state::{Event, Phase, Recording, Step};
 use crate::store::Store;
 use crate::upload::Uploader;
+pub use fatal::Fatal;
 
+pub use crate::model::facts::Completeness;
 pub use adopt::{Adoptable, Existing};
-pub use decide::Completeness;
 
 /// What became of one recording in this pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,7 +222,7 @@ impl Ingest {
     }
 
     /// The recordings as the operator's views read them.
-    pub fn state_view(&self) -> Arc<dyn crate::snapshot::StateView> {
+    pub fn state_view(&self) -> Arc<dyn crate::report::snapshot::StateView> {
         self.ledger.clone()
     }
 
@@ -405,9 +406,12 @@ impl Ingest {
 
 /// Every file the recording has on disk has an accepted upload.
 fn all_uploaded(rec: &Recording) -> bool {
-    [crate::state::Role::Video, crate::state::Role::Sidecar]
-        .into_iter()
-        .all(|role| rec.seen(role).is_none() || rec.upload(role).is_some())
+    [
+        crate::model::recording::Role::Video,
+        crate::model::recording::Role::Sidecar,
+    ]
+    .into_iter()
+    .all(|role| rec.seen(role).is_none() || rec.upload(role).is_some())
 }
 
 /// Turns an API auth error into the run-stopping error; anything else is returned as is.

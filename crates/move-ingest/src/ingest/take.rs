@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::classify::{Next, Tries, retry};
 use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::{ApiError, SourceInput, Take};
-use crate::state::{Event, Recording, Role, Step};
-use crate::template::{Vars, render_json};
+use crate::config::template::{Vars, render_json};
+use crate::model::recording::{Event, Recording, Role, Step};
 
 /// What `createSingleCamTake` is sent for one recording.
 struct TakeRequest {
@@ -73,7 +73,11 @@ impl Ingest {
             let reason = match tries.next(&err, &self.policy) {
                 Next::Retry { wait } => {
                     let attempt = tries.retries();
-                    crate::monitor::Monitor::retrying_here(attempt, &err.to_string(), wait);
+                    crate::observe::monitor::Monitor::retrying_here(
+                        attempt,
+                        &err.to_string(),
+                        wait,
+                    );
                     tracing::warn!(rec = %rec.id, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
                     tokio::time::sleep(wait).await;
                     if err.is_ambiguous() {
@@ -112,7 +116,7 @@ impl Ingest {
                 format: side.kind.source_format(),
             });
         }
-        let subdir = crate::scan::subdir(&self.cfg.watch, &rec.dir);
+        let subdir = crate::detect::scan::subdir(&self.cfg.watch, &rec.dir);
         let vars = Vars {
             device_label: &rec.device,
             stem: &rec.stem,

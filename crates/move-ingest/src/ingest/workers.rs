@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::task::{self, JoinSet};
 
-use crate::id::RecordingId;
 use crate::ingest::{Fatal, Ingest, Outcome};
+use crate::model::id::RecordingId;
 
 /// What one finished worker reports.
 pub type Finished = (RecordingId, Result<Outcome, Fatal>);

@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use super::{Place, Service, locate};
+use crate::detect::pairing::Decision;
+use crate::detect::scan::{self, Found, Walk};
+use crate::detect::watch::Hint;
 use crate::ingest::{Fatal, Ingest};
-use crate::scan::{self, Found, Walk};
-use crate::service::pairing::Decision;
-use crate::service::watch::Hint;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
 /// just after reporting the folder, so a file written in between is found by this scan).

@@ -11,10 +11,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::Service;
+use crate::api::AuthError;
 use crate::api::{self, ApiError};
-use crate::error::AuthError;
-use crate::id::RecordingId;
 use crate::ingest::Fatal;
+use crate::model::id::RecordingId;
 use crate::retry::Policy;
 use crate::store::requests::Inbox;
 

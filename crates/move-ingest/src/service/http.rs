@@ -17,11 +17,11 @@ use tokio::net::TcpListener;
 
 use crate::api;
 use crate::config::Config;
-use crate::error::UsageError;
-use crate::metrics::MetricsConfig;
-use crate::monitor::{Health, Monitor};
+use crate::config::MetricsConfig;
+use crate::config::UsageError;
+use crate::observe::monitor::{Health, Monitor};
+use crate::report::snapshot::StateView;
 use crate::service::page::{self, Page};
-use crate::snapshot::StateView;
 
 /// Thumbnails held at most (the page shows the latest nine takes).
 const THUMBS: usize = 12;
@@ -132,7 +132,7 @@ async fn metrics(State(web): Shared) -> Response {
 async fn api_status(State(web): Shared) -> Response {
     let mut out = web.view.status_json(&web.cfg);
     // This process knows its pause first-hand (a read-only disk may refuse `pause.json`).
-    crate::commands::status::add_paused(&mut out, web.monitor.state_paused().as_ref());
+    crate::report::status::add_paused(&mut out, web.monitor.state_paused().as_ref());
     axum::Json(out).into_response()
 }
 

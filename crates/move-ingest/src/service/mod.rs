@@ -6,11 +6,7 @@ mod check;
 mod heal;
 pub mod http;
 pub mod page;
-pub mod pairing;
-mod place;
-pub mod settle;
 pub mod systemd;
-pub mod watch;
 
 use std::future::Future;
 
@@ -21,15 +17,15 @@ use std::time::Duration;
 use tokio::time::{Instant, sleep_until};
 
 use crate::config::Config;
-use crate::id::RecordingId;
+use crate::detect::pairing::Pairing;
+use crate::detect::settle::Settler;
+use crate::detect::watch::{Watch, WatchOptions};
 use crate::ingest::workers::Workers;
 use crate::ingest::{Fatal, Ingest, Outcome};
-use crate::service::pairing::Pairing;
-use crate::service::settle::Settler;
+use crate::model::id::RecordingId;
 use crate::service::systemd::Systemd;
-use crate::service::watch::{Watch, WatchOptions};
 
-pub use place::{Place, locate};
+pub use crate::detect::place::{Place, locate};
 
 /// Everything the loop owns.
 pub struct Service {
@@ -44,9 +40,14 @@ pub struct Service {
     rescan_at: Vec<Instant>,
     /// New folders to scan once more, shortly after their watch was added: when, the
     /// folder, its device label and how deep below it to read.
-    folder_scans: Vec<(Instant, std::path::PathBuf, String, crate::scan::Walk)>,
+    folder_scans: Vec<(
+        Instant,
+        std::path::PathBuf,
+        String,
+        crate::detect::scan::Walk,
+    )>,
     /// Skipped symlinks and low free space, for the log (once each) and `status`.
-    notices: crate::notices::Notices,
+    notices: crate::detect::notices::Notices,
     /// Events were lost: a full rescan runs once the waiting hints are handled.
     full_rescan: Option<String>,
     /// The pairing generation last written to `waiting.json` for `status`.
@@ -105,7 +106,7 @@ async fn observe(
         tasks.push(http::spawn(listener, Arc::new(web)));
     }
     if cfg.metrics.is_some() || cfg.notify.is_some() {
-        tasks.push(tokio::spawn(crate::notify::supervise(
+        tasks.push(tokio::spawn(crate::observe::webhook::supervise(
             ingest.monitor().clone(),
             view,
             cfg.clone(),
@@ -199,7 +200,7 @@ async fn follower_failed(jobs: &mut Option<tokio::task::JoinHandle<Fatal>>) -> F
 /// walk (system calls) runs beside the replay (parsing).
 pub struct Started {
     watch: Watch,
-    first_scan: tokio::task::JoinHandle<crate::scan::Scan>,
+    first_scan: tokio::task::JoinHandle<crate::detect::scan::Scan>,
 }
 
 impl Started {
@@ -214,7 +215,7 @@ impl Started {
             }
         }
         let watches = cfg.watch.clone();
-        let first_scan = tokio::task::spawn_blocking(move || crate::scan::scan(&watches));
+        let first_scan = tokio::task::spawn_blocking(move || crate::detect::scan::scan(&watches));
         Ok(Started { watch, first_scan })
     }
 }
@@ -239,7 +240,7 @@ impl Service {
                 .map(|w| now + Duration::from_secs(w.rescan_secs))
                 .collect(),
             folder_scans: Vec::new(),
-            notices: crate::notices::Notices::default(),
+            notices: crate::detect::notices::Notices::default(),
             full_rescan: None,
             waits_published: None,
             waiting: heal::Waiting::new(crate::retry::Policy::from_config(&cfg.retry)),
@@ -343,7 +344,7 @@ impl Service {
             let videos = self
                 .pairing
                 .waiting_videos(now, std::time::SystemTime::now());
-            crate::sending::write_waiting(&self.cfg.state.dir, videos);
+            crate::report::sending::write_waiting(&self.cfg.state.dir, videos);
             self.waits_published = Some(generation);
         }
     }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 
 use super::{StoreError, rows};
-use crate::state::{Event, State};
+use crate::model::recording::{Event, State};
 
 /// The journal file of earlier releases.
 pub const JOURNAL_FILE: &str = "journal.jsonl";

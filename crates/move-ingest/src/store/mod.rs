@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use crate::id::RecordingId;
-use crate::state::{Event, Phase, Recording};
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Phase, Recording};
 
 pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
 pub use pause::{Cause, Pause, Paused};
@@ -407,8 +407,8 @@ impl Store {
         &self,
         dir: &Path,
         stem: &str,
-        video: Option<&crate::scan::Facts>,
-        sidecar: Option<&crate::scan::Facts>,
+        video: Option<&crate::model::facts::Facts>,
+        sidecar: Option<&crate::model::facts::Facts>,
     ) -> Result<bool, StoreError> {
         rows::done_unchanged(&self.reader().conn, dir, stem, video, sidecar)
             .map_err(StoreError::sql("read", &self.path))

@@ -226,7 +226,7 @@ fn encode(p: &Published) -> Vec<u8> {
 pub fn read(state_dir: &Path) -> Option<Paused> {
     let bytes = std::fs::read(state_dir.join(FILE)).ok()?;
     let published: Published = serde_json::from_slice(&bytes).ok()?;
-    if !Path::new("/proc").join(published.pid.to_string()).exists() {
+    if !crate::fsutil::pid_alive(published.pid) {
         return None;
     }
     if published.paused.is_some() {
@@ -247,14 +247,15 @@ pub fn read(state_dir: &Path) -> Option<Paused> {
 /// Whether the file system holding `path` is read-only: mounted so, or turned read-only by the
 /// kernel after an error (ext4's `emergency_ro`, which statvfs does not report).
 fn read_only(path: &Path) -> bool {
-    statvfs(path).is_some_and(|st| st.f_flag & libc::ST_RDONLY != 0) || emergency_ro(path)
+    crate::fsutil::statvfs(path).is_some_and(|st| st.f_flag & libc::ST_RDONLY != 0)
+        || emergency_ro(path)
 }
 
 /// Why the state dir cannot take a write now, judged from its file system: read-only, or no
 /// space left for this user. A missing dir is judged by the nearest folder above it.
 pub fn unwritable(dir: &Path) -> Option<Cause> {
     let existing = dir.ancestors().find(|d| d.exists())?;
-    let st = statvfs(existing)?;
+    let st = crate::fsutil::statvfs(existing)?;
     if st.f_flag & libc::ST_RDONLY != 0 || emergency_ro(existing) {
         Some(Cause::ReadOnly)
     } else if st.f_bavail == 0 {
@@ -262,18 +263,6 @@ pub fn unwritable(dir: &Path) -> Option<Cause> {
     } else {
         None
     }
-}
-
-fn statvfs(path: &Path) -> Option<libc::statvfs> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c` is a NUL-terminated path and `st` is a valid, writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it filled `st`.
-    Some(unsafe { st.assume_init() })
 }
 
 /// Whether the mount holding `path` (the longest mount point above it in `/proc/self/mountinfo`)

@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 
 use super::{DB_FILE, JOURNAL_FILE, StoreError, rows, schema};
-use crate::state::{Phase, Recording};
+use crate::model::recording::{Phase, Recording};
 
 /// A read-only view of a state dir's database.
 pub struct Reader {

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::id::RecordingId;
-use crate::scan::Facts;
-use crate::state::{Event, Recording, Role};
+use crate::model::facts::Facts;
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Recording, Role};
 
 /// A recording from its `data` column.
 pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Recording> {

@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, schema};
-use crate::state::Role;
+use crate::model::recording::Role;
 
 /// One file of a take, as move-ingest's record on the take names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

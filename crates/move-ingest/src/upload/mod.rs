@@ -8,16 +8,15 @@ mod pool;
 mod put;
 mod rate;
 mod reader;
-mod schedule;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::config::schedule::{Limit, Schedule, WeekTime};
 pub use error::UploadError;
 pub use expiry::url_expired;
 pub use hash::sha256_file;
 pub use rate::{Clock, RateLimiter};
-pub use schedule::{Limit, Schedule, WeekTime};
 
 /// The most one PUT may carry (S3's single-PUT ceiling).
 pub const MAX_PUT_BYTES: u64 = 5 << 30;

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::reader::{HashResult, read_chunks};
 use super::{CHUNKS_IN_FLIGHT, Sending, Sent, UploadError, Uploader, url_expired};
 use crate::api::{error_chain, excerpt};
-use crate::scan::Facts;
+use crate::model::facts::Facts;
 
 impl Uploader {
     /// PUTs the file at `path`, which must still match `facts`, to `url` exactly as given:

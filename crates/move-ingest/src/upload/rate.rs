@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::schedule::{Limit, Schedule, WeekTime};
+use crate::config::schedule::{Limit, Schedule, WeekTime};
 
 /// Where the limiter reads the local time of the week (tests pass their own).
 pub type Clock = Arc<dyn Fn() -> WeekTime + Send + Sync>;

@@ -565,14 +565,16 @@ async fn the_status_page_in_a_real_browser_shows_every_state() {
 
 /// Every series name in a Prometheus exposition (histograms give `_bucket`, `_sum`, `_count`).
 fn exported_names() -> std::collections::BTreeSet<String> {
-    use move_ingest::snapshot::{FirstSeen, WatchSpace, from_state};
+    use move_ingest::report::snapshot::{FirstSeen, WatchSpace, from_state};
     let mut snap = from_state(&Default::default(), &FirstSeen::default());
     snap.watches = vec![WatchSpace {
         path: "/srv/captures".into(),
         free_bytes: Some(1),
         total_bytes: Some(2),
     }];
-    let text = move_ingest::metrics::Metrics::new().render(&snap).unwrap();
+    let text = move_ingest::observe::metrics::Metrics::new()
+        .render(&snap)
+        .unwrap();
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split(['{', ' ']).next())

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use move_ingest::scan::{Facts, Kind};
-use move_ingest::state::{Event, Phase, Role, Seen};
+use move_ingest::model::facts::{Facts, Kind};
+use move_ingest::model::recording::{Event, Phase, Role, Seen};
 use move_ingest::store::query::Reader;
 use move_ingest::store::{DB_FILE, JOURNAL_FILE, Store};
 
@@ -367,13 +367,13 @@ async fn status_history_and_backup_work_while_another_process_holds_the_state_di
     assert_eq!(cap.status()["counts"]["done"], 2);
 }
 
-fn ids(v: Vec<move_ingest::id::RecordingId>) -> Vec<String> {
+fn ids(v: Vec<move_ingest::model::id::RecordingId>) -> Vec<String> {
     v.iter().map(|id| id.to_string()).collect()
 }
 
 #[tokio::test]
 async fn an_after_take_plan_is_read_back_after_a_restart_and_done_ones_are_not_resumed() {
-    use move_ingest::state::Planned;
+    use move_ingest::model::recording::Planned;
     let dir = tempfile::tempdir().unwrap();
     {
         let (store, _) = Store::open(dir.path()).unwrap();

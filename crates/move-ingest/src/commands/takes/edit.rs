@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use super::{about_take, api_error, client, view};
 use crate::api::{Expand, SourceInput};
 use crate::cli::{TakesCreateArgs, TakesUpdateArgs};
-use crate::error::{Exit, UsageError};
+use crate::commands::exit::Exit;
+use crate::config::UsageError;
 
 /// The key of move-ingest's own record in a take's metadata.
 pub const INGEST_RECORD: &str = "move_ingest";

@@ -6,7 +6,8 @@ use std::path::Path;
 use super::{api_error, client, expand, view};
 use crate::api::{Expand, TakeView};
 use crate::cli::{ExpandArg, SortArg, TakesListArgs};
-use crate::error::{Exit, UsageError};
+use crate::commands::exit::Exit;
+use crate::config::UsageError;
 
 const NAME_WIDTH: usize = 28;
 const METADATA_WIDTH: usize = 48;
@@ -67,7 +68,7 @@ impl Printer {
                 ",\n"
             };
             let text = serde_json::to_string(&view::take_json(take))?;
-            crate::output::text(&format!("{sep}  {text}"))?;
+            crate::commands::output::text(&format!("{sep}  {text}"))?;
         } else {
             if self.count == 0 {
                 crate::outln!("{}", self.header())?;
@@ -121,7 +122,7 @@ impl Printer {
                 "\n"
             };
             let next = serde_json::to_string(&next)?;
-            crate::output::text(&format!("{open}],\n \"next_token\": {next}}}\n"))?;
+            crate::commands::output::text(&format!("{open}],\n \"next_token\": {next}}}\n"))?;
             return Ok(());
         }
         if self.count == 0 {

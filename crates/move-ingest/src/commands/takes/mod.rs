@@ -9,8 +9,8 @@ use std::path::Path;
 use crate::api::{self, ApiError, Expand};
 use crate::cli::{ExpandArg, TakesCommand, TakesShowArgs};
 pub(super) use crate::commands::common::api_error;
+use crate::commands::exit::Exit;
 use crate::config::{Config, resolve_key};
-use crate::error::Exit;
 
 /// Runs a `takes` subcommand. Every argument is checked before the first request.
 pub async fn run(config: Option<&Path>, cmd: TakesCommand) -> anyhow::Result<Exit> {
@@ -25,7 +25,7 @@ pub async fn run(config: Option<&Path>, cmd: TakesCommand) -> anyhow::Result<Exi
 /// The API client from the config and the key.
 fn client(config: Option<&Path>) -> anyhow::Result<api::Client> {
     let cfg = Config::load(config)?;
-    crate::logging::init(&cfg.log);
+    crate::observe::logging::init(&cfg.log);
     let key = resolve_key(&cfg.api)?;
     Ok(api::Client::new(api::http_client(&cfg.api)?, &cfg.api, key))
 }
@@ -76,7 +76,7 @@ fn local_job(config: Option<&Path>, take_id: &str) -> Option<serde_json::Value> 
     let cfg = Config::load(config).ok()?;
     let reader = crate::store::query::Reader::open(&cfg.state.dir).ok()??;
     let rec = reader.by_take(take_id).ok()??;
-    crate::status_view::job_json(&rec)
+    crate::report::view::job_json(&rec)
 }
 
 /// An API error about one take: a rejected key exits 3; "not found" names the id; the rest

@@ -43,7 +43,7 @@ impl Write for LogWriter {
 /// Follows every upload of a command: bars, progress lines, and the bytes accepted.
 pub struct Tracker {
     bars: bool,
-    live: Option<crate::sending::Live>,
+    live: Option<crate::report::sending::Live>,
     log_every: Option<Duration>,
     overall: OnceLock<ProgressBar>,
     total_bytes: AtomicU64,
@@ -64,13 +64,17 @@ impl Tracker {
         log_every: Option<Duration>,
         state_dir: &Path,
     ) -> Arc<Tracker> {
-        Tracker::build(bars, log_every, Some(crate::sending::Live::new(state_dir)))
+        Tracker::build(
+            bars,
+            log_every,
+            Some(crate::report::sending::Live::new(state_dir)),
+        )
     }
 
     fn build(
         bars: bool,
         log_every: Option<Duration>,
-        live: Option<crate::sending::Live>,
+        live: Option<crate::report::sending::Live>,
     ) -> Arc<Tracker> {
         Arc::new(Tracker {
             bars,

@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::config::PairingConfig;
-use crate::ingest::Completeness;
-use crate::scan::{Found, Seen};
-use crate::service::settle::Settler;
+use crate::detect::settle::Settler;
+use crate::model::facts::Completeness;
+use crate::model::facts::{Found, Seen};
 
 /// A recording: its folder and stem.
 pub type Key = (PathBuf, String);
@@ -215,7 +215,7 @@ impl Pairing {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::scan::{Facts, Kind};
+    use crate::model::facts::{Facts, Kind};
 
     fn found(video: bool, sidecar: bool, age: Duration) -> Found {
         let seen = |name: &str, kind| Seen {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::RecordingId;
-pub use crate::scan::Seen;
-use crate::scan::{Facts, Found};
+pub use crate::model::facts::Seen;
+use crate::model::facts::{Facts, Found};
+use crate::model::id::RecordingId;
 
 /// Which file of a recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

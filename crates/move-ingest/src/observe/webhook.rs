@@ -6,48 +6,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::monitor::{Health, Monitor};
-use crate::snapshot::StateView;
+use crate::observe::monitor::{Health, Monitor};
+use crate::report::snapshot::StateView;
 
 /// Messages waiting to be sent; more are dropped (with a warning) rather than block anything.
 const QUEUE: usize = 256;
 /// Attempts per message.
 const ATTEMPTS: u32 = 6;
-
-/// `[notify]`: where the webhook posts.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NotifyConfig {
-    /// `http://` or `https://` URL that receives the JSON POSTs.
-    pub webhook: String,
-    /// How often the summary is sent (default once a day).
-    #[serde(default = "default_summary")]
-    pub summary_every_secs: u64,
-}
-
-fn default_summary() -> u64 {
-    86_400
-}
-
-impl NotifyConfig {
-    /// Checks the URL and the interval.
-    pub fn validate(&self) -> Result<(), String> {
-        let url = reqwest::Url::parse(&self.webhook)
-            .map_err(|e| format!("`webhook` is not a URL: {e}"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err("`webhook` must be an http:// or https:// URL".into());
-        }
-        if self.summary_every_secs == 0 {
-            return Err("`summary_every_secs` must be at least 1".into());
-        }
-        Ok(())
-    }
-}
 
 /// The sending side: cheap to call from anywhere, never waits.
 pub struct Notifier {
@@ -59,7 +28,7 @@ pub struct Notifier {
 
 impl Notifier {
     /// Starts the sender task (within a Tokio runtime).
-    pub fn start(cfg: &NotifyConfig, hostname: &str) -> Notifier {
+    pub fn start(cfg: &crate::config::NotifyConfig, hostname: &str) -> Notifier {
         let (tx, rx) = mpsc::channel(QUEUE);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -144,7 +113,9 @@ pub async fn supervise(monitor: Arc<Monitor>, view: Arc<dyn StateView>, cfg: Arc
     let every = cfg
         .notify
         .as_ref()
-        .map_or(default_summary(), |n| n.summary_every_secs);
+        .map_or(crate::config::NotifyConfig::DEFAULT_SUMMARY_SECS, |n| {
+            n.summary_every_secs
+        });
     let mut next_summary = tokio::time::Instant::now() + Duration::from_secs(every);
     let mut last = Health::Ingesting;
     let mut paused_at = SystemTime::now();

@@ -36,9 +36,9 @@ fn write_error(e: std::io::Error) -> anyhow::Error {
 #[macro_export]
 macro_rules! outln {
     () => {
-        $crate::output::line(format_args!(""))
+        $crate::commands::output::line(format_args!(""))
     };
     ($($arg:tt)*) => {
-        $crate::output::line(format_args!($($arg)*))
+        $crate::commands::output::line(format_args!($($arg)*))
     };
 }

@@ -34,12 +34,7 @@ impl Notices {
     /// Writes them to `state_dir`; a failure is logged (they are warnings, not state).
     pub fn save(&self, state_dir: &Path) {
         let path = state_dir.join(FILE);
-        let tmp = state_dir.join(format!("{FILE}.tmp"));
-        let written = serde_json::to_vec_pretty(self)
-            .map_err(std::io::Error::other)
-            .and_then(|b| std::fs::write(&tmp, b))
-            .and_then(|()| std::fs::rename(&tmp, &path));
-        if let Err(e) = written {
+        if let Err(e) = crate::fsutil::publish_json(&path, self) {
             tracing::warn!(path = %path.display(), "cannot write the notices `status` shows: {e}; check that the state dir is writable");
         }
     }
@@ -62,7 +57,7 @@ impl Notices {
     pub fn check_space(&mut self, watches: &[WatchConfig]) -> bool {
         let mut changed = false;
         for w in watches {
-            match crate::disk::low_space(&w.path, w.min_free_percent) {
+            match crate::detect::disk::low_space(&w.path, w.min_free_percent) {
                 Some(msg) => {
                     if !self.low_space.contains_key(&w.path) {
                         tracing::warn!("{msg}");

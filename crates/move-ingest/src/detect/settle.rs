@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::scan::Facts;
+use crate::model::facts::Facts;
 
 /// The longest wait after a close-after-write before the file counts as complete.
 const CLOSE_CONFIRM: Duration = Duration::from_secs(1);

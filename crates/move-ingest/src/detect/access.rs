@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::config::WatchConfig;
-use crate::scan::classify;
+use crate::model::facts::classify;
 
 /// One folder or file the user cannot use as it must.
 #[derive(Debug, Clone, PartialEq, Eq)]

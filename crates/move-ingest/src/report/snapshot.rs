@@ -5,12 +5,12 @@
 //! the SQLite store implements it with indexed queries (nothing walks the history).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, WatchConfig};
-use crate::state::{Phase, Recording, State};
+use crate::model::recording::{Phase, Recording, State};
 use crate::store::query::Reader;
 use crate::store::{Store, StoreError};
 
@@ -122,7 +122,7 @@ impl StateView for Store {
     }
 
     fn status_json(&self, cfg: &Config) -> serde_json::Value {
-        crate::commands::status::json(cfg, &self.reader())
+        crate::report::status::json(cfg, &self.reader())
             .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
     }
 
@@ -297,7 +297,8 @@ impl<'a> TopRows<'a> {
 }
 
 fn row(r: &Recording) -> Row {
-    let files: Vec<&crate::state::Seen> = [&r.video, &r.sidecar].into_iter().flatten().collect();
+    let files: Vec<&crate::model::recording::Seen> =
+        [&r.video, &r.sidecar].into_iter().flatten().collect();
     Row {
         id: r.id.to_string(),
         device: r.device.clone(),
@@ -315,7 +316,7 @@ fn row(r: &Recording) -> Row {
             let next = UNIX_EPOCH + Duration::from_millis(w.next_ms.max(0) as u64);
             (w.step.as_str().to_string(), w.reason.clone(), next)
         }),
-        job: r.job.as_ref().map(crate::status_view::job_note),
+        job: r.job.as_ref().map(crate::report::view::job_note),
     }
 }
 
@@ -329,7 +330,7 @@ pub fn watch_space(watches: &[WatchConfig]) -> Vec<WatchSpace> {
     watches
         .iter()
         .map(|w| {
-            let space = fs_space(&w.path);
+            let space = crate::fsutil::space(&w.path);
             WatchSpace {
                 path: w.path.clone(),
                 free_bytes: space.map(|s| s.0),
@@ -337,24 +338,6 @@ pub fn watch_space(watches: &[WatchConfig]) -> Vec<WatchSpace> {
             }
         })
         .collect()
-}
-
-/// (available to us, total) bytes of the file system holding `path`.
-// The statvfs fields are u64 here but narrower on other targets.
-#[allow(clippy::unnecessary_cast)]
-pub fn fs_space(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c` is a NUL-terminated path and `st` is a valid, writable statvfs.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it filled `st`.
-    let st = unsafe { st.assume_init() };
-    let frsize = st.f_frsize as u64;
-    Some((st.f_bavail as u64 * frsize, st.f_blocks as u64 * frsize))
 }
 
 /// How long ago `t` was, for people ("3 min", "2 h").
@@ -371,8 +354,8 @@ pub fn ago(now: SystemTime, t: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::{Facts, Kind};
-    use crate::state::{Event, Seen};
+    use crate::model::facts::{Facts, Kind};
+    use crate::model::recording::{Event, Seen};
 
     fn discovered(stem: &str) -> Event {
         Event::Discovered {
@@ -421,7 +404,7 @@ mod tests {
             &mut state,
             "rec-25",
             Event::Failed {
-                step: crate::state::Step::Upload,
+                step: crate::model::recording::Step::Upload,
                 reason: "x is empty".into(),
             },
         );

@@ -3,21 +3,27 @@
 //! never shown (`key`).
 
 mod after_take;
+mod error;
 mod job;
+pub mod job_input;
 mod key;
+mod observe;
 mod raw;
+pub mod schedule;
+pub mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
+pub use error::UsageError;
 pub use job::JobConfig;
 pub use key::{ApiKey, ResolvedKey, resolve_key};
+pub use observe::{MetricsConfig, NotifyConfig};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::UsageError;
-use crate::template::Template;
+use crate::config::template::Template;
 
 /// Where the config is read from when neither `--config` nor `$MOVE_INGEST_CONFIG` is given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/move-ingest/config.toml";
@@ -41,9 +47,9 @@ pub struct Config {
     /// `[after_take]`: keep, move or delete a recording's files once its take is safe.
     pub after_take: AfterTakeConfig,
     /// `[metrics]`: the HTTP server of `run` (absent = off).
-    pub metrics: Option<crate::metrics::MetricsConfig>,
+    pub metrics: Option<MetricsConfig>,
     /// `[notify]`: the webhook (absent = off).
-    pub notify: Option<crate::notify::NotifyConfig>,
+    pub notify: Option<NotifyConfig>,
     /// `[job]`: a processing job per take; `None` when the table is absent (no jobs).
     pub job: Option<JobConfig>,
 }
@@ -201,7 +207,7 @@ pub struct UploadConfig {
     /// Total upload rate cap in bytes per second; 0 means no cap.
     pub max_bytes_per_sec: u64,
     /// The bandwidth timetable (rclone's `--bwlimit` syntax) on top of `max_bytes_per_sec`.
-    pub schedule: Option<crate::upload::Schedule>,
+    pub schedule: Option<crate::config::schedule::Schedule>,
 }
 
 impl Default for UploadConfig {

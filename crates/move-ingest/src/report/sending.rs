@@ -172,12 +172,7 @@ impl Shared {
 
     /// Best effort: a state dir that cannot take it only costs `status` its "uploading".
     fn write(&self, now: &Sending) {
-        let tmp = self.path.with_extension("json.tmp");
-        let written = serde_json::to_vec(now)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| std::fs::write(&tmp, bytes))
-            .and_then(|()| std::fs::rename(&tmp, &self.path));
-        if let Err(e) = written {
+        if let Err(e) = crate::fsutil::publish_json(&self.path, now) {
             tracing::debug!("cannot write {}: {e}", self.path.display());
         }
     }
@@ -191,7 +186,7 @@ pub fn read(state_dir: &Path) -> HashMap<PathBuf, (u64, u64)> {
     let Ok(sending) = serde_json::from_slice::<Sending>(&bytes) else {
         return HashMap::new();
     };
-    if !Path::new("/proc").join(sending.pid.to_string()).exists() {
+    if !crate::fsutil::pid_alive(sending.pid) {
         return HashMap::new();
     }
     sending
@@ -208,33 +203,28 @@ pub const WAITING_FILE: &str = "waiting.json";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Waiting {
     pub pid: u32,
-    pub videos: Vec<crate::service::pairing::WaitingVideo>,
+    pub videos: Vec<crate::detect::pairing::WaitingVideo>,
 }
 
 /// Writes the waiting videos (best effort, as `sending.json`).
-pub fn write_waiting(state_dir: &Path, videos: Vec<crate::service::pairing::WaitingVideo>) {
+pub fn write_waiting(state_dir: &Path, videos: Vec<crate::detect::pairing::WaitingVideo>) {
     let path = state_dir.join(WAITING_FILE);
     let now = Waiting {
         pid: std::process::id(),
         videos,
     };
-    let tmp = path.with_extension("json.tmp");
-    let written = serde_json::to_vec(&now)
-        .map_err(std::io::Error::other)
-        .and_then(|bytes| std::fs::write(&tmp, bytes))
-        .and_then(|()| std::fs::rename(&tmp, &path));
-    if let Err(e) = written {
+    if let Err(e) = crate::fsutil::publish_json(&path, &now) {
         tracing::debug!("cannot write {}: {e}", path.display());
     }
 }
 
 /// The videos a live service says wait for their `.move`.
-pub fn read_waiting(state_dir: &Path) -> Vec<crate::service::pairing::WaitingVideo> {
+pub fn read_waiting(state_dir: &Path) -> Vec<crate::detect::pairing::WaitingVideo> {
     let Ok(bytes) = std::fs::read(state_dir.join(WAITING_FILE)) else {
         return Vec::new();
     };
     match serde_json::from_slice::<Waiting>(&bytes) {
-        Ok(w) if Path::new("/proc").join(w.pid.to_string()).exists() => w.videos,
+        Ok(w) if crate::fsutil::pid_alive(w.pid) => w.videos,
         _ => Vec::new(),
     }
 }

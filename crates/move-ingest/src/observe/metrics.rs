@@ -1,7 +1,6 @@
 //! The Prometheus metrics of `run`: counters the stages bump as they work (since the process
 //! started) and gauges filled from a `Snapshot` at each scrape, encoded by `prometheus-client`.
 
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -10,9 +9,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use serde::Deserialize;
 
-use crate::snapshot::Snapshot;
+use crate::report::snapshot::Snapshot;
 
 /// The `kind` values of `move_ingest_api_errors_total`.
 pub const ERROR_KINDS: [&str; 10] = [
@@ -27,31 +25,6 @@ pub const ERROR_KINDS: [&str; 10] = [
     "storage_transient",
     "storage_refused",
 ];
-
-/// `[metrics]`: where `run` serves `/metrics`, `/`, `/api/status` and `/healthz`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MetricsConfig {
-    /// `ADDR:PORT`, e.g. `127.0.0.1:9464`; a LAN address lets a central Prometheus scrape.
-    pub listen: SocketAddr,
-    /// `/healthz` answers 503 once the API has been unreachable this long.
-    #[serde(default = "default_unhealthy_after")]
-    pub unhealthy_after_secs: u64,
-}
-
-fn default_unhealthy_after() -> u64 {
-    600
-}
-
-impl MetricsConfig {
-    /// Checks the values serde cannot.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.unhealthy_after_secs == 0 {
-            return Err("`unhealthy_after_secs` must be at least 1".into());
-        }
-        Ok(())
-    }
-}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {

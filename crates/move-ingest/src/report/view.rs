@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::service::pairing::WaitingVideo;
-use crate::state::{Phase, Recording};
+use crate::detect::pairing::WaitingVideo;
+use crate::model::recording::{Phase, Recording};
 
 /// How many done (or waiting, or gone) recordings `status` lists without `--all`.
 pub const NEWEST: usize = 20;
@@ -162,7 +162,7 @@ pub fn job_json(r: &Recording) -> Option<Value> {
 
 /// The job's state in one word: the API's, or `WANTED` / `REQUESTED` before it has one,
 /// `DOWNLOADING` while a FINISHED job's outputs are fetched.
-pub fn job_state(j: &crate::state::JobTrack) -> String {
+pub fn job_state(j: &crate::model::recording::JobTrack) -> String {
     match (&j.state, &j.id) {
         (Some(s), _) if s == "FINISHED" && j.is_active() => "DOWNLOADING".into(),
         (Some(s), _) => s.clone(),
@@ -173,7 +173,7 @@ pub fn job_state(j: &crate::state::JobTrack) -> String {
 }
 
 /// `job FINISHED 100%`, for the notes of `status` and the page.
-pub fn job_note(j: &crate::state::JobTrack) -> String {
+pub fn job_note(j: &crate::model::recording::JobTrack) -> String {
     let percent = j.percent.map_or(String::new(), |p| format!(" {p}%"));
     let mut note = format!("job {}{percent}", job_state(j));
     if let Some(reason) = &j.failure_reason {

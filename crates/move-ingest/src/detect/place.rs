@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::WatchConfig;
-use crate::scan::{Walk, classify};
+use crate::detect::scan::Walk;
+use crate::model::facts::classify;
 
 /// What a path is to the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]

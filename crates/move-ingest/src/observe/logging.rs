@@ -44,7 +44,7 @@ pub fn init(log: &LogConfig) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| crate::progress::LogWriter)
+        .with_writer(|| crate::observe::progress::LogWriter)
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match log.format {

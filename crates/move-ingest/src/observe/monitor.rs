@@ -9,10 +9,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::api::ApiError;
 use crate::config::Config;
-use crate::metrics::Metrics;
-use crate::notify::Notifier;
-use crate::snapshot::FirstSeen;
-use crate::state::Recording;
+use crate::model::recording::Recording;
+use crate::observe::metrics::Metrics;
+use crate::observe::webhook::Notifier;
+use crate::report::snapshot::FirstSeen;
 use crate::upload::UploadError;
 
 tokio::task_local! {
@@ -240,7 +240,7 @@ impl Monitor {
                     "dir": rec.dir,
                     "step": step,
                     "reason": reason,
-                    "what_to_do": crate::service::page::hint(reason),
+                    "what_to_do": crate::report::hint::hint(reason),
                 }),
             );
         }
@@ -265,7 +265,7 @@ impl Monitor {
             if down >= self.unhealthy_after {
                 return Health::Paused(format!(
                     "the Move API has been unreachable for {} (over metrics.unhealthy_after_secs = {}); latest error: {}; check the network and https://api.move.ai; uploads resume by themselves",
-                    crate::snapshot::ago(now, d.since),
+                    crate::report::snapshot::ago(now, d.since),
                     self.unhealthy_after.as_secs(),
                     d.error
                 ));
@@ -300,4 +300,11 @@ impl Monitor {
 /// Bytes sent so far of an in-flight file.
 pub fn sent(a: &Active) -> u64 {
     a.sent.load(Ordering::Relaxed).min(a.total)
+}
+
+/// The API client reports every call's outcome here.
+impl crate::api::Report for Monitor {
+    fn api_result(&self, err: Option<&ApiError>) {
+        Monitor::api_result(self, err);
+    }
 }

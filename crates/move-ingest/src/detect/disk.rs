@@ -1,12 +1,12 @@
 //! The warning when a watch path's filesystem has less than `watch.min_free_percent` free
-//! (the free space is `snapshot::fs_space`, the one the status page shows).
+//! (the free space is `fsutil::space`, the one the status page shows).
 
 use std::path::Path;
 
 /// The warning for a watch path whose filesystem has less than `min_percent` free, or `None`
 /// (enough room, the check is off, or the filesystem cannot be read).
 pub fn low_space(path: &Path, min_percent: u8) -> Option<String> {
-    let (free, total) = crate::snapshot::fs_space(path)?;
+    let (free, total) = crate::fsutil::space(path)?;
     low_space_message(path, free, total, min_percent)
 }
 

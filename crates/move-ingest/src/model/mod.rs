@@ -1,0 +1,6 @@
+//! The types every layer shares: recording ids, file facts, the recording state machine and
+//! the job sub-machine. Imports nothing else of the crate.
+
+pub mod facts;
+pub mod id;
+pub mod recording;
