@@ -18,7 +18,9 @@ use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::Take;
 use crate::model::facts::{Facts, Found, Seen};
 use crate::model::id::RecordingId;
+use crate::model::recording::FailureKind;
 use crate::model::recording::{Event, Recording, Role, Step};
+use crate::observe::monitor::Doing;
 use crate::retry::{Cause, Failure};
 use crate::store::{IndexedTake, StoreError, TakeFile};
 use crate::upload::sha256_file;
@@ -200,8 +202,7 @@ impl Ingest {
                 }
             }
         }
-        self.monitor
-            .step(&rec.id, "looking for its take on the API");
+        self.monitor.step(&rec.id, Doing::LookingForTake);
         match self.existing_take(&found).await? {
             Existing::None => Ok(None),
             Existing::Take(take) => {
@@ -219,7 +220,10 @@ impl Ingest {
                         self.later(rec, Step::LookForTake, reason, true, None)
                             .await?
                     }
-                    Unsure::Refused => self.fail(rec, Step::LookForTake, reason).await?,
+                    Unsure::Refused => {
+                        let kind = FailureKind::TakesUnlisted;
+                        self.fail(rec, Step::LookForTake, kind, reason).await?
+                    }
                     Unsure::Changed => Outcome::Deferred { reason },
                 }))
             }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::model::recording::FailureKind;
 use crate::retry::{Cause, Failure, Policy};
 
 /// Fresh upload URLs that may be spent one after the other, with no other failure between
@@ -27,7 +28,7 @@ pub enum Next {
     /// tried again later (`Event::Retrying`), never failed for it.
     Later { reason: String },
     /// Nothing more to try: the recording fails with this reason.
-    Fail { reason: String },
+    Fail { kind: FailureKind, reason: String },
 }
 
 /// What one step has used so far: its retries (the budget) and the URLs spent in a row.
@@ -47,6 +48,7 @@ impl Tries {
                     return Next::NewUrl;
                 }
                 Next::Fail {
+                    kind: FailureKind::GaveUp,
                     reason: format!(
                         "{err} ({} fresh upload URLs in a row were expired or refused; check the machine's clock and any proxy in between)",
                         self.urls_in_a_row
@@ -72,6 +74,7 @@ impl Tries {
                 }
             }
             Cause::Permanent => Next::Fail {
+                kind: FailureKind::Refused,
                 reason: err.to_string(),
             },
         }
@@ -192,7 +195,7 @@ mod tests {
         let mut tries = Tries::default();
         let last = in_a_row.map(|f| tries.next(&f, &policy(100)));
         assert!(
-            matches!(&last[NEW_URLS_IN_A_ROW as usize], Next::Fail { reason } if reason.contains("clock")),
+            matches!(&last[NEW_URLS_IN_A_ROW as usize], Next::Fail { kind: FailureKind::GaveUp, reason } if reason.contains("clock")),
             "{last:?}"
         );
         // A retry between them starts the count again.
@@ -206,6 +209,7 @@ mod tests {
         assert_eq!(
             tries.next(&Fault(Cause::Permanent), &policy(10)),
             Next::Fail {
+                kind: FailureKind::Refused,
                 reason: "fault Permanent".into()
             }
         );

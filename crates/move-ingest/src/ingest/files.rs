@@ -9,7 +9,9 @@ use serde_json::json;
 use super::classify::{Next, Tries, retry};
 use super::{Fatal, Ingest, Outcome, auth};
 use crate::model::facts::{Facts, Seen};
+use crate::model::recording::FailureKind;
 use crate::model::recording::{Event, Recording, Role, Step};
+use crate::observe::monitor::Doing;
 use crate::upload::{MAX_PUT_BYTES, Sent};
 
 impl Ingest {
@@ -47,7 +49,8 @@ impl Ingest {
             }
             Err(e) => {
                 let reason = format!("cannot read {}: {e}", path.display());
-                return self.fail(rec, Step::Upload, reason).await.map(Err);
+                let kind = FailureKind::Unreadable;
+                return self.fail(rec, Step::Upload, kind, reason).await.map(Err);
             }
         };
         if let Some(up) = rec.upload(role) {
@@ -90,8 +93,8 @@ impl Ingest {
         seen: &Seen,
     ) -> Result<Option<Outcome>, Fatal> {
         let path = rec.dir.join(&seen.facts.name);
-        if let Some(reason) = unsendable(&path, seen.facts.size) {
-            return self.fail(rec, Step::Upload, reason).await.map(Some);
+        if let Some((kind, reason)) = unsendable(&path, seen.facts.size) {
+            return self.fail(rec, Step::Upload, kind, reason).await.map(Some);
         }
         let mut tries = Tries::default();
         let mut url = None;
@@ -144,9 +147,9 @@ impl Ingest {
                     let later = self.later(rec, Step::Upload, reason, false, None);
                     return later.await.map(Some);
                 }
-                Next::Fail { reason } => {
+                Next::Fail { kind, reason } => {
                     let reason = format!("{}: {reason}", path.display());
-                    return self.fail(rec, Step::Upload, reason).await.map(Some);
+                    return self.fail(rec, Step::Upload, kind, reason).await.map(Some);
                 }
             }
         }
@@ -163,7 +166,7 @@ impl Ingest {
     ) -> Result<Result<(String, String), Outcome>, Fatal> {
         let meta = json!({"recording_id": rec.id, "device_label": rec.device, "stem": rec.stem});
         let kind = seen.kind.api_type();
-        self.monitor.step(&rec.id, "creating file");
+        self.monitor.step(&rec.id, Doing::CreatingFile);
         let created = retry(&self.policy, "createFile", || {
             self.api.create_file(kind, &seen.facts.name, &meta)
         })
@@ -177,12 +180,20 @@ impl Ingest {
                     let later = self.later(rec, Step::CreateFile, reason, true, e.retry_after());
                     return later.await.map(Err);
                 }
-                return self.fail(rec, Step::CreateFile, reason).await.map(Err);
+                let kind = FailureKind::Refused;
+                return self
+                    .fail(rec, Step::CreateFile, kind, reason)
+                    .await
+                    .map(Err);
             }
         };
         let Some(url) = file.presigned_url else {
             let reason = "createFile answered without a presignedUrl".to_string();
-            return self.fail(rec, Step::CreateFile, reason).await.map(Err);
+            let kind = FailureKind::Refused;
+            return self
+                .fail(rec, Step::CreateFile, kind, reason)
+                .await
+                .map(Err);
         };
         let ev = Event::FileCreated {
             role,
@@ -214,14 +225,16 @@ impl Ingest {
 }
 
 /// Why a file of `size` bytes cannot be sent at all, if it cannot.
-pub(super) fn unsendable(path: &Path, size: u64) -> Option<String> {
+pub(super) fn unsendable(path: &Path, size: u64) -> Option<(FailureKind, String)> {
     if size == 0 {
-        return Some(format!("{} is empty (0 bytes)", path.display()));
+        let reason = format!("{} is empty (0 bytes)", path.display());
+        return Some((FailureKind::Empty, reason));
     }
     (size > MAX_PUT_BYTES).then(|| {
-        format!(
+        let reason = format!(
             "{} is {size} bytes, over the 5 GiB that one upload can carry; split the recording",
             path.display()
-        )
+        );
+        (FailureKind::TooBig, reason)
     })
 }

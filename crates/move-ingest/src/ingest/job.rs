@@ -99,7 +99,8 @@ impl Ingest {
             }
         }
         let request = self.job_request(&rec, take_id, cfg);
-        self.monitor.step(id, "creating job");
+        self.monitor
+            .step(id, crate::observe::monitor::Doing::CreatingJob);
         self.ledger
             .record(id, Event::JobRequested { at_ms: now_ms() })
             .await?;
@@ -123,7 +124,7 @@ impl Ingest {
                         }
                     }
                 }
-                Next::Fail { reason } | Next::Defer { reason } | Next::Gone { reason }
+                Next::Fail { reason, .. } | Next::Defer { reason } | Next::Gone { reason }
                     if !err.is_ambiguous() && !err.is_transient() =>
                 {
                     return self.job_not_created(&rec, take_id, reason).await;
@@ -447,7 +448,8 @@ impl Ingest {
                 .or(output.format.as_deref())
                 .unwrap_or("bin");
             let dest = output_path(root, &rec.device, &rec.stem, key, ext);
-            self.monitor.step(&rec.id, "downloading job output");
+            self.monitor
+                .step(&rec.id, crate::observe::monitor::Doing::DownloadingOutput);
             match self.download(url, &dest).await {
                 Ok(size) => {
                     tracing::info!(rec = %rec.id, job = %job.id, output = key, path = %dest.display(), size, "job output downloaded");

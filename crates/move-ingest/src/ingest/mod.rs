@@ -20,6 +20,7 @@ use crate::api::AuthError;
 use crate::config::{AfterTakeAction, Config, ResolvedKey};
 use crate::model::facts::Found;
 use crate::model::id::RecordingId;
+use crate::model::recording::FailureKind;
 use crate::model::recording::{Event, Phase, Recording, Step};
 use crate::observe::monitor::Monitor;
 use crate::retry::Policy;
@@ -328,13 +329,20 @@ impl Ingest {
     }
 
     /// Journals a failure and reports it.
-    async fn fail(&self, rec: &Recording, step: Step, reason: String) -> Result<Outcome, Fatal> {
-        tracing::error!(rec = %rec.id, device = %rec.device, stem = %rec.stem, %step, "recording failed: {reason}");
+    async fn fail(
+        &self,
+        rec: &Recording,
+        step: Step,
+        kind: FailureKind,
+        reason: String,
+    ) -> Result<Outcome, Fatal> {
+        tracing::error!(rec = %rec.id, device = %rec.device, stem = %rec.stem, %step, ?kind, "recording failed: {reason}");
         let ev = Event::Failed {
             step,
             reason: reason.clone(),
+            kind,
         };
-        self.monitor.failed(rec, step.as_str(), &reason);
+        self.monitor.failed(rec, step, kind, &reason);
         self.ledger.record(&rec.id, ev).await?;
         Ok(Outcome::Failed { reason })
     }

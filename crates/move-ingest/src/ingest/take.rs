@@ -9,7 +9,9 @@ use super::classify::{Next, Tries, retry};
 use super::{Fatal, Ingest, Outcome, auth};
 use crate::api::{ApiError, SourceInput, Take};
 use crate::config::template::{Vars, render_json};
+use crate::model::recording::FailureKind;
 use crate::model::recording::{Event, Recording, Role, Step};
+use crate::observe::monitor::Doing;
 
 /// What `createSingleCamTake` is sent for one recording.
 struct TakeRequest {
@@ -43,7 +45,7 @@ impl Ingest {
                 reason: "its video is not uploaded yet".into(),
             });
         };
-        self.monitor.step(id, "creating take");
+        self.monitor.step(id, Doing::CreatingTake);
         self.want_job(&rec).await?;
         let at_ms = now_ms();
         self.ledger
@@ -70,7 +72,7 @@ impl Ingest {
                 Ok(take) => return self.created(rec, take).await,
                 Err(e) => auth(e)?,
             };
-            let reason = match tries.next(&err, &self.policy) {
+            let (kind, reason) = match tries.next(&err, &self.policy) {
                 Next::Retry { wait } => {
                     let attempt = tries.retries();
                     crate::observe::monitor::Monitor::retrying_here(
@@ -94,10 +96,11 @@ impl Ingest {
                     let later = self.later(rec, Step::CreateTake, reason, true, wait_at_least);
                     return later.await;
                 }
-                Next::Fail { reason } | Next::Defer { reason } | Next::Gone { reason } => reason,
-                Next::NewUrl => err.to_string(),
+                Next::Fail { kind, reason } => (kind, reason),
+                Next::Defer { reason } | Next::Gone { reason } => (FailureKind::Refused, reason),
+                Next::NewUrl => (FailureKind::Refused, err.to_string()),
             };
-            return self.fail(rec, Step::CreateTake, reason).await;
+            return self.fail(rec, Step::CreateTake, kind, reason).await;
         }
     }
 

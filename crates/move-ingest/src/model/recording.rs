@@ -55,8 +55,14 @@ pub enum Event {
     Touched { role: Role, facts: Facts },
     /// A `.move` arrived after the take was created; it never makes a second take.
     LateSidecar { facts: Facts },
-    /// This recording stopped at `step`; `retry` puts it back.
-    Failed { step: Step, reason: String },
+    /// This recording stopped at `step`; `retry` puts it back. `kind` says what a person can
+    /// do about it (records written before it existed read as [`FailureKind::Other`]).
+    Failed {
+        step: Step,
+        reason: String,
+        #[serde(default)]
+        kind: FailureKind,
+    },
     /// A transient failure at `step` outlasted the quick retries (`retry.max_attempts`): the
     /// recording waits and is tried again at `next_ms` (ms since the epoch), for as long as it takes.
     Retrying {
@@ -332,6 +338,30 @@ impl std::fmt::Display for Step {
 pub struct Failure {
     pub step: Step,
     pub reason: String,
+    #[serde(default)]
+    pub kind: FailureKind,
+}
+
+/// What kind of failure stopped a recording: what a person does about it follows from this
+/// (`report::hint`), never from the reason's wording.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The file has no bytes.
+    Empty,
+    /// The file is over the 5 GiB one upload can carry.
+    TooBig,
+    /// The file cannot be read (permissions, I/O error).
+    Unreadable,
+    /// The account's takes could not be listed to look for the recording's take.
+    TakesUnlisted,
+    /// The API or the storage refused the request for good (validation, 4xx).
+    Refused,
+    /// The request kept failing in a way no retry helps (e.g. every new upload URL expired at once).
+    GaveUp,
+    /// Anything else, and failures recorded before kinds existed.
+    #[default]
+    Other,
 }
 
 /// A recording waiting after a transient failure: why, and when it is tried next.
@@ -592,7 +622,9 @@ impl Recording {
                 }
             }
             Event::LateSidecar { facts } => self.late_sidecar = Some(facts),
-            Event::Failed { step, reason } => self.failure = Some(Failure { step, reason }),
+            Event::Failed { step, reason, kind } => {
+                self.failure = Some(Failure { step, reason, kind });
+            }
             Event::Retrying {
                 step,
                 reason,

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::api::ApiError;
 use crate::config::Config;
-use crate::model::recording::Recording;
+use crate::model::recording::{FailureKind, Recording, Step};
 use crate::observe::metrics::Metrics;
 use crate::observe::webhook::Notifier;
 use crate::report::snapshot::FirstSeen;
@@ -45,11 +45,43 @@ pub struct ApiDown {
     pub error: String,
 }
 
+/// What a worker is doing for a recording now (shown on the status page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doing {
+    Starting,
+    CreatingFile,
+    Uploading,
+    LookingForTake,
+    CreatingTake,
+    CreatingJob,
+    DownloadingOutput,
+}
+
+impl Doing {
+    /// The words the page shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Doing::Starting => "starting",
+            Doing::CreatingFile => "creating file",
+            Doing::Uploading => "uploading",
+            Doing::LookingForTake => "looking for its take on the API",
+            Doing::CreatingTake => "creating take",
+            Doing::CreatingJob => "creating job",
+            Doing::DownloadingOutput => "downloading job output",
+        }
+    }
+}
+
+impl std::fmt::Display for Doing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One recording a worker is on.
 #[derive(Debug, Clone)]
 pub struct Active {
-    /// "creating file", "uploading", "creating take", ...
-    pub step: &'static str,
+    pub step: Doing,
     /// The file being uploaded, with its bytes sent and its size.
     pub file: Option<String>,
     pub sent: Arc<AtomicU64>,
@@ -113,13 +145,13 @@ impl Monitor {
                 self.0.live().active.remove(self.1);
             }
         }
-        self.step(id, "starting");
+        self.step(id, Doing::Starting);
         let _leave = Leave(self, id);
         CURRENT.scope((self.clone(), id.to_string()), work).await
     }
 
     /// Recording `id` is now at `step` (no file in progress, no retry pending).
-    pub fn step(&self, id: &str, step: &'static str) {
+    pub fn step(&self, id: &str, step: Doing) {
         let mut live = self.live();
         let a = live.active.entry(id.to_string()).or_insert_with(|| Active {
             step,
@@ -136,7 +168,7 @@ impl Monitor {
 
     /// Recording `id` starts sending `file` (`total` bytes); the counter it returns is its progress.
     pub fn uploading(&self, id: &str, file: &str, total: u64) -> Arc<AtomicU64> {
-        self.step(id, "uploading");
+        self.step(id, Doing::Uploading);
         let sent = Arc::new(AtomicU64::new(0));
         if let Some(a) = self.live().active.get_mut(id) {
             a.file = Some(file.to_string());
@@ -229,7 +261,7 @@ impl Monitor {
     }
 
     /// A recording failed for good: the webhook hears of it.
-    pub fn failed(&self, rec: &Recording, step: &str, reason: &str) {
+    pub fn failed(&self, rec: &Recording, step: Step, kind: FailureKind, reason: &str) {
         if let Some(n) = &self.notifier {
             n.send(
                 "recording_failed",
@@ -238,9 +270,10 @@ impl Monitor {
                     "device": rec.device,
                     "stem": rec.stem,
                     "dir": rec.dir,
-                    "step": step,
+                    "step": step.as_str(),
+                    "kind": kind,
                     "reason": reason,
-                    "what_to_do": crate::report::hint::hint(reason),
+                    "what_to_do": crate::report::hint::hint(kind),
                 }),
             );
         }

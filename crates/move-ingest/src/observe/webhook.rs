@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::observe::monitor::{Health, Monitor};
 use crate::report::snapshot::StateView;
+use crate::retry::Policy;
 
 /// Messages waiting to be sent; more are dropped (with a warning) rather than block anything.
 const QUEUE: usize = 256;
@@ -76,7 +77,17 @@ impl Notifier {
     }
 }
 
-/// Posts each message, retrying with exponential backoff (1 s, 2 s, ... up to a minute).
+/// How a message that did not get through is tried again: the one retry policy (exponential
+/// backoff with full jitter), from 1 s up to a minute, `ATTEMPTS` times in all.
+fn policy() -> Policy {
+    Policy {
+        base: Duration::from_secs(1),
+        cap: Duration::from_secs(60),
+        max_attempts: ATTEMPTS,
+    }
+}
+
+/// Posts each message, retrying with the webhook's [`policy`].
 async fn deliver(
     http: reqwest::Client,
     url: String,
@@ -85,13 +96,14 @@ async fn deliver(
 ) {
     while let Some(body) = rx.recv().await {
         let event = body["event"].as_str().unwrap_or_default().to_string();
-        for attempt in 1..=ATTEMPTS {
+        let policy = policy();
+        for attempt in 1.. {
             let error = match http.post(&url).json(&body).send().await {
                 Ok(r) if r.status().is_success() => break,
                 Ok(r) => format!("HTTP {}", r.status()),
                 Err(e) => crate::api::error_chain(&e),
             };
-            if attempt == ATTEMPTS {
+            if !policy.allows(attempt) {
                 tracing::warn!(
                     event,
                     attempts = attempt,
@@ -99,7 +111,7 @@ async fn deliver(
                 );
                 break;
             }
-            let wait = Duration::from_secs(1 << (attempt - 1)).min(Duration::from_secs(60));
+            let wait = policy.delay(attempt, None);
             tracing::debug!(event, attempt, "webhook: {error}; will retry");
             tokio::time::sleep(wait).await;
         }

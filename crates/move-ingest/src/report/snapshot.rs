@@ -36,6 +36,8 @@ pub struct Row {
     pub updated: String,
     /// Where and why it failed.
     pub failure: Option<(String, String)>,
+    /// What a person can do about its failure (by the failure's kind).
+    pub what_to_do: Option<&'static str>,
     /// A retrying one: where and why it waits, and when it is tried next.
     pub retry: Option<(String, String, SystemTime)>,
     /// Its processing job, e.g. `job RUNNING 40%` (`[job]`; none when no job is wanted).
@@ -312,6 +314,10 @@ fn row(r: &Recording) -> Row {
             .failure
             .as_ref()
             .map(|f| (f.step.as_str().to_string(), f.reason.clone())),
+        what_to_do: r
+            .failure
+            .as_ref()
+            .map(|f| crate::report::hint::hint(f.kind)),
         retry: r.retrying.as_ref().map(|w| {
             let next = UNIX_EPOCH + Duration::from_millis(w.next_ms.max(0) as u64);
             (w.step.as_str().to_string(), w.reason.clone(), next)
@@ -406,6 +412,7 @@ mod tests {
             Event::Failed {
                 step: crate::model::recording::Step::Upload,
                 reason: "x is empty".into(),
+                kind: crate::model::recording::FailureKind::Empty,
             },
         );
         let snap = from_state(&state, &FirstSeen::default());

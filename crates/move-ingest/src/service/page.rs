@@ -5,7 +5,6 @@ use std::fmt::Write;
 use std::time::SystemTime;
 
 use crate::observe::monitor::{Active, ApiDown, Health, sent};
-use crate::report::hint::hint;
 use crate::report::snapshot::{Row, Snapshot, ago};
 
 /// Seconds between the page's own reloads.
@@ -264,7 +263,7 @@ fn uploading(h: &mut String, p: &Page<'_>) {
                 );
             }
             _ => {
-                let _ = write!(h, "<div class=sub>{}</div>", esc(a.step));
+                let _ = write!(h, "<div class=sub>{}</div>", esc(a.step.as_str()));
             }
         }
         h.push_str("</div>");
@@ -314,7 +313,7 @@ fn retrying(h: &mut String, p: &Page<'_>) {
             "<div class=\"item retry\">{}<div class=sub>{} · attempt {} · next try in {wait} s</div>\
              <div class=sub>{}</div></div>",
             title(row.as_ref(), "recording"),
-            esc(a.step),
+            esc(a.step.as_str()),
             r.attempt,
             esc(&short(&r.error))
         );
@@ -340,7 +339,7 @@ fn failed(h: &mut String, s: &Snapshot) {
             title(Some(r), ""),
             esc(step),
             esc(reason),
-            esc(hint(reason))
+            esc(r.what_to_do.unwrap_or(""))
         );
     }
     h.push_str("</section>");
@@ -457,18 +456,5 @@ mod tests {
     #[test]
     fn markup_in_names_is_escaped() {
         assert_eq!(esc("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
-    }
-
-    #[test]
-    fn every_failure_gets_a_next_step() {
-        assert!(hint("/x/a.mp4 is empty (0 bytes)").contains("again"));
-        assert!(hint("something new").contains("move-ingest retry"));
-        // A refused `listTakes` is about the API, not the file's permissions.
-        let refused = "cannot read the account's takes to look for this recording's take (listTakes: the Move API refused: BadRequestException)";
-        assert!(
-            hint(refused).contains("move-ingest check"),
-            "{}",
-            hint(refused)
-        );
     }
 }

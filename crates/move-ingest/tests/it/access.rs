@@ -106,8 +106,8 @@ async fn check_as_the_service_user_lists_what_it_cannot_read_and_the_acl_recipe_
     );
 
     if !is_root() || Command::new("setfacl").arg("--version").output().is_err() {
-        eprintln!(
-            "SKIPPED the ACL recipe half: it needs root (to act as another user) and setfacl (apt-get install acl)"
+        crate::skip(
+            "the ACL recipe half: it needs root (to act as another user) and setfacl (apt-get install acl)",
         );
         return;
     }

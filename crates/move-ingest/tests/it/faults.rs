@@ -270,7 +270,9 @@ impl Mount {
         if ok.is_ok_and(|s| s.success()) {
             Some(Mount(at.to_path_buf()))
         } else {
-            eprintln!("SKIPPED: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
+            crate::skip(
+                "a test with a tmpfs state disk: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)",
+            );
             None
         }
     }

@@ -465,8 +465,8 @@ fn chromium() -> Option<PathBuf> {
 #[tokio::test]
 async fn the_status_page_in_a_real_browser_shows_every_state() {
     let Some(browser) = chromium() else {
-        eprintln!(
-            "SKIPPED the_status_page_in_a_real_browser_shows_every_state: no chromium on PATH (apt-get install chromium)"
+        crate::skip(
+            "the_status_page_in_a_real_browser_shows_every_state: no chromium on PATH (apt-get install chromium)",
         );
         return;
     };

@@ -176,8 +176,8 @@ impl Ext4 {
         if made && disk.mount_again() {
             Some(disk)
         } else {
-            eprintln!(
-                "SKIPPED: cannot make and mount an ext4 image here (needs root, loop devices and mkfs.ext4)"
+            crate::skip(
+                "a test with an ext4 state disk: cannot make and mount an ext4 image here (needs root, loop devices and mkfs.ext4)",
             );
             None
         }
