@@ -1,5 +1,8 @@
 //! `[job]`: one processing job per take, exactly once, followed to its outputs.
 //!
+//! Here the steps a recording's pipeline calls (`want_job`, `retry_job`); `create` asks for
+//! the job, `follow` polls it, `download` fetches its outputs.
+//!
 //! - **Asked for once.** `JobWanted` is recorded with the take request (so a crash between the
 //!   take and the job still leaves the job to ask for); `JobRequested` is committed with
 //!   `synchronous = FULL` before `createSingleCamJob` is sent; an unanswered request (a crash,
