@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{ApiError, Client};
 use crate::config::job_input::JobOptions;
+use crate::model::job::JobState;
 
 /// The job fields every job document asks for.
 macro_rules! job_fields {
@@ -81,7 +82,8 @@ pub struct Job {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobProgress {
-    pub state: Option<String>,
+    /// Parsed once here; serialized back as the API's string (`jobs list --json`).
+    pub state: Option<JobState>,
     pub percentage_complete: Option<i64>,
 }
 
@@ -121,11 +123,11 @@ pub struct JobsPage {
 
 impl Job {
     /// The state, `UNKNOWN` if the API gave none.
-    pub fn state(&self) -> &str {
+    pub fn state(&self) -> JobState {
         self.progress
             .as_ref()
-            .and_then(|p| p.state.as_deref())
-            .unwrap_or("UNKNOWN")
+            .and_then(|p| p.state.clone())
+            .unwrap_or(JobState::Unknown)
     }
 
     /// The percentage complete, if the API gave one.

@@ -3,4 +3,5 @@
 
 pub mod facts;
 pub mod id;
+pub mod job;
 pub mod recording;

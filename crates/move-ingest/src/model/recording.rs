@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::model::facts::Seen;
 use crate::model::facts::{Facts, Found};
 use crate::model::id::RecordingId;
+use crate::model::job::{Downloaded, JobEnd, JobState, JobTrack};
 
 /// Which file of a recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,7 +94,7 @@ pub enum Event {
     /// job stands, and when it is asked again (`next_poll_ms`; `None` once it ended). `outputs`
     /// are the keys of the output files still to download (a FINISHED job with `download_to`).
     JobPolled {
-        state: String,
+        state: JobState,
         percent: Option<i64>,
         at_ms: i64,
         next_poll_ms: Option<i64>,
@@ -109,7 +110,7 @@ pub enum Event {
         size: u64,
     },
     /// Nothing more to do for this job: finished (and downloaded), or failed. `note` says which.
-    JobDone { note: String },
+    JobDone { note: JobEnd },
     /// `jobs retry`: the ended job is kept as history and a new one is wanted.
     JobRetried,
     /// The whole recording, as the compaction of earlier releases wrote it (read by the import).
@@ -224,70 +225,6 @@ pub struct AfterTake {
     /// What was done, once the step ended.
     #[serde(default)]
     pub done: Option<String>,
-}
-
-/// The processing job of a recording (`[job]`): asked for, followed, its outputs downloaded.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobTrack {
-    /// When `createSingleCamJob` was first sent, ms since the epoch.
-    #[serde(default)]
-    pub requested_ms: Option<i64>,
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub adopted: bool,
-    /// NOT_STARTED, RUNNING, FINISHED, FAILED as `getJob` said (NOT_CREATED: never created).
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub percent: Option<i64>,
-    /// How many times `getJob` answered (the backoff grows with it).
-    #[serde(default)]
-    pub polls: u32,
-    #[serde(default)]
-    pub polled_ms: Option<i64>,
-    #[serde(default)]
-    pub next_poll_ms: Option<i64>,
-    #[serde(default)]
-    pub failure_reason: Option<String>,
-    /// The output keys to download (set when the job FINISHED with `download_to`).
-    #[serde(default)]
-    pub outputs: Vec<String>,
-    #[serde(default)]
-    pub downloaded: Vec<Downloaded>,
-    /// Set when nothing more is to be done: what became of the job.
-    #[serde(default)]
-    pub done: Option<String>,
-    /// Earlier jobs of this recording that `jobs retry` replaced.
-    #[serde(default)]
-    pub earlier: Vec<String>,
-}
-
-/// One downloaded output file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Downloaded {
-    pub key: String,
-    pub path: PathBuf,
-    pub size: u64,
-}
-
-impl JobTrack {
-    /// The earlier jobs, with this one's id added (what `jobs retry` keeps).
-    fn earlier_with_this(self) -> Vec<String> {
-        let mut earlier = self.earlier;
-        earlier.extend(self.id);
-        earlier
-    }
-
-    /// Still to be asked for, followed or downloaded.
-    pub fn is_active(&self) -> bool {
-        self.done.is_none()
-    }
-
-    /// Whether output `key` is downloaded already.
-    pub fn has_downloaded(&self, key: &str) -> bool {
-        self.downloaded.iter().any(|d| d.key == key)
-    }
 }
 
 /// A file the storage accepted.

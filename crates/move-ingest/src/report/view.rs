@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::detect::pairing::WaitingVideo;
+use crate::model::job::{JobState, JobTrack};
 use crate::model::recording::{Phase, Recording};
 
 /// How many done (or waiting, or gone) recordings `status` lists without `--all`.
@@ -162,10 +163,10 @@ pub fn job_json(r: &Recording) -> Option<Value> {
 
 /// The job's state in one word: the API's, or `WANTED` / `REQUESTED` before it has one,
 /// `DOWNLOADING` while a FINISHED job's outputs are fetched.
-pub fn job_state(j: &crate::model::recording::JobTrack) -> String {
+pub fn job_state(j: &JobTrack) -> String {
     match (&j.state, &j.id) {
-        (Some(s), _) if s == "FINISHED" && j.is_active() => "DOWNLOADING".into(),
-        (Some(s), _) => s.clone(),
+        (Some(JobState::Finished), _) if j.is_active() => "DOWNLOADING".into(),
+        (Some(s), _) => s.to_string(),
         (None, Some(_)) => "NOT_STARTED".into(),
         (None, None) if j.requested_ms.is_some() => "REQUESTED".into(),
         (None, None) => "WANTED".into(),
@@ -173,7 +174,7 @@ pub fn job_state(j: &crate::model::recording::JobTrack) -> String {
 }
 
 /// `job FINISHED 100%`, for the notes of `status` and the page.
-pub fn job_note(j: &crate::model::recording::JobTrack) -> String {
+pub fn job_note(j: &JobTrack) -> String {
     let percent = j.percent.map_or(String::new(), |p| format!(" {p}%"));
     let mut note = format!("job {}{percent}", job_state(j));
     if let Some(reason) = &j.failure_reason {

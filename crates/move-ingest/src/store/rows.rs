@@ -71,7 +71,7 @@ pub fn save_row(
         plan,
         r.after_take.as_ref().and_then(|a| a.done.as_deref()),
         job.and_then(|j| j.id.as_deref()),
-        job.and_then(|j| j.state.as_deref()),
+        job.and_then(|j| j.state.as_ref().map(|s| s.as_str())),
         job.and_then(|j| j.percent),
         job.and_then(|j| j.polled_ms),
         job.and_then(|j| j.next_poll_ms),
