@@ -433,6 +433,15 @@ impl Phase {
         Phase::IN_FLIGHT.contains(&self)
     }
 
+    /// The phases `retry` puts back in the queue: failed, and retrying (sent now rather than
+    /// at its next attempt).
+    pub const RETRIABLE: [Phase; 2] = [Phase::Failed, Phase::Retrying];
+
+    /// Whether this phase is one of [`Phase::RETRIABLE`].
+    pub fn is_retriable(self) -> bool {
+        Phase::RETRIABLE.contains(&self)
+    }
+
     /// Lower-case name, as `status` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
