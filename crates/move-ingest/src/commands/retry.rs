@@ -31,15 +31,10 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     }
 }
 
-/// Whether `retry` puts a recording in this phase back.
-fn retried(phase: Phase) -> bool {
-    matches!(phase, Phase::Failed | Phase::Retrying)
-}
-
 /// The one recording asked for, checked: it must be failed or retrying.
 fn checked(id: &str, rec: Option<Recording>) -> Result<RecordingId, UsageError> {
     match rec {
-        Some(r) if retried(r.phase()) => Ok(r.id),
+        Some(r) if r.phase().is_retriable() => Ok(r.id),
         Some(r) => Err(UsageError::new(format!(
             "recording {id} is {}, not failed or retrying",
             r.phase().as_str()
@@ -84,8 +79,11 @@ async fn ask_the_service(dir: &Path, args: &RetryArgs, pid: &str) -> anyhow::Res
             1
         }
         None => {
-            reader.count(Phase::Failed).map_err(usage)?
-                + reader.count(Phase::Retrying).map_err(usage)?
+            let mut n = 0;
+            for phase in Phase::RETRIABLE {
+                n += reader.count(phase).map_err(usage)?;
+            }
+            n
         }
     };
     drop(reader);

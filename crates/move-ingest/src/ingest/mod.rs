@@ -245,10 +245,9 @@ impl Ingest {
     /// Puts a failed or retrying recording back in the queue (`None`: every one), as `retry`
     /// asked while this process holds the state; returns the ones put back.
     pub async fn requeue(&self, recording: Option<&str>) -> Result<Vec<RecordingId>, Fatal> {
-        let again = |p: Phase| matches!(p, Phase::Failed | Phase::Retrying);
         let ids = match recording {
             Some(id) => match self.recording(id)? {
-                Some(r) if again(r.phase()) => vec![r.id],
+                Some(r) if r.phase().is_retriable() => vec![r.id],
                 Some(r) => {
                     tracing::info!(rec = %id, "retry asked for a recording that is {}; nothing to do", r.phase().as_str());
                     Vec::new()

@@ -386,13 +386,27 @@ impl Phase {
         Phase::Gone,
     ];
 
-    /// Queued, uploading, take requested or retrying: work that a worker carries on (and a
-    /// restart resumes).
+    /// The phases in flight: queued, uploading, take requested or retrying, work that a
+    /// worker carries on (and a restart resumes). The one list of them.
+    pub const IN_FLIGHT: [Phase; 4] = [
+        Phase::Queued,
+        Phase::Uploading,
+        Phase::TakeRequested,
+        Phase::Retrying,
+    ];
+
+    /// Whether this phase is one of [`Phase::IN_FLIGHT`].
     pub fn is_in_flight(self) -> bool {
-        matches!(
-            self,
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
-        )
+        Phase::IN_FLIGHT.contains(&self)
+    }
+
+    /// The phases `retry` puts back in the queue: failed, and retrying (sent now rather than
+    /// at its next attempt).
+    pub const RETRIABLE: [Phase; 2] = [Phase::Failed, Phase::Retrying];
+
+    /// Whether this phase is one of [`Phase::RETRIABLE`].
+    pub fn is_retriable(self) -> bool {
+        Phase::RETRIABLE.contains(&self)
     }
 
     /// Lower-case name, as `status` prints it.

@@ -337,13 +337,16 @@ impl Service {
         }
     }
 
-    /// Writes the videos waiting for their `.move` for `status`, when they changed.
+    /// Publishes the videos waiting for their `.move` when they changed: to `status` (another
+    /// process) in `waiting.json`, and to this process's views (`/api/status`, `/metrics`, the
+    /// page), so that all of them count them as waiting.
     fn publish_waits(&mut self, now: Instant) {
         let generation = self.pairing.generation();
         if self.waits_published != Some(generation) {
             let videos = self
                 .pairing
                 .waiting_videos(now, std::time::SystemTime::now());
+            self.ingest.monitor().set_waiting(videos.clone());
             crate::report::sending::write_waiting(&self.cfg.state.dir, videos);
             self.waits_published = Some(generation);
         }

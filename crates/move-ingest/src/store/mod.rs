@@ -432,13 +432,7 @@ impl Store {
         let reader = self.reader();
         let conn = &reader.conn;
         let mut ids = Vec::new();
-        let phases = [
-            Phase::Queued,
-            Phase::Uploading,
-            Phase::TakeRequested,
-            Phase::Retrying,
-        ];
-        for phase in phases {
+        for phase in Phase::IN_FLIGHT {
             ids.extend(
                 rows::ids_in_phase(conn, phase.as_str())
                     .map_err(StoreError::sql("read", &self.path))?,
