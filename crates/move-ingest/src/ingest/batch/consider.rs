@@ -7,7 +7,6 @@ use std::path::Path;
 use crate::ingest::{Fatal, Ingest};
 use crate::model::facts::{Completeness, Found};
 use crate::model::id::RecordingId;
-use crate::model::recording::Recording;
 
 /// How many finds are considered at once.
 pub const CONSIDER_AT_ONCE: usize = 64;
@@ -16,8 +15,8 @@ pub const CONSIDER_AT_ONCE: usize = 64;
 /// watches) are never in one chunk, so the second sees what the first recorded.
 pub struct Chunk<'a> {
     ingest: &'a Ingest,
-    /// Each find, its completeness and, when already looked up, its newest recording.
-    finds: Vec<(&'a Found, Completeness, Option<Option<Recording>>)>,
+    /// Each find and its completeness.
+    finds: Vec<(&'a Found, Completeness)>,
     keys: HashSet<(&'a Path, &'a str)>,
 }
 
@@ -40,33 +39,21 @@ impl<'a> Chunk<'a> {
                 .contains(&(found.dir.as_path(), found.stem.as_str()))
     }
 
-    /// Adds a find (call `full_for` first); `latest` is its newest recording, when the caller
-    /// already looked it up (`None`: looked up when considered).
-    pub fn push(
-        &mut self,
-        found: &'a Found,
-        done: Completeness,
-        latest: Option<Option<Recording>>,
-    ) {
+    /// Adds a find (call `full_for` first).
+    pub fn push(&mut self, found: &'a Found, done: Completeness) {
         self.keys.insert((found.dir.as_path(), found.stem.as_str()));
-        self.finds.push((found, done, latest));
+        self.finds.push((found, done));
     }
 
-    /// Considers every find of the chunk together (`Ingest::consider`) and empties it; returns
-    /// each find with the recording to process, if any, in the chunk's order.
+    /// Considers every find of the chunk together (`Ingest::consider`, which looks up each
+    /// find's newest recording as it starts) and empties it; returns each find with the
+    /// recording to process, if any, in the chunk's order.
     pub async fn consider(&mut self) -> Result<Vec<(&'a Found, Option<RecordingId>)>, Fatal> {
         self.keys.clear();
         let ingest = self.ingest;
-        let considered = self
-            .finds
-            .drain(..)
-            .map(|(found, done, latest)| async move {
-                let id = match latest {
-                    Some(latest) => ingest.consider_latest(found, done, latest).await?,
-                    None => ingest.consider(found, done).await?,
-                };
-                Ok::<_, Fatal>((found, id))
-            });
+        let considered = self.finds.drain(..).map(|(found, done)| async move {
+            Ok::<_, Fatal>((found, ingest.consider(found, done).await?))
+        });
         futures_util::future::try_join_all(considered).await
     }
 }
@@ -83,7 +70,7 @@ pub async fn consider_all<'a>(
         if chunk.full_for(found) {
             queue.extend(chunk.consider().await?.into_iter().filter_map(|(_, id)| id));
         }
-        chunk.push(found, done, None);
+        chunk.push(found, done);
     }
     queue.extend(chunk.consider().await?.into_iter().filter_map(|(_, id)| id));
     Ok(queue)
