@@ -3,6 +3,7 @@
 
 mod adopt;
 mod after_take;
+pub mod batch;
 pub mod classify;
 mod decide;
 mod fatal;
