@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, WatchConfig};
-use crate::model::recording::{Phase, Recording, State};
+use crate::model::recording::{Phase, Recording};
 use crate::store::query::Reader;
 use crate::store::{Store, StoreError};
 
@@ -114,7 +114,7 @@ impl StateView for Store {
             Ok(snap) => snap,
             Err(e) => {
                 tracing::error!("cannot read the state for the views: {e}");
-                from_state(&State::default(), first_seen)
+                from_recordings(std::iter::empty(), first_seen)
             }
         };
         snap.watches = watch_space(watches);
@@ -191,8 +191,17 @@ impl FirstSeen {
     }
 }
 
-/// Builds the snapshot (without the watch paths) from the in-memory state.
-pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
+/// Builds the snapshot (without the watch paths) from an old journal replayed in memory (tests).
+#[cfg(any(test, feature = "testing"))]
+pub fn from_state(state: &crate::store::JournalState, first_seen: &FirstSeen) -> Snapshot {
+    from_recordings(state.recordings(), first_seen)
+}
+
+/// Builds the snapshot (without the watch paths) from these recordings.
+fn from_recordings<'a>(
+    recordings: impl Iterator<Item = &'a Recording>,
+    first_seen: &FirstSeen,
+) -> Snapshot {
     let mut counts: HashMap<Phase, usize> = HashMap::new();
     // Only the first `ROWS` of each list are kept while walking (no sort of the whole history).
     let mut queued = TopRows::default();
@@ -200,7 +209,7 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
     let mut retrying = TopRows::default();
     let mut done = TopRows::default();
     let mut pending: Vec<(&str, SystemTime)> = Vec::new();
-    for r in state.recordings() {
+    for r in recordings {
         let phase = r.phase();
         *counts.entry(phase).or_default() += 1;
         match phase {
@@ -379,9 +388,9 @@ mod tests {
 
     #[test]
     fn lists_hold_the_newest_takes_and_the_oldest_queued_first() {
-        let mut state = State::default();
+        let mut state = crate::store::JournalState::default();
         let mut seq = 0;
-        let mut step = |state: &mut State, rec: &str, ev: Event| {
+        let mut step = |state: &mut crate::store::JournalState, rec: &str, ev: Event| {
             seq += 1;
             state.apply(seq, "2026-12-03T08:00:00.000Z", rec, ev);
         };
