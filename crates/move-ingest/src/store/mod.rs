@@ -18,6 +18,7 @@ mod bulk;
 mod check;
 mod error;
 mod import;
+mod json_paths;
 mod lock;
 pub mod pause;
 pub mod query;
