@@ -3,7 +3,6 @@
 //! Every change to a recording is an `Event`; `Recording::apply` is the only place that
 //! interprets them, both when the store writes a step and when an old journal is imported.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -668,52 +667,6 @@ impl Recording {
         self.take_id.is_some()
             && same(self.video_upload.as_ref(), video)
             && same(self.sidecar_upload.as_ref(), sidecar)
-    }
-}
-
-/// A whole journal replayed in memory: only the import of an old `journal.jsonl` uses it.
-#[derive(Debug, Default)]
-pub struct State {
-    recordings: HashMap<RecordingId, Recording>,
-    /// The highest sequence number applied.
-    pub last_seq: u64,
-}
-
-impl State {
-    /// Applies one journaled step. Steps for unknown recordings (other than the ones that
-    /// create a recording) are ignored, so a damaged journal never stops an import.
-    pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
-        self.last_seq = self.last_seq.max(seq);
-        if let Some(r) = self.recordings.get_mut(rec) {
-            return r.apply(seq, time, event);
-        }
-        let created = match event {
-            Event::Snapshot { recording } => Some(*recording),
-            other => Recording::discovered(rec, seq, time, other),
-        };
-        if let Some(r) = created {
-            self.recordings.insert(r.id.clone(), r);
-        }
-    }
-
-    /// One recording by id.
-    pub fn get(&self, id: &str) -> Option<&Recording> {
-        self.recordings.get(id)
-    }
-
-    /// Every recording, in no particular order.
-    pub fn recordings(&self) -> impl Iterator<Item = &Recording> {
-        self.recordings.values()
-    }
-
-    /// How many recordings there are.
-    pub fn len(&self) -> usize {
-        self.recordings.len()
-    }
-
-    /// True when no recording is known.
-    pub fn is_empty(&self) -> bool {
-        self.recordings.is_empty()
     }
 }
 

@@ -217,7 +217,8 @@ pub fn size(b: u64) -> String {
 mod tests {
     use super::*;
     use crate::model::facts::{Facts, Kind};
-    use crate::model::recording::{Planned, Seen, State, Step as At};
+    use crate::model::recording::{Planned, Seen, Step as At};
+    use crate::store::JournalState as State;
 
     fn facts(name: &str, size: u64) -> Facts {
         Facts {

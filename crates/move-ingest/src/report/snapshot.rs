@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, WatchConfig};
 use crate::detect::pairing::WaitingVideo;
-use crate::model::recording::{Phase, Recording, State};
+use crate::model::recording::{Phase, Recording};
 use crate::report::counts::Counts;
 use crate::store::query::Reader;
 use crate::store::{Store, StoreError};
@@ -135,7 +135,7 @@ impl StateView for Store {
             Ok(snap) => snap,
             Err(e) => {
                 tracing::error!("cannot read the state for the views: {e}");
-                from_state(&State::default(), first_seen)
+                from_recordings(std::iter::empty(), first_seen)
             }
         };
         snap.watches = watch_space(watches);
@@ -222,8 +222,17 @@ fn named(counts: &Counts) -> Vec<(&'static str, usize)> {
         .collect()
 }
 
-/// Builds the snapshot (without the watch paths) from the in-memory state.
-pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
+/// Builds the snapshot (without the watch paths) from an old journal replayed in memory (tests).
+#[cfg(any(test, feature = "testing"))]
+pub fn from_state(state: &crate::store::JournalState, first_seen: &FirstSeen) -> Snapshot {
+    from_recordings(state.recordings(), first_seen)
+}
+
+/// Builds the snapshot (without the watch paths) from these recordings.
+fn from_recordings<'a>(
+    recordings: impl Iterator<Item = &'a Recording>,
+    first_seen: &FirstSeen,
+) -> Snapshot {
     let mut counts: HashMap<Phase, u64> = HashMap::new();
     // Only the first `ROWS` of each list are kept while walking (no sort of the whole history).
     let mut queued = TopRows::default();
@@ -231,7 +240,7 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
     let mut retrying = TopRows::default();
     let mut done = TopRows::default();
     let mut pending: Vec<(&str, SystemTime)> = Vec::new();
-    for r in state.recordings() {
+    for r in recordings {
         let phase = r.phase();
         *counts.entry(phase).or_default() += 1;
         match phase {
@@ -403,9 +412,9 @@ mod tests {
 
     #[test]
     fn lists_hold_the_newest_takes_and_the_oldest_queued_first() {
-        let mut state = State::default();
+        let mut state = crate::store::JournalState::default();
         let mut seq = 0;
-        let mut step = |state: &mut State, rec: &str, ev: Event| {
+        let mut step = |state: &mut crate::store::JournalState, rec: &str, ev: Event| {
             seq += 1;
             state.apply(seq, "2026-12-03T08:00:00.000Z", rec, ev);
         };
