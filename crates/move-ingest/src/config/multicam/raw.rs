@@ -1,0 +1,541 @@
+//! `[[multicam]]` as written (every checked value with its position), and the checks that turn
+//! it into [`MulticamConfig`]s: each rig on its own, then the rigs together and against the
+//! `[[watch]]` entries. Every error names the rig, the key and its line, with a hint.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use toml::Spanned;
+
+use super::{
+    ApiQuestions, AreaType, Asked, DEFAULT_WAIT_SECS, Grouping, HUMAN_HEIGHT_M, MAX_ACTORS,
+    MulticamConfig, MulticamJobConfig, RigDevice, SyncMethod, VolumeSource,
+};
+use crate::config::job::RawJob;
+use crate::config::raw::At;
+use crate::config::{DeviceLabel, WatchConfig};
+
+/// One `[[multicam]]` table as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(in crate::config) struct RawRig {
+    name: Spanned<String>,
+    devices: Option<Spanned<Vec<Spanned<String>>>>,
+    lens: Option<Spanned<RawLens>>,
+    group: Option<Spanned<String>>,
+    sync: Option<Spanned<String>>,
+    clap_window: Option<Spanned<Vec<Spanned<f64>>>>,
+    wait_secs: Option<Spanned<i64>>,
+    calibration: Option<Spanned<String>>,
+    human_height_m: Option<Spanned<f64>>,
+    area: Option<Spanned<String>>,
+    volume: Option<Spanned<String>>,
+    job: Option<RawRigJob>,
+}
+
+/// `[multicam.job]` as written: `[job]`'s keys (without the poll times) plus `actors`, `rig`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRigJob {
+    #[serde(default)]
+    outputs: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    options: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    metadata: toml::Table,
+    #[serde(default)]
+    download_to: Option<Spanned<PathBuf>>,
+    actors: Option<Spanned<i64>>,
+    rig: Option<Spanned<String>>,
+}
+
+/// `lens`: one name for every device, or a table of one name per device.
+#[derive(Debug, Clone)]
+enum RawLens {
+    One(String),
+    PerDevice(Vec<(Spanned<String>, Spanned<String>)>),
+}
+
+impl<'de> Deserialize<'de> for RawLens {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LensVisitor;
+        impl<'de> Visitor<'de> for LensVisitor {
+            type Value = RawLens;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a lens name, or a table of one lens name per device")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawLens, E> {
+                Ok(RawLens::One(s.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawLens, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<Spanned<String>, Spanned<String>>()? {
+                    entries.push(entry);
+                }
+                Ok(RawLens::PerDevice(entries))
+            }
+        }
+        d.deserialize_any(LensVisitor)
+    }
+}
+
+/// The job's name when `[multicam.job] name` is not given.
+const DEFAULT_JOB_NAME: &str = "{rig} {stem}";
+
+/// A rig checked on its own, with the positions the checks across rigs name.
+struct Checked {
+    rig: MulticamConfig,
+    name_span: Range<usize>,
+    device_spans: Vec<Range<usize>>,
+}
+
+/// Checks every rig, then the rigs together (names, devices) and their devices against the
+/// `[[watch]]` entries.
+pub(in crate::config) fn validate_all(
+    raw: Vec<RawRig>,
+    watch: &[WatchConfig],
+    at: &At<'_>,
+) -> Result<Vec<MulticamConfig>, String> {
+    let checked = raw
+        .into_iter()
+        .map(|r| r.validate(at))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, c) in checked.iter().enumerate() {
+        let earlier = &checked[..i];
+        if let Some(first) = earlier.iter().find(|e| e.rig.name == c.rig.name) {
+            return Err(format!(
+                "{}: two [[multicam]] rigs are named \"{}\" (the other at {}); give each rig its own name",
+                at("multicam.name", c.name_span.clone()),
+                c.rig.name,
+                at("multicam.name", first.name_span.clone()),
+            ));
+        }
+        for (device, span) in c.rig.devices.iter().zip(&c.device_spans) {
+            if let Some(other) = earlier.iter().find(|e| e.rig.has_device(&device.label)) {
+                return Err(format!(
+                    "{}: device \"{}\" is in two rigs, \"{}\" and \"{}\"; a camera belongs to one rig, remove it from one",
+                    at("multicam.devices", span.clone()),
+                    device.label,
+                    other.rig.name,
+                    c.rig.name,
+                ));
+            }
+            if c.rig.group == Grouping::Stem {
+                possible_folder(&device.label, watch)
+                    .map_err(|e| format!("{}: {e}", at("multicam.devices", span.clone())))?;
+            }
+        }
+    }
+    Ok(checked.into_iter().map(|c| c.rig).collect())
+}
+
+/// With `group = "stem"` a device is a device folder (a watch path with `from-dir`) or a
+/// watch path's fixed label.
+fn possible_folder(device: &str, watch: &[WatchConfig]) -> Result<(), String> {
+    let from_dir = watch.iter().any(|w| w.device_label == DeviceLabel::FromDir);
+    if from_dir || watch.iter().any(|w| w.fixed_label() == Some(device)) {
+        return Ok(());
+    }
+    let fixed: Vec<String> = watch
+        .iter()
+        .map(|w| format!("{} = \"{}\"", w.path.display(), w.device_label))
+        .collect();
+    Err(format!(
+        "\"{device}\" is not a device label any recording can have: every [[watch]] has a fixed device_label ({}), so no device folders exist; set device_label = \"from-dir\" on the [[watch]] whose path holds the folders {device}/, ... (or use a fixed label as the device)",
+        fixed.join(", ")
+    ))
+}
+
+/// Why a device label cannot name a camera's folder or video, if it cannot.
+fn bad_label(label: &str) -> Option<&'static str> {
+    if label.trim().is_empty() {
+        Some("is empty")
+    } else if label.trim() != label {
+        Some("starts or ends with a space")
+    } else if label.contains('/') {
+        Some("holds a '/' (a device label is one folder or file name)")
+    } else if label.starts_with('.') {
+        Some("starts with '.' (such folders and files are never read)")
+    } else if label.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else {
+        None
+    }
+}
+
+impl RawRig {
+    fn validate(self, at: &At<'_>) -> Result<Checked, String> {
+        let name = self.name.get_ref().clone();
+        let name_at = at("multicam.name", self.name.span());
+        if name.trim().is_empty() || name.trim() != name || name.chars().any(char::is_control) {
+            return Err(format!(
+                "{name_at} must be a name such as \"stage-a\", without surrounding spaces, got \"{name}\""
+            ));
+        }
+        // Where a key that is missing is reported: the rig's name.
+        let rig = format!("[[multicam]] \"{name}\" ({name_at})");
+        let Some(devices) = self.devices else {
+            return Err(format!(
+                "{rig} has no `devices`: list the device labels of its cameras, at least two, e.g. devices = [\"cam-1\", \"cam-2\"]"
+            ));
+        };
+        let devices_at = at("multicam.devices", devices.span());
+        let devices = devices.into_inner();
+        if devices.len() < 2 {
+            return Err(format!(
+                "{devices_at} lists {} device(s); a rig has at least two cameras (a single camera needs no [[multicam]]: its recordings become single-camera takes)",
+                devices.len()
+            ));
+        }
+        for (i, d) in devices.iter().enumerate() {
+            let d_at = at("multicam.devices", d.span());
+            if let Some(why) = bad_label(d.get_ref()) {
+                return Err(format!(
+                    "{d_at}: device \"{}\" {why}; use the device label, e.g. \"cam-1\"",
+                    d.get_ref()
+                ));
+            }
+            if devices[..i].iter().any(|e| e.get_ref() == d.get_ref()) {
+                return Err(format!(
+                    "{d_at}: device \"{}\" is listed twice; list each camera once",
+                    d.get_ref()
+                ));
+            }
+        }
+        let labels: Vec<&str> = devices.iter().map(|d| d.get_ref().as_str()).collect();
+        let (lenses, lens_asked) = lenses(&rig, &labels, self.lens, at)?;
+        let group = match &self.group {
+            None => Grouping::Stem,
+            Some(g) => Grouping::parse(g.get_ref()).ok_or_else(|| {
+                format!(
+                    "{} must be one of \"{}\", got \"{}\"",
+                    at("multicam.group", g.span()),
+                    Grouping::WORDS.join("\", \""),
+                    g.get_ref()
+                )
+            })?,
+        };
+        let sync = sync(&rig, self.sync, self.clap_window, at)?;
+        let wait = match &self.wait_secs {
+            None => Duration::from_secs(DEFAULT_WAIT_SECS),
+            Some(w) => u64::try_from(*w.get_ref())
+                .ok()
+                .filter(|s| *s >= 1)
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    format!(
+                        "{} must be a number of seconds, at least 1 (default {DEFAULT_WAIT_SECS}), got {}",
+                        at("multicam.wait_secs", w.span()),
+                        w.get_ref()
+                    )
+                })?,
+        };
+        let (volume, volume_asked) = volume(
+            &rig,
+            self.calibration,
+            self.human_height_m,
+            self.area,
+            self.volume,
+            at,
+        )?;
+        let job = self.job.map(|j| j.validate(&rig, at)).transpose()?;
+        let ask = ApiQuestions {
+            lenses: lens_asked,
+            processing_rig: job.as_ref().map(|(_, asked)| asked.clone()),
+            volume: volume_asked,
+        };
+        Ok(Checked {
+            name_span: self.name.span(),
+            device_spans: devices.iter().map(Spanned::span).collect(),
+            rig: MulticamConfig {
+                name,
+                devices: labels
+                    .iter()
+                    .zip(lenses)
+                    .map(|(label, lens)| RigDevice {
+                        label: label.to_string(),
+                        lens,
+                    })
+                    .collect(),
+                group,
+                sync,
+                wait,
+                volume,
+                job: job.map(|(j, _)| j),
+                ask,
+            },
+        })
+    }
+}
+
+/// The lens of each device, in the order of `labels`, and each lens once for the API.
+fn lenses(
+    rig: &str,
+    labels: &[&str],
+    lens: Option<Spanned<RawLens>>,
+    at: &At<'_>,
+) -> Result<(Vec<String>, Vec<Asked>), String> {
+    let Some(lens) = lens else {
+        return Err(format!(
+            "{rig} has no `lens`: name the lens of its cameras (`move-ingest lenses` lists them), one for all, lens = \"goprohero10-fhd\", or one per device, lens = {{ {} = \"...\", ... }}",
+            labels.first().copied().unwrap_or("cam-1")
+        ));
+    };
+    let lens_at = at("multicam.lens", lens.span());
+    let empty = |at: &str| {
+        format!("{at} is empty; name a lens from `move-ingest lenses` (listCameraSettings)")
+    };
+    let mut asked: Vec<Asked> = Vec::new();
+    let mut ask = |value: &str, at: String| {
+        if !asked.iter().any(|a| a.value == value) {
+            asked.push(Asked {
+                value: value.to_string(),
+                at,
+            });
+        }
+    };
+    match lens.into_inner() {
+        RawLens::One(one) => {
+            if one.trim().is_empty() {
+                return Err(empty(&lens_at));
+            }
+            ask(&one, lens_at);
+            Ok((labels.iter().map(|_| one.clone()).collect(), asked))
+        }
+        RawLens::PerDevice(table) => {
+            for (device, name) in &table {
+                if !labels.contains(&device.get_ref().as_str()) {
+                    return Err(format!(
+                        "{}: \"{}\" is not one of the rig's devices ({}); the lens table names exactly the rig's devices",
+                        at(
+                            &format!("multicam.lens.{}", device.get_ref()),
+                            device.span()
+                        ),
+                        device.get_ref(),
+                        labels.join(", ")
+                    ));
+                }
+                let key = at(&format!("multicam.lens.{}", device.get_ref()), name.span());
+                if name.get_ref().trim().is_empty() {
+                    return Err(empty(&key));
+                }
+                ask(name.get_ref(), key);
+            }
+            let mut out = Vec::new();
+            let mut missing = Vec::new();
+            for label in labels {
+                match table.iter().find(|(d, _)| d.get_ref() == label) {
+                    Some((_, name)) => out.push(name.get_ref().clone()),
+                    None => missing.push(*label),
+                }
+            }
+            if !missing.is_empty() {
+                return Err(format!(
+                    "{lens_at} has no lens for {}; the lens table names exactly the rig's devices (or give one lens for all: lens = \"...\")",
+                    missing.join(", ")
+                ));
+            }
+            Ok((out, asked))
+        }
+    }
+}
+
+/// `sync` and `clap_window`.
+fn sync(
+    rig: &str,
+    sync: Option<Spanned<String>>,
+    window: Option<Spanned<Vec<Spanned<f64>>>>,
+    at: &At<'_>,
+) -> Result<SyncMethod, String> {
+    let word = sync.as_ref().map_or("timecode", |s| s.get_ref().as_str());
+    let sync_at = sync.as_ref().map(|s| at("multicam.sync", s.span()));
+    match (word, window) {
+        ("clap", None) => Err(format!(
+            "{} is \"clap\" but there is no `clap_window`: give the seconds into the videos between which the clap is, e.g. clap_window = [2.0, 4.0]",
+            sync_at.unwrap_or_else(|| rig.to_string())
+        )),
+        ("clap", Some(w)) => {
+            let w_at = at("multicam.clap_window", w.span());
+            let [start, end] = w.get_ref().as_slice() else {
+                return Err(format!(
+                    "{w_at} must be two numbers, [start, end] in seconds into the videos, e.g. [2.0, 4.0]"
+                ));
+            };
+            let (start, end) = (*start.get_ref(), *end.get_ref());
+            if !start.is_finite() || !end.is_finite() || start < 0.0 || start >= end {
+                return Err(format!(
+                    "{w_at} must be [start, end] with 0 <= start < end (seconds into the videos), got [{start}, {end}]"
+                ));
+            }
+            Ok(SyncMethod::Clap { start, end })
+        }
+        (_, Some(w)) => Err(format!(
+            "{} is set but sync is \"{word}\": a clap window is used only with sync = \"clap\"; remove it or set sync = \"clap\"",
+            at("multicam.clap_window", w.span())
+        )),
+        ("timecode", None) => Ok(SyncMethod::Timecode),
+        ("none", None) => Ok(SyncMethod::None),
+        (other, None) => Err(format!(
+            "{} must be one of \"{}\", got \"{other}\"",
+            sync_at.unwrap_or_else(|| rig.to_string()),
+            SyncMethod::WORDS.join("\", \""),
+        )),
+    }
+}
+
+/// `calibration` with `human_height_m` and `area`, or `volume`: exactly one of the two.
+fn volume(
+    rig: &str,
+    calibration: Option<Spanned<String>>,
+    height: Option<Spanned<f64>>,
+    area: Option<Spanned<String>>,
+    volume: Option<Spanned<String>>,
+    at: &At<'_>,
+) -> Result<(VolumeSource, Option<Asked>), String> {
+    match (calibration, volume) {
+        (None, None) => Err(format!(
+            "{rig} has neither `calibration` nor `volume`: a rig needs a volume, made from calibration recordings (calibration = \"calib*\", the stems of those recordings, with human_height_m) or made earlier (volume = \"<volume id>\", `move-ingest volumes list`)"
+        )),
+        (Some(c), Some(v)) => Err(format!(
+            "{} and {} exclude each other: a pinned volume replaces calibration recordings; remove one",
+            at("multicam.calibration", c.span()),
+            at("multicam.volume", v.span())
+        )),
+        (None, Some(v)) => {
+            let v_at = at("multicam.volume", v.span());
+            let id = v.get_ref().trim();
+            if id.is_empty() || id.contains(char::is_whitespace) {
+                return Err(format!(
+                    "{v_at} must be a volume id (`move-ingest volumes list`), got \"{}\"",
+                    v.get_ref()
+                ));
+            }
+            for (key, span) in [
+                (
+                    "multicam.human_height_m",
+                    height.as_ref().map(Spanned::span),
+                ),
+                ("multicam.area", area.as_ref().map(Spanned::span)),
+            ] {
+                if let Some(span) = span {
+                    return Err(format!(
+                        "{} is used only to calibrate a volume; with the pinned {v_at} remove it",
+                        at(key, span)
+                    ));
+                }
+            }
+            Ok((
+                VolumeSource::Pinned(id.to_string()),
+                Some(Asked {
+                    value: id.to_string(),
+                    at: v_at,
+                }),
+            ))
+        }
+        (Some(c), None) => {
+            let c_at = at("multicam.calibration", c.span());
+            let text = c.get_ref();
+            if text.trim().is_empty() || text.contains('/') {
+                return Err(format!(
+                    "{c_at} must be a glob of stems (file names without extension), such as \"calib*\", got \"{text}\""
+                ));
+            }
+            let stems = glob::Pattern::new(text).map_err(|e| {
+                format!("{c_at} is not a glob (such as \"calib*\"): {e}, got \"{text}\"")
+            })?;
+            let (lo, hi) = HUMAN_HEIGHT_M;
+            let Some(height) = height else {
+                return Err(format!(
+                    "{rig} calibrates from recordings ({c_at}) but has no `human_height_m`: the height in metres of the person in the calibration recording, {lo} to {hi}, e.g. human_height_m = 1.80 (or pin a volume made earlier with `volume` instead)"
+                ));
+            };
+            let h = *height.get_ref();
+            if !(lo..=hi).contains(&h) {
+                return Err(format!(
+                    "{} must be the person's height in metres, {lo} to {hi}, got {h}",
+                    at("multicam.human_height_m", height.span())
+                ));
+            }
+            let area = match &area {
+                None => AreaType::Normal,
+                Some(a) => AreaType::parse(a.get_ref()).ok_or_else(|| {
+                    format!(
+                        "{} must be one of \"{}\", got \"{}\"",
+                        at("multicam.area", a.span()),
+                        AreaType::WORDS.join("\", \""),
+                        a.get_ref()
+                    )
+                })?,
+            };
+            Ok((
+                VolumeSource::Calibrate {
+                    stems,
+                    human_height_m: h,
+                    area,
+                },
+                None,
+            ))
+        }
+    }
+}
+
+impl RawRigJob {
+    /// Checks `[multicam.job]`: `[job]`'s keys as `[job]` does, then `actors` and `rig`.
+    fn validate(self, rig: &str, at: &At<'_>) -> Result<(MulticamJobConfig, Asked), String> {
+        let actors = match &self.actors {
+            None => 1,
+            Some(a) => u8::try_from(*a.get_ref())
+                .ok()
+                .filter(|n| (1..=MAX_ACTORS).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "{} must be the number of people to track, 1 to {MAX_ACTORS} (default 1), got {}",
+                        at("multicam.job.actors", a.span()),
+                        a.get_ref()
+                    )
+                })?,
+        };
+        let processing_rig = match &self.rig {
+            None => {
+                return Err(format!(
+                    "{rig}: [multicam.job] has no `rig`: name the processing rig, one of `move-ingest rigs` (listRigs), e.g. rig = \"move_mo\""
+                ));
+            }
+            Some(r) if r.get_ref().trim().is_empty() => {
+                return Err(format!(
+                    "{} is empty; name a processing rig from `move-ingest rigs` (listRigs), e.g. \"move_mo\"",
+                    at("multicam.job.rig", r.span())
+                ));
+            }
+            Some(r) => Asked {
+                value: r.get_ref().trim().to_string(),
+                at: at("multicam.job.rig", r.span()),
+            },
+        };
+        let job = RawJob {
+            outputs: self.outputs,
+            options: self.options,
+            name: self.name,
+            metadata: self.metadata,
+            download_to: self.download_to,
+            poll_secs: None,
+            poll_cap_secs: None,
+        }
+        .validate_in("multicam.job", DEFAULT_JOB_NAME, at)?;
+        Ok((
+            MulticamJobConfig {
+                job,
+                actors,
+                rig: processing_rig.value.clone(),
+            },
+            processing_rig,
+        ))
+    }
+}
