@@ -6,6 +6,7 @@
 //! `listRigs`, is a pinned volume FINISHED and does it cover the devices) is not checked here:
 //! each rig lists those questions, with the key and line to name, in [`MulticamConfig::ask`].
 
+mod keys;
 mod raw;
 #[cfg(test)]
 mod tests;
