@@ -22,6 +22,7 @@ pub(crate) struct Stats {
     pub takes_created: AtomicU64,
     pub faults_injected: AtomicU64,
     pub jobs_created: AtomicU64,
+    pub volumes_created: AtomicU64,
     /// Presigned GETs that served a file's bytes (uploads and job outputs).
     pub files_downloaded: AtomicU64,
 }
@@ -36,6 +37,7 @@ struct StatsSnapshot {
     takes_created: u64,
     faults_injected: u64,
     jobs_created: u64,
+    volumes_created: u64,
     files_downloaded: u64,
 }
 
@@ -55,6 +57,7 @@ impl Stats {
             takes_created: read(&self.takes_created),
             faults_injected: read(&self.faults_injected),
             jobs_created: read(&self.jobs_created),
+            volumes_created: read(&self.volumes_created),
             files_downloaded: read(&self.files_downloaded),
         }
     }

@@ -13,8 +13,8 @@ pub struct Faults {
     pub seed: u64,
     /// Probability (0..1) that a GraphQL request gets HTTP 503, or a storage PUT gets 500 InternalError.
     pub p_5xx: f64,
-    /// Only GraphQL requests that name this root field (e.g. `listTakes`) get `p_5xx`, and no
-    /// storage request does; `None`: every request.
+    /// Only GraphQL requests that name this root field (e.g. `listTakes`, `createMultiCamTake`)
+    /// get `p_5xx`, and no storage request does; `None`: every request.
     pub unavailable_only: Option<String>,
     /// Probability (0..1) that a GraphQL request gets HTTP 429 with `Retry-After`.
     pub p_429: f64,
@@ -22,8 +22,8 @@ pub struct Faults {
     pub retry_after_secs: u64,
     /// Probability (0..1) that a mutation is performed and then its answer is dropped mid-response.
     pub p_drop: f64,
-    /// Only mutations with this root field (e.g. `createSingleCamJob`) may lose their answer to
-    /// `p_drop`; `None`: any mutation.
+    /// Only mutations with this root field (e.g. `createSingleCamJob`, `createVolumeWithHuman`)
+    /// may lose their answer to `p_drop`; `None`: any mutation.
     pub drop_only: Option<String>,
     /// Probability (0..1) that a storage PUT is cut off halfway through its body (500, connection closed).
     pub p_cut: f64,
@@ -139,8 +139,10 @@ impl FaultState {
     pub(crate) fn draw_graphql(&self, body: &[u8]) -> Early {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
-        let named = |field: &str| body.windows(field.len()).any(|w| w == field.as_bytes());
-        let may_fail = faults.unavailable_only.as_deref().is_none_or(named);
+        let may_fail = faults
+            .unavailable_only
+            .as_deref()
+            .is_none_or(|only| root_fields(body).iter().any(|f| f == only));
         if may_fail && draw(rng, faults.p_5xx) {
             return Early::Unavailable;
         }
@@ -185,6 +187,36 @@ impl FaultState {
     }
 }
 
+/// The root fields a GraphQL request body names (those of every operation in its document, e.g.
+/// `createMultiCamTake`), so that `unavailable_only` picks requests by field and not by any
+/// text in the body; none when the body is not a GraphQL request.
+fn root_fields(body: &[u8]) -> Vec<String> {
+    use apollo_compiler::ast::{Definition, Document, Selection};
+    fn walk(selections: &[Selection], out: &mut Vec<String>) {
+        for selection in selections {
+            match selection {
+                Selection::Field(field) => out.push(field.name.to_string()),
+                Selection::InlineFragment(inline) => walk(&inline.selection_set, out),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    let Some(query) = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("query")?.as_str().map(str::to_string))
+    else {
+        return Vec::new();
+    };
+    let doc = Document::parse(query, "request.graphql").unwrap_or_else(|partial| partial.partial);
+    let mut fields = Vec::new();
+    for definition in &doc.definitions {
+        if let Definition::OperationDefinition(operation) = definition {
+            walk(&operation.selection_set, &mut fields);
+        }
+    }
+    fields
+}
+
 /// Draws one event of probability `p`; draws nothing from the RNG when `p` is 0, so unused faults
 /// do not shift the sequence of the others.
 fn draw(rng: &mut fastrand::Rng, p: f64) -> bool {
@@ -222,6 +254,26 @@ mod tests {
         assert_eq!(state.draw_graphql(list), Early::Unavailable);
         assert_eq!(state.draw_graphql(create), Early::Proceed);
         assert!(!state.draw_storage_5xx());
+    }
+
+    #[test]
+    fn unavailable_only_matches_root_fields_not_any_text_of_the_body() {
+        let state = FaultState::new(Faults {
+            p_5xx: 1.0,
+            unavailable_only: Some("client".into()),
+            ..Faults::default()
+        });
+        let root = br#"{"query":"{ client { id } }"}"#;
+        let nested = br#"{"query":"query($id: ID!) { getVolume(id: $id) { ... on HumanVolume { client { id } } } }","variables":{"id":"client"}}"#;
+        assert_eq!(state.draw_graphql(root), Early::Unavailable);
+        assert_eq!(state.draw_graphql(nested), Early::Proceed);
+        assert_eq!(state.draw_graphql(b"not json"), Early::Proceed);
+    }
+
+    #[test]
+    fn root_fields_are_read_from_every_operation() {
+        let body = br#"{"query":"mutation create($s: [SourceInput!]) { createMultiCamTake(volumeId: \"v\", sources: $s) { id volume { ... on HumanVolume { id } } } } query q { ... { listVolumes { first } } }"}"#;
+        assert_eq!(root_fields(body), ["createMultiCamTake", "listVolumes"]);
     }
 
     #[test]

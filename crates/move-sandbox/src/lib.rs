@@ -4,10 +4,12 @@
 //! everything it creates is kept under [`Options::data_dir`], so a restart keeps files and takes.
 
 mod admin;
+mod catalog;
 mod execute;
 mod faults;
 mod graphql;
 mod jobs;
+mod multicam;
 mod presign;
 mod project;
 mod receive;
@@ -18,6 +20,7 @@ mod store;
 mod takes;
 mod thumbnail;
 mod views;
+mod volumes;
 
 /// The storage's ceiling for one PUT (S3's); move-ingest checks that its own equals it.
 pub use storage::MAX_PUT_BYTES;
@@ -36,6 +39,7 @@ use axum::routing::{get, post, put};
 pub use faults::Faults;
 pub use jobs::{JobSettings, output_bytes};
 pub use store::DataDirInUse;
+pub use volumes::VolumeSettings;
 
 use admin::Stats;
 use faults::FaultState;
@@ -60,6 +64,8 @@ pub struct Options {
     pub faults: Faults,
     /// How jobs behave from the start (replaceable through `POST /admin/jobs`).
     pub jobs: JobSettings,
+    /// How volumes behave from the start (replaceable through `POST /admin/volumes`).
+    pub volumes: VolumeSettings,
 }
 
 impl std::fmt::Debug for Options {
@@ -70,6 +76,7 @@ impl std::fmt::Debug for Options {
             .field("url_ttl", &self.url_ttl)
             .field("faults", &self.faults)
             .field("jobs", &self.jobs)
+            .field("volumes", &self.volumes)
             .finish()
     }
 }
@@ -85,6 +92,7 @@ pub(crate) struct App {
     pub faults: FaultState,
     pub stats: Stats,
     pub jobs: jobs::Jobs,
+    pub volumes: jobs::SettingsState<VolumeSettings>,
     pub schema: Valid<Schema>,
 }
 
@@ -155,6 +163,9 @@ fn open_app(opts: Options, base: String) -> anyhow::Result<App> {
             opts.data_dir.display()
         )
     })?;
+    opts.volumes
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid sandbox volume settings: {e}"))?;
     Ok(App {
         store,
         api_key: std::sync::RwLock::new(opts.api_key),
@@ -163,6 +174,7 @@ fn open_app(opts: Options, base: String) -> anyhow::Result<App> {
         faults: FaultState::new(opts.faults),
         stats: Stats::default(),
         jobs,
+        volumes: jobs::SettingsState::new(opts.volumes),
         schema,
     })
 }
@@ -184,6 +196,10 @@ fn router(app: Arc<App>) -> Router {
         .route(
             "/admin/jobs",
             get(jobs::get_settings).post(jobs::post_settings),
+        )
+        .route(
+            "/admin/volumes",
+            get(volumes::get_settings).post(volumes::post_settings),
         )
         .with_state(app)
 }

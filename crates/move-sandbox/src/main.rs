@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::Parser;
 use tokio::signal::unix::{SignalKind, signal};
 
-use move_sandbox::{DataDirInUse, Faults, JobSettings, Options};
+use move_sandbox::{DataDirInUse, Faults, JobSettings, Options, VolumeSettings};
 
 /// A local Move-compatible API on 127.0.0.1, to try and test move-ingest without an account.
 ///
@@ -23,9 +23,11 @@ use move_sandbox::{DataDirInUse, Faults, JobSettings, Options};
 /// chunked bodies are refused. Processing jobs (createSingleCamJob) stay NOT_STARTED
 /// for --job-queue-ms, RUNNING for --job-run-ms, then FINISH with one output file
 /// per requested OutputType, downloadable from its presigned URL; --job-fail makes
-/// some FAIL (the reason is in the job's metadata as `failure_reason`). Files, takes
-/// and jobs are kept under --data, so a restart keeps them. The first line printed
-/// is `sandbox listening on URL`.
+/// some FAIL (the reason is in the job's metadata as `failure_reason`). Multi-cam:
+/// volumes (createVolumeWithHuman) stay NOT_STARTED for --volume-queue-ms, RUNNING
+/// for --volume-run-ms, then FINISH (--volume-fail makes some FAIL); a multi-cam take
+/// needs a FINISHED volume. Files, takes, volumes and jobs are kept under --data, so a
+/// restart keeps them. The first line printed is `sandbox listening on URL`.
 ///
 /// Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the server failed; 2 usage error.
 #[derive(Debug, Clone, Parser)]
@@ -99,6 +101,18 @@ struct SandboxArgs {
     /// The size of each job output file, in bytes (each output adds up to 1 KiB more).
     #[arg(long, default_value_t = JobSettings::default().output_bytes, value_name = "BYTES")]
     job_output_bytes: u64,
+    /// How long a new volume (createVolumeWithHuman) stays NOT_STARTED, in milliseconds.
+    #[arg(long, default_value_t = VolumeSettings::default().queue_ms, value_name = "MS")]
+    volume_queue_ms: u64,
+    /// How long a volume then stays RUNNING before it is FINISHED, in milliseconds.
+    #[arg(long, default_value_t = VolumeSettings::default().run_ms, value_name = "MS")]
+    volume_run_ms: u64,
+    /// Probability (0..1) that a new volume FAILS halfway through its run.
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    volume_fail: f64,
+    /// Seed for which volumes --volume-fail picks, so a run can be repeated.
+    #[arg(long, default_value_t = 0)]
+    volume_seed: u64,
 }
 
 /// A problem with the flags or the machine: exit 2.
@@ -182,6 +196,16 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
     };
     jobs.validate()
         .map_err(|e| UsageError(format!("sandbox job flags: {e}")))?;
+    let volumes = VolumeSettings {
+        queue_ms: args.volume_queue_ms,
+        run_ms: args.volume_run_ms,
+        p_fail: args.volume_fail,
+        seed: args.volume_seed,
+        ..VolumeSettings::default()
+    };
+    volumes
+        .validate()
+        .map_err(|e| UsageError(format!("sandbox volume flags: {e}")))?;
     let data_dir = args
         .data
         .clone()
@@ -192,6 +216,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         url_ttl: Duration::from_secs(args.url_ttl_secs),
         faults,
         jobs,
+        volumes,
     })
 }
 
@@ -213,7 +238,7 @@ fn announce(port: u16, opts: &Options) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "admin: GET/POST http://127.0.0.1:{port}/admin/faults and /admin/jobs, GET http://127.0.0.1:{port}/admin/stats, POST http://127.0.0.1:{port}/admin/key"
+        "admin: GET/POST http://127.0.0.1:{port}/admin/faults, /admin/jobs and /admin/volumes, GET http://127.0.0.1:{port}/admin/stats, POST http://127.0.0.1:{port}/admin/key"
     )?;
     writeln!(out, "stop with Ctrl-C")?;
     out.flush()

@@ -4,10 +4,13 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use super::admin::Stats;
+use super::catalog;
 use super::jobs;
+use super::multicam;
 use super::store::{FileRecord, TakeRecord, now_rfc3339};
 use super::takes;
 use super::views::{self, UrlKind};
+use super::volumes;
 
 /// A field error as AppSync reports it: `errorType` and `message`.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +55,13 @@ pub(crate) fn resolve(app: &App, field: &str, args: &Args) -> Result<Value, Fiel
         "getJob" => jobs::get(app, args),
         "listJobs" => jobs::list(app, args),
         "createSingleCamJob" => jobs::create_single_cam(app, args),
+        "createMultiCamJob" => jobs::create_multi_cam(app, args),
+        "getVolume" => volumes::get(app, args),
+        "listVolumes" => volumes::list(app, args),
+        "createVolumeWithHuman" => volumes::create(app, args),
+        "createMultiCamTake" => multicam::create_take(app, args),
+        "listCameraSettings" => Ok(catalog::list_camera_settings()),
+        "listRigs" => Ok(catalog::list_rigs()),
         "listTakes" => takes::list(app, args),
         "createFile" => create_file(app, args),
         "createSingleCamTake" => takes::create_single_cam(app, args),
@@ -136,7 +146,7 @@ fn cursor(offset: usize) -> String {
     json!({ "offset": offset }).to_string()
 }
 
-/// `listTakes` and `listJobs` page size when `first` is not given, and the most they serve.
+/// `listTakes`, `listJobs` and `listVolumes` page size when `first` is not given, and the most they serve.
 const DEFAULT_FIRST: i64 = 50;
 const MAX_FIRST: i64 = 100;
 

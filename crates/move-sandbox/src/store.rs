@@ -1,4 +1,4 @@
-//! The sandbox's state: files and takes kept in memory and persisted as JSON under the data dir.
+//! The sandbox's state: files, takes and volumes kept in memory and persisted as JSON under the data dir.
 
 use std::collections::HashMap;
 use std::io;
@@ -34,7 +34,7 @@ pub(crate) struct Upload {
     pub completed: String,
 }
 
-/// A take created with `createSingleCamTake`.
+/// A take created with `createSingleCamTake` or `createMultiCamTake`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TakeRecord {
     pub id: String,
@@ -43,6 +43,53 @@ pub(crate) struct TakeRecord {
     pub created: String,
     pub seq: u64,
     pub sources: Vec<SourceRecord>,
+    /// The volume of a multi-cam take; `None` for a single-cam take.
+    #[serde(default)]
+    pub volume_id: Option<String>,
+    /// The sync method a multi-cam take was given, if any.
+    #[serde(default)]
+    pub sync: Option<SyncRecord>,
+}
+
+impl TakeRecord {
+    /// Whether it was made with `createMultiCamTake`.
+    pub(crate) fn is_multi_cam(&self) -> bool {
+        self.volume_id.is_some()
+    }
+}
+
+/// How the sources of a volume or multi-cam take were synced (`SyncMethodInput`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) enum SyncRecord {
+    /// `clapWindow { startTime endTime }`, in seconds.
+    Clap { start: f64, end: f64 },
+    /// `timecodeSync { useTimecode }`.
+    Timecode { use_timecode: bool },
+}
+
+/// A volume created with `createVolumeWithHuman`, with the timing and fate drawn at creation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct VolumeRecord {
+    pub id: String,
+    pub name: Option<String>,
+    pub metadata: Option<String>,
+    pub created: String,
+    /// Creation time in milliseconds since the epoch: the clock the state moves by.
+    pub created_ms: u64,
+    pub seq: u64,
+    /// One video per camera, each with its lens.
+    pub sources: Vec<SourceRecord>,
+    pub human_height: f64,
+    /// The `AreaType`: NORMAL or LARGE.
+    pub area_type: String,
+    pub sync: Option<SyncRecord>,
+    /// `(startTime, endTime)` of the clip window, if given.
+    pub clip_window: Option<(f64, f64)>,
+    /// How long it stays NOT_STARTED, then RUNNING.
+    pub queue_ms: u64,
+    pub run_ms: u64,
+    /// Set when the volume was drawn to fail: the reason it gives.
+    pub failure: Option<String>,
 }
 
 /// One source of a take.
@@ -68,10 +115,11 @@ pub(crate) struct Identity {
 struct Inner {
     files: HashMap<String, FileRecord>,
     takes: HashMap<String, TakeRecord>,
+    volumes: HashMap<String, VolumeRecord>,
     seq: u64,
 }
 
-/// Files and takes, loaded from and written through to the data dir.
+/// Files, takes and volumes, loaded from and written through to the data dir.
 pub(crate) struct Store {
     dir: PathBuf,
     /// Holds the data dir's lock for as long as the store lives.
@@ -88,7 +136,7 @@ pub(crate) fn now_rfc3339() -> String {
 impl Store {
     /// Opens (creating if needed) the data dir and loads what an earlier run left there.
     pub(crate) fn open(dir: &Path) -> anyhow::Result<Store> {
-        for sub in ["files", "takes", "blobs"] {
+        for sub in ["files", "takes", "volumes", "blobs"] {
             let path = dir.join(sub);
             std::fs::create_dir_all(&path)
                 .with_context(|| format!("cannot create the sandbox folder {}", path.display()))?;
@@ -104,6 +152,10 @@ impl Store {
         for take in load_all::<TakeRecord>(&dir.join("takes"))? {
             inner.seq = inner.seq.max(take.seq);
             inner.takes.insert(take.id.clone(), take);
+        }
+        for volume in load_all::<VolumeRecord>(&dir.join("volumes"))? {
+            inner.seq = inner.seq.max(volume.seq);
+            inner.volumes.insert(volume.id.clone(), volume);
         }
         Ok(Store {
             dir: dir.to_path_buf(),
@@ -136,6 +188,31 @@ impl Store {
 
     pub(crate) fn take(&self, id: &str) -> Option<TakeRecord> {
         self.lock().takes.get(id).cloned()
+    }
+
+    pub(crate) fn volume(&self, id: &str) -> Option<VolumeRecord> {
+        self.lock().volumes.get(id).cloned()
+    }
+
+    /// Writes a volume record to disk, then keeps it.
+    pub(crate) fn put_volume(&self, volume: VolumeRecord) -> anyhow::Result<()> {
+        let mut inner = self.lock();
+        write_json(
+            &self.dir.join("volumes").join(format!("{}.json", volume.id)),
+            &volume,
+        )?;
+        inner.volumes.insert(volume.id.clone(), volume);
+        Ok(())
+    }
+
+    /// Every volume, sorted by creation (newest first when `descending`).
+    pub(crate) fn volumes_sorted(&self, descending: bool) -> Vec<VolumeRecord> {
+        let mut volumes: Vec<_> = self.lock().volumes.values().cloned().collect();
+        volumes.sort_by_key(|v| (v.created_ms, v.seq));
+        if descending {
+            volumes.reverse();
+        }
+        volumes
     }
 
     /// Writes a file record to disk, then keeps it.

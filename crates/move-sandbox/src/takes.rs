@@ -1,4 +1,5 @@
-//! `createSingleCamTake` with Move's source rules, and `listTakes` paging.
+//! `createSingleCamTake` with Move's source rules, and `listTakes` paging (single- and
+//! multi-cam takes alike; `createMultiCamTake` is in `multicam`).
 
 use serde_json::Value;
 
@@ -27,6 +28,8 @@ pub(crate) fn create_single_cam(app: &App, args: &Args) -> Result<Value, FieldEr
         created: now_rfc3339(),
         seq: app.store.next_seq(),
         sources,
+        volume_id: None,
+        sync: None,
     };
     app.store
         .put_take(take.clone())
@@ -36,7 +39,7 @@ pub(crate) fn create_single_cam(app: &App, args: &Args) -> Result<Value, FieldEr
 }
 
 /// The `sources` argument (validated against `[SourceInput!]` already) as records.
-fn parse_sources(args: &Args) -> Vec<SourceRecord> {
+pub(crate) fn parse_sources(args: &Args) -> Vec<SourceRecord> {
     let Some(list) = args.get("sources").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -57,7 +60,7 @@ fn parse_sources(args: &Args) -> Vec<SourceRecord> {
         .collect()
 }
 
-fn is_video(format: &str) -> bool {
+pub(crate) fn is_video(format: &str) -> bool {
     matches!(format, "MP4" | "MOV" | "AVI")
 }
 
@@ -88,7 +91,7 @@ fn check_sources(app: &App, sources: &[SourceRecord]) -> Result<(), FieldError> 
     sources.iter().try_for_each(|s| check_file(app, s))
 }
 
-fn check_file(app: &App, source: &SourceRecord) -> Result<(), FieldError> {
+pub(crate) fn check_file(app: &App, source: &SourceRecord) -> Result<(), FieldError> {
     let id = &source.file_id;
     let file = app
         .store

@@ -67,9 +67,33 @@ pub(crate) fn file(app: &App, record: &FileRecord, kind: UrlKind) -> Value {
     })
 }
 
-/// A `Take` with its sources, video file and additional files.
+/// A `Take` with its sources, video file and additional files; a multi-cam take has no single
+/// video file but its volume and sync method.
 pub(crate) fn take(app: &App, record: &TakeRecord) -> Value {
     let sources: Vec<Value> = record.sources.iter().map(|s| source(app, s)).collect();
+    if record.is_multi_cam() {
+        let volume = record
+            .volume_id
+            .as_deref()
+            .and_then(|id| app.store.volume(id))
+            .map_or(Value::Null, |v| {
+                super::volumes::view(app, &v, super::jobs::now_ms())
+            });
+        return json!({
+            "__typename": "Take",
+            "id": record.id,
+            "name": record.name,
+            "metadata": metadata(&record.metadata),
+            "created": record.created,
+            "takeType": "MULTI_CAM",
+            "client": client(app),
+            "sources": sources,
+            "videoFile": null,
+            "additionalFiles": [],
+            "syncMethod": super::multicam::sync_view(record.sync),
+            "volume": volume,
+        });
+    }
     let video = record
         .sources
         .iter()
@@ -99,10 +123,12 @@ pub(crate) fn take(app: &App, record: &TakeRecord) -> Value {
         "sources": sources,
         "videoFile": video,
         "additionalFiles": additional,
+        "syncMethod": null,
+        "volume": null,
     })
 }
 
-fn source(app: &App, record: &SourceRecord) -> Value {
+pub(crate) fn source(app: &App, record: &SourceRecord) -> Value {
     let camera = record.lens.as_ref().map_or(
         Value::Null,
         |lens| json!({ "__typename": "CameraSettings", "lens": lens }),

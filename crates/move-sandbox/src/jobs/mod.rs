@@ -1,4 +1,6 @@
-//! Processing jobs: `createSingleCamJob`, `getJob` and `listJobs`, with states that move over time.
+//! Processing jobs: `createSingleCamJob`, `createMultiCamJob`, `getJob` and `listJobs`, with
+//! states that move over time. A single-cam job needs a single-cam take, a multi-cam job a
+//! multi-cam take (with 1 to 10 actors and a rig from `listRigs`).
 //!
 //! A job stays NOT_STARTED, then RUNNING (its percentage growing), then FINISHED with one output
 //! file per requested `OutputType` (MAIN_FBX and RENDER_VIDEO when none is named), whose
@@ -15,14 +17,15 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use settings::JobSettings;
-pub(crate) use settings::{get_settings, post_settings};
+pub(crate) use settings::{Fate, SettingsState, get_settings, post_settings};
 pub use view::output_bytes;
+pub(crate) use view::{Progress, lifecycle, with_failure_reason};
 
 use crate::App;
 use crate::admin::Stats;
+use crate::catalog;
 use crate::resolvers::{Args, FieldError, Page, json_arg, str_arg};
-use crate::store::{FileRecord, Upload, now_rfc3339};
-use settings::SettingsState;
+use crate::store::{FileRecord, TakeRecord, Upload, now_rfc3339};
 use store::{JobRecord, JobStore, OutputRecord};
 
 /// The outputs a job gets when `outputs` is absent or empty: the animation and its video.
@@ -31,7 +34,7 @@ const DEFAULT_OUTPUTS: [&str; 2] = ["MAIN_FBX", "RENDER_VIDEO"];
 /// The jobs and how new ones behave.
 pub(crate) struct Jobs {
     store: JobStore,
-    pub(crate) settings: SettingsState,
+    pub(crate) settings: SettingsState<JobSettings>,
 }
 
 impl Jobs {
@@ -44,8 +47,8 @@ impl Jobs {
     }
 }
 
-/// Milliseconds since the epoch: the clock job states move by.
-fn now_ms() -> u64 {
+/// Milliseconds since the epoch: the clock job and volume states move by.
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -69,12 +72,56 @@ pub(crate) fn list(app: &App, args: &Args) -> Result<Value, FieldError> {
 
 /// `createSingleCamJob(takeId, outputs, options, clipWindow, name, metadata)`.
 pub(crate) fn create_single_cam(app: &App, args: &Args) -> Result<Value, FieldError> {
-    let take_id = str_arg(args, "takeId").unwrap_or_default();
-    if app.store.take(take_id).is_none() {
+    let take = job_take(app, args)?;
+    if take.is_multi_cam() {
         return Err(FieldError::bad_request(format!(
-            "Take {take_id} does not exist"
+            "Take {} is a multi-cam take: process it with createMultiCamJob",
+            take.id
         )));
     }
+    create(app, args, &take, None)
+}
+
+/// `createMultiCamJob(takeId, numberOfActors, rig, outputs, options, clipWindow, name, metadata)`.
+pub(crate) fn create_multi_cam(app: &App, args: &Args) -> Result<Value, FieldError> {
+    let take = job_take(app, args)?;
+    if !take.is_multi_cam() {
+        return Err(FieldError::bad_request(format!(
+            "Take {} is a single-cam take: process it with createSingleCamJob",
+            take.id
+        )));
+    }
+    let actors = args
+        .get("numberOfActors")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    if !(1..=MAX_ACTORS).contains(&actors) {
+        return Err(FieldError::bad_request(format!(
+            "numberOfActors must be between 1 and {MAX_ACTORS}, got {actors}"
+        )));
+    }
+    let rig = catalog::rig(str_arg(args, "rig"))?;
+    create(app, args, &take, Some((actors, rig)))
+}
+
+/// The most actors a multi-cam job may track.
+const MAX_ACTORS: i64 = 10;
+
+/// The take named by `takeId`, or a bad request naming it.
+fn job_take(app: &App, args: &Args) -> Result<TakeRecord, FieldError> {
+    let take_id = str_arg(args, "takeId").unwrap_or_default();
+    app.store
+        .take(take_id)
+        .ok_or_else(|| FieldError::bad_request(format!("Take {take_id} does not exist")))
+}
+
+/// Creates a job of `take`; `multi_cam` is `(numberOfActors, rig)` for a multi-cam job.
+fn create(
+    app: &App,
+    args: &Args,
+    take: &TakeRecord,
+    multi_cam: Option<(i64, String)>,
+) -> Result<Value, FieldError> {
     let clip_window = clip_window(args)?;
     let metadata = json_arg(args, "metadata")?;
     let (settings, failure) = app.jobs.settings.draw();
@@ -85,7 +132,7 @@ pub(crate) fn create_single_cam(app: &App, args: &Args) -> Result<Value, FieldEr
     };
     let job = JobRecord {
         id,
-        take_id: take_id.to_string(),
+        take_id: take.id.clone(),
         name: str_arg(args, "name").map(str::to_string),
         metadata,
         created: now_rfc3339(),
@@ -97,6 +144,8 @@ pub(crate) fn create_single_cam(app: &App, args: &Args) -> Result<Value, FieldEr
         run_ms: settings.run_ms,
         failure,
         outputs,
+        number_of_actors: multi_cam.as_ref().map(|(actors, _)| *actors),
+        rig: multi_cam.map(|(_, rig)| rig),
     };
     app.jobs
         .store
@@ -126,8 +175,8 @@ fn requested_outputs(args: &Args) -> Vec<String> {
     outputs
 }
 
-/// The `clipWindow` argument, checked: `0 <= startTime < endTime`.
-fn clip_window(args: &Args) -> Result<Option<(f64, f64)>, FieldError> {
+/// The `clipWindow` argument, checked: `0 <= startTime < endTime` (jobs and volumes).
+pub(crate) fn clip_window(args: &Args) -> Result<Option<(f64, f64)>, FieldError> {
     let Some(window) = args.get("clipWindow").filter(|w| w.is_object()) else {
         return Ok(None);
     };

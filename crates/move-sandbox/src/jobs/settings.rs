@@ -66,38 +66,61 @@ impl JobSettings {
     }
 }
 
-/// The live settings and the seeded RNG that draws failures.
-pub(crate) struct SettingsState {
-    inner: Mutex<(JobSettings, fastrand::Rng)>,
+/// Settings that draw, per new record, whether it fails: jobs' and volumes'.
+pub(crate) trait Fate: Clone {
+    /// Seed of the RNG that draws failures.
+    fn seed(&self) -> u64;
+    /// Probability (0..1) that a new record fails.
+    fn p_fail(&self) -> f64;
+    /// The reason a failed record gives.
+    fn fail_reason(&self) -> &str;
 }
 
-impl SettingsState {
-    pub(crate) fn new(settings: JobSettings) -> Self {
-        let rng = fastrand::Rng::with_seed(settings.seed);
+impl Fate for JobSettings {
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+    fn p_fail(&self) -> f64 {
+        self.p_fail
+    }
+    fn fail_reason(&self) -> &str {
+        &self.fail_reason
+    }
+}
+
+/// The live settings and the seeded RNG that draws failures.
+pub(crate) struct SettingsState<T> {
+    inner: Mutex<(T, fastrand::Rng)>,
+}
+
+impl<T: Fate> SettingsState<T> {
+    pub(crate) fn new(settings: T) -> Self {
+        let rng = fastrand::Rng::with_seed(settings.seed());
         SettingsState {
             inner: Mutex::new((settings, rng)),
         }
     }
 
-    pub(crate) fn current(&self) -> JobSettings {
+    pub(crate) fn current(&self) -> T {
         self.lock().0.clone()
     }
 
-    fn replace(&self, settings: JobSettings) {
-        let rng = fastrand::Rng::with_seed(settings.seed);
+    /// Replaces the settings for records created from now on, and reseeds.
+    pub(crate) fn replace(&self, settings: T) {
+        let rng = fastrand::Rng::with_seed(settings.seed());
         *self.lock() = (settings, rng);
     }
 
-    /// The settings for a new job, and its failure reason if it is drawn to fail.
-    pub(crate) fn draw(&self) -> (JobSettings, Option<String>) {
+    /// The settings for a new record, and its failure reason if it is drawn to fail.
+    pub(crate) fn draw(&self) -> (T, Option<String>) {
         let mut guard = self.lock();
         let (settings, rng) = &mut *guard;
-        let fails = settings.p_fail > 0.0 && rng.f64() < settings.p_fail;
-        let reason = fails.then(|| settings.fail_reason.clone());
+        let fails = settings.p_fail() > 0.0 && rng.f64() < settings.p_fail();
+        let reason = fails.then(|| settings.fail_reason().to_string());
         (settings.clone(), reason)
     }
 
-    fn lock(&self) -> MutexGuard<'_, (JobSettings, fastrand::Rng)> {
+    fn lock(&self) -> MutexGuard<'_, (T, fastrand::Rng)> {
         // The pair is replaced whole, so a panic elsewhere cannot leave it inconsistent.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::store::{load_all, write_json};
 
-/// A job created with `createSingleCamJob`, with the timing and fate drawn at creation.
+/// A job created with `createSingleCamJob` or `createMultiCamJob`, with the timing and fate drawn at creation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct JobRecord {
     pub id: String,
@@ -33,6 +33,12 @@ pub(crate) struct JobRecord {
     pub failure: Option<String>,
     /// The output files, already written; served once the job is FINISHED.
     pub outputs: Vec<OutputRecord>,
+    /// `numberOfActors` of a multi-cam job (a single-cam job has 1).
+    #[serde(default)]
+    pub number_of_actors: Option<i64>,
+    /// The rig of a multi-cam job; `None` for a single-cam job.
+    #[serde(default)]
+    pub rig: Option<String>,
 }
 
 /// One output of a job: its `OutputType`, file extension and file.

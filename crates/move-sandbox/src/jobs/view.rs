@@ -15,26 +15,44 @@ pub(crate) struct Progress {
     pub percent: u32,
 }
 
-/// The state of `job` at `now_ms`: NOT_STARTED for `queue_ms`, then RUNNING for `run_ms`, then
-/// FINISHED; a job drawn to fail turns FAILED halfway through its run, at 50%.
+/// The state of `job` at `now_ms` (see [`lifecycle`]).
 pub(crate) fn progress(job: &JobRecord, now_ms: u64) -> Progress {
-    let elapsed = now_ms.saturating_sub(job.created_ms);
-    if elapsed < job.queue_ms {
+    lifecycle(
+        job.created_ms,
+        job.queue_ms,
+        job.run_ms,
+        job.failure.is_some(),
+        now_ms,
+    )
+}
+
+/// The state at `now_ms` of a job or volume created at `created_ms`: NOT_STARTED for
+/// `queue_ms`, then RUNNING for `run_ms`, then FINISHED; one drawn to fail (`fails`) turns
+/// FAILED halfway through its run, at 50%.
+pub(crate) fn lifecycle(
+    created_ms: u64,
+    queue_ms: u64,
+    run_ms: u64,
+    fails: bool,
+    now_ms: u64,
+) -> Progress {
+    let elapsed = now_ms.saturating_sub(created_ms);
+    if elapsed < queue_ms {
         return Progress {
             state: "NOT_STARTED",
             percent: 0,
         };
     }
-    let running = elapsed - job.queue_ms;
-    if job.failure.is_some() && running >= job.run_ms / 2 {
-        let percent = if job.run_ms == 0 { 0 } else { 50 };
+    let running = elapsed - queue_ms;
+    if fails && running >= run_ms / 2 {
+        let percent = if run_ms == 0 { 0 } else { 50 };
         return Progress {
             state: "FAILED",
             percent,
         };
     }
-    if running < job.run_ms {
-        let percent = (running.saturating_mul(100) / job.run_ms).min(99) as u32;
+    if running < run_ms {
+        let percent = (running.saturating_mul(100) / run_ms).min(99) as u32;
         return Progress {
             state: "RUNNING",
             percent,
@@ -63,7 +81,7 @@ pub(crate) fn job(app: &App, record: &JobRecord, now_ms: u64) -> Value {
         "id": record.id,
         "created": record.created,
         "name": record.name,
-        "metadata": metadata(record, progress),
+        "metadata": with_failure_reason(&record.metadata, record.failure.as_deref(), progress),
         "state": progress.state,
         "progress": {
             "__typename": "JobProgress",
@@ -73,15 +91,20 @@ pub(crate) fn job(app: &App, record: &JobRecord, now_ms: u64) -> Value {
         "inputs": inputs(record),
         "outputs": outputs,
         "take": take,
+        "rig": record.rig.as_ref().map(|name| json!({ "__typename": "Rig", "name": name })),
         "client": views::client(app),
     })
 }
 
 /// The metadata as given (`{}` when none, like Move), plus `failure_reason` once FAILED: the
-/// schema has no field for the reason, so the sandbox reports it there.
-fn metadata(record: &JobRecord, progress: Progress) -> String {
-    let given = record.metadata.as_deref().unwrap_or("{}");
-    match (&record.failure, progress.state) {
+/// schema has no field for the reason, so the sandbox reports it there (jobs and volumes).
+pub(crate) fn with_failure_reason(
+    given: &Option<String>,
+    failure: Option<&str>,
+    progress: Progress,
+) -> String {
+    let given = given.as_deref().unwrap_or("{}");
+    match (failure, progress.state) {
         (Some(reason), "FAILED") => {
             let mut value: Value = serde_json::from_str(given).unwrap_or_else(|_| json!({}));
             match value.as_object_mut() {
@@ -115,7 +138,7 @@ fn inputs(record: &JobRecord) -> Value {
     });
     json!({
         "__typename": "JobInputs",
-        "numberOfActors": 1,
+        "numberOfActors": record.number_of_actors.unwrap_or(1),
         "clipWindow": clip,
         "options": options,
     })
@@ -187,6 +210,8 @@ mod tests {
             run_ms,
             failure: failure.map(str::to_string),
             outputs: Vec::new(),
+            number_of_actors: None,
+            rig: None,
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod faults;
 mod jobs;
+mod multicam;
 mod storage;
 
 use serde_json::{Value, json};

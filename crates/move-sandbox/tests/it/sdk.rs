@@ -1,5 +1,6 @@
-//! Move's own Python SDK (`move-ugc-python` 4.1.0) makes every call of the takes guide, and
-//! creates, retrieves and lists a job, against the sandbox. `.ci/run` makes the venv; without
+//! Move's own Python SDK (`move-ugc-python` 4.1.0) makes every call of the takes guide,
+//! creates, retrieves and lists a job, and makes the multicam calls (lenses, rigs, a volume, a
+//! multi-cam take and job), against the sandbox. `.ci/run` makes the venv; without
 //! it the test says so and skips.
 
 use std::io::Write;
@@ -39,7 +40,16 @@ fn the_python_sdk_makes_every_call_of_the_takes_guide() {
         );
         return;
     };
-    let sb = Sandbox::start_with(&["--job-queue-ms", "0", "--job-run-ms", "0"]);
+    let sb = Sandbox::start_with(&[
+        "--job-queue-ms",
+        "0",
+        "--job-run-ms",
+        "0",
+        "--volume-queue-ms",
+        "0",
+        "--volume-run-ms",
+        "0",
+    ]);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/takes_guide.py");
     let out = Command::new(&python)
         .arg(&script)
@@ -58,4 +68,5 @@ fn the_python_sdk_makes_every_call_of_the_takes_guide() {
         "{stdout}"
     );
     assert!(stdout.contains("every job call succeeded"), "{stdout}");
+    assert!(stdout.contains("every multicam call succeeded"), "{stdout}");
 }
