@@ -3,6 +3,7 @@
 pub mod documents;
 pub mod error;
 pub mod jobs;
+pub mod multicam;
 pub mod types;
 
 use std::time::Duration;
