@@ -7,6 +7,7 @@ pub mod disk;
 pub mod notices;
 pub mod pairing;
 pub mod place;
+pub mod rig;
 pub mod scan;
 pub mod settle;
 pub mod watch;

@@ -50,7 +50,8 @@ impl Ingest {
                     .await?;
                 Ok(Some(rec.id))
             }
-            Phase::Waiting => Ok(None),
+            // A rig camera's video that is uploaded: its rig recording carries on.
+            Phase::Waiting | Phase::Grouped => Ok(None),
             Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying => {
                 self.while_in_flight(&rec, found, ready).await
             }

@@ -5,4 +5,5 @@ pub mod facts;
 pub mod id;
 pub mod job;
 pub mod recording;
+pub mod rig;
 pub mod volume;

@@ -112,6 +112,9 @@ pub enum Event {
     JobDone { note: JobEnd },
     /// `jobs retry`: the ended job is kept as history and a new one is wanted.
     JobRetried,
+    /// A rig camera's video is uploaded and belongs to this rig recording (`RIG/GROUP`): it
+    /// makes no take of its own; the rig recording makes one multicam take (or a volume).
+    Grouped { rig_recording: String },
     /// The whole recording, as the compaction of earlier releases wrote it (read by the import).
     Snapshot { recording: Box<Recording> },
 }
@@ -160,6 +163,7 @@ impl Event {
                 | Event::JobOutputDownloaded { .. }
                 | Event::JobDone { .. }
                 | Event::JobRetried
+                | Event::Grouped { .. }
                 | Event::Snapshot { .. }
         ) || matches!(
             self,
@@ -347,6 +351,9 @@ pub struct Recording {
     /// The processing job (`[job]`; none when no job is wanted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<JobTrack>,
+    /// A rig camera's recording: the rig recording (`RIG/GROUP`) its video belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grouped: Option<String>,
     /// Journal sequence number of the latest step, and its time.
     pub seq: u64,
     pub updated: String,
@@ -370,16 +377,19 @@ pub enum Phase {
     Failed,
     /// A file vanished before its upload.
     Gone,
+    /// A rig camera's video, uploaded, waiting for its rig recording's multicam take.
+    Grouped,
 }
 
 impl Phase {
     /// Every phase, in the order `status` lists them.
-    pub const ALL: [Phase; 8] = [
+    pub const ALL: [Phase; 9] = [
         Phase::Waiting,
         Phase::Queued,
         Phase::Uploading,
         Phase::TakeRequested,
         Phase::Retrying,
+        Phase::Grouped,
         Phase::Done,
         Phase::Failed,
         Phase::Gone,
@@ -419,6 +429,7 @@ impl Phase {
             Phase::Done => "done",
             Phase::Failed => "failed",
             Phase::Gone => "gone",
+            Phase::Grouped => "grouped",
         }
     }
 }
@@ -432,6 +443,8 @@ impl Recording {
             Phase::Failed
         } else if self.gone.is_some() {
             Phase::Gone
+        } else if self.grouped.is_some() {
+            Phase::Grouped
         } else if self.retrying.is_some() {
             Phase::Retrying
         } else if self.take_requested_ms.is_some() {
@@ -520,6 +533,7 @@ impl Recording {
             retrying: None,
             after_take: None,
             job: None,
+            grouped: None,
             seq,
             updated: time.to_string(),
         })
@@ -596,6 +610,7 @@ impl Recording {
             Event::AfterTakeDone { note } => {
                 self.after_take.get_or_insert_default().done = Some(note);
             }
+            Event::Grouped { rig_recording } => self.grouped = Some(rig_recording),
             Event::JobWanted => {
                 self.job.get_or_insert_default();
             }

@@ -148,6 +148,10 @@ pub fn describe(event: &Event, device: &str) -> (String, String) {
             format!("{key} to {}, {}", path.display(), size(*n)),
         ),
         Event::JobDone { note } => ("job done", note.to_string()),
+        Event::Grouped { rig_recording } => (
+            "grouped",
+            format!("uploaded; its rig recording {rig_recording} makes the take"),
+        ),
         Event::JobRetried => (
             "job retried",
             "the ended job is kept; a new one is wanted".to_string(),

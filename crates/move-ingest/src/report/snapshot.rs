@@ -20,7 +20,7 @@ use crate::store::{Store, StoreError};
 pub const ROWS: usize = 12;
 
 /// Every state a recording can be in, in the order the views show them.
-pub const PHASES: [Phase; 8] = Phase::ALL;
+pub const PHASES: [Phase; 9] = Phase::ALL;
 
 /// One recording, as the views show it.
 #[derive(Debug, Clone)]

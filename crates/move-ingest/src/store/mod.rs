@@ -24,6 +24,7 @@ pub mod pause;
 pub mod query;
 mod recent;
 pub mod requests;
+mod rigs;
 mod rows;
 pub mod schema;
 mod take_index;
@@ -52,6 +53,7 @@ pub(crate) use lock::LOCK_FILE;
 pub use lock::sync_dir;
 pub use pause::{Cause, Pause, Paused};
 pub use schema::{DB_FILE, SCHEMA_VERSION};
+pub use rigs::RIGS_VERSION;
 pub use take_index::{IndexWriter, IndexedTake, TakeFile};
 
 /// What opening found, for the start-up log line.
@@ -88,6 +90,8 @@ pub struct Store {
     check: Arc<check::Check>,
     /// Whether a full or read-only disk pauses the writer (in `run`), and whether it is paused.
     pause: Arc<Pause>,
+    /// The rig recordings' own writer connection (`rigs`).
+    rigs: rigs::RigWriter,
     /// Held until the writer has stopped (dropped after it: fields drop in order).
     _lock: File,
 }
@@ -143,6 +147,7 @@ impl Store {
             writer: Some(writer),
             check,
             pause,
+            rigs: Default::default(),
             _lock: lock,
         };
         let unfinished = store.unfinished()?.len();

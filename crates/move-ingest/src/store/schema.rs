@@ -110,6 +110,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // No query needs it (`status --since` names the time index): one index fewer to
     // rewrite at every step of every recording.
     "DROP INDEX IF EXISTS recordings_by_seq;",
+    // 7: rig recordings (issue 22): the videos of one recording of a rig's cameras, and the
+    // steps that make them one volume or one multicam take. `state` is `RigState::as_str`,
+    // `data` the whole `RigRecording` as JSON; `rig_steps` holds every step, in order.
+    "CREATE TABLE rig_recordings (
+        key TEXT PRIMARY KEY NOT NULL,
+        rig TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        data TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX rig_recordings_by_state ON rig_recordings (state, rig);
+    CREATE TABLE rig_steps (
+        seq INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX rig_steps_by_key ON rig_steps (key, seq);",
 ];
 
 /// The first schema version with the `requests` table.
