@@ -27,6 +27,9 @@ pub async fn run(config: Option<&Path>, args: HistoryArgs) -> anyhow::Result<Exi
         ))
         .into());
     };
+    if let Some(rig) = reader.rig_recording(&args.recording).map_err(usage)? {
+        return rig_history(&reader, &rig, args.json);
+    }
     let recs = reader.named(device, stem).map_err(usage)?;
     if recs.is_empty() {
         return Err(UsageError::new(format!(
@@ -69,6 +72,45 @@ pub async fn run(config: Option<&Path>, args: HistoryArgs) -> anyhow::Result<Exi
         for step in reader.steps(&r.id).map_err(usage)? {
             crate::outln!("  {}", crate::report::history::line(&step, &r.device))?;
         }
+    }
+    Ok(Exit::Ok)
+}
+
+/// `history RIG/STEM`: the steps of a rig recording.
+fn rig_history(
+    reader: &Reader,
+    rig: &crate::model::rig::RigRecording,
+    json: bool,
+) -> anyhow::Result<Exit> {
+    let usage = |e: crate::store::StoreError| UsageError::new(e.to_string());
+    let steps = reader.rig_steps(&rig.key).map_err(usage)?;
+    if json {
+        let out = serde_json::json!({
+            "rig_recording": rig.key,
+            "rig": rig.rig,
+            "stem": rig.stem,
+            "state": rig.state().as_str(),
+            "take_id": rig.take_id,
+            "volume_id": rig.volume_id(),
+            "steps": steps
+                .iter()
+                .map(|(t, ev)| serde_json::json!({"at_ms": t, "event": ev}))
+                .collect::<Vec<_>>(),
+        });
+        crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
+        return Ok(Exit::Ok);
+    }
+    crate::outln!(
+        "{}  {}  take {}  volume {}",
+        rig.key,
+        rig.state().as_str(),
+        rig.take_id.as_deref().unwrap_or("-"),
+        rig.volume_id().unwrap_or("-")
+    )?;
+    for (at_ms, ev) in &steps {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis((*at_ms).max(0) as u64);
+        let t = humantime::format_rfc3339_seconds(t);
+        crate::outln!("  {t}  {}", ev.describe())?;
     }
     Ok(Exit::Ok)
 }

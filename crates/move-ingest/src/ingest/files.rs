@@ -20,6 +20,9 @@ impl Ingest {
     pub(super) async fn upload_files(&self, rec: &Recording) -> Result<Option<Outcome>, Fatal> {
         for role in [Role::Video, Role::Sidecar] {
             let Some(seen) = rec.seen(role) else { continue };
+            if role == Role::Sidecar && self.skips_sidecar(rec) {
+                continue;
+            }
             let now = match self.current(rec, role, seen).await? {
                 Ok(Some(now)) => now,
                 Ok(None) => continue,

@@ -9,6 +9,7 @@ mod decide;
 mod fatal;
 mod files;
 pub mod job;
+mod rig;
 mod take;
 pub mod workers;
 
@@ -31,6 +32,7 @@ pub use fatal::Fatal;
 
 pub use crate::model::facts::Completeness;
 pub use adopt::{Adoptable, Existing};
+pub use rig::RigMember;
 
 /// What became of one recording in this pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,9 @@ pub enum Outcome {
         wait: Duration,
         api_down: bool,
     },
+    /// A rig camera's video is uploaded and joined its rig recording (`RIG/GROUP`), which
+    /// makes the multicam take (or the volume).
+    Grouped { rig_recording: String },
 }
 
 /// Everything the pipeline needs, shared by every recording in flight.
@@ -74,6 +79,10 @@ pub struct Ingest {
     jobs_wake: tokio::sync::Notify,
     /// Held while a job is asked for, so that two never overlap.
     job_creation: tokio::sync::Mutex<()>,
+    /// Wakes the rig follower when a camera joins a rig recording.
+    rigs_wake: tokio::sync::Notify,
+    /// Whether the `.move` beside a rig camera's video was logged as left out (once).
+    sidecar_noted: std::sync::atomic::AtomicBool,
 }
 
 impl Ingest {
@@ -95,6 +104,8 @@ impl Ingest {
             http,
             jobs_wake: tokio::sync::Notify::new(),
             job_creation: tokio::sync::Mutex::new(()),
+            rigs_wake: tokio::sync::Notify::new(),
+            sidecar_noted: Default::default(),
             policy: Policy::from_config(&cfg.retry),
             hostname,
             monitor,
@@ -303,6 +314,9 @@ impl Ingest {
             return Ok(Outcome::Failed {
                 reason: f.reason.clone(),
             });
+        }
+        if let Some(member) = self.rig_member(&rec) {
+            return self.process_camera(rec, member).await;
         }
         if let Some(outcome) = self.look_for_take(&rec).await? {
             return Ok(outcome);

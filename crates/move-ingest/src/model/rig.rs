@@ -108,7 +108,11 @@ pub enum RigFailure {
 /// Where a rig recording's volume stands (calibration recordings only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VolumeTrack {
+    /// The first request (a lookup for it reaches back to here).
     pub requested_ms: Option<i64>,
+    /// The latest request (a lookup waits a moment after it, for it to land).
+    #[serde(default)]
+    pub last_requested_ms: Option<i64>,
     pub id: Option<String>,
     pub state: Option<VolumeState>,
     pub percent: Option<i64>,
@@ -143,9 +147,12 @@ pub struct RigRecording {
     pub missing: Option<Vec<String>>,
     #[serde(default)]
     pub volume: Option<VolumeTrack>,
-    /// The take request: when, and on which volume.
+    /// The take request: when first, and on which volume.
     #[serde(default)]
     pub take_requested: Option<(i64, String)>,
+    /// The latest take request.
+    #[serde(default)]
+    pub take_last_ms: Option<i64>,
     #[serde(default)]
     pub take_id: Option<String>,
     #[serde(default)]
@@ -198,7 +205,10 @@ impl RigState {
 
     /// Nothing more happens by itself.
     pub fn is_finished(self) -> bool {
-        matches!(self, RigState::Calibrated | RigState::Done | RigState::Failed)
+        matches!(
+            self,
+            RigState::Calibrated | RigState::Done | RigState::Failed
+        )
     }
 }
 
@@ -216,6 +226,7 @@ impl RigRecording {
             missing: None,
             volume: None,
             take_requested: None,
+            take_last_ms: None,
             take_id: None,
             failure: None,
         }
@@ -274,6 +285,7 @@ impl RigRecording {
             RigEvent::VolumeRequested { at_ms } => {
                 let v = self.volume.get_or_insert_with(VolumeTrack::default);
                 v.requested_ms.get_or_insert(*at_ms);
+                v.last_requested_ms = Some(*at_ms);
             }
             RigEvent::VolumeCreated { volume_id, .. } => {
                 let v = self.volume.get_or_insert_with(VolumeTrack::default);
@@ -292,6 +304,7 @@ impl RigRecording {
             RigEvent::TakeRequested { at_ms, volume_id } => {
                 let since = self.take_requested.as_ref().map_or(*at_ms, |t| t.0);
                 self.take_requested = Some((since.min(*at_ms), volume_id.clone()));
+                self.take_last_ms = Some(*at_ms);
             }
             RigEvent::TakeCreated { take_id, .. } => self.take_id = Some(take_id.clone()),
             RigEvent::Failed { step, reason, kind } => {

@@ -61,6 +61,9 @@ pub struct Service {
     failed: u64,
     /// The job follower (`[job]`): asks `getJob` and downloads outputs beside the loop.
     jobs: Option<tokio::task::JoinHandle<Fatal>>,
+    /// The rig follower (`[[multicam]]`): forms rig recordings, makes volumes and multicam
+    /// takes, follows volumes, beside the loop.
+    rigs: Option<tokio::task::JoinHandle<Fatal>>,
 }
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
@@ -248,6 +251,7 @@ impl Service {
             requests_at: now,
             failed: 0,
             jobs: None,
+            rigs: None,
             cfg,
             ingest,
         };
@@ -257,6 +261,10 @@ impl Service {
         if svc.cfg.job.is_some() {
             let ingest = svc.ingest.clone();
             svc.jobs = Some(tokio::spawn(async move { ingest.follow_jobs().await }));
+        }
+        if !svc.cfg.multicam.is_empty() {
+            let ingest = svc.ingest.clone();
+            svc.rigs = Some(tokio::spawn(async move { ingest.follow_rigs().await }));
         }
         svc.check_space();
         // READY waits for the database (opened, migrated, an old journal imported) and the
@@ -333,6 +341,7 @@ impl Service {
                 answer = self.waiting.probed() => self.on_probe(answer)?,
                 fatal = self.ingest.state_check_failed() => return Err(fatal),
                 fatal = follower_failed(&mut self.jobs) => return Err(fatal),
+                fatal = follower_failed(&mut self.rigs) => return Err(fatal),
             }
         }
     }
@@ -396,6 +405,9 @@ impl Service {
                 api_down,
             } => self.retrying(id, &reason, wait, api_down),
             Outcome::Gone { reason } => tracing::info!(rec = %id, "left the queue: {reason}"),
+            Outcome::Grouped { rig_recording } => {
+                tracing::debug!(rec = %id, rig_recording = %rig_recording, "grouped")
+            }
             Outcome::Deferred { reason } => {
                 tracing::info!(rec = %id, "deferred: {reason}; it is taken up again once its files settle");
                 let rec = match self.ingest.recording(id) {

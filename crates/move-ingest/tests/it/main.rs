@@ -19,6 +19,7 @@ mod multicam_config;
 mod new_user;
 mod packaging;
 mod regression;
+mod rigs;
 mod run;
 mod state_disk;
 mod store;

@@ -123,6 +123,10 @@ impl Tally {
                 self.deferred += 1;
             }
             Outcome::Gone { .. } => self.gone += 1,
+            Outcome::Grouped { rig_recording } => {
+                tracing::info!("uploaded; its rig recording {rig_recording} makes the take");
+                self.done += 1;
+            }
             Outcome::Retrying { reason, .. } => {
                 self.retrying += 1;
                 self.transient_example.get_or_insert(reason);

@@ -1,0 +1,126 @@
+//! A rig camera's recording: its video is uploaded as any video is (its `.move`, if any, is
+//! not a source of a multicam take and is not sent), then it joins its rig recording and
+//! stops (`grouped`) instead of asking for a take of its own.
+
+use std::sync::atomic::Ordering;
+
+use super::now_ms;
+use crate::detect::rig::member;
+use crate::ingest::{Fatal, Ingest, Outcome};
+use crate::model::recording::{Event, Recording, Role};
+use crate::model::rig::{Camera, RigEvent, RigRecording, RigState};
+
+/// Where a rig camera's recording belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RigMember {
+    pub rig: String,
+    /// The camera's label in the rig.
+    pub camera: String,
+    pub group: String,
+    pub stem: String,
+    pub calibration: bool,
+}
+
+impl Ingest {
+    /// The rig recording this camera recording belongs to; `None` for a single camera.
+    pub fn rig_member(&self, rec: &Recording) -> Option<RigMember> {
+        let m = member(
+            &self.cfg.watch,
+            &self.cfg.multicam,
+            &rec.device,
+            &rec.dir,
+            &rec.stem,
+        )?;
+        Some(RigMember {
+            rig: m.rig.name.clone(),
+            calibration: m.rig.is_calibration(&m.stem),
+            camera: m.camera,
+            group: m.group,
+            stem: m.stem,
+        })
+    }
+
+    /// Whether the `.move` of this recording is left out (a rig camera's): logged once.
+    pub(in crate::ingest) fn skips_sidecar(&self, rec: &Recording) -> bool {
+        if rec.sidecar.is_none() || self.rig_member(rec).is_none() {
+            return false;
+        }
+        if !self.sidecar_noted.swap(true, Ordering::Relaxed) {
+            tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "a .move beside a rig camera's video is not a source of a multicam take: it is not uploaded (logged once)");
+        }
+        true
+    }
+
+    /// Uploads a rig camera's video, then joins it to its rig recording.
+    pub(in crate::ingest) async fn process_camera(
+        &self,
+        rec: Recording,
+        member: RigMember,
+    ) -> Result<Outcome, Fatal> {
+        if let Some(f) = &rec.failure {
+            return Ok(Outcome::Failed {
+                reason: f.reason.clone(),
+            });
+        }
+        let mut rec = rec;
+        while rec.video_upload.is_none() {
+            if let Some(outcome) = self.upload_files(&rec).await? {
+                return Ok(outcome);
+            }
+            match self.recording(&rec.id)? {
+                Some(now) if now.video_upload.is_some() || now.video.is_none() => {
+                    rec = now;
+                    break;
+                }
+                Some(now) => rec = now,
+                None => break,
+            }
+        }
+        self.join_rig(&rec, &member).await
+    }
+
+    /// Adds the uploaded video to its rig recording (once), then marks the camera recording
+    /// `grouped` and wakes the rig follower.
+    async fn join_rig(&self, rec: &Recording, m: &RigMember) -> Result<Outcome, Fatal> {
+        let (Some(video), Some(up)) = (rec.seen(Role::Video), rec.upload(Role::Video)) else {
+            return Ok(Outcome::Deferred {
+                reason: "its video is not uploaded yet".into(),
+            });
+        };
+        let new = RigRecording::new(&m.rig, &m.group, &m.stem, m.calibration);
+        let known = self.ledger.rig_recording(&new.key)?;
+        let joined = known
+            .as_ref()
+            .and_then(|r| r.cameras.get(&m.camera))
+            .is_some_and(|c| c.file_id == up.file_id);
+        let collecting = known
+            .as_ref()
+            .is_none_or(|r| r.state() == RigState::Collecting);
+        if !joined && collecting {
+            let camera = Camera {
+                device: m.camera.clone(),
+                recording_id: rec.id.to_string(),
+                file_id: up.file_id.clone(),
+                format: video.kind.source_format().to_string(),
+                name: video.facts.name.clone(),
+                size: up.facts.size,
+                sha256: up.sha256.clone(),
+                mtime_ms: up.facts.mtime_ns / 1_000_000,
+            };
+            let at_ms = now_ms();
+            self.ledger
+                .rig_record(&new, &RigEvent::CameraJoined { camera, at_ms })?;
+            tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
+        } else if !joined {
+            tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came after its rig recording was made without it: it is uploaded, and not part of that take or volume");
+        }
+        let ev = Event::Grouped {
+            rig_recording: new.key.clone(),
+        };
+        self.ledger.record(&rec.id, ev).await?;
+        self.rigs_wake.notify_one();
+        Ok(Outcome::Grouped {
+            rig_recording: new.key,
+        })
+    }
+}

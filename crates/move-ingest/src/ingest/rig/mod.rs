@@ -1,0 +1,137 @@
+//! Rigs (issue 22): a rig camera's video joins its rig recording once uploaded (`join`), and
+//! the rig follower (`run`) forms each rig recording (`wait_secs`), makes a calibration's
+//! volume and follows it (`volume`), and makes each other recording's multicam take on the
+//! newest finished volume (`take`): each request durable before it is sent, an unanswered one
+//! settled by move-ingest's record on the API before anything is sent again.
+
+mod join;
+mod take;
+mod volume;
+
+use std::time::{Duration, SystemTime};
+
+use super::{Fatal, Ingest};
+use crate::detect::rig::{Formation, form};
+use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
+
+pub use join::RigMember;
+
+/// How long the rig follower sleeps when nothing is due (a camera joining wakes it sooner).
+const IDLE_WAIT: Duration = Duration::from_secs(60);
+/// After a transient failure of a rig step, how long until it is tried again.
+const RETRY_WAIT_MS: i64 = 2_000;
+
+/// What one turn did for one rig recording: when it wants the next turn (`None`: only when
+/// something changes).
+type Next = Option<i64>;
+
+impl Ingest {
+    /// Follows every rig recording that has not ended (`run` only): forms them, makes volumes
+    /// and takes, polls volumes. Returns only on a fatal error.
+    pub async fn follow_rigs(&self) -> Fatal {
+        loop {
+            let wait = match self.rigs_due().await {
+                Ok(wait) => wait,
+                Err(fatal) => return fatal,
+            };
+            let _ = tokio::time::timeout(wait, self.rigs_wake.notified()).await;
+        }
+    }
+
+    /// One turn: every unfinished rig recording once, calibrations first (a volume that just
+    /// finished serves the recordings after it in the same turn); returns how long until the
+    /// next is due.
+    pub async fn rigs_due(&self) -> Result<Duration, Fatal> {
+        let mut next: Option<i64> = None;
+        let mut recs = self.ledger.rig_recordings(true)?;
+        recs.sort_by_key(|r| (!r.calibration, r.recorded_ms()));
+        for rec in recs {
+            if let Some(at) = self.advance_rig(rec).await? {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        let now = now_ms();
+        Ok(next.map_or(IDLE_WAIT, |at| {
+            Duration::from_millis(at.saturating_sub(now).max(0) as u64).min(IDLE_WAIT)
+        }))
+    }
+
+    /// Takes one rig recording as far as it goes now.
+    async fn advance_rig(&self, rec: RigRecording) -> Result<Next, Fatal> {
+        let Some(rig) = self.cfg.multicam.iter().find(|r| r.name == rec.rig) else {
+            tracing::warn!(rig_recording = %rec.key, "its rig is no longer in the config; left as it is");
+            return Ok(None);
+        };
+        match rec.state() {
+            RigState::Collecting => {
+                let present: Vec<&str> = rec.cameras.keys().map(String::as_str).collect();
+                let first = rec.first_ms.unwrap_or_else(now_ms);
+                match form(rig, &present, first, now_ms()) {
+                    Formation::Wait { until_ms } => Ok(Some(until_ms)),
+                    Formation::Complete => {
+                        let rec = self.rig_step(&rec, RigEvent::Formed { missing: vec![] })?;
+                        tracing::info!(rig_recording = %rec.key, cameras = rec.cameras.len(), "every camera's video is uploaded");
+                        Box::pin(self.advance_rig(rec)).await
+                    }
+                    Formation::Partial { missing } => {
+                        tracing::warn!(rig_recording = %rec.key, missing = %missing.join(", "), "wait_secs passed: made without the cameras that never recorded");
+                        let rec = self.rig_step(&rec, RigEvent::Formed { missing })?;
+                        Box::pin(self.advance_rig(rec)).await
+                    }
+                    Formation::TooFew { reason } => {
+                        self.rig_fail(&rec, "group", RigFailure::TooFewCameras, reason)?;
+                        Ok(None)
+                    }
+                }
+            }
+            RigState::Calibrating => self.advance_volume(rig, rec).await,
+            RigState::WaitingForVolume | RigState::TakeRequested => {
+                self.advance_take(rig, rec).await
+            }
+            RigState::Calibrated | RigState::Done | RigState::Failed => Ok(None),
+        }
+    }
+
+    /// Writes one step of a rig recording durably; returns the recording as it now is.
+    fn rig_step(&self, rec: &RigRecording, ev: RigEvent) -> Result<RigRecording, Fatal> {
+        Ok(self.ledger.rig_record(rec, &ev)?)
+    }
+
+    /// Stops a rig recording with a reason that says what to do; `retry` puts it back.
+    fn rig_fail(
+        &self,
+        rec: &RigRecording,
+        step: &str,
+        kind: RigFailure,
+        reason: String,
+    ) -> Result<RigRecording, Fatal> {
+        tracing::error!(rig_recording = %rec.key, step, ?kind, "rig recording failed: {reason}");
+        self.rig_step(
+            rec,
+            RigEvent::Failed {
+                step: step.into(),
+                reason,
+                kind,
+            },
+        )
+    }
+
+    /// Puts failed rig recordings back (`key` one, `None` every one); returns their keys.
+    pub fn requeue_rigs(&self, key: Option<&str>) -> Result<Vec<String>, Fatal> {
+        let mut out = Vec::new();
+        for rec in self.ledger.rig_recordings(false)? {
+            if rec.state() == RigState::Failed && key.is_none_or(|k| k == rec.key) {
+                self.rig_step(&rec, RigEvent::Requeued)?;
+                out.push(rec.key);
+            }
+        }
+        self.rigs_wake.notify_one();
+        Ok(out)
+    }
+}
+
+pub(super) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

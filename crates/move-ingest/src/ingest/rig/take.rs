@@ -1,0 +1,190 @@
+//! A rig recording's multicam take, exactly once: on the newest FINISHED volume of its rig
+//! whose calibration was recorded before it (or the pinned one); `TakeRequested` durable
+//! before `createMultiCamTake` is sent; an unanswered request settled with `listTakes` by
+//! move-ingest's record before anything is sent again. Once made, each camera's recording
+//! records the take (and `[after_take]` may act on its files).
+
+use serde_json::Value;
+
+use super::volume::{SETTLE_AFTER_MS, api_sync, camera_sources, names_this};
+use super::{Next, RETRY_WAIT_MS, now_ms};
+use crate::api::ApiError;
+use crate::api::multicam::MultiCamTakeRequest;
+use crate::config::template::{Vars, render_json};
+use crate::config::{MulticamConfig, VolumeSource};
+use crate::ingest::classify::retry;
+use crate::ingest::{Fatal, Ingest, auth};
+use crate::model::recording::Event;
+use crate::model::rig::{RigEvent, RigRecording, RigState};
+
+/// How far before the first request a lookup reaches (clock skew between us and the API).
+const LOOK_MARGIN_MS: i64 = 600_000;
+const LOOK_PAGE: u32 = 50;
+const LOOK_MAX_PAGES: u32 = 200;
+
+impl Ingest {
+    /// Settles an unanswered take request, or asks for the take once a volume is there.
+    pub(super) async fn advance_take(
+        &self,
+        rig: &MulticamConfig,
+        rec: RigRecording,
+    ) -> Result<Next, Fatal> {
+        if let (Some((since, _)), Some(last)) = (&rec.take_requested, rec.take_last_ms) {
+            if now_ms() < last + SETTLE_AFTER_MS {
+                return Ok(Some(last + SETTLE_AFTER_MS));
+            }
+            match self.find_rig_take(&rec, *since).await? {
+                Ok(Some(take_id)) => {
+                    tracing::info!(rig_recording = %rec.key, take = %take_id, "found the multicam take an unanswered request made; adopting it");
+                    self.rig_take_made(&rec, take_id, true).await?;
+                    return Ok(None);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(rig_recording = %rec.key, "cannot look for the take an earlier request may have made ({e}); it is not asked for again until it can");
+                    return Ok(Some(now_ms() + RETRY_WAIT_MS));
+                }
+            }
+        }
+        let Some(volume_id) = self.volume_for(rig, &rec)? else {
+            if rec.state() == RigState::WaitingForVolume && rec.take_requested.is_none() {
+                tracing::debug!(rig_recording = %rec.key, "waiting for a FINISHED volume of its rig");
+            }
+            return Ok(None);
+        };
+        let request = self.rig_take_request(rig, &rec, &volume_id);
+        let ev = RigEvent::TakeRequested {
+            at_ms: now_ms(),
+            volume_id: volume_id.clone(),
+        };
+        let rec = self.rig_step(&rec, ev)?;
+        match self.api.create_multi_cam_take(&request).await {
+            Ok(take) => {
+                tracing::info!(rig_recording = %rec.key, take = %take.id, volume = %volume_id, cameras = rec.cameras.len(), "multicam take created");
+                self.rig_take_made(&rec, take.id, false).await?;
+                Ok(None)
+            }
+            Err(e) => self.rig_refused(&rec, "create take", auth(e)?),
+        }
+    }
+
+    /// The volume this recording's take is made on: the pinned one, or the newest FINISHED
+    /// volume of the rig whose calibration was recorded before it; `None`: it waits.
+    fn volume_for(
+        &self,
+        rig: &MulticamConfig,
+        rec: &RigRecording,
+    ) -> Result<Option<String>, Fatal> {
+        if let Some((_, id)) = &rec.take_requested {
+            return Ok(Some(id.clone()));
+        }
+        if let VolumeSource::Pinned(id) = &rig.volume {
+            return Ok(Some(id.clone()));
+        }
+        let recorded = rec.recorded_ms();
+        let best = self
+            .ledger
+            .rig_recordings(false)?
+            .into_iter()
+            .filter(|c| c.rig == rig.name && c.state() == RigState::Calibrated)
+            .filter(|c| c.recorded_ms() <= recorded)
+            .max_by_key(RigRecording::recorded_ms);
+        Ok(best.and_then(|c| c.volume_id().map(str::to_string)))
+    }
+
+    /// The sources, volume, sync, name and metadata of the take.
+    fn rig_take_request(
+        &self,
+        rig: &MulticamConfig,
+        rec: &RigRecording,
+        volume: &str,
+    ) -> MultiCamTakeRequest {
+        let subdir = rec.group.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let file_name = rec.cameras.values().next().map_or("", |c| c.name.as_str());
+        let vars = Vars {
+            device_label: &rig.name,
+            stem: &rec.stem,
+            hostname: &self.hostname,
+            file_name,
+            subdir,
+            rig: &rig.name,
+        };
+        let mut meta = match render_json(&Value::Object(self.cfg.take.metadata.clone()), &vars) {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        let mut record = self.rig_record_json(rec);
+        record["volume_id"] = Value::String(volume.to_string());
+        meta.insert("move_ingest".into(), record);
+        MultiCamTakeRequest {
+            volume_id: volume.to_string(),
+            sources: camera_sources(rig, rec),
+            sync: api_sync(rig),
+            name: Some(self.cfg.take.name.render(&vars)),
+            metadata: Some(Value::Object(meta)),
+        }
+    }
+
+    /// Records the take on the rig recording, then on each camera's recording (whose
+    /// `[after_take]` may then act on its files).
+    async fn rig_take_made(
+        &self,
+        rec: &RigRecording,
+        take_id: String,
+        adopted: bool,
+    ) -> Result<(), Fatal> {
+        let ev = RigEvent::TakeCreated {
+            take_id: take_id.clone(),
+            adopted,
+        };
+        let rec = self.rig_step(rec, ev)?;
+        self.monitor.take_created();
+        for camera in rec.cameras.values() {
+            let id = camera.recording_id.as_str();
+            let known = self.recording(id)?;
+            if known.is_some_and(|r| r.take_id.is_none()) {
+                let ev = Event::TakeCreated {
+                    take_id: take_id.clone(),
+                    adopted,
+                };
+                self.ledger.record(id, ev).await?;
+            }
+            self.after_take(id).await?;
+        }
+        Ok(())
+    }
+
+    /// The multicam take whose record names this rig recording, newest first, back to
+    /// `since_ms`; `Err` when `listTakes` keeps failing.
+    async fn find_rig_take(
+        &self,
+        rec: &RigRecording,
+        since_ms: i64,
+    ) -> Result<Result<Option<String>, ApiError>, Fatal> {
+        let horizon = since_ms - LOOK_MARGIN_MS;
+        let mut after: Option<String> = None;
+        for _ in 0..LOOK_MAX_PAGES {
+            let cursor = after.clone();
+            let page = retry(&self.policy, "listTakes", || {
+                self.api.list_takes(LOOK_PAGE, cursor.as_deref(), true)
+            })
+            .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(auth(e)?)),
+            };
+            let mut older = false;
+            for take in page.items.into_iter().flatten() {
+                if names_this(&take.metadata_value(), rec) {
+                    return Ok(Ok(Some(take.id)));
+                }
+                older |= crate::ingest::take::created_ms(&take).is_some_and(|t| t < horizon);
+            }
+            match page.after {
+                Some(next) if !older => after = Some(next),
+                _ => return Ok(Ok(None)),
+            }
+        }
+        Ok(Ok(None))
+    }
+}
