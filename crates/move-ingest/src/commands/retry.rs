@@ -48,6 +48,13 @@ fn checked(id: &str, rec: Option<Recording>) -> Result<RecordingId, UsageError> 
 /// No service runs: the recordings are put back now; the next `run` or `backfill` takes them.
 async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> {
     let usage = |e: StoreError| UsageError::new(e.to_string());
+    let rigs = requeue_rigs(ledger, args.recording.as_deref())?;
+    if args.recording.is_some() && rigs > 0 {
+        crate::outln!(
+            "{rigs} rig recording(s) put back; the next `run` looks at its cameras again"
+        )?;
+        return Ok(Exit::Ok);
+    }
     let ids: Vec<RecordingId> = match &args.recording {
         Some(id) => vec![checked(id, ledger.recording(id).map_err(usage)?)?],
         None => {
@@ -66,6 +73,35 @@ async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> 
     Ok(Exit::Ok)
 }
 
+/// Puts failed rig recordings back (`key`: that one, if it is a rig recording); returns how
+/// many. A rig recording asked for by key that has not failed is a usage error.
+fn requeue_rigs(ledger: &Store, key: Option<&str>) -> Result<usize, UsageError> {
+    use crate::model::rig::{RigEvent, RigState};
+    let usage = |e: StoreError| UsageError::new(e.to_string());
+    if let Some(key) = key
+        && let Some(r) = ledger.rig_recording(key).map_err(usage)?
+        && r.state() != RigState::Failed
+    {
+        return Err(UsageError::new(format!(
+            "rig recording {key} is {}, not failed",
+            r.state().as_str()
+        )));
+    }
+    let mut n = 0;
+    for r in ledger.rig_recordings(false).map_err(usage)? {
+        if r.state() == RigState::Failed && key.is_none_or(|k| k == r.key) {
+            let at_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            ledger
+                .rig_record(&r, &RigEvent::Requeued { at_ms })
+                .map_err(usage)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// A service holds the state dir: the request is left in the state, and `retry` waits a few
 /// seconds to see it taken up.
 async fn ask_the_service(dir: &Path, args: &RetryArgs, pid: &str) -> anyhow::Result<Exit> {
@@ -74,6 +110,7 @@ async fn ask_the_service(dir: &Path, args: &RetryArgs, pid: &str) -> anyhow::Res
         .map_err(usage)?
         .ok_or_else(|| UsageError::new("the state holds no recordings yet"))?;
     let count = match &args.recording {
+        Some(id) if reader.rig_recording(id).map_err(usage)?.is_some() => 1,
         Some(id) => {
             checked(id, reader.recording(id).map_err(usage)?)?;
             1

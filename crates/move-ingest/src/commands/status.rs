@@ -27,6 +27,7 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
         let mut out = view.to_json(&cfg.state.dir);
         add_notices(&mut out, &notices);
         add_paused(&mut out, paused.as_ref());
+        crate::report::rigs::add(&mut out, &cfg.state.dir);
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(Exit::Ok);
     }
@@ -50,6 +51,9 @@ fn print(
         .map(|(s, n)| format!("{n} {}", s.label()))
         .collect();
     crate::outln!("{} recordings: {}", view.total, summary.join(", "))?;
+    for line in crate::report::rigs::lines(state_dir) {
+        crate::outln!("{line}")?;
+    }
     for line in notices.lines() {
         crate::outln!("{line}")?;
     }

@@ -257,6 +257,11 @@ impl Ingest {
     /// Puts a failed or retrying recording back in the queue (`None`: every one), as `retry`
     /// asked while this process holds the state; returns the ones put back.
     pub async fn requeue(&self, recording: Option<&str>) -> Result<Vec<RecordingId>, Fatal> {
+        let rigs = self.requeue_rigs(recording)?;
+        if recording.is_some() && !rigs.is_empty() {
+            tracing::info!(rig_recording = ?rigs, "retry: rig recording put back");
+            return Ok(Vec::new());
+        }
         let ids = match recording {
             Some(id) => match self.recording(id)? {
                 Some(r) if r.phase().is_retriable() => vec![r.id],

@@ -26,6 +26,10 @@ pub struct Camera {
     pub sha256: String,
     /// The video's modification time, ms since the epoch (which calibration came before).
     pub mtime_ms: i64,
+    /// The state knew nothing of this video when it was found (a lost or new state dir): the
+    /// rig recording's volume or take may already be on the API, and is looked for first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 /// One step of one rig recording, as stored.
@@ -58,8 +62,12 @@ pub enum RigEvent {
         reason: String,
         kind: RigFailure,
     },
-    /// Put back by `retry`: the failure is cleared (a too-small recording looks again).
-    Requeued,
+    /// Put back by `retry` at `at_ms`: the failure is cleared; a recording with too few
+    /// cameras waits `wait_secs` again from then for the others.
+    Requeued {
+        #[serde(default)]
+        at_ms: i64,
+    },
 }
 
 impl RigEvent {
@@ -88,7 +96,7 @@ impl RigEvent {
                 format!("multicam take {how}: {take_id}")
             }
             RigEvent::Failed { step, reason, .. } => format!("failed at {step}: {reason}"),
-            RigEvent::Requeued => "put back by retry".into(),
+            RigEvent::Requeued { .. } => "put back by retry".into(),
         }
     }
 }
@@ -143,6 +151,10 @@ pub struct RigRecording {
     pub cameras: BTreeMap<String, Camera>,
     /// When the first camera joined (ms since the epoch).
     pub first_ms: Option<i64>,
+    /// Some camera was unknown to the state when found: before its first request, the API is
+    /// asked whether the volume or take already exists (adoption).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub look_first: bool,
     /// Once formed: the cameras that never came.
     pub missing: Option<Vec<String>>,
     #[serde(default)]
@@ -223,6 +235,7 @@ impl RigRecording {
             calibration,
             cameras: BTreeMap::new(),
             first_ms: None,
+            look_first: false,
             missing: None,
             volume: None,
             take_requested: None,
@@ -276,6 +289,7 @@ impl RigRecording {
         match ev {
             RigEvent::CameraJoined { camera, at_ms } => {
                 self.first_ms.get_or_insert(*at_ms);
+                self.look_first |= camera.unknown;
                 self.cameras.insert(camera.device.clone(), camera.clone());
                 if let Some(missing) = &mut self.missing {
                     missing.retain(|d| *d != camera.device);
@@ -314,8 +328,11 @@ impl RigRecording {
                     kind: *kind,
                 });
             }
-            RigEvent::Requeued => {
+            RigEvent::Requeued { at_ms } => {
                 self.failure = None;
+                if self.missing.is_none() {
+                    self.first_ms = Some(*at_ms);
+                }
                 // A volume that FAILED is asked for again from the same calibration videos.
                 if self
                     .volume
@@ -349,6 +366,7 @@ mod tests {
             size: 1,
             sha256: "ab".into(),
             mtime_ms,
+            unknown: false,
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod counts;
 pub mod hint;
 pub mod history;
+pub mod rigs;
 pub mod sending;
 pub mod snapshot;
 pub mod status;

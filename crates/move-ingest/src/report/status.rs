@@ -60,6 +60,9 @@ pub fn json(
         &crate::detect::notices::Notices::load(&cfg.state.dir),
     );
     add_paused(&mut out, crate::store::pause::read(&cfg.state.dir).as_ref());
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("rigs".into(), crate::report::rigs::json(reader));
+    }
     Ok(out)
 }
 

@@ -19,18 +19,27 @@ const CAMS: [&str; 3] = ["cam-1", "cam-2", "cam-3"];
 
 /// A sandbox whose volumes take `run_ms` to finish (`fail`: the share that FAIL).
 fn sandbox(run_ms: u64, fail: f64) -> Sandbox {
-    Sandbox::start_with(&[
+    sandbox_with(run_ms, fail, &[])
+}
+
+/// `sandbox` with more flags (faults).
+fn sandbox_with(run_ms: u64, fail: f64, more: &[&str]) -> Sandbox {
+    let run_ms = run_ms.to_string();
+    let fail = fail.to_string();
+    let mut args = vec![
         "--volume-queue-ms",
         "0",
         "--volume-run-ms",
-        &run_ms.to_string(),
+        &run_ms,
         "--volume-fail",
-        &fail.to_string(),
+        &fail,
         "--job-queue-ms",
         "0",
         "--job-run-ms",
         "200",
-    ])
+    ];
+    args.extend_from_slice(more);
+    Sandbox::start_with(&args)
 }
 
 /// The rig `stage-a` of three cameras; `extra` lines go into its table.
@@ -220,4 +229,307 @@ async fn a_rig_calibrates_once_then_makes_one_multicam_take_per_recording() {
     let history = cap.run(&["history", "stage-a/act-01"]);
     let text = String::from_utf8_lossy(&history.stdout);
     assert!(text.contains("multicam take created"), "{text}");
+}
+
+/// The rig recordings of `status --json`, by key.
+fn rig_status(cap: &Capture) -> std::collections::BTreeMap<String, Value> {
+    let status = cap.status();
+    status["rigs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rigs in {status}"))
+        .iter()
+        .map(|r| (r["rig_recording"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
+}
+
+/// A FINISHED volume of the three cameras, made by hand; returns its id.
+async fn finished_volume(sb: &Sandbox) -> String {
+    let mut sources = Vec::new();
+    for (i, cam) in CAMS.iter().enumerate() {
+        let file = sb.uploaded_file("mp4", &bytes(500 + i as u64, 1_000)).await;
+        sources.push(json!({"deviceLabel": cam, "fileId": file, "format": "MP4",
+                            "cameraSettings": {"lens": LENS}}));
+    }
+    let q = "mutation($s: [SourceInput!]) { createVolumeWithHuman(sources: $s, humanHeight: 1.8,
+             areaType: NORMAL) { ... on HumanVolume { id } } }";
+    let answer = sb.gql(q, json!({ "s": sources })).await;
+    let id = answer["data"]["createVolumeWithHuman"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_string();
+    let start = Instant::now();
+    while volumes(sb).await.iter().any(|v| v["state"] != "FINISHED") {
+        assert!(start.elapsed() < DEADLINE, "the volume never finished");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_camera_that_never_records_gives_a_two_camera_take_after_wait_secs() {
+    let sb = sandbox(0, 0.0);
+    let volume = finished_volume(&sb).await;
+    let cap = Capture::new(&sb);
+    rig_config(&cap, &format!("volume = \"{volume}\"\n"));
+    record(
+        &cap,
+        &["cam-1", "cam-2"],
+        "act-01",
+        Duration::from_secs(1_000),
+    );
+    let run = Run::start(&cap).await;
+    run.until("the two-camera take", || async {
+        (take_stems(&sb).await == ["act-01"]).then_some(())
+    })
+    .await;
+    let takes = multicam_takes(&sb).await;
+    let meta = metadata(&takes[0]);
+    assert_eq!(meta["move_ingest"]["missing"], json!(["cam-3"]), "{meta}");
+    assert_eq!(
+        meta["move_ingest"]["volume_id"],
+        volume.as_str(),
+        "the pinned volume"
+    );
+    assert_eq!(takes[0]["sources"].as_array().unwrap().len(), 2);
+    let rigs = rig_status(&cap);
+    let r = &rigs["stage-a/act-01"];
+    assert_eq!(r["state"], "done", "{r}");
+    assert_eq!(r["missing"], json!(["cam-3"]));
+    assert!(
+        run.log()
+            .contains("made without the cameras that never recorded")
+    );
+    assert_eq!(stat(&sb, "volumes_created").await, 1, "only the pinned one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_camera_alone_fails_with_what_to_do_and_retry_looks_again() {
+    let sb = sandbox(0, 0.0);
+    let volume = finished_volume(&sb).await;
+    let cap = Capture::new(&sb);
+    rig_config(&cap, &format!("volume = \"{volume}\"\n"));
+    record(&cap, &["cam-2"], "act-01", Duration::from_secs(1_000));
+    let run = Run::start(&cap).await;
+    let r = run
+        .until("the rig recording to fail", || async {
+            let rigs = rig_status(&cap);
+            rigs.get("stage-a/act-01")
+                .filter(|r| r["state"] == "failed")
+                .cloned()
+        })
+        .await;
+    let reason = r["error"].as_str().unwrap();
+    assert!(
+        reason.contains("missing: cam-1, cam-3") && reason.contains("retry"),
+        "{reason}"
+    );
+    assert!(multicam_takes(&sb).await.is_empty());
+    drop(run);
+    // The other cameras' videos turn up; `retry` puts the rig recording back.
+    record(
+        &cap,
+        &["cam-1", "cam-3"],
+        "act-01",
+        Duration::from_secs(1_000),
+    );
+    let out = cap.run(&["retry", "stage-a/act-01"]);
+    assert!(out.status.success(), "{}", crate::capture::show(&out));
+    let run = Run::start(&cap).await;
+    run.until("the take after retry", || async {
+        (take_stems(&sb).await == ["act-01"]).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_made_while_the_volume_runs_waits_then_gets_its_take() {
+    let sb = sandbox(4_000, 0.0);
+    let cap = Capture::new(&sb);
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    let run = Run::start(&cap).await;
+    run.until("the recording to wait for its volume", || async {
+        let rigs = rig_status(&cap);
+        let waiting = rigs
+            .get("stage-a/act-01")
+            .is_some_and(|r| r["state"] == "waiting_for_volume");
+        let calibrating = rigs
+            .get("stage-a/calib-01")
+            .is_some_and(|r| r["state"] == "calibrating");
+        (waiting && calibrating).then_some(())
+    })
+    .await;
+    assert!(
+        multicam_takes(&sb).await.is_empty(),
+        "no take before the volume finished"
+    );
+    run.until("the take once the volume finished", || async {
+        (take_stems(&sb).await == ["act-01"]).then_some(())
+    })
+    .await;
+    let rigs = rig_status(&cap);
+    assert_eq!(rigs["stage-a/calib-01"]["state"], "calibrated");
+    assert_eq!(rigs["stage-a/calib-01"]["volume"]["state"], "FINISHED");
+    let text = String::from_utf8_lossy(&cap.run(&["status"]).stdout).into_owned();
+    assert!(text.contains("stage-a/act-01  done"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_folder_finds_a_recording_as_one_folder_of_videos_named_by_camera() {
+    let sb = sandbox(500, 0.0);
+    let cap = Capture::new(&sb);
+    rig_config(&cap, &format!("group = \"folder\"\n{CALIBRATE}"));
+    for (stem, age) in [("calib-01", 3_000), ("act-01", 2_000)] {
+        for (i, cam) in CAMS.iter().enumerate() {
+            let p = cap.write(
+                &format!("day1/{stem}"),
+                &format!("{cam}.mp4"),
+                &bytes(700 + i as u64 + age, 3_000 + i),
+            );
+            set_age(&p, Duration::from_secs(age));
+        }
+    }
+    let run = Run::start(&cap).await;
+    run.until("the multicam take", || async {
+        (take_stems(&sb).await == ["act-01"]).then_some(())
+    })
+    .await;
+    assert_eq!(volumes(&sb).await.len(), 1);
+    let rigs = rig_status(&cap);
+    assert_eq!(rigs["stage-a/day1/act-01"]["state"], "done", "{rigs:?}");
+    let takes = multicam_takes(&sb).await;
+    let mut labels: Vec<&str> = takes[0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["deviceLabel"].as_str().unwrap())
+        .collect();
+    labels.sort();
+    assert_eq!(labels, CAMS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_volume_is_shown_and_its_recordings_keep_waiting() {
+    let sb = sandbox(300, 1.0);
+    let cap = Capture::new(&sb);
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    let run = Run::start(&cap).await;
+    let r = run
+        .until("the calibration to fail", || async {
+            rig_status(&cap)
+                .get("stage-a/calib-01")
+                .filter(|r| r["state"] == "failed")
+                .cloned()
+        })
+        .await;
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("record a new calibration"),
+        "{r}"
+    );
+    assert_eq!(r["volume"]["state"], "FAILED");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        rig_status(&cap)["stage-a/act-01"]["state"],
+        "waiting_for_volume"
+    );
+    assert!(multicam_takes(&sb).await.is_empty());
+    assert_eq!(
+        stat(&sb, "volumes_created").await,
+        1,
+        "a FAILED volume is not asked for again by itself"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_loop_with_dropped_answers_makes_one_volume_and_one_take_per_recording() {
+    let sb = sandbox_with(
+        300,
+        0.0,
+        &[
+            "--latency-ms",
+            "30",
+            "--fault-seed",
+            "11",
+            "--fault-drop",
+            "0.3",
+        ],
+    );
+    let cap = Capture::new(&sb);
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    record(&cap, &CAMS, "act-02", Duration::from_secs(1_000));
+    let mut rng = fastrand::Rng::with_seed(22);
+    for _ in 0..8 {
+        let mut child = cap
+            .cmd(&["run"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.u64(300..2_500)));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    let run = Run::start(&cap).await;
+    run.until("every take", || async {
+        (take_stems(&sb).await == ["act-01", "act-02"]).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    sb.set_faults(json!({})).await;
+    assert_eq!(volumes(&sb).await.len(), 1, "exactly one volume");
+    assert_eq!(
+        take_stems(&sb).await,
+        ["act-01", "act-02"],
+        "one take per recording"
+    );
+    assert_eq!(
+        sb.takes().await.len(),
+        2,
+        "no single-camera take for a rig camera"
+    );
+    drop(run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emptied_state_dir_adopts_the_volume_and_takes_and_sends_nothing_again() {
+    let sb = sandbox(300, 0.0);
+    let cap = Capture::new(&sb);
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    let run = Run::start(&cap).await;
+    run.until("the multicam take", || async {
+        (take_stems(&sb).await == ["act-01"]).then_some(())
+    })
+    .await;
+    drop(run);
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    let run = Run::start(&cap).await;
+    run.until("both rig recordings adopted", || async {
+        let rigs = rig_status(&cap);
+        let done = rigs
+            .get("stage-a/act-01")
+            .is_some_and(|r| r["state"] == "done")
+            && rigs
+                .get("stage-a/calib-01")
+                .is_some_and(|r| r["state"] == "calibrated");
+        done.then_some(())
+    })
+    .await;
+    assert_eq!(
+        stat(&sb, "volumes_created").await,
+        1,
+        "the volume is adopted"
+    );
+    assert_eq!(stat(&sb, "takes_created").await, 1, "the take is adopted");
+    assert!(run.log().contains("adopting it, nothing sent"));
 }

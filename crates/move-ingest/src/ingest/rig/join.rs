@@ -8,7 +8,7 @@ use super::now_ms;
 use crate::detect::rig::member;
 use crate::ingest::{Fatal, Ingest, Outcome};
 use crate::model::recording::{Event, Recording, Role};
-use crate::model::rig::{Camera, RigEvent, RigRecording, RigState};
+use crate::model::rig::{Camera, RigEvent, RigRecording};
 
 /// Where a rig camera's recording belongs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,7 @@ impl Ingest {
                 reason: f.reason.clone(),
             });
         }
+        let unknown = rec.look_for_take;
         let mut rec = rec;
         while rec.video_upload.is_none() {
             if let Some(outcome) = self.upload_files(&rec).await? {
@@ -76,12 +77,17 @@ impl Ingest {
                 None => break,
             }
         }
-        self.join_rig(&rec, &member).await
+        self.join_rig(&rec, &member, unknown).await
     }
 
     /// Adds the uploaded video to its rig recording (once), then marks the camera recording
     /// `grouped` and wakes the rig follower.
-    async fn join_rig(&self, rec: &Recording, m: &RigMember) -> Result<Outcome, Fatal> {
+    async fn join_rig(
+        &self,
+        rec: &Recording,
+        m: &RigMember,
+        unknown: bool,
+    ) -> Result<Outcome, Fatal> {
         let (Some(video), Some(up)) = (rec.seen(Role::Video), rec.upload(Role::Video)) else {
             return Ok(Outcome::Deferred {
                 reason: "its video is not uploaded yet".into(),
@@ -93,9 +99,8 @@ impl Ingest {
             .as_ref()
             .and_then(|r| r.cameras.get(&m.camera))
             .is_some_and(|c| c.file_id == up.file_id);
-        let collecting = known
-            .as_ref()
-            .is_none_or(|r| r.state() == RigState::Collecting);
+        // Not formed yet (still collecting, or failed with too few cameras: `retry` looks again).
+        let collecting = known.as_ref().is_none_or(|r| r.missing.is_none());
         if !joined && collecting {
             let camera = Camera {
                 device: m.camera.clone(),
@@ -106,6 +111,7 @@ impl Ingest {
                 size: up.facts.size,
                 sha256: up.sha256.clone(),
                 mtime_ms: up.facts.mtime_ns / 1_000_000,
+                unknown,
             };
             let at_ms = now_ms();
             self.ledger

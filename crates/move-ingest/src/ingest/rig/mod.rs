@@ -121,7 +121,7 @@ impl Ingest {
         let mut out = Vec::new();
         for rec in self.ledger.rig_recordings(false)? {
             if rec.state() == RigState::Failed && key.is_none_or(|k| k == rec.key) {
-                self.rig_step(&rec, RigEvent::Requeued)?;
+                self.rig_step(&rec, RigEvent::Requeued { at_ms: now_ms() })?;
                 out.push(rec.key);
             }
         }

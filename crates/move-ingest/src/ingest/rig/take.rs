@@ -29,13 +29,15 @@ impl Ingest {
         rig: &MulticamConfig,
         rec: RigRecording,
     ) -> Result<Next, Fatal> {
-        if let (Some((since, _)), Some(last)) = (&rec.take_requested, rec.take_last_ms) {
+        let since = rec.take_requested.as_ref().map(|t| t.0);
+        if since.is_some() || (rec.look_first && self.volume_for(rig, &rec)?.is_some()) {
+            let last = rec.take_last_ms.unwrap_or(0);
             if now_ms() < last + SETTLE_AFTER_MS {
                 return Ok(Some(last + SETTLE_AFTER_MS));
             }
-            match self.find_rig_take(&rec, *since).await? {
+            match self.find_rig_take(&rec, since).await? {
                 Ok(Some(take_id)) => {
-                    tracing::info!(rig_recording = %rec.key, take = %take_id, "found the multicam take an unanswered request made; adopting it");
+                    tracing::info!(rig_recording = %rec.key, take = %take_id, "found this recording's multicam take on the API (an unanswered request, or a lost state dir); adopting it, nothing sent");
                     self.rig_take_made(&rec, take_id, true).await?;
                     return Ok(None);
                 }
@@ -155,13 +157,13 @@ impl Ingest {
     }
 
     /// The multicam take whose record names this rig recording, newest first, back to
-    /// `since_ms`; `Err` when `listTakes` keeps failing.
+    /// `since_ms` (`None`: every take); `Err` when `listTakes` keeps failing.
     async fn find_rig_take(
         &self,
         rec: &RigRecording,
-        since_ms: i64,
+        since_ms: Option<i64>,
     ) -> Result<Result<Option<String>, ApiError>, Fatal> {
-        let horizon = since_ms - LOOK_MARGIN_MS;
+        let horizon = since_ms.map_or(i64::MIN, |s| s - LOOK_MARGIN_MS);
         let mut after: Option<String> = None;
         for _ in 0..LOOK_MAX_PAGES {
             let cursor = after.clone();

@@ -33,13 +33,14 @@ impl Ingest {
         if let Some(id) = &track.id {
             return self.poll_volume(&rec, id).await;
         }
-        if let Some(last) = track.last_requested_ms {
+        if track.last_requested_ms.is_some() || rec.look_first {
+            let last = track.last_requested_ms.unwrap_or(0);
             if now_ms() < last + SETTLE_AFTER_MS {
                 return Ok(Some(last + SETTLE_AFTER_MS));
             }
             match self.find_volume(&rec).await? {
                 Ok(Some(volume)) => {
-                    tracing::info!(rig_recording = %rec.key, volume = %volume.id, "found the volume an unanswered request made; adopting it");
+                    tracing::info!(rig_recording = %rec.key, volume = %volume.id, "found this calibration's volume on the API (an unanswered request, or a lost state dir); adopting it, nothing sent");
                     let ev = RigEvent::VolumeCreated {
                         volume_id: volume.id,
                         adopted: true,
