@@ -37,6 +37,13 @@ pub struct KindLabel {
     pub kind: &'static str,
 }
 
+/// The labels of `move_ingest_rig_recordings` and `move_ingest_volumes`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RigLabel {
+    rig: String,
+    state: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PathLabel {
     path: String,
@@ -64,6 +71,8 @@ pub struct Metrics {
     free_bytes: Family<PathLabel, Gauge>,
     size_bytes: Family<PathLabel, Gauge>,
     build_info: Family<VersionLabel, Gauge>,
+    rig_recordings: Family<RigLabel, Gauge>,
+    volumes: Family<RigLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -89,6 +98,8 @@ impl Metrics {
             free_bytes: Family::default(),
             size_bytes: Family::default(),
             build_info: Family::default(),
+            rig_recordings: Family::default(),
+            volumes: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -141,6 +152,16 @@ impl Metrics {
             "Always 1; the version label names the running build",
             m.build_info.clone(),
         );
+        registry.register(
+            "move_ingest_rig_recordings",
+            "Rig recordings in the state, by rig and state",
+            m.rig_recordings.clone(),
+        );
+        registry.register(
+            "move_ingest_volumes",
+            "Volumes of the rigs' calibrations, by rig and the API's state",
+            m.volumes.clone(),
+        );
         // Every kind starts at 0, so that rates and alerts see the series before the first error.
         for kind in ERROR_KINDS {
             m.api_errors.get_or_create(&KindLabel { kind }).inc_by(0);
@@ -151,6 +172,34 @@ impl Metrics {
             })
             .set(1);
         Metrics { registry, ..m }
+    }
+
+    /// The rig gauges: every state of every rig with a recording (zeros too), and volumes.
+    fn set_rigs(&self, snap: &Snapshot) {
+        use crate::model::rig::RigState;
+        let mut recs: std::collections::BTreeMap<(String, &str), i64> = Default::default();
+        let mut vols: std::collections::BTreeMap<(String, String), i64> = Default::default();
+        for r in &snap.rigs {
+            for st in RigState::ALL {
+                recs.entry((r.rig.clone(), st.as_str())).or_insert(0);
+            }
+            *recs.entry((r.rig.clone(), r.state().as_str())).or_insert(0) += 1;
+            if let Some(v) = &r.volume {
+                let st = v.state.as_ref().map_or("REQUESTED", |s| s.as_str());
+                *vols.entry((r.rig.clone(), st.to_string())).or_insert(0) += 1;
+            }
+        }
+        for ((rig, state), n) in recs {
+            let label = RigLabel {
+                rig,
+                state: state.to_string(),
+            };
+            self.rig_recordings.get_or_create(&label).set(n);
+        }
+        self.volumes.clear();
+        for ((rig, state), n) in vols {
+            self.volumes.get_or_create(&RigLabel { rig, state }).set(n);
+        }
     }
 
     /// Counts one error of `kind`.
@@ -165,6 +214,7 @@ impl Metrics {
                 .get_or_create(&StateLabel { state })
                 .set(i64::try_from(*n).unwrap_or(i64::MAX));
         }
+        self.set_rigs(snap);
         self.oldest_pending.set(snap.oldest_pending_age_secs());
         self.last_take.set(snap.last_take_unix().unwrap_or(0.0));
         for w in &snap.watches {

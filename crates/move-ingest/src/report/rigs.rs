@@ -1,7 +1,6 @@
 //! What the views show of rigs (issue 22): each rig recording's state, volume, cameras in and
 //! missing (`status`, `/api/status`, the page), and the counts `/metrics` exports.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -88,27 +87,4 @@ pub fn describe(r: &RigRecording) -> String {
         s.push_str(&format!("  failed: {}", f.reason));
     }
     s
-}
-
-/// `move_ingest_rig_recordings{rig,state}` and `move_ingest_volumes{rig,state}`: every state
-/// of every rig with a rig recording (zeros too), and the volumes by their API state.
-pub fn counts(
-    reader: &Reader,
-) -> (
-    BTreeMap<(String, &'static str), u64>,
-    BTreeMap<(String, String), u64>,
-) {
-    let mut recs = BTreeMap::new();
-    let mut vols = BTreeMap::new();
-    for r in reader.rig_recordings(false).unwrap_or_default() {
-        for s in RigState::ALL {
-            recs.entry((r.rig.clone(), s.as_str())).or_insert(0);
-        }
-        *recs.entry((r.rig.clone(), r.state().as_str())).or_insert(0) += 1;
-        if let Some(v) = &r.volume {
-            let st = v.state.as_ref().map_or("REQUESTED", |s| s.as_str());
-            *vols.entry((r.rig.clone(), st.to_string())).or_insert(0) += 1;
-        }
-    }
-    (recs, vols)
 }

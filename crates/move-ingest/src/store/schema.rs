@@ -113,21 +113,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 7: rig recordings (issue 22): the videos of one recording of a rig's cameras, and the
     // steps that make them one volume or one multicam take. `state` is `RigState::as_str`,
     // `data` the whole `RigRecording` as JSON; `rig_steps` holds every step, in order.
-    "CREATE TABLE rig_recordings (
+    // `IF NOT EXISTS`: a file taken back to an older version by hand may still hold them.
+    "CREATE TABLE IF NOT EXISTS rig_recordings (
         key TEXT PRIMARY KEY NOT NULL,
         rig TEXT NOT NULL,
         state TEXT NOT NULL,
         updated_ms INTEGER NOT NULL,
         data TEXT NOT NULL
     ) WITHOUT ROWID;
-    CREATE INDEX rig_recordings_by_state ON rig_recordings (state, rig);
-    CREATE TABLE rig_steps (
+    CREATE INDEX IF NOT EXISTS rig_recordings_by_state ON rig_recordings (state, rig);
+    CREATE TABLE IF NOT EXISTS rig_steps (
         seq INTEGER PRIMARY KEY,
         key TEXT NOT NULL,
         at_ms INTEGER NOT NULL,
         event TEXT NOT NULL
     );
-    CREATE INDEX rig_steps_by_key ON rig_steps (key, seq);",
+    CREATE INDEX IF NOT EXISTS rig_steps_by_key ON rig_steps (key, seq);",
 ];
 
 /// The first schema version with the `requests` table.

@@ -10,6 +10,7 @@ use crate::observe::monitor::{Active, ApiDown, Health};
 use crate::report::snapshot::{Row, Snapshot};
 
 mod recordings;
+mod rigs;
 mod space;
 mod style;
 mod takes;
@@ -52,6 +53,7 @@ pub fn render(p: &Page<'_>) -> String {
                         (recordings::uploading(p))
                         (recordings::retrying(p))
                         (recordings::failed(p.snap))
+                        (rigs::rigs(p.snap))
                         (space::free_space(p.snap))
                     }
                     div {
@@ -227,6 +229,7 @@ mod tests {
             latest_takes: vec![take],
             oldest_pending: Some(taken - Duration::from_secs(90)),
             last_take: None,
+            rigs: Vec::new(),
             watches: vec![
                 WatchSpace {
                     path: PathBuf::from(format!("/srv/{name}")),
@@ -358,6 +361,7 @@ mod tests {
             oldest_pending: None,
             last_take: None,
             watches: Vec::new(),
+            rigs: Vec::new(),
         };
         let health = Health::Paused("the API key was rejected".to_string());
         let html = render(&Page {
