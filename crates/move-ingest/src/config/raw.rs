@@ -192,7 +192,13 @@ impl Config {
             n.validate().map_err(|e| bad(format!("[notify] {e}")))?;
         }
         let job = raw.job.map(|j| j.validate(&at)).transpose().map_err(bad)?;
-        let multicam = super::multicam::validate_all(raw.multicam, &watch, &at).map_err(bad)?;
+        let mut multicam = super::multicam::validate_all(raw.multicam, &watch, &at).map_err(bad)?;
+        // `[multicam.job]` has no poll times of its own: it polls as `[job]` does when set.
+        if let Some(j) = &job {
+            for mj in multicam.iter_mut().filter_map(|r| r.job.as_mut()) {
+                (mj.job.poll, mj.job.poll_cap) = (j.poll, j.poll_cap);
+            }
+        }
         let after_take = raw
             .after_take
             .validate(&at)

@@ -139,7 +139,7 @@ impl Ingest {
                 ids.push(id);
             }
         }
-        if self.cfg.job.is_some() {
+        if self.any_jobs() {
             for (id, _) in self.ledger.jobs_active()? {
                 if ids.contains(&id) {
                     continue;

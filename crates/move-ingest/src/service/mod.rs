@@ -258,7 +258,7 @@ impl Service {
         svc.open_inbox();
         svc.count_failed();
         svc.resume().map_err(Fatal::into_error)?;
-        if svc.cfg.job.is_some() {
+        if svc.ingest.any_jobs() {
             let ingest = svc.ingest.clone();
             svc.jobs = Some(tokio::spawn(async move { ingest.follow_jobs().await }));
         }

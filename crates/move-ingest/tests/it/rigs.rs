@@ -168,7 +168,15 @@ async fn stat(sb: &Sandbox, key: &str) -> u64 {
 async fn a_rig_calibrates_once_then_makes_one_multicam_take_per_recording() {
     let sb = sandbox(1_500, 0.0);
     let cap = Capture::new(&sb);
-    rig_config(&cap, CALIBRATE);
+    let out = cap.root.path().join("animations");
+    rig_config(
+        &cap,
+        &format!(
+            "{CALIBRATE}[multicam.job]\noutputs = [\"MAIN_FBX\"]\nactors = 2\nrig = \"move_mo\"\n\
+             download_to = \"{}\"\n\n[job]\noutputs = [\"MAIN_FBX\"]\npoll_secs = 0.1\npoll_cap_secs = 0.4\n",
+            out.display()
+        ),
+    );
     record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
     record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
     // A `.move` beside a rig video is not a source; a single camera beside the rig works as today.
@@ -229,6 +237,42 @@ async fn a_rig_calibrates_once_then_makes_one_multicam_take_per_recording() {
     let history = cap.run(&["history", "stage-a/act-01"]);
     let text = String::from_utf8_lossy(&history.stdout);
     assert!(text.contains("multicam take created"), "{text}");
+    // One multicam job per multicam take (and the single camera's own job), outputs downloaded
+    // to <download_to>/<rig>/<stem>/.
+    run.until("the multicam jobs' outputs", || async {
+        let a = out.join("stage-a/act-01/MAIN_FBX.fbx").exists();
+        let b = out.join("stage-a/act-02/MAIN_FBX.fbx").exists();
+        (a && b).then_some(())
+    })
+    .await;
+    let jobs = all_jobs(&sb).await;
+    let multicam: Vec<&Value> = jobs
+        .iter()
+        .filter(|j| j["take"]["takeType"] == "MULTI_CAM")
+        .collect();
+    assert_eq!(multicam.len(), 2, "one job per multicam take: {jobs:?}");
+    for j in &multicam {
+        assert_eq!(j["rig"]["name"], "move_mo", "{j}");
+        assert_eq!(j["inputs"]["numberOfActors"], 2, "{j}");
+    }
+    let mut job_takes: Vec<&str> = multicam
+        .iter()
+        .map(|j| j["take"]["id"].as_str().unwrap())
+        .collect();
+    job_takes.sort();
+    job_takes.dedup();
+    assert_eq!(job_takes.len(), 2);
+}
+
+/// Every job on the sandbox.
+async fn all_jobs(sb: &Sandbox) -> Vec<Value> {
+    let q = "query { listJobs(first: 100) { items { id rig { name } inputs { numberOfActors }
+             take { id takeType } } after } }";
+    let answer = sb.gql(q, json!({})).await;
+    answer["data"]["listJobs"]["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .clone()
 }
 
 /// The rig recordings of `status --json`, by key.

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::JobSpec;
 use super::now_ms;
 use crate::api::ApiError;
-use crate::api::jobs::{Job, JobRequest};
-use crate::config::JobConfig;
+use crate::api::jobs::{Job, JobRequest, MultiCamJobRequest};
 use crate::config::template::{Vars, render_json};
 use crate::ingest::classify::{Next, Tries, retry};
 use crate::ingest::{Fatal, Ingest, auth};
@@ -49,8 +49,8 @@ impl Ingest {
         if job.id.is_some() || job.done.is_some() {
             return Ok(());
         }
-        let Some(cfg) = &self.cfg.job else {
-            tracing::info!(rec = %rec.id, take = %take_id, "a job was wanted for this take but [job] is no longer in the config; none is created");
+        let Some(spec) = self.job_spec(&rec) else {
+            tracing::info!(rec = %rec.id, take = %take_id, "a job was wanted for this take but [job] (or its rig's [multicam.job]) is no longer in the config; none is created");
             return Ok(());
         };
         if let Some(since) = job.requested_ms {
@@ -69,7 +69,7 @@ impl Ingest {
                 Settled::Unknown => return self.job_later(&rec, job).await,
             }
         }
-        let request = self.job_request(&rec, take_id, cfg);
+        let request = self.job_request(&rec, take_id, &spec);
         self.monitor
             .step(id, crate::observe::monitor::Doing::CreatingJob);
         self.ledger
@@ -77,7 +77,18 @@ impl Ingest {
             .await?;
         let mut tries = Tries::default();
         loop {
-            let err = match self.api.create_single_cam_job(&request).await {
+            let answer = match spec.multicam {
+                Some(mj) => {
+                    let req = MultiCamJobRequest {
+                        job: request.clone(),
+                        actors: Some(u32::from(mj.actors)),
+                        rig: Some(mj.rig.clone()),
+                    };
+                    self.api.create_multi_cam_job(&req).await
+                }
+                None => self.api.create_single_cam_job(&request).await,
+            };
+            let err = match answer {
                 Ok(job) => return self.job_created(&rec, job, false).await,
                 Err(e) => auth(e)?,
             };
@@ -112,10 +123,8 @@ impl Ingest {
     /// tries again after the poll wait (settling first), a `backfill` at its next start.
     async fn job_later(&self, rec: &Recording, job: &JobTrack) -> Result<(), Fatal> {
         let wait = self
-            .cfg
-            .job
-            .as_ref()
-            .map_or(Duration::from_secs(15), |c| c.poll_wait(job.polls));
+            .job_spec(rec)
+            .map_or(Duration::from_secs(15), |s| s.cfg.poll_wait(job.polls));
         let ev = Event::JobPolled {
             state: JobState::Requested,
             percent: None,
@@ -193,20 +202,21 @@ impl Ingest {
 
     /// What `createSingleCamJob` is sent: `[job]` outputs, options, name and metadata (plus
     /// move-ingest's own record, naming the recording, for settling).
-    fn job_request(&self, rec: &Recording, take_id: &str, cfg: &JobConfig) -> JobRequest {
+    fn job_request(&self, rec: &Recording, take_id: &str, spec: &JobSpec<'_>) -> JobRequest {
+        let cfg = spec.cfg;
         let subdir = crate::detect::scan::subdir(&self.cfg.watch, &rec.dir);
         let file_name = rec
             .seen(Role::Video)
             .map(|v| v.facts.name.clone())
             .unwrap_or_default();
         let vars = Vars {
-            device_label: &rec.device,
-            stem: &rec.stem,
+            device_label: &spec.device,
+            stem: &spec.stem,
             hostname: &self.hostname,
             file_name: &file_name,
             subdir: &subdir,
-            // A single-camera take: no rig.
-            rig: "",
+            // The rig's name for a multicam take; empty for a single camera's.
+            rig: &spec.rig,
         };
         let mut meta = match render_json(&Value::Object(cfg.metadata.clone()), &vars) {
             Value::Object(m) => m,
@@ -218,8 +228,8 @@ impl Ingest {
                 "recording_id": rec.id,
                 "take_id": take_id,
                 "host": self.hostname,
-                "device_label": rec.device,
-                "stem": rec.stem,
+                "device_label": spec.device,
+                "stem": spec.stem,
                 "version": env!("CARGO_PKG_VERSION"),
             }),
         );

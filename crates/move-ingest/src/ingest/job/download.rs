@@ -21,6 +21,7 @@ impl Ingest {
         track: &JobTrack,
         job: &Job,
         root: &Path,
+        (device, stem): (&str, &str),
     ) -> Result<Result<usize, String>, Fatal> {
         let outputs: Vec<_> = job.outputs.iter().flatten().flatten().collect();
         for output in &outputs {
@@ -39,7 +40,7 @@ impl Ingest {
                 .and_then(|f| f.file_type.as_deref())
                 .or(output.format.as_deref())
                 .unwrap_or("bin");
-            let dest = output_path(root, &rec.device, &rec.stem, key, ext);
+            let dest = output_path(root, device, stem, key, ext);
             self.monitor
                 .step(&rec.id, crate::observe::monitor::Doing::DownloadingOutput);
             match self.download(url, &dest).await {

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::JobSpec;
 use super::now_ms;
 use crate::api::jobs::Job;
-use crate::config::JobConfig;
 use crate::ingest::{Fatal, Ingest, auth};
 use crate::model::job::{JobEnd, JobState, JobTrack};
 use crate::model::recording::{Event, Recording};
@@ -30,9 +30,9 @@ impl Ingest {
 
     /// One turn of the follower: every due job once; returns how long until the next is due.
     async fn follow_due(&self) -> Result<Duration, Fatal> {
-        let Some(cfg) = &self.cfg.job else {
+        if !self.any_jobs() {
             return Ok(IDLE_WAIT);
-        };
+        }
         let mut next: Option<i64> = None;
         for (id, next_poll) in self.ledger.jobs_active()? {
             let now = now_ms();
@@ -63,7 +63,10 @@ impl Ingest {
                 }
                 continue;
             };
-            if let Some(at) = self.poll_job(&rec, &job, &job_id, cfg).await? {
+            let Some(spec) = self.job_spec(&rec) else {
+                continue;
+            };
+            if let Some(at) = self.poll_job(&rec, &job, &job_id, &spec).await? {
                 next = Some(next.map_or(at, |n| n.min(at)));
             }
         }
@@ -80,8 +83,9 @@ impl Ingest {
         rec: &Recording,
         track: &JobTrack,
         job_id: &str,
-        cfg: &JobConfig,
+        spec: &JobSpec<'_>,
     ) -> Result<Option<i64>, Fatal> {
+        let cfg = spec.cfg;
         let next_at = now_ms() + cfg.poll_wait(track.polls).as_millis() as i64;
         let polled =
             |state: JobState, percent, next_poll_ms, failure_reason, outputs| Event::JobPolled {
@@ -153,7 +157,8 @@ impl Ingest {
                     .collect();
                 let ev = polled(JobState::Finished, percent, Some(next_at), None, keys);
                 self.ledger.record(&rec.id, ev).await?;
-                match self.download_outputs(rec, track, &job, root).await? {
+                let place = (spec.device.as_str(), spec.stem.as_str());
+                match self.download_outputs(rec, track, &job, root, place).await? {
                     Ok(n) => {
                         tracing::info!(rec = %rec.id, job = %job_id, outputs = n, "job FINISHED; outputs downloaded");
                         let below = root.display().to_string();

@@ -28,10 +28,51 @@ mod follow;
 use std::time::SystemTime;
 
 use super::{Fatal, Ingest};
+use crate::config::{JobConfig, MulticamJobConfig};
 use crate::model::recording::{Event, Recording};
 pub use download::output_path;
 
+/// The job a recording's take gets: `[job]` for a single camera's, `[multicam.job]` for a rig
+/// recording's multicam take (carried by its first camera's recording, the job's lead).
+pub(in crate::ingest) struct JobSpec<'a> {
+    pub cfg: &'a JobConfig,
+    /// `Some` for a multicam take: `createMultiCamJob` with its actors and processing rig.
+    pub multicam: Option<&'a MulticamJobConfig>,
+    /// The device label (the rig's name for a multicam take) and stem: `{device_label}`,
+    /// `{stem}`, and the download folder `<download_to>/<device>/<stem>/`.
+    pub device: String,
+    pub stem: String,
+    pub rig: String,
+}
+
 impl Ingest {
+    /// The job this recording's take gets, if any.
+    pub(in crate::ingest) fn job_spec(&self, rec: &Recording) -> Option<JobSpec<'_>> {
+        if let Some(m) = self.rig_member(rec) {
+            let rig = self.cfg.multicam.iter().find(|r| r.name == m.rig)?;
+            let mj = rig.job.as_ref()?;
+            return Some(JobSpec {
+                cfg: &mj.job,
+                multicam: Some(mj),
+                device: rig.name.clone(),
+                stem: m.stem,
+                rig: rig.name.clone(),
+            });
+        }
+        Some(JobSpec {
+            cfg: self.cfg.job.as_ref()?,
+            multicam: None,
+            device: rec.device.clone(),
+            stem: rec.stem.clone(),
+            rig: String::new(),
+        })
+    }
+
+    /// Whether any take may get a job (`[job]`, or a rig's `[multicam.job]`).
+    pub fn any_jobs(&self) -> bool {
+        self.cfg.job.is_some() || self.cfg.multicam.iter().any(|r| r.job.is_some())
+    }
+
     /// Records that this recording's take gets a job, when `[job]` is set and nothing is
     /// recorded yet. Called just before `TakeRequested`, whose durable commit carries it.
     pub(super) async fn want_job(&self, rec: &Recording) -> Result<(), Fatal> {

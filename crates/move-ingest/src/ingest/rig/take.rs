@@ -55,6 +55,7 @@ impl Ingest {
             return Ok(None);
         };
         let request = self.rig_take_request(rig, &rec, &volume_id);
+        self.want_rig_job(rig, &rec).await?;
         let ev = RigEvent::TakeRequested {
             at_ms: now_ms(),
             volume_id: volume_id.clone(),
@@ -127,20 +128,29 @@ impl Ingest {
         }
     }
 
-    /// Records the take on the rig recording, then on each camera's recording (whose
-    /// `[after_take]` may then act on its files).
+    /// With `[multicam.job]`: the job is wanted, on the first camera's recording (the job's
+    /// lead, which `ingest/job` follows and downloads like any job); recorded before the take
+    /// request, so a crash between the take and the job still leaves the job to ask for.
+    async fn want_rig_job(&self, rig: &MulticamConfig, rec: &RigRecording) -> Result<(), Fatal> {
+        let Some(lead) = rec.cameras.values().next() else {
+            return Ok(());
+        };
+        let lead = self.recording(&lead.recording_id)?;
+        if let Some(lead) = lead.filter(|l| rig.job.is_some() && l.job.is_none()) {
+            self.ledger.record(&lead.id, Event::JobWanted).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the take on each camera's recording, then on the rig recording (so that a
+    /// crash between them is settled by the next turn's lookup); then `[after_take]` acts on
+    /// the cameras' files and the job (if wanted) is asked for.
     async fn rig_take_made(
         &self,
         rec: &RigRecording,
         take_id: String,
         adopted: bool,
     ) -> Result<(), Fatal> {
-        let ev = RigEvent::TakeCreated {
-            take_id: take_id.clone(),
-            adopted,
-        };
-        let rec = self.rig_step(rec, ev)?;
-        self.monitor.take_created();
         for camera in rec.cameras.values() {
             let id = camera.recording_id.as_str();
             let known = self.recording(id)?;
@@ -151,7 +161,18 @@ impl Ingest {
                 };
                 self.ledger.record(id, ev).await?;
             }
-            self.after_take(id).await?;
+        }
+        let ev = RigEvent::TakeCreated {
+            take_id: take_id.clone(),
+            adopted,
+        };
+        let rec = self.rig_step(rec, ev)?;
+        self.monitor.take_created();
+        for camera in rec.cameras.values() {
+            self.after_take(&camera.recording_id).await?;
+        }
+        if let Some(lead) = rec.cameras.values().next() {
+            self.create_job(&lead.recording_id).await?;
         }
         Ok(())
     }
