@@ -335,6 +335,7 @@ async fn a_camera_that_never_records_gives_a_two_camera_take_after_wait_secs() {
         "the pinned volume"
     );
     assert_eq!(takes[0]["sources"].as_array().unwrap().len(), 2);
+    rig_done(&run, &cap, "stage-a/act-01").await;
     let rigs = rig_status(&cap);
     let r = &rigs["stage-a/act-01"];
     assert_eq!(r["state"], "done", "{r}");
@@ -412,6 +413,7 @@ async fn a_recording_made_while_the_volume_runs_waits_then_gets_its_take() {
         (take_stems(&sb).await == ["act-01"]).then_some(())
     })
     .await;
+    rig_done(&run, &cap, "stage-a/act-01").await;
     let rigs = rig_status(&cap);
     assert_eq!(rigs["stage-a/calib-01"]["state"], "calibrated");
     assert_eq!(rigs["stage-a/calib-01"]["volume"]["state"], "FINISHED");
@@ -440,6 +442,7 @@ async fn group_folder_finds_a_recording_as_one_folder_of_videos_named_by_camera(
     })
     .await;
     assert_eq!(volumes(&sb).await.len(), 1);
+    rig_done(&run, &cap, "stage-a/day1/act-01").await;
     let rigs = rig_status(&cap);
     assert_eq!(rigs["stage-a/day1/act-01"]["state"], "done", "{rigs:?}");
     let takes = multicam_takes(&sb).await;
@@ -505,7 +508,10 @@ async fn a_crash_loop_with_dropped_answers_makes_one_volume_and_one_take_per_rec
         ],
     );
     let cap = Capture::new(&sb);
-    rig_config(&cap, CALIBRATE);
+    rig_config(
+        &cap,
+        &format!("{CALIBRATE}[multicam.job]\noutputs = [\"MAIN_FBX\"]\nrig = \"move_mo\"\n"),
+    );
     record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
     record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
     record(&cap, &CAMS, "act-02", Duration::from_secs(1_000));
@@ -540,7 +546,64 @@ async fn a_crash_loop_with_dropped_answers_makes_one_volume_and_one_take_per_rec
         2,
         "no single-camera take for a rig camera"
     );
+    run.until("one job per take", || async {
+        (all_jobs(&sb).await.len() == 2).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let jobs = all_jobs(&sb).await;
+    let mut takes: Vec<&str> = jobs
+        .iter()
+        .map(|j| j["take"]["id"].as_str().unwrap())
+        .collect();
+    takes.sort();
+    takes.dedup();
+    assert_eq!(
+        (jobs.len(), takes.len()),
+        (2, 2),
+        "exactly one job per take: {jobs:?}"
+    );
+    let stats = sb.stats().await;
+    assert!(stats["faults_injected"].as_u64().unwrap() > 0, "{stats}");
     drop(run);
+}
+
+/// Waits until `status --json` shows the rig recording `key` done.
+async fn rig_done(run: &Run, cap: &Capture, key: &str) {
+    run.until(&format!("{key} to be done"), || async {
+        let rigs = rig_status(cap);
+        rigs.get(key)
+            .is_some_and(|r| r["state"] == "done")
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_waits_for_the_volume_it_created_then_makes_the_takes_and_exits() {
+    let sb = sandbox(1_500, 0.0);
+    let cap = Capture::new(&sb);
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    cap.write("solo", "alone.mp4", &bytes(99, 3_000));
+    let out = cap.backfill(0);
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(take_stems(&sb).await, ["act-01"], "{log}");
+    assert_eq!(stat(&sb, "volumes_created").await, 1);
+    assert_eq!(
+        stat(&sb, "takes_created").await,
+        2,
+        "the multicam take and the single camera's"
+    );
+    assert!(
+        log.contains("RUNNING") || log.contains("FINISHED"),
+        "the volume's progress: {log}"
+    );
+    // Nothing more on a second pass.
+    cap.backfill(0);
+    assert_eq!(stat(&sb, "volumes_created").await, 1);
+    assert_eq!(stat(&sb, "takes_created").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

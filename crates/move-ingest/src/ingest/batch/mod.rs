@@ -61,6 +61,10 @@ pub async fn backfill(
     tracker.expect(queue.len() as u64, queued_bytes(ingest, &queue));
     let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
     let tally = process_all(ingest, queue, tracker, stops, grace).await?;
+    if !cfg.multicam.is_empty() {
+        // The rig recordings: formed, their volumes made and waited for, then their takes.
+        ingest.finish_rigs().await?;
+    }
     // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
     ingest.state_checked()?;
     // The takes made last may still wait in an open group: on disk before they are reported.

@@ -56,6 +56,33 @@ impl Ingest {
         }))
     }
 
+    /// `backfill`: takes every rig recording as far as it goes, waiting for the cameras
+    /// (`wait_secs`) and for the volumes it created to finish (their progress is logged), then
+    /// returns; a recording still waiting for a volume that nothing makes is left waiting.
+    pub async fn finish_rigs(&self) -> Result<(), Fatal> {
+        loop {
+            let wait = self.rigs_due().await?;
+            let open = self.ledger.rig_recordings(true)?;
+            let moving = open.iter().any(|r| {
+                matches!(
+                    r.state(),
+                    RigState::Collecting | RigState::Calibrating | RigState::TakeRequested
+                )
+            });
+            if !moving {
+                let waiting = open.len();
+                if waiting > 0 {
+                    tracing::warn!(
+                        waiting,
+                        "rig recordings wait for a FINISHED volume of their rig (a calibration recording, or `volume`); `run` makes their takes once one exists"
+                    );
+                }
+                return Ok(());
+            }
+            tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+        }
+    }
+
     /// Takes one rig recording as far as it goes now.
     async fn advance_rig(&self, rec: RigRecording) -> Result<Next, Fatal> {
         let Some(rig) = self.cfg.multicam.iter().find(|r| r.name == rec.rig) else {
