@@ -265,7 +265,16 @@ impl Service {
             return Ok(None);
         }
         let latest = self.ingest.latest(found)?;
-        let journaled = Ingest::journaled(latest.as_ref(), found);
+        // A rig camera's video waits for no `.move`: a multicam take has none.
+        let rig_video = crate::detect::rig::member(
+            &self.cfg.watch,
+            &self.cfg.multicam,
+            &found.device,
+            &found.dir,
+            &found.stem,
+        )
+        .is_some();
+        let journaled = Ingest::journaled(latest.as_ref(), found) || rig_video;
         let decision = self.pairing.decide(
             found,
             &mut self.settler,
