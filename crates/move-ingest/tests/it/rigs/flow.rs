@@ -286,3 +286,22 @@ async fn a_failed_volume_is_shown_and_its_recordings_keep_waiting() {
         "a FAILED volume is not asked for again by itself"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_take_acts_on_every_camera_file_once_the_multicam_take_is_safe() {
+    let sb = sandbox(0, 0.0);
+    let volume = finished_volume(&sb).await;
+    let cap = Capture::new(&sb);
+    rig_config(
+        &cap,
+        &format!("volume = \"{volume}\"\n\n[after_take]\naction = \"delete\"\n"),
+    );
+    let files = record(&cap, &CAMS, "act-01", Duration::from_secs(1_000));
+    let run = Run::start(&cap).await;
+    rig_done(&run, &cap, "stage-a/act-01").await;
+    run.until("every camera's video deleted", || async {
+        files.iter().all(|f| !f.exists()).then_some(())
+    })
+    .await;
+    assert_eq!(take_stems(&sb).await, ["act-01"]);
+}
