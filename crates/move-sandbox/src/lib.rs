@@ -1,7 +1,8 @@
 //! A local Move-compatible API: GraphQL on /ugc/graphql and a presigned-URL upload endpoint.
 //!
 //! [`serve`] runs it on a listener the caller binds (127.0.0.1 in `move-ingest sandbox`);
-//! everything it creates is kept under [`Options::data_dir`], so a restart keeps files and takes.
+//! everything it creates is kept under [`Options::data_dir`], so a restart keeps files, takes,
+//! volumes and jobs.
 
 mod admin;
 mod catalog;

@@ -57,8 +57,8 @@ struct SandboxArgs {
     /// Probability (0..1) that a request is answered with HTTP 500/503.
     #[arg(long, default_value_t = 0.0)]
     fault_5xx: f64,
-    /// Only GraphQL requests that name this root field (e.g. listTakes) get --fault-5xx, and no
-    /// upload does. Defaults to every request.
+    /// Only GraphQL requests that name this root field (e.g. listTakes, createMultiCamTake) get
+    /// --fault-5xx, and no upload does. Defaults to every request.
     #[arg(long, value_name = "FIELD")]
     fault_5xx_only: Option<String>,
     /// Probability (0..1) that a GraphQL request is answered with 429 and Retry-After.
@@ -70,8 +70,8 @@ struct SandboxArgs {
     /// Probability (0..1) that a mutation is performed and then the connection dropped without an answer.
     #[arg(long, default_value_t = 0.0)]
     fault_drop: f64,
-    /// Only mutations with this root field (e.g. createSingleCamJob) lose their answer to
-    /// --fault-drop. Defaults to any mutation.
+    /// Only mutations with this root field (e.g. createSingleCamJob, createVolumeWithHuman) lose
+    /// their answer to --fault-drop. Defaults to any mutation.
     #[arg(long, value_name = "FIELD")]
     fault_drop_only: Option<String>,
     /// Probability (0..1) that an upload is cut off halfway through its body (500, connection closed).

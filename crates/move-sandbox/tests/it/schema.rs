@@ -231,6 +231,24 @@ const DOCUMENTS: &[&str] = &[
     "query($first: Int, $after: AWSJSON, $dir: SortDirection) {
         listTakes(first: $first, after: $after, sortDirection: $dir) { items { id name } first after } }",
     "mutation($id: String!, $name: String, $metadata: AWSJSON) { updateTake(id: $id, name: $name, metadata: $metadata) { id } }",
+    "{ listCameraSettings { items { lens } } listRigs { items { name } } }",
+    "mutation($sources: [SourceInput!], $h: Float!, $a: AreaType!, $sync: SyncMethodInput,
+        $clip: ClipWindowInput, $name: String, $metadata: AWSJSON) {
+        createVolumeWithHuman(sources: $sources, humanHeight: $h, areaType: $a, syncMethod: $sync,
+            clipWindow: $clip, name: $name, metadata: $metadata) {
+            id created name metadata areaType humanHeight state progress { state percentageComplete }
+            clipWindow { startTime endTime } sources { deviceLabel cameraSettings { lens } file { id } } } }",
+    "query($id: ID!) { getVolume(id: $id) { __typename ... on HumanVolume { id state metadata } } }",
+    "query($first: Int, $after: AWSJSON, $dir: SortDirection) {
+        listVolumes(first: $first, after: $after, sortDirection: $dir) {
+            items { ... on HumanVolume { id metadata state } } first after } }",
+    "mutation($sources: [SourceInput!], $volumeId: String!, $sync: SyncMethodInput, $name: String, $metadata: AWSJSON) {
+        createMultiCamTake(sources: $sources, volumeId: $volumeId, syncMethod: $sync, name: $name, metadata: $metadata) {
+            id takeType syncMethod { clapWindow { startTime endTime } timecodeSync { useTimecode } }
+            volume { ... on HumanVolume { id } } } }",
+    "mutation($takeId: String!, $actors: Int, $rig: String, $outputs: [OutputType], $options: OptionsInput) {
+        createMultiCamJob(takeId: $takeId, numberOfActors: $actors, rig: $rig, outputs: $outputs, options: $options) {
+            id rig { name } inputs { numberOfActors } progress { state } } }",
 ];
 
 #[test]
