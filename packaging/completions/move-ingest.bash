@@ -840,7 +840,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__history)
-            opts="-v -q -h -V --config --verbose --quiet --help --version"
+            opts="-v -q -h -V --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

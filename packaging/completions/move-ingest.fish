@@ -67,6 +67,7 @@ complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s q -l 
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand status" -s V -l version -d 'Print version'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand history" -l config -d 'The config file. Defaults to $MOVE_INGEST_CONFIG, else /etc/move-ingest/config.toml' -r -F
+complete -c move-ingest -n "__fish_move_ingest_using_subcommand history" -l json -d 'Print the recording(s) and their steps, as stored, as JSON instead of words'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand history" -s v -l verbose -d 'More log lines on stderr: each -v is one level above `log.level` (info, debug, trace), instead of editing the config; `$RUST_LOG` wins over both. Defaults to `log.level`'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand history" -s q -l quiet -d 'Fewer log lines on stderr: each -q is one level below `log.level` (info, warn, error)'
 complete -c move-ingest -n "__fish_move_ingest_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -91,8 +91,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Every step of one recording with its time, e.g. `move-ingest history cam-a/take01`.
     ///
-    /// Reads state.db read-only, so it works while `run` or `backfill` is running. A file
-    /// whose bytes changed after its take is a new recording: each one is listed.
+    /// One line per step: its time (UTC), the step and what happened in words. Reads state.db
+    /// read-only, so it works while `run` or `backfill` is running. A file whose bytes changed
+    /// after its take is a new recording: each one is listed. `--json` prints the steps as
+    /// stored.
     History(HistoryArgs),
     /// Look after the state database (state.db in `state.dir`).
     #[command(subcommand)]
@@ -180,6 +182,9 @@ pub struct StatusArgs {
 pub struct HistoryArgs {
     /// DEVICE/STEM: the device label and the file name without its extension, as `status` shows them.
     pub recording: String,
+    /// Print the recording(s) and their steps, as stored, as JSON instead of words.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

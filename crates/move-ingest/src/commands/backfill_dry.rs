@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::config::UsageError;
 use crate::config::template::Vars;
 use crate::detect::scan::{self, Found};
+use crate::detect::settle::Walked;
 use crate::store::query::Reader;
 
 /// Lists the work; exits 0, or 1 when a folder could not be read.
@@ -18,21 +19,15 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
     let reader = Reader::open(&cfg.state.dir).map_err(usage)?;
     let settle = Duration::from_secs(cfg.pairing.settle_secs);
     let hostname = gethostname::gethostname().to_string_lossy().into_owned();
-    let now = SystemTime::now();
+    // Files dated in the future: a real backfill watches them for the settle time and takes
+    // those that hold still; a dry run does not wait and counts them in.
+    let walked = Walked::trusting_future(&scanned.found, SystemTime::now(), settle);
     let (mut would, mut bytes, mut have, mut too_new, mut waiting, mut failed) =
         (0, 0u64, 0, 0, 0, 0);
     // Of those it would upload, how many the state knows nothing of (their take may exist).
     let mut unknown = 0;
     for found in &scanned.found {
-        // Files dated in the future: a real backfill watches them for the settle time and
-        // takes those that hold still; a dry run does not wait and counts them in.
-        let future: std::collections::HashSet<std::path::PathBuf> = [&found.video, &found.sidecar]
-            .into_iter()
-            .flatten()
-            .filter(|s| s.facts.is_future(now))
-            .map(|s| found.path(&s.facts.name))
-            .collect();
-        let done = super::backfill::completeness(found, now, settle, &future);
+        let done = walked.completeness(found);
         let Some(video) = &found.video else {
             waiting += 1;
             continue;

@@ -1,4 +1,5 @@
-//! `move-ingest history DEVICE/STEM`: every step of one recording, with its time.
+//! `move-ingest history DEVICE/STEM`: every step of one recording, with its time, in words
+//! (`report::history`), or as stored with `--json`.
 
 use std::path::Path;
 
@@ -34,6 +35,26 @@ pub async fn run(config: Option<&Path>, args: HistoryArgs) -> anyhow::Result<Exi
         ))
         .into());
     }
+    if args.json {
+        let mut out = Vec::new();
+        for r in &recs {
+            let steps = reader.steps(&r.id).map_err(usage)?;
+            out.push(serde_json::json!({
+                "recording_id": r.id,
+                "device": r.device,
+                "stem": r.stem,
+                "dir": r.dir,
+                "state": r.phase().as_str(),
+                "take_id": r.take_id,
+                "steps": steps
+                    .iter()
+                    .map(|s| serde_json::json!({"seq": s.seq, "t": s.t, "event": s.event}))
+                    .collect::<Vec<_>>(),
+            }));
+        }
+        crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
+        return Ok(Exit::Ok);
+    }
     for (i, r) in recs.iter().enumerate() {
         if i > 0 {
             crate::outln!()?;
@@ -46,21 +67,8 @@ pub async fn run(config: Option<&Path>, args: HistoryArgs) -> anyhow::Result<Exi
             r.dir.display()
         )?;
         for step in reader.steps(&r.id).map_err(usage)? {
-            let (name, detail) = describe(&step.event);
-            crate::outln!("  {:<26} {:<16} {detail}", step.t, name)?;
+            crate::outln!("  {}", crate::report::history::line(&step, &r.device))?;
         }
     }
     Ok(Exit::Ok)
-}
-
-/// A step's name and its fields on one line.
-fn describe(event: &serde_json::Value) -> (String, String) {
-    match event {
-        serde_json::Value::String(name) => (name.clone(), String::new()),
-        serde_json::Value::Object(map) => match map.iter().next() {
-            Some((name, fields)) => (name.clone(), fields.to_string()),
-            None => ("?".into(), String::new()),
-        },
-        other => ("?".into(), other.to_string()),
-    }
 }

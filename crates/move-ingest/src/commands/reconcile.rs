@@ -2,7 +2,6 @@
 //! over everything on disk, on demand: each complete recording the state does not know is
 //! adopted when its take is already on the API; nothing is uploaded or created.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -15,6 +14,7 @@ use crate::cli::ReconcileArgs;
 use crate::commands::exit::Exit;
 use crate::config::resolve_key;
 use crate::detect::scan::{self, Found};
+use crate::detect::settle::Walked;
 use crate::ingest::Fatal;
 use crate::ingest::{Existing, Ingest};
 use crate::model::recording::Phase;
@@ -60,10 +60,11 @@ pub async fn run(config: Option<&Path>, args: ReconcileArgs) -> anyhow::Result<E
         tracing::error!("{e}");
     }
     let settle = Duration::from_secs(cfg.pairing.settle_secs);
-    let now = SystemTime::now();
+    // Files dated in the future are not complete here: `backfill` watches them.
+    let walked = Walked::at(SystemTime::now(), settle);
     let mut lines = Vec::new();
     for found in &scanned.found {
-        let line = reconcile_one(&ingest, found, now, settle, args.dry_run)
+        let line = reconcile_one(&ingest, found, &walked, settle, args.dry_run)
             .await
             .map_err(Fatal::into_error)?;
         if !args.json {
@@ -120,7 +121,7 @@ pub async fn run(config: Option<&Path>, args: ReconcileArgs) -> anyhow::Result<E
 async fn reconcile_one(
     ingest: &Ingest,
     found: &Found,
-    now: SystemTime,
+    walked: &Walked,
     settle: Duration,
     dry_run: bool,
 ) -> Result<Line, Fatal> {
@@ -136,7 +137,7 @@ async fn reconcile_one(
         line.reason = "a .move waiting for its video".into();
         return Ok(line);
     }
-    let done = super::backfill::completeness(found, now, settle, &HashSet::new());
+    let done = walked.completeness(found);
     if !done.ready(found) {
         line.reason = format!(
             "not complete: modified within the last {}s",

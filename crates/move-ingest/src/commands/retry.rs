@@ -23,7 +23,7 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     let cfg = common::load_config(config)?;
     let usage = |e: StoreError| UsageError::new(e.to_string());
     match Store::open(&cfg.state.dir) {
-        Ok((ledger, _)) => requeue_here(&ledger, &args).await,
+        Ok((store, _)) => requeue_here(&store, &args).await,
         Err(StoreError::Locked { pid, .. }) if requests::service_holds(&cfg.state.dir) => {
             ask_the_service(&cfg.state.dir, &args, &pid).await
         }
@@ -31,15 +31,10 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     }
 }
 
-/// Whether `retry` puts a recording in this phase back.
-fn retried(phase: Phase) -> bool {
-    matches!(phase, Phase::Failed | Phase::Retrying)
-}
-
 /// The one recording asked for, checked: it must be failed or retrying.
 fn checked(id: &str, rec: Option<Recording>) -> Result<RecordingId, UsageError> {
     match rec {
-        Some(r) if retried(r.phase()) => Ok(r.id),
+        Some(r) if r.phase().is_retriable() => Ok(r.id),
         Some(r) => Err(UsageError::new(format!(
             "recording {id} is {}, not failed or retrying",
             r.phase().as_str()
@@ -51,18 +46,18 @@ fn checked(id: &str, rec: Option<Recording>) -> Result<RecordingId, UsageError> 
 }
 
 /// No service runs: the recordings are put back now; the next `run` or `backfill` takes them.
-async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> {
+async fn requeue_here(store: &Store, args: &RetryArgs) -> anyhow::Result<Exit> {
     let usage = |e: StoreError| UsageError::new(e.to_string());
     let ids: Vec<RecordingId> = match &args.recording {
-        Some(id) => vec![checked(id, ledger.recording(id).map_err(usage)?)?],
+        Some(id) => vec![checked(id, store.recording(id).map_err(usage)?)?],
         None => {
-            let mut ids = ledger.failed().map_err(usage)?;
-            ids.extend(ledger.retrying().map_err(usage)?);
+            let mut ids = store.failed().map_err(usage)?;
+            ids.extend(store.retrying().map_err(usage)?);
             ids
         }
     };
     for id in &ids {
-        ledger.record(id, Event::Requeued).await.map_err(usage)?;
+        store.record(id, Event::Requeued).await.map_err(usage)?;
     }
     crate::outln!(
         "{} recording(s) put back in the queue; the next `run` or `backfill` takes them up",
@@ -84,8 +79,11 @@ async fn ask_the_service(dir: &Path, args: &RetryArgs, pid: &str) -> anyhow::Res
             1
         }
         None => {
-            reader.count(Phase::Failed).map_err(usage)?
-                + reader.count(Phase::Retrying).map_err(usage)?
+            let mut n = 0;
+            for phase in Phase::RETRIABLE {
+                n += reader.count(phase).map_err(usage)?;
+            }
+            n
         }
     };
     drop(reader);

@@ -193,7 +193,7 @@ pub struct TakeConfig {
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
-/// `[state]`: where the journal lives.
+/// `[state]`: where the state lives.
 #[derive(Debug, Clone)]
 pub struct StateConfig {
     pub dir: PathBuf,

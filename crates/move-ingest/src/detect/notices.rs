@@ -1,4 +1,4 @@
-//! Warnings that `status` shows beside the journal: symbolic links the scans skipped and watch
+//! Warnings that `status` shows beside the state: symbolic links the scans skipped and watch
 //! paths low on free space. `run` and `backfill` keep them in `<state dir>/notices.json`
 //! (written whole: a temporary file renamed over it); each new one is logged once.
 

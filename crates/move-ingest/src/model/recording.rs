@@ -3,7 +3,6 @@
 //! Every change to a recording is an `Event`; `Recording::apply` is the only place that
 //! interprets them, both when the store writes a step and when an old journal is imported.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -21,7 +20,7 @@ pub enum Role {
     Sidecar,
 }
 
-/// One step of one recording, as journaled.
+/// One step of one recording, as recorded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
@@ -235,7 +234,7 @@ pub struct Upload {
     pub sha256: String,
 }
 
-/// The step a recording failed at, journaled by these names.
+/// The step a recording failed at, recorded by these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// Sending a file's bytes (or finding it cannot be sent).
@@ -253,7 +252,7 @@ pub enum Step {
 }
 
 impl Step {
-    /// The name `status` shows and the journal holds.
+    /// The name `status` shows and the state holds.
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Upload => "upload",
@@ -363,7 +362,7 @@ pub enum Phase {
     Queued,
     /// Some of its files are uploaded.
     Uploading,
-    /// The take was asked for; its answer is not journaled yet.
+    /// The take was asked for; its answer is not recorded yet.
     TakeRequested,
     /// A transient failure outlasted the quick retries; it is tried again later, by itself.
     Retrying,
@@ -386,13 +385,27 @@ impl Phase {
         Phase::Gone,
     ];
 
-    /// Queued, uploading, take requested or retrying: work that a worker carries on (and a
-    /// restart resumes).
+    /// The phases in flight: queued, uploading, take requested or retrying, work that a
+    /// worker carries on (and a restart resumes). The one list of them.
+    pub const IN_FLIGHT: [Phase; 4] = [
+        Phase::Queued,
+        Phase::Uploading,
+        Phase::TakeRequested,
+        Phase::Retrying,
+    ];
+
+    /// Whether this phase is one of [`Phase::IN_FLIGHT`].
     pub fn is_in_flight(self) -> bool {
-        matches!(
-            self,
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
-        )
+        Phase::IN_FLIGHT.contains(&self)
+    }
+
+    /// The phases `retry` puts back in the queue: failed, and retrying (sent now rather than
+    /// at its next attempt).
+    pub const RETRIABLE: [Phase; 2] = [Phase::Failed, Phase::Retrying];
+
+    /// Whether this phase is one of [`Phase::RETRIABLE`].
+    pub fn is_retriable(self) -> bool {
+        Phase::RETRIABLE.contains(&self)
     }
 
     /// Lower-case name, as `status` prints it.
@@ -432,7 +445,7 @@ impl Recording {
         }
     }
 
-    /// The recording's files as journaled, in the shape a scan finds them.
+    /// The recording's files as recorded, in the shape a scan finds them.
     pub fn files(&self) -> Found {
         Found {
             dir: self.dir.clone(),
@@ -657,52 +670,6 @@ impl Recording {
     }
 }
 
-/// A whole journal replayed in memory: only the import of an old `journal.jsonl` uses it.
-#[derive(Debug, Default)]
-pub struct State {
-    recordings: HashMap<RecordingId, Recording>,
-    /// The highest sequence number applied.
-    pub last_seq: u64,
-}
-
-impl State {
-    /// Applies one journaled step. Steps for unknown recordings (other than the ones that
-    /// create a recording) are ignored, so a damaged journal never stops an import.
-    pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
-        self.last_seq = self.last_seq.max(seq);
-        if let Some(r) = self.recordings.get_mut(rec) {
-            return r.apply(seq, time, event);
-        }
-        let created = match event {
-            Event::Snapshot { recording } => Some(*recording),
-            other => Recording::discovered(rec, seq, time, other),
-        };
-        if let Some(r) = created {
-            self.recordings.insert(r.id.clone(), r);
-        }
-    }
-
-    /// One recording by id.
-    pub fn get(&self, id: &str) -> Option<&Recording> {
-        self.recordings.get(id)
-    }
-
-    /// Every recording, in no particular order.
-    pub fn recordings(&self) -> impl Iterator<Item = &Recording> {
-        self.recordings.values()
-    }
-
-    /// How many recordings there are.
-    pub fn len(&self) -> usize {
-        self.recordings.len()
-    }
-
-    /// True when no recording is known.
-    pub fn is_empty(&self) -> bool {
-        self.recordings.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,7 +725,7 @@ mod tests {
     }
 
     #[test]
-    fn a_recording_journaled_before_retrying_existed_reads_as_before() {
+    fn a_recording_recorded_before_retrying_existed_reads_as_before() {
         let mut json = serde_json::to_value(recording()).unwrap();
         json.as_object_mut().unwrap().remove("retrying");
         let rec: Recording = serde_json::from_value(json).unwrap();

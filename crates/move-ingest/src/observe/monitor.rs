@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::api::ApiError;
 use crate::config::Config;
+use crate::detect::pairing::WaitingVideo;
 use crate::model::recording::{FailureKind, Recording, Step};
 use crate::observe::metrics::Metrics;
 use crate::observe::webhook::Notifier;
@@ -36,6 +37,8 @@ struct Live {
     active: HashMap<String, Active>,
     api_down: Option<ApiDown>,
     stopped: Option<String>,
+    /// The videos the service holds while they wait for their `.move` (not in the state yet).
+    waiting: Vec<WaitingVideo>,
 }
 
 /// The API has not answered since `since`; the latest error.
@@ -322,6 +325,17 @@ impl Monitor {
             .collect();
         v.sort_by_key(|(_, a)| a.since);
         v
+    }
+
+    /// The service holds these videos while they wait for their `.move` (as it publishes them
+    /// in `waiting.json` for `status`).
+    pub fn set_waiting(&self, videos: Vec<WaitingVideo>) {
+        self.live().waiting = videos;
+    }
+
+    /// The videos waiting for their `.move`, counted as waiting by every view.
+    pub fn waiting(&self) -> Vec<WaitingVideo> {
+        self.live().waiting.clone()
     }
 
     /// The webhook, when configured.

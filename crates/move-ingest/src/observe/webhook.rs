@@ -162,7 +162,7 @@ pub async fn supervise(monitor: Arc<Monitor>, view: Arc<dyn StateView>, cfg: Arc
             if let Some(n) = monitor.notifier() {
                 let takes = monitor.metrics.takes_created.get();
                 let bytes = monitor.metrics.uploaded_bytes.get();
-                let snap = view.snapshot(&cfg.watch, &monitor.first_seen);
+                let snap = view.snapshot(&cfg.watch, &monitor.first_seen, &monitor.waiting());
                 let counts: serde_json::Map<String, Value> = snap
                     .counts
                     .iter()

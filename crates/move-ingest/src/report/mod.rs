@@ -1,8 +1,11 @@
 //! What `status`, `/api/status` and the status page show, built from the state and plain
-//! arguments: the snapshot of counts and recordings (`snapshot`), the rows and notes of the
-//! views (`view`), and what the running process is sending (`sending`).
+//! arguments: the recordings by state (`counts`, the one count every view and `/metrics` use),
+//! the snapshot of counts and recordings (`snapshot`), the rows and notes of the views (`view`),
+//! what the running process is sending (`sending`), and a recording's steps in words (`history`).
 
+pub mod counts;
 pub mod hint;
+pub mod history;
 pub mod sending;
 pub mod snapshot;
 pub mod status;

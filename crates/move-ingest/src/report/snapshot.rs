@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, WatchConfig};
-use crate::model::recording::{Phase, Recording, State};
+use crate::detect::pairing::WaitingVideo;
+use crate::model::recording::{Phase, Recording};
+use crate::report::counts::Counts;
 use crate::store::query::Reader;
 use crate::store::{Store, StoreError};
 
@@ -56,7 +58,8 @@ pub struct WatchSpace {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub taken: SystemTime,
-    /// Every state with its count (zeros included).
+    /// Every state with its count (zeros included), as [`crate::report::counts::by_state`]
+    /// counts them (a video waiting for its `.move` is `waiting`).
     pub counts: Vec<(&'static str, usize)>,
     /// The first queued ones, oldest first.
     pub queued: Vec<Row>,
@@ -82,6 +85,11 @@ impl Snapshot {
             .map_or(0, |(_, n)| *n)
     }
 
+    /// How many recordings there are in all (the sum of `counts`).
+    pub fn total(&self) -> usize {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+
     /// Seconds the oldest pending recording has waited; 0 when none.
     pub fn oldest_pending_age_secs(&self) -> f64 {
         self.oldest_pending.map_or(0.0, |t| {
@@ -102,29 +110,40 @@ impl Snapshot {
 
 /// The read interface of the views.
 pub trait StateView: Send + Sync {
-    /// Counts, lists and ages, as of now.
-    fn snapshot(&self, watches: &[WatchConfig], first_seen: &FirstSeen) -> Snapshot;
-    /// Exactly what `status --json` prints.
-    fn status_json(&self, cfg: &Config) -> serde_json::Value;
+    /// Counts, lists and ages, as of now; `waiting`: the videos the service holds while they
+    /// wait for their `.move` (counted as waiting).
+    fn snapshot(
+        &self,
+        watches: &[WatchConfig],
+        first_seen: &FirstSeen,
+        waiting: &[WaitingVideo],
+    ) -> Snapshot;
+    /// Exactly what `status --json` prints, with these videos waiting for their `.move`.
+    fn status_json(&self, cfg: &Config, waiting: &[WaitingVideo]) -> serde_json::Value;
     /// The rows of these recordings (`None` for an unknown id).
     fn rows(&self, ids: &[&str]) -> Vec<Option<Row>>;
 }
 
 impl StateView for Store {
-    fn snapshot(&self, watches: &[WatchConfig], first_seen: &FirstSeen) -> Snapshot {
-        let mut snap = match from_reader(&self.reader(), first_seen) {
+    fn snapshot(
+        &self,
+        watches: &[WatchConfig],
+        first_seen: &FirstSeen,
+        waiting: &[WaitingVideo],
+    ) -> Snapshot {
+        let mut snap = match from_reader(&self.reader(), first_seen, waiting) {
             Ok(snap) => snap,
             Err(e) => {
                 tracing::error!("cannot read the state for the views: {e}");
-                from_state(&State::default(), first_seen)
+                from_recordings(std::iter::empty(), first_seen)
             }
         };
         snap.watches = watch_space(watches);
         snap
     }
 
-    fn status_json(&self, cfg: &Config) -> serde_json::Value {
-        crate::report::status::json(cfg, &self.reader())
+    fn status_json(&self, cfg: &Config, waiting: &[WaitingVideo]) -> serde_json::Value {
+        crate::report::status::json(cfg, &self.reader(), waiting)
             .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
     }
 
@@ -135,40 +154,27 @@ impl StateView for Store {
     }
 }
 
-/// Builds the snapshot (without the watch paths) from the store's indexes: the counts, the
-/// first rows of each list, and the unfinished recordings (the only ones walked).
-pub fn from_reader(reader: &Reader, first_seen: &FirstSeen) -> Result<Snapshot, StoreError> {
-    let counts = reader.counts(None)?;
+/// Builds the snapshot (without the watch paths) from the store's indexes: the counts (with
+/// the `waiting` videos the service holds), the first rows of each list, and the unfinished
+/// recordings (the only ones walked).
+pub fn from_reader(
+    reader: &Reader,
+    first_seen: &FirstSeen,
+    waiting: &[WaitingVideo],
+) -> Result<Snapshot, StoreError> {
+    let counts = crate::report::counts::by_state(&reader.counts(None)?, waiting);
     let queued = reader.oldest_in_phase(Phase::Queued, ROWS)?;
     let failed = reader.newest_in_phases(&[Phase::Failed], ROWS)?;
     let retrying = reader.oldest_in_phase(Phase::Retrying, ROWS)?;
     let done = reader.newest_in_phases(&[Phase::Done], ROWS)?;
-    let pending = reader.in_phases(&[
-        Phase::Queued,
-        Phase::Uploading,
-        Phase::TakeRequested,
-        Phase::Retrying,
-    ])?;
-    let oldest_pending = {
-        let mut map = first_seen.0.lock().unwrap_or_else(|p| p.into_inner());
-        let live: std::collections::HashSet<&str> = pending.iter().map(|r| r.id.as_str()).collect();
-        map.retain(|id, _| live.contains(id.as_str()));
-        pending
-            .iter()
-            .map(|r| FirstSeen::note(&mut map, &r.id, time_of(&r.updated)))
-            .min()
-    };
+    let pending = reader.in_phases(&Phase::IN_FLIGHT)?;
+    let oldest_pending =
+        first_seen.oldest(pending.iter().map(|r| (r.id.as_str(), time_of(&r.updated))));
     let last_take = done.first().map(|r| time_of(&r.updated));
     let rows = |v: &[Recording]| v.iter().map(row).collect();
     Ok(Snapshot {
         taken: SystemTime::now(),
-        counts: PHASES
-            .iter()
-            .map(|p| {
-                let n = counts.iter().find(|(q, _)| q == p).map_or(0, |(_, n)| *n);
-                (p.as_str(), n as usize)
-            })
-            .collect(),
+        counts: named(&counts),
         queued: rows(&queued),
         failed: rows(&failed),
         retrying: rows(&retrying),
@@ -185,24 +191,56 @@ pub fn from_reader(reader: &Reader, first_seen: &FirstSeen) -> Result<Snapshot, 
 pub struct FirstSeen(Mutex<HashMap<String, SystemTime>>);
 
 impl FirstSeen {
-    /// Remembers `id` pending since `at` (its earliest known time), and returns that time.
-    fn note(map: &mut HashMap<String, SystemTime>, id: &str, at: SystemTime) -> SystemTime {
-        let first = map.entry(id.to_string()).or_insert(at);
-        *first = (*first).min(at);
-        *first
+    /// Since when the oldest of the `pending` recordings (id, time of its latest step) has
+    /// been pending: each is remembered at the earliest time it was seen pending, and the ones
+    /// no longer pending are forgotten. `None` when none is pending.
+    pub fn oldest<'a>(
+        &self,
+        pending: impl IntoIterator<Item = (&'a str, SystemTime)>,
+    ) -> Option<SystemTime> {
+        let pending: Vec<(&str, SystemTime)> = pending.into_iter().collect();
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let live: std::collections::HashSet<&str> = pending.iter().map(|p| p.0).collect();
+        map.retain(|id, _| live.contains(id.as_str()));
+        pending
+            .iter()
+            .map(|(id, at)| {
+                let first = map.entry((*id).to_string()).or_insert(*at);
+                *first = (*first).min(*at);
+                *first
+            })
+            .min()
     }
 }
 
-/// Builds the snapshot (without the watch paths) from the in-memory state.
-pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
-    let mut counts: HashMap<Phase, usize> = HashMap::new();
+/// The counts as the snapshot names them (`"queued"`, `"failed"`, ...), in [`PHASES`] order.
+fn named(counts: &Counts) -> Vec<(&'static str, usize)> {
+    counts
+        .by_phase
+        .iter()
+        .map(|(p, n)| (p.as_str(), *n))
+        .collect()
+}
+
+/// Builds the snapshot (without the watch paths) from an old journal replayed in memory (tests).
+#[cfg(any(test, feature = "testing"))]
+pub fn from_state(state: &crate::store::JournalState, first_seen: &FirstSeen) -> Snapshot {
+    from_recordings(state.recordings(), first_seen)
+}
+
+/// Builds the snapshot (without the watch paths) from these recordings.
+fn from_recordings<'a>(
+    recordings: impl Iterator<Item = &'a Recording>,
+    first_seen: &FirstSeen,
+) -> Snapshot {
+    let mut counts: HashMap<Phase, u64> = HashMap::new();
     // Only the first `ROWS` of each list are kept while walking (no sort of the whole history).
     let mut queued = TopRows::default();
     let mut failed = TopRows::default();
     let mut retrying = TopRows::default();
     let mut done = TopRows::default();
     let mut pending: Vec<(&str, SystemTime)> = Vec::new();
-    for r in state.recordings() {
+    for r in recordings {
         let phase = r.phase();
         *counts.entry(phase).or_default() += 1;
         match phase {
@@ -213,32 +251,21 @@ pub fn from_state(state: &State, first_seen: &FirstSeen) -> Snapshot {
             Phase::Done => done.offer(r.seq as i128, r),
             _ => {}
         }
-        if matches!(
-            phase,
-            Phase::Queued | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
-        ) {
+        if phase.is_in_flight() {
             pending.push((&r.id, time_of(&r.updated)));
         }
     }
-    let oldest_pending = {
-        let mut map = first_seen.0.lock().unwrap_or_else(|p| p.into_inner());
-        let live: std::collections::HashSet<&str> = pending.iter().map(|p| p.0).collect();
-        map.retain(|id, _| live.contains(id.as_str()));
-        pending
-            .iter()
-            .map(|(id, at)| FirstSeen::note(&mut map, id, *at))
-            .min()
-    };
+    let oldest_pending = first_seen.oldest(pending);
     let (queued, failed, done) = (queued.best(), failed.best(), done.best());
     let retrying = retrying.best();
     let last_take = done.first().map(|r| time_of(&r.updated));
     let rows = |v: Vec<&Recording>| v.into_iter().map(row).collect();
     Snapshot {
         taken: SystemTime::now(),
-        counts: PHASES
-            .iter()
-            .map(|p| (p.as_str(), counts.get(p).copied().unwrap_or(0)))
-            .collect(),
+        counts: named(&crate::report::counts::by_state(
+            &counts.into_iter().collect::<Vec<_>>(),
+            &[],
+        )),
         queued: rows(queued),
         failed: rows(failed),
         retrying: rows(retrying),
@@ -326,7 +353,7 @@ fn row(r: &Recording) -> Row {
     }
 }
 
-/// A journal time (RFC 3339) as a `SystemTime`; now when it cannot be read.
+/// A state time (RFC 3339) as a `SystemTime`; now when it cannot be read.
 fn time_of(t: &str) -> SystemTime {
     humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).unwrap_or_else(|_| SystemTime::now())
 }
@@ -385,9 +412,9 @@ mod tests {
 
     #[test]
     fn lists_hold_the_newest_takes_and_the_oldest_queued_first() {
-        let mut state = State::default();
+        let mut state = crate::store::JournalState::default();
         let mut seq = 0;
-        let mut step = |state: &mut State, rec: &str, ev: Event| {
+        let mut step = |state: &mut crate::store::JournalState, rec: &str, ev: Event| {
             seq += 1;
             state.apply(seq, "2026-12-03T08:00:00.000Z", rec, ev);
         };

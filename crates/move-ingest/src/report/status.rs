@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use crate::config::Config;
 use crate::detect::pairing::WaitingVideo;
 use crate::model::recording::Phase;
+use crate::report::counts::by_state;
 use crate::report::view::{NEWEST, SendingNow, Shown, StatusView};
 use crate::store::StoreError;
 use crate::store::query::Reader;
@@ -37,18 +38,23 @@ pub fn view(
             sending,
             waiting,
             q.all,
+            &by_state(&[], waiting),
         ));
     };
     let since_ms = q.since.map(ms_ago);
     view_of(&reader, q, since_ms, sending, waiting)
 }
 
-/// The JSON of `status --json`; the running service serves the same at `/api/status`.
-pub fn json(cfg: &Config, reader: &Reader) -> Result<serde_json::Value, StoreError> {
+/// The JSON of `status --json`, with the videos `waiting` for their `.move`; the running
+/// service serves the same at `/api/status` (with the videos it holds).
+pub fn json(
+    cfg: &Config,
+    reader: &Reader,
+    waiting: &[WaitingVideo],
+) -> Result<serde_json::Value, StoreError> {
     let sending = crate::report::sending::read(&cfg.state.dir);
-    let waiting = crate::report::sending::read_waiting(&cfg.state.dir);
     let mut out =
-        view_of(reader, &Query::default(), None, &sending, &waiting)?.to_json(&cfg.state.dir);
+        view_of(reader, &Query::default(), None, &sending, waiting)?.to_json(&cfg.state.dir);
     add_notices(
         &mut out,
         &crate::detect::notices::Notices::load(&cfg.state.dir),
@@ -73,23 +79,25 @@ fn view_of(
 ) -> Result<StatusView, StoreError> {
     if let Some(ms) = since_ms {
         let recs = reader.since(ms)?;
-        return Ok(StatusView::build(recs.iter(), sending, waiting, true));
+        let counts = by_state(&reader.counts(Some(ms))?, waiting);
+        return Ok(StatusView::build(
+            recs.iter(),
+            sending,
+            waiting,
+            true,
+            &counts,
+        ));
     }
-    let in_flight = [
-        Phase::Queued,
-        Phase::Uploading,
-        Phase::TakeRequested,
-        Phase::Retrying,
-    ];
-    let mut recs = reader.in_phases(&in_flight)?;
+    let mut recs = reader.in_phases(&Phase::IN_FLIGHT)?;
     recs.extend(reader.in_phases(&[Phase::Failed])?);
     let settled = [Phase::Waiting, Phase::Done, Phase::Gone];
     recs.extend(match q.all {
         true => reader.in_phases(&settled)?,
         false => reader.newest_in_phases(&settled, NEWEST)?,
     });
-    let mut view = StatusView::build(recs.iter(), sending, waiting, q.all);
-    view.count_unread(&reader.counts(None)?, reader.late_sidecars()? as usize);
+    let counts = by_state(&reader.counts(None)?, waiting);
+    let mut view = StatusView::build(recs.iter(), sending, waiting, q.all, &counts);
+    view.late_sidecars = reader.late_sidecars()? as usize;
     let counts = reader.job_counts()?;
     if counts != crate::store::query::JobCounts::default() {
         let (active, failed) = reader.job_rows(NEWEST)?;

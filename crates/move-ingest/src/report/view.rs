@@ -1,12 +1,14 @@
 //! What `status` shows, apart from where it is read: counts by state and the rows to list
-//! (failed and unfinished recordings always, the newest of the rest up to a limit). Built from
-//! the recordings that are listed; `count_unread` adds the ones the store only counted.
+//! (failed and unfinished recordings always, the newest of the rest up to a limit). The counts
+//! are [`crate::report::counts::by_state`]'s (as on the page and in `/metrics`); the rows are
+//! built from the recordings that are listed.
 
 use serde_json::{Value, json};
 
 use crate::detect::pairing::WaitingVideo;
 use crate::model::job::{JobState, JobTrack};
 use crate::model::recording::{Phase, Recording};
+use crate::report::counts::Counts;
 
 /// How many done (or waiting, or gone) recordings `status` lists without `--all`.
 pub const NEWEST: usize = 20;
@@ -64,18 +66,15 @@ pub type SendingNow = std::collections::HashMap<std::path::PathBuf, (u64, u64)>;
 /// Whether a recording is always listed: it needs someone (failed), is being sent, or is
 /// mid-way and will be taken up again (part sent, creating take, retrying).
 fn always_listed(shown: Shown) -> bool {
-    matches!(
-        shown,
-        Shown::Uploading
-            | Shown::Phase(
-                Phase::Failed | Phase::Uploading | Phase::TakeRequested | Phase::Retrying
-            )
-    )
+    match shown {
+        Shown::Uploading => true,
+        Shown::Phase(p) => p == Phase::Failed || (p.is_in_flight() && p != Phase::Queued),
+    }
 }
 
 /// One listed recording.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct StatusRow {
     pub recording_id: String,
     pub device: String,
     pub stem: String,
@@ -93,6 +92,8 @@ pub struct Row {
     pub note: String,
     /// The recording's processing job (`job_json`), if one is wanted.
     pub job: Option<Value>,
+    /// Its phase in the state (`shown` may say "uploading" instead).
+    phase: Phase,
     seq: u64,
 }
 
@@ -103,7 +104,7 @@ pub struct StatusView {
     pub counts: Vec<(Shown, usize)>,
     pub late_sidecars: usize,
     /// Failed first, then the rest; newest first within each.
-    pub rows: Vec<Row>,
+    pub rows: Vec<StatusRow>,
     /// Recordings not listed (done, waiting or gone, older than the newest [`NEWEST`]).
     pub not_listed: usize,
     /// The processing jobs (`[job]`), when the state has any.
@@ -184,25 +185,23 @@ pub fn job_note(j: &JobTrack) -> String {
 }
 
 impl StatusView {
-    /// The view of `recordings`, with the files `sending` now; with `all`, every recording is listed.
+    /// The view of `recordings` (every unfinished and failed one, and the newest of the rest
+    /// or all of them), with the files `sending` now and the videos `waiting` for their `.move`;
+    /// with `all`, every recording read is listed. `counts` are the recordings by state
+    /// ([`crate::report::counts::by_state`], the videos `waiting` included): a recording being
+    /// sent now is counted as "uploading" instead of its phase; the rest as they are.
     pub fn build<'a>(
         recordings: impl Iterator<Item = &'a Recording>,
         sending: &SendingNow,
         waiting: &[WaitingVideo],
         all: bool,
+        counts: &Counts,
     ) -> StatusView {
-        let mut view = StatusView {
-            counts: SHOWN.iter().map(|s| (*s, 0)).collect(),
-            ..StatusView::default()
-        };
+        let mut view = StatusView::default();
         let mut always = Vec::new();
         let mut rest = Vec::new();
         for r in recordings {
-            view.total += 1;
             let row = row(r, sending);
-            if let Some(c) = view.counts.iter_mut().find(|(s, _)| *s == row.shown) {
-                c.1 += 1;
-            }
             view.late_sidecars += usize::from(r.late_sidecar.is_some());
             if all || always_listed(row.shown) {
                 always.push(row);
@@ -210,55 +209,33 @@ impl StatusView {
                 rest.push(row);
             }
         }
-        for w in waiting {
-            view.total += 1;
-            if let Some(c) = view
-                .counts
-                .iter_mut()
-                .find(|(s, _)| *s == Shown::Phase(Phase::Waiting))
-            {
-                c.1 += 1;
-            }
-            always.push(waiting_row(w));
-        }
-        let failed = |r: &Row| r.shown == Shown::Phase(Phase::Failed);
-        let newest_first = |a: &Row, b: &Row| (failed(b), b.seq).cmp(&(failed(a), a.seq));
-        always.sort_by(newest_first);
+        always.extend(waiting.iter().map(waiting_row));
+        let failed = |r: &StatusRow| r.shown == Shown::Phase(Phase::Failed);
+        let newest_first =
+            |a: &StatusRow, b: &StatusRow| (failed(b), b.seq).cmp(&(failed(a), a.seq));
         rest.sort_by(newest_first);
-        view.not_listed = rest.len().saturating_sub(NEWEST);
         rest.truncate(NEWEST);
         always.extend(rest);
         always.sort_by(newest_first);
+        // Every row being sent now is listed (`always_listed`): moving them out of their phase
+        // into "uploading" keeps the total.
+        let sent_now = |phase: Option<Phase>| {
+            always
+                .iter()
+                .filter(|r| r.shown == Shown::Uploading && phase.is_none_or(|p| r.phase == p))
+                .count()
+        };
+        view.counts = SHOWN
+            .iter()
+            .map(|s| match s {
+                Shown::Uploading => (*s, sent_now(None)),
+                Shown::Phase(p) => (*s, counts.get(*p).saturating_sub(sent_now(Some(*p)))),
+            })
+            .collect();
+        view.total = counts.total;
+        view.not_listed = counts.total.saturating_sub(always.len());
         view.rows = always;
         view
-    }
-
-    /// Adds the recordings of the settled phases (waiting, done, gone) that were counted in
-    /// the store but not read: the view was built from every unfinished and failed recording
-    /// and only the newest of the rest. `late_sidecars` is the store's count.
-    pub fn count_unread(&mut self, stored: &[(Phase, u64)], late_sidecars: usize) {
-        for phase in [Phase::Waiting, Phase::Done, Phase::Gone] {
-            let in_store = stored
-                .iter()
-                .find(|(p, _)| *p == phase)
-                .map_or(0, |(_, n)| *n as usize);
-            let read = self
-                .rows
-                .iter()
-                .filter(|r| r.shown == Shown::Phase(phase) && r.seq != u64::MAX)
-                .count();
-            let unread = in_store.saturating_sub(read);
-            if let Some(c) = self
-                .counts
-                .iter_mut()
-                .find(|(s, _)| *s == Shown::Phase(phase))
-            {
-                c.1 += unread;
-            }
-            self.total += unread;
-            self.not_listed += unread;
-        }
-        self.late_sidecars = late_sidecars;
     }
 
     /// The JSON `status --json` prints (keys as before: `counts` by state name, `latest` the rows).
@@ -273,14 +250,14 @@ impl StatusView {
             "total": self.total,
             "counts": counts,
             "late_sidecars": self.late_sidecars,
-            "latest": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+            "latest": self.rows.iter().map(StatusRow::to_json).collect::<Vec<_>>(),
             "not_listed": self.not_listed,
             "jobs": self.jobs.as_ref().map(JobsView::to_json),
         })
     }
 }
 
-impl Row {
+impl StatusRow {
     fn to_json(&self) -> Value {
         json!({
             "recording_id": self.recording_id,
@@ -300,7 +277,7 @@ impl Row {
     }
 }
 
-fn row(r: &Recording, sending: &SendingNow) -> Row {
+fn row(r: &Recording, sending: &SendingNow) -> StatusRow {
     let now = [&r.video, &r.sidecar]
         .into_iter()
         .flatten()
@@ -310,7 +287,7 @@ fn row(r: &Recording, sending: &SendingNow) -> Row {
         Some(_) if !matches!(phase, Phase::Done | Phase::Failed | Phase::Gone) => Shown::Uploading,
         _ => Shown::Phase(phase),
     };
-    Row {
+    StatusRow {
         shown,
         sending: now.filter(|_| shown == Shown::Uploading),
         recording_id: r.id.to_string(),
@@ -336,17 +313,18 @@ fn row(r: &Recording, sending: &SendingNow) -> Row {
             None => note(r),
         },
         job: job_json(r),
+        phase,
         seq: r.seq,
     }
 }
 
-/// A video the service holds back while it waits for its `.move` (not journaled yet).
-fn waiting_row(w: &WaitingVideo) -> Row {
+/// A video the service holds back while it waits for its `.move` (not recorded yet).
+fn waiting_row(w: &WaitingVideo) -> StatusRow {
     let until = match &w.until {
         Some(t) => format!("until {t}"),
         None => "without limit (pairing.require_move)".into(),
     };
-    Row {
+    StatusRow {
         recording_id: "-".into(),
         device: w.device.clone(),
         stem: w.stem.clone(),
@@ -360,6 +338,7 @@ fn waiting_row(w: &WaitingVideo) -> Row {
         updated: String::new(),
         note: format!("a video waiting for its .move {until}"),
         job: None,
+        phase: Phase::Waiting,
         seq: u64::MAX,
     }
 }

@@ -115,7 +115,11 @@ pub fn spawn(listener: TcpListener, web: Arc<Web>) -> tokio::task::JoinHandle<()
 type Shared = State<Arc<Web>>;
 
 async fn metrics(State(web): Shared) -> Response {
-    let snap = web.view.snapshot(&web.cfg.watch, &web.monitor.first_seen);
+    let snap = web.view.snapshot(
+        &web.cfg.watch,
+        &web.monitor.first_seen,
+        &web.monitor.waiting(),
+    );
     match web.monitor.metrics.render(&snap) {
         Ok(text) => (
             [(
@@ -130,7 +134,7 @@ async fn metrics(State(web): Shared) -> Response {
 }
 
 async fn api_status(State(web): Shared) -> Response {
-    let mut out = web.view.status_json(&web.cfg);
+    let mut out = web.view.status_json(&web.cfg, &web.monitor.waiting());
     // This process knows its pause first-hand (a read-only disk may refuse `pause.json`).
     crate::report::status::add_paused(&mut out, web.monitor.state_paused().as_ref());
     axum::Json(out).into_response()
@@ -148,7 +152,11 @@ async fn healthz(State(web): Shared) -> Response {
 }
 
 async fn status_page(State(web): Shared) -> Response {
-    let snap = web.view.snapshot(&web.cfg.watch, &web.monitor.first_seen);
+    let snap = web.view.snapshot(
+        &web.cfg.watch,
+        &web.monitor.first_seen,
+        &web.monitor.waiting(),
+    );
     let active = web.monitor.active();
     let ids: Vec<&str> = active.iter().map(|(id, _)| id.as_str()).collect();
     let rows = web.view.rows(&ids);
@@ -200,7 +208,7 @@ async fn fetch_thumbnails(web: Arc<Web>) {
             continue;
         }
         (seen_takes, looked) = (Some(takes), Instant::now());
-        let snap = web.view.snapshot(&[], &web.monitor.first_seen);
+        let snap = web.view.snapshot(&[], &web.monitor.first_seen, &[]);
         let wanted: Vec<String> = snap
             .latest_takes
             .iter()

@@ -1,10 +1,10 @@
-//! The watching service: journal replay, resumed work and a first scan, then one loop that
+//! The watching service: the state opened, resumed work and a first scan, then one loop that
 //! turns events, settle and pairing timers, periodic rescans and finished workers into takes,
 //! until the shutdown future resolves.
 
-mod check;
 mod heal;
 pub mod http;
+mod intake;
 pub mod page;
 pub mod systemd;
 
@@ -196,7 +196,7 @@ async fn follower_failed(jobs: &mut Option<tokio::task::JoinHandle<Fatal>>) -> F
     }
 }
 
-/// The watches and the first scan, begun before the journal is replayed so that the folder
+/// The watches and the first scan, begun before the state is replayed so that the folder
 /// walk (system calls) runs beside the replay (parsing).
 pub struct Started {
     watch: Watch,
@@ -337,13 +337,16 @@ impl Service {
         }
     }
 
-    /// Writes the videos waiting for their `.move` for `status`, when they changed.
+    /// Publishes the videos waiting for their `.move` when they changed: to `status` (another
+    /// process) in `waiting.json`, and to this process's views (`/api/status`, `/metrics`, the
+    /// page), so that all of them count them as waiting.
     fn publish_waits(&mut self, now: Instant) {
         let generation = self.pairing.generation();
         if self.waits_published != Some(generation) {
             let videos = self
                 .pairing
                 .waiting_videos(now, std::time::SystemTime::now());
+            self.ingest.monitor().set_waiting(videos.clone());
             crate::report::sending::write_waiting(&self.cfg.state.dir, videos);
             self.waits_published = Some(generation);
         }

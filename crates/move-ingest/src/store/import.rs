@@ -1,6 +1,7 @@
 //! The upgrade from the JSON-lines journal of earlier releases (formats 1 and 2): replayed
 //! once, written to the database in one transaction, then renamed `journal.jsonl.imported`.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -9,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 
 use super::{StoreError, rows};
-use crate::model::recording::{Event, State};
+use crate::model::id::RecordingId;
+use crate::model::recording::{Event, Recording};
 
 /// The journal file of earlier releases.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -63,6 +65,42 @@ impl Entry {
     }
 }
 
+/// A whole journal replayed in memory: only the import of an old `journal.jsonl` uses it.
+#[derive(Debug, Default)]
+pub struct JournalState {
+    recordings: HashMap<RecordingId, Recording>,
+    /// The highest sequence number applied.
+    pub last_seq: u64,
+}
+
+impl JournalState {
+    /// Applies one journaled step. Steps for unknown recordings (other than the ones that
+    /// create a recording) are ignored, so a damaged journal never stops an import.
+    pub fn apply(&mut self, seq: u64, time: &str, rec: &str, event: Event) {
+        self.last_seq = self.last_seq.max(seq);
+        if let Some(r) = self.recordings.get_mut(rec) {
+            return r.apply(seq, time, event);
+        }
+        let created = match event {
+            Event::Snapshot { recording } => Some(*recording),
+            other => Recording::discovered(rec, seq, time, other),
+        };
+        if let Some(r) = created {
+            self.recordings.insert(r.id.clone(), r);
+        }
+    }
+
+    /// Every recording, in no particular order.
+    pub fn recordings(&self) -> impl Iterator<Item = &Recording> {
+        self.recordings.values()
+    }
+
+    /// How many recordings there are.
+    fn len(&self) -> usize {
+        self.recordings.len()
+    }
+}
+
 /// Imports `journal.jsonl` if the state dir has one: all of it in one transaction, then the rename.
 pub fn import_journal(
     conn: &mut Connection,
@@ -89,7 +127,7 @@ pub fn import_journal(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::sql("import the journal into", db))?;
     let write = || -> rusqlite::Result<()> {
-        let mut rids = std::collections::HashMap::with_capacity(state.len());
+        let mut rids = HashMap::with_capacity(state.len());
         for r in state.recordings() {
             rids.insert(r.id.as_str(), rows::save(&tx, r)?);
         }
@@ -124,10 +162,10 @@ fn rename_imported(dir: &Path, journal: &Path) -> Result<(), StoreError> {
 }
 
 /// Replays a journal: the recordings, the entries (the steps' history), and what was skipped.
-fn read(path: &Path) -> Result<(State, Vec<Entry>, Imported), StoreError> {
+fn read(path: &Path) -> Result<(JournalState, Vec<Entry>, Imported), StoreError> {
     let file = File::open(path).map_err(StoreError::io("read", path))?;
     let mut r = BufReader::with_capacity(1 << 20, file);
-    let mut state = State::default();
+    let mut state = JournalState::default();
     let mut entries = Vec::new();
     let mut report = Imported::default();
     let mut line = Vec::new();

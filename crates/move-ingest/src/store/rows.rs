@@ -3,9 +3,11 @@
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::json_paths::UPLOAD_FACTS;
 use crate::model::facts::Facts;
 use crate::model::id::RecordingId;
 use crate::model::recording::{Event, Recording, Role};
@@ -192,6 +194,25 @@ pub fn latest(conn: &Connection, dir: &Path, stem: &str) -> rusqlite::Result<Opt
     .optional()
 }
 
+/// `done_unchanged`'s query: the facts of both uploads read from `data` by the paths of
+/// `json_paths::UPLOAD_FACTS`, bound to `?3` to `?10`.
+static DONE_UNCHANGED: LazyLock<String> = LazyLock::new(|| {
+    let facts: String = UPLOAD_FACTS
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            format!(
+                "\n             AND json_extract(data, '{path}') IS ?{}",
+                i + 3
+            )
+        })
+        .collect();
+    format!(
+        "SELECT take_id IS NOT NULL{facts}
+         FROM recordings WHERE dir = ?1 AND stem = ?2 ORDER BY seq DESC LIMIT 1"
+    )
+});
+
 /// Whether the newest recording for a folder and stem is done (it has its take) and uploaded
 /// exactly these versions of its files (`None`: no such file): the question asked of every
 /// file a scan finds, answered from the row without reading the recording's state into memory.
@@ -213,35 +234,24 @@ pub fn done_unchanged(
         })
     };
     let (v, m) = (facts(video), facts(sidecar));
-    conn.prepare_cached(
-        "SELECT take_id IS NOT NULL
-             AND json_extract(data, '$.video_upload.facts.size') IS ?3
-             AND json_extract(data, '$.video_upload.facts.mtime_ns') IS ?4
-             AND json_extract(data, '$.video_upload.facts.inode') IS ?5
-             AND json_extract(data, '$.video_upload.facts.dev') IS ?6
-             AND json_extract(data, '$.sidecar_upload.facts.size') IS ?7
-             AND json_extract(data, '$.sidecar_upload.facts.mtime_ns') IS ?8
-             AND json_extract(data, '$.sidecar_upload.facts.inode') IS ?9
-             AND json_extract(data, '$.sidecar_upload.facts.dev') IS ?10
-         FROM recordings WHERE dir = ?1 AND stem = ?2 ORDER BY seq DESC LIMIT 1",
-    )?
-    .query_row(
-        params![
-            dir.as_os_str().as_bytes(),
-            stem,
-            v[0],
-            v[1],
-            v[2],
-            v[3],
-            m[0],
-            m[1],
-            m[2],
-            m[3]
-        ],
-        |r| r.get::<_, bool>(0),
-    )
-    .optional()
-    .map(|done| done.unwrap_or(false))
+    conn.prepare_cached(&DONE_UNCHANGED)?
+        .query_row(
+            params![
+                dir.as_os_str().as_bytes(),
+                stem,
+                v[0],
+                v[1],
+                v[2],
+                v[3],
+                m[0],
+                m[1],
+                m[2],
+                m[3]
+            ],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()
+        .map(|done| done.unwrap_or(false))
 }
 
 /// The newest recording with an accepted upload of this file name, size and SHA-256 (an index lookup).

@@ -13,7 +13,7 @@ pub const DB_FILE: &str = "state.db";
 
 /// Forward migrations, in order: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
 /// Add new ones at the end; never change one that has shipped.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: recordings (their state as columns for the indexed questions, the rest as JSON),
     // the accepted uploads (for "already done?" by file name, size and SHA-256), every step,
     // and small facts about the store itself.
@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     // durably before any file is touched) and the note it ended with. "Take exists, after-take
     // not done" and "plan recorded, not done" are partial indexes, so a start finds them
     // without reading the history.
+    // Its JSON paths are checked against a serialized recording (`json_paths`).
     "ALTER TABLE recordings ADD COLUMN after_take_plan TEXT;
     ALTER TABLE recordings ADD COLUMN after_take_done TEXT;
     UPDATE recordings SET

@@ -375,6 +375,86 @@ async fn a_recording_that_outlasts_its_retries_is_retrying_in_the_metrics_the_pa
     );
 }
 
+/// Every `move_ingest_recordings{state=...}` sample, by state.
+fn recordings_by_state(text: &str) -> Vec<(String, f64)> {
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("move_ingest_recordings{state=\"")?;
+            let (state, value) = rest.split_once("\"} ")?;
+            Some((state.to_string(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_video_waiting_for_its_move_is_one_waiting_in_status_api_status_and_the_metrics() {
+    let sb = Sandbox::start();
+    let cap = capture(&sb, "");
+    // A video alone waits this long for its `.move`: longer than the test.
+    let text = std::fs::read_to_string(&cap.config).unwrap();
+    std::fs::write(
+        &cap.config,
+        text.replace("move_wait_secs = 1", "move_wait_secs = 600"),
+    )
+    .unwrap();
+    let d = Daemon::start(&cap).await;
+    // One recording done (its `.move` first, so it never waits for one)...
+    cap.write("cam-a", "one.move", &bytes(1, 3_000));
+    cap.write("cam-a", "one.mp4", &bytes(2, 20_000));
+    until("the first take", || async {
+        (d.metric("move_ingest_takes_created_total").await == 1.0).then_some(())
+    })
+    .await;
+    // ...and a fresh video whose `.move` is expected: the service holds it while it waits.
+    cap.write_fresh("cam-b", "two.mp4", &bytes(3, 20_000));
+    let status = until("status to show the waiting video", || async {
+        let status = cap.status();
+        (status["counts"]["waiting"] == 1).then_some(status)
+    })
+    .await;
+    assert_eq!(status["total"], 2, "{status}");
+    assert_eq!(status["counts"]["done"], 1, "{status}");
+
+    let out = cap.run(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 recordings: 1 waiting, "), "{text}");
+
+    let (code, api) = d.get("/api/status").await;
+    assert_eq!(code, 200, "{api}");
+    let api: Value = serde_json::from_str(&api).unwrap();
+    assert_eq!(api["counts"]["waiting"], 1, "{api}");
+    assert_eq!(api["total"], 2, "{api}");
+    assert_eq!(api, cap.status(), "/api/status is `status --json`");
+
+    let (code, metrics) = d.get("/metrics").await;
+    assert_eq!(code, 200, "{metrics}");
+    let by_state = recordings_by_state(&metrics);
+    let waiting = by_state.iter().find(|(s, _)| s == "waiting");
+    assert_eq!(waiting.map(|(_, n)| *n), Some(1.0), "{metrics}");
+    let total: f64 = by_state.iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 2.0, "{metrics}");
+
+    // The `.move` comes: the pair is ingested and nothing waits any more, in every view.
+    cap.write("cam-b", "two.move", &bytes(4, 3_000));
+    until("the second take", || async {
+        (d.metric("move_ingest_takes_created_total").await == 2.0).then_some(())
+    })
+    .await;
+    until("no waiting video in /metrics", || async {
+        (d.metric("move_ingest_recordings{state=\"waiting\"}").await == 0.0).then_some(())
+    })
+    .await;
+    let status = cap.status();
+    assert_eq!(
+        (&status["counts"]["waiting"], &status["total"]),
+        (&json!(0), &json!(2)),
+        "{status}"
+    );
+    let (_, api) = d.get("/api/status").await;
+    let api: Value = serde_json::from_str(&api).unwrap();
+    assert_eq!(api["total"], 2, "{api}");
+}
+
 #[tokio::test]
 async fn a_permanent_failure_is_posted_to_the_webhook_after_a_retry_without_the_key() {
     let sb = Sandbox::start();

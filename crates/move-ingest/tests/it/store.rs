@@ -296,10 +296,57 @@ async fn a_journal_written_by_the_previous_release_is_imported_and_nothing_is_se
     assert_eq!(status["counts"]["done"], 2, "{status}");
     assert_eq!(status["counts"]["failed"], 1, "{status}");
     assert_eq!(status["counts"]["waiting"], 1, "{status}");
-    // The history of an imported recording goes back to its first step.
+    // The history of an imported recording goes back to its first step, in words.
     let out = cap.run(&["history", "cam-a/take01"]);
     assert!(out.status.success(), "{}", show(&out));
     let text = String::from_utf8_lossy(&out.stdout);
+    for step in [
+        "discovered",
+        "uploaded",
+        "take requested",
+        "take created",
+        "touched",
+    ] {
+        assert!(text.contains(&format!("  {step}  ")), "{step} in\n{text}");
+    }
+    assert!(
+        text.contains("uploaded           cam-a/take01.mp4, 300 kB, sha256 "),
+        "{text}"
+    );
+    // One line per step: the time (to the second, UTC), the step, what happened.
+    let steps: Vec<&str> = text.lines().skip(1).collect();
+    assert!(steps.len() >= 5, "{text}");
+    for line in &steps {
+        let time = line.trim_start().get(..19).unwrap_or_default();
+        assert!(
+            humantime::parse_rfc3339_weak(time).is_ok(),
+            "a time first: {line}"
+        );
+        assert!(!line.contains('{'), "words, not JSON: {line}");
+    }
+    // `--json` keeps the steps as stored.
+    let out = cap.run(&["history", "cam-a/take01", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let recs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = &recs[0];
+    assert_eq!(
+        (&rec["device"], &rec["stem"], &rec["state"]),
+        (
+            &serde_json::json!("cam-a"),
+            &serde_json::json!("take01"),
+            &serde_json::json!("done")
+        ),
+        "{recs}"
+    );
+    let names: Vec<String> = rec["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| match &s["event"] {
+            serde_json::Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
+            other => other.as_str().unwrap_or_default().to_string(),
+        })
+        .collect();
     for step in [
         "discovered",
         "uploaded",
@@ -307,8 +354,19 @@ async fn a_journal_written_by_the_previous_release_is_imported_and_nothing_is_se
         "take_created",
         "touched",
     ] {
-        assert!(text.contains(step), "{step} in\n{text}");
+        assert!(names.iter().any(|n| n == step), "{step} in {names:?}");
     }
+    let uploaded = rec["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["event"].get("uploaded"))
+        .unwrap();
+    assert_eq!(uploaded["facts"]["size"], 300_000, "{uploaded}");
+    assert!(
+        uploaded["sha256"].as_str().unwrap().len() == 64,
+        "{uploaded}"
+    );
 }
 
 #[tokio::test]
@@ -353,7 +411,7 @@ async fn status_history_and_backup_work_while_another_process_holds_the_state_di
     assert_eq!(since["counts"]["done"], 1, "{since}");
     let out = cap.run(&["history", "cam-b/done"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("take_created"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("  take created  "));
     let copy = cap.root.path().join("backup.db");
     let out = cap.run(&["state", "backup", copy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", show(&out));

@@ -1,5 +1,5 @@
 //! What the loop does with a hint or a timer: re-read the folder (the truth), settle and pair
-//! its files, and hand complete recordings to the journal and the workers.
+//! its files, and hand complete recordings to the state and the workers.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -10,7 +10,11 @@ use super::{Place, Service, locate};
 use crate::detect::pairing::Decision;
 use crate::detect::scan::{self, Found, Walk};
 use crate::detect::watch::Hint;
+use crate::ingest::batch::consider::Chunk;
 use crate::ingest::{Fatal, Ingest};
+use crate::model::facts::Completeness;
+use crate::model::id::RecordingId;
+use crate::model::recording::Recording;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
 /// just after reporting the folder, so a file written in between is found by this scan).
@@ -144,15 +148,42 @@ impl Service {
         self.take_scan(scanned).await
     }
 
-    /// Decides about everything a scan found.
+    /// Decides about everything a scan found; the finds that go to the state are considered
+    /// in chunks, so that their first steps share a commit (as in `backfill`).
     pub(super) async fn take_scan(&mut self, scanned: scan::Scan) -> Result<(), Fatal> {
         self.report(&scanned);
+        let ingest = self.ingest.clone();
+        let mut chunk = Chunk::new(&ingest);
         for found in &scanned.found {
             // The first scan runs after READY, so the watchdog must hear from it.
             self.systemd.ping(Instant::now());
-            self.decide(found).await?;
+            if chunk.full_for(found) {
+                self.consider_chunk(&mut chunk).await?;
+            }
+            // Looked up again when considered: a worker may have moved it on meanwhile.
+            if let Some((done, _)) = self.settle_and_pair(found)? {
+                chunk.push(found, done);
+            }
         }
-        Ok(())
+        self.consider_chunk(&mut chunk).await
+    }
+
+    /// Considers a chunk of finds and takes in the result; the watchdog is fed meanwhile (a
+    /// chunk may hash many touched files).
+    async fn consider_chunk(&mut self, chunk: &mut Chunk<'_>) -> Result<(), Fatal> {
+        let considering = chunk.consider();
+        tokio::pin!(considering);
+        let ids = loop {
+            let wake = self
+                .systemd
+                .next_ping()
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                ids = &mut considering => break ids?,
+                () = tokio::time::sleep_until(wake) => self.systemd.ping(Instant::now()),
+            }
+        };
+        self.considered(ids).await
     }
 
     /// Scans one folder (a device folder or one below it) and its sub folders, `walk` deep.
@@ -210,35 +241,55 @@ impl Service {
         self.decide(&found).await
     }
 
-    /// Settles and pairs a recording's files; complete ones go to the journal and the workers.
+    /// Settles and pairs a recording's files; complete ones go to the state and the workers.
     async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
+        let Some((done, latest)) = self.settle_and_pair(found)? else {
+            return Ok(());
+        };
+        let id = self.ingest.consider_latest(found, done, latest).await?;
+        self.considered(vec![(found, id)]).await
+    }
+
+    /// Settles and pairs a recording's files; returns their completeness and its newest
+    /// recording when it goes to the state (`Ingest::consider_latest`).
+    fn settle_and_pair(
+        &mut self,
+        found: &Found,
+    ) -> Result<Option<(Completeness, Option<Recording>)>, Fatal> {
         if self.ingest.done_unchanged(found)? {
             // Already taken with exactly these files: nothing to settle, pair or write.
             self.pairing.forget(&found.dir, &found.stem);
             for seen in [&found.video, &found.sidecar].into_iter().flatten() {
                 self.settler.forget(&found.path(&seen.facts.name));
             }
-            return Ok(());
+            return Ok(None);
         }
         let latest = self.ingest.latest(found)?;
-        let journaled = Ingest::journaled(latest.as_ref(), found);
+        let recorded = Ingest::recorded(latest.as_ref(), found);
         let decision = self.pairing.decide(
             found,
             &mut self.settler,
-            journaled,
+            recorded,
             SystemTime::now(),
             Instant::now(),
         );
-        let Decision::Consider(done) = decision else {
-            return Ok(());
-        };
-        let id = self.ingest.consider_latest(found, done, latest).await?;
-        for seen in [&found.video, &found.sidecar].into_iter().flatten() {
-            self.settler.forget(&found.path(&seen.facts.name));
+        match decision {
+            Decision::Consider(done) => Ok(Some((done, latest))),
+            Decision::Wait | Decision::Nothing => Ok(None),
         }
-        if let Some(id) = id {
-            tracing::debug!(rec = %id, device = %found.device, stem = %found.stem, "queued");
-            self.queue_found(id).await?;
+    }
+
+    /// Takes in what the state made of considered finds: their files leave the settler, and
+    /// the recordings to process are queued.
+    async fn considered(&mut self, ids: Vec<(&Found, Option<RecordingId>)>) -> Result<(), Fatal> {
+        for (found, id) in ids {
+            for seen in [&found.video, &found.sidecar].into_iter().flatten() {
+                self.settler.forget(&found.path(&seen.facts.name));
+            }
+            if let Some(id) = id {
+                tracing::debug!(rec = %id, device = %found.device, stem = %found.stem, "queued");
+                self.queue_found(id).await?;
+            }
         }
         Ok(())
     }
