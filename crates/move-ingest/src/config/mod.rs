@@ -5,12 +5,12 @@
 mod after_take;
 mod error;
 mod job;
-pub mod job_input;
+pub(crate) mod job_input;
 mod key;
 mod observe;
 mod raw;
-pub mod schedule;
-pub mod template;
+pub(crate) mod schedule;
+pub(crate) mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
 pub use error::UsageError;

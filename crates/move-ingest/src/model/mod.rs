@@ -3,5 +3,5 @@
 
 pub mod facts;
 pub mod id;
-pub mod job;
+pub(crate) mod job;
 pub mod recording;

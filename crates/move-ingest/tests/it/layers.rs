@@ -72,7 +72,7 @@ fn named(rest: &str) -> Vec<&str> {
             ',' if depth == 0 => start = Some(i + 1),
             c if !c.is_whitespace() => {
                 if let Some(s) = start.take() {
-                    names.push(ident(&group[s..].trim_start()));
+                    names.push(ident(group[s..].trim_start()));
                 }
             }
             _ => {}
