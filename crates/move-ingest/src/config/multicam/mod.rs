@@ -11,7 +11,7 @@ mod raw;
 #[cfg(test)]
 mod tests;
 
-pub(super) use raw::{RawRig, validate_all};
+pub(super) use raw::{RawRig, deserialize_rigs, validate_all};
 
 use std::time::Duration;
 
