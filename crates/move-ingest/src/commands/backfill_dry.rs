@@ -92,6 +92,8 @@ fn describe(cfg: &Config, found: &Found, hostname: &str) -> String {
         hostname,
         file_name: video_name,
         subdir: &subdir,
+        // A single-camera take: no rig.
+        rig: "",
     };
     format!(
         "would upload {}: {}, then create the take \"{}\"",

@@ -18,19 +18,19 @@ use crate::config::template::Template;
 #[serde(deny_unknown_fields)]
 pub(super) struct RawJob {
     #[serde(default)]
-    outputs: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) outputs: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
-    options: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    pub(super) options: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
-    name: Option<Spanned<String>>,
+    pub(super) name: Option<Spanned<String>>,
     #[serde(default)]
-    metadata: toml::Table,
+    pub(super) metadata: toml::Table,
     #[serde(default)]
-    download_to: Option<Spanned<PathBuf>>,
+    pub(super) download_to: Option<Spanned<PathBuf>>,
     #[serde(default)]
-    poll_secs: Option<Spanned<f64>>,
+    pub(super) poll_secs: Option<Spanned<f64>>,
     #[serde(default)]
-    poll_cap_secs: Option<Spanned<f64>>,
+    pub(super) poll_cap_secs: Option<Spanned<f64>>,
 }
 
 /// `[job]`, validated: what `createSingleCamJob` is asked for each take, and where outputs go.
@@ -70,35 +70,48 @@ const DEFAULT_NAME: &str = "{device_label} {stem}";
 impl RawJob {
     /// Checks every value; an error names the key and its line.
     pub(super) fn validate(self, at: &At<'_>) -> Result<JobConfig, String> {
+        self.validate_in("job", DEFAULT_NAME, at)
+    }
+
+    /// Checks every value of the table `table` (`job`, `multicam.job`), whose keys errors name
+    /// as `<table>.<key>`; `default_name` is the job's name when `name` is not given.
+    pub(super) fn validate_in(
+        self,
+        table: &str,
+        default_name: &str,
+        at: &At<'_>,
+    ) -> Result<JobConfig, String> {
+        let key = |k: &str| format!("{table}.{k}");
         let mut outputs = Vec::new();
         for name in self.outputs.iter().flat_map(|o| o.get_ref()) {
             let output = output_type(name.get_ref())
-                .map_err(|e| format!("{}: {e}", at("job.outputs", name.span())))?;
+                .map_err(|e| format!("{}: {e}", at(&key("outputs"), name.span())))?;
             if !outputs.contains(&output) {
                 outputs.push(output);
             }
         }
         let mut options = JobOptions::default();
-        for (key, value) in &self.options {
+        for (k, value) in &self.options {
             let json = serde_json::to_value(value.get_ref()).unwrap_or(serde_json::Value::Null);
-            options.set(key.get_ref(), &json).map_err(|e| {
+            options.set(k.get_ref(), &json).map_err(|e| {
                 format!(
                     "{}: {e}",
-                    at(&format!("job.options.{}", key.get_ref()), key.span())
+                    at(&key(&format!("options.{}", k.get_ref())), k.span())
                 )
             })?;
         }
         let name = match &self.name {
             Some(n) => Template::parse(n.get_ref())
-                .map_err(|e| format!("{}: {e}", at("job.name", n.span())))?,
-            None => Template::parse(DEFAULT_NAME).map_err(|e| format!("`job.name`: {e}"))?,
+                .map_err(|e| format!("{}: {e}", at(&key("name"), n.span())))?,
+            None => Template::parse(default_name).map_err(|e| format!("`{}`: {e}", key("name")))?,
         };
-        let metadata = metadata_json(&self.metadata).map_err(|e| format!("[job.metadata] {e}"))?;
+        let metadata =
+            metadata_json(&self.metadata).map_err(|e| format!("[{table}.metadata] {e}"))?;
         let download_to = match self.download_to {
             Some(path) if !path.get_ref().is_absolute() => {
                 return Err(format!(
                     "{} must be an absolute path, got {}",
-                    at("job.download_to", path.span()),
+                    at(&key("download_to"), path.span()),
                     path.get_ref().display()
                 ));
             }
@@ -117,15 +130,15 @@ impl RawJob {
                 v.get_ref()
             )),
         };
-        let poll = secs("job.poll_secs", &self.poll_secs, DEFAULT_POLL_SECS)?;
+        let poll = secs(&key("poll_secs"), &self.poll_secs, DEFAULT_POLL_SECS)?;
         let poll_cap = secs(
-            "job.poll_cap_secs",
+            &key("poll_cap_secs"),
             &self.poll_cap_secs,
             DEFAULT_POLL_CAP_SECS,
         )?;
         if poll_cap < poll {
             return Err(format!(
-                "`job.poll_cap_secs` ({}) must not be below `job.poll_secs` ({})",
+                "`{table}.poll_cap_secs` ({}) must not be below `{table}.poll_secs` ({})",
                 poll_cap.as_secs_f64(),
                 poll.as_secs_f64()
             ));

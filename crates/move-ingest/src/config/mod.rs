@@ -5,17 +5,22 @@
 mod after_take;
 mod error;
 mod job;
-pub mod job_input;
+pub(crate) mod job_input;
 mod key;
+mod multicam;
 mod observe;
 mod raw;
-pub mod schedule;
-pub mod template;
+pub(crate) mod schedule;
+pub(crate) mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
 pub use error::UsageError;
 pub use job::JobConfig;
 pub use key::{ApiKey, ResolvedKey, resolve_key};
+pub use multicam::{
+    ApiQuestions, AreaType, Asked, Grouping, MulticamConfig, MulticamJobConfig, RigDevice,
+    SyncMethod, VolumeSource,
+};
 pub use observe::{MetricsConfig, NotifyConfig};
 
 use std::fmt;
@@ -52,6 +57,8 @@ pub struct Config {
     pub notify: Option<NotifyConfig>,
     /// `[job]`: a processing job per take; `None` when the table is absent (no jobs).
     pub job: Option<JobConfig>,
+    /// `[[multicam]]`: the rigs of cameras whose recordings become multicam takes (empty: none).
+    pub multicam: Vec<MulticamConfig>,
 }
 
 /// `[api]`: where the Move API is and where its key is read from.

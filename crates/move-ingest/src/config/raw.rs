@@ -42,6 +42,8 @@ struct Raw {
     notify: Option<super::NotifyConfig>,
     #[serde(default)]
     job: Option<super::job::RawJob>,
+    #[serde(default, deserialize_with = "super::multicam::deserialize_rigs")]
+    multicam: Vec<super::multicam::RawRig>,
 }
 
 /// `[[watch]]` as written, with where each checked value stands.
@@ -190,6 +192,7 @@ impl Config {
             n.validate().map_err(|e| bad(format!("[notify] {e}")))?;
         }
         let job = raw.job.map(|j| j.validate(&at)).transpose().map_err(bad)?;
+        let multicam = super::multicam::validate_all(raw.multicam, &watch, &at).map_err(bad)?;
         let after_take = raw
             .after_take
             .validate(&at)
@@ -211,6 +214,7 @@ impl Config {
             metrics: raw.metrics,
             notify: raw.notify,
             job,
+            multicam,
         })
     }
 }

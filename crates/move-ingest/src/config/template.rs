@@ -1,10 +1,17 @@
 //! Placeholder templates for take names and metadata: `{device_label}`, `{stem}`, `{hostname}`,
-//! `{file_name}`, `{subdir}`.
+//! `{file_name}`, `{subdir}`, `{rig}`.
 
 use std::fmt;
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 5] = ["device_label", "stem", "hostname", "file_name", "subdir"];
+pub const PLACEHOLDERS: [&str; 6] = [
+    "device_label",
+    "stem",
+    "hostname",
+    "file_name",
+    "subdir",
+    "rig",
+];
 
 /// A checked template string.
 #[derive(Clone, PartialEq, Eq)]
@@ -25,6 +32,8 @@ pub struct Vars<'a> {
     pub file_name: &'a str,
     /// The folders between the device folder and the file, joined with '/' (often empty).
     pub subdir: &'a str,
+    /// The `[[multicam]]` rig's name for a multicam take; empty for a single-camera one.
+    pub rig: &'a str,
 }
 
 impl Template {
@@ -58,6 +67,7 @@ pub fn render_str(s: &str, vars: &Vars<'_>) -> String {
             "hostname" => vars.hostname.to_string(),
             "file_name" => vars.file_name.to_string(),
             "subdir" => vars.subdir.to_string(),
+            "rig" => vars.rig.to_string(),
             other => format!("{{{other}}}"),
         })
     })
@@ -116,6 +126,7 @@ mod tests {
             hostname: "rig1",
             file_name: "take01.mp4",
             subdir: "2026-12-01/day two",
+            rig: "",
         }
     }
 
@@ -126,6 +137,22 @@ mod tests {
         assert_eq!(
             t.render(&vars()),
             "cam-a/2026-12-01/day two/take01 on rig1 (take01.mp4)"
+        );
+    }
+
+    #[test]
+    fn rig_is_the_rigs_name_and_empty_for_a_single_camera() {
+        let t = Template::parse("{rig}:{stem}").unwrap();
+        assert_eq!(t.render(&vars()), ":take01");
+        let multicam = Vars {
+            rig: "stage-a",
+            ..vars()
+        };
+        assert_eq!(t.render(&multicam), "stage-a:take01");
+        let meta = serde_json::json!({"rig": "{rig}", "n": 1});
+        assert_eq!(
+            render_json(&meta, &multicam),
+            serde_json::json!({"rig": "stage-a", "n": 1})
         );
     }
 

@@ -3,14 +3,14 @@
 
 mod adopt;
 mod after_take;
-pub mod batch;
-pub mod classify;
+pub(crate) mod batch;
+pub(crate) mod classify;
 mod decide;
 mod fatal;
 mod files;
-pub mod job;
+pub(crate) mod job;
 mod take;
-pub mod workers;
+pub(crate) mod workers;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,8 +29,7 @@ use crate::store::Store;
 use crate::upload::Uploader;
 pub use fatal::Fatal;
 
-pub use crate::model::facts::Completeness;
-pub use adopt::{Adoptable, Existing};
+pub use adopt::Existing;
 
 /// What became of one recording in this pass.
 #[derive(Debug, Clone, PartialEq, Eq)]

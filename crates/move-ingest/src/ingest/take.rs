@@ -126,6 +126,8 @@ impl Ingest {
             hostname: &self.hostname,
             file_name: &video.facts.name,
             subdir: &subdir,
+            // A single-camera take: no rig.
+            rig: "",
         };
         Some(TakeRequest {
             sources,

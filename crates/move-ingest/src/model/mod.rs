@@ -3,6 +3,6 @@
 
 pub mod facts;
 pub mod id;
-pub mod job;
+pub(crate) mod job;
 pub mod recording;
 pub mod volume;

@@ -3,10 +3,10 @@
 //! until the shutdown future resolves.
 
 mod heal;
-pub mod http;
+pub(crate) mod http;
 mod intake;
-pub mod page;
-pub mod systemd;
+pub(crate) mod page;
+pub(crate) mod systemd;
 
 use std::future::Future;
 

@@ -20,12 +20,12 @@ mod import;
 mod integrity;
 mod json_paths;
 mod lock;
-pub mod pause;
+pub(crate) mod pause;
 pub mod query;
 mod recent;
-pub mod requests;
+pub(crate) mod requests;
 mod rows;
-pub mod schema;
+pub(crate) mod schema;
 mod take_index;
 mod writer;
 

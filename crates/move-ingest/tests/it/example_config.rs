@@ -63,6 +63,81 @@ fn a_wrong_output_name_names_the_key_and_line() {
     );
 }
 
+/// The example with its `[[multicam]]` block uncommented: from the `# [[multicam]]` line to
+/// the next blank line, each `# key = ...` and `# [table]` line loses its `# `; a doubly
+/// commented key (`# # volume = ...`) stays commented and the continuation lines go.
+fn with_multicam() -> String {
+    let start = EXAMPLE.find("# [[multicam]]\n").unwrap();
+    let end = EXAMPLE[start..].find("\n\n").unwrap() + start;
+    let block: String = EXAMPLE[start..end]
+        .lines()
+        .filter(|l| l.starts_with("# ") && !l[2..].starts_with(' '))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    format!("{}{block}{}", &EXAMPLE[..start], &EXAMPLE[end..])
+}
+
+#[test]
+fn the_documented_multicam_block_is_valid_when_uncommented() {
+    use move_ingest::config::{AreaType, Grouping, SyncMethod, VolumeSource};
+    assert!(
+        Config::parse(std::path::Path::new("c.toml"), EXAMPLE)
+            .unwrap()
+            .multicam
+            .is_empty(),
+        "no rig unless [[multicam]] is written"
+    );
+    let text = with_multicam();
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(cfg.multicam.len(), 1, "{text}");
+    let rig = &cfg.multicam[0];
+    assert_eq!(rig.name, "stage-a");
+    assert_eq!(
+        rig.labels().collect::<Vec<_>>(),
+        ["cam-1", "cam-2", "cam-3"]
+    );
+    assert_eq!(rig.lens_of("cam-3"), Some("goprohero10-fhd"));
+    assert_eq!(rig.group, Grouping::Stem);
+    assert_eq!(rig.sync, SyncMethod::Timecode);
+    assert_eq!(rig.wait.as_secs(), 120);
+    assert!(matches!(
+        rig.volume,
+        VolumeSource::Calibrate { human_height_m, area: AreaType::Normal, .. } if human_height_m == 1.8
+    ));
+    assert!(rig.is_calibration("calib-01") && !rig.is_calibration("act-01"));
+    let job = rig.job.as_ref().expect("[multicam.job] is on");
+    assert_eq!((job.actors, job.rig.as_str()), (1, "move_mo"));
+    assert_eq!(job.job.outputs, ["MAIN_FBX"]);
+    assert_eq!(job.job.metadata["rig"], "{rig}");
+    assert_eq!(
+        cfg.rig_of("cam-2").map(|r| r.name.as_str()),
+        Some("stage-a")
+    );
+    assert!(cfg.job.is_none(), "[job] stays off");
+    // The doubly commented alternatives are valid too, once chosen.
+    let clap = text
+        .replace("sync = \"timecode\"", "sync = \"clap\"")
+        .replace("# clap_window", "clap_window");
+    let cfg =
+        Config::parse(std::path::Path::new("c.toml"), &clap).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        cfg.multicam[0].sync,
+        SyncMethod::Clap {
+            start: 2.0,
+            end: 4.0
+        }
+    );
+    let pinned = text
+        .replace("calibration = ", "# calibration = ")
+        .replace("human_height_m = ", "# human_height_m = ")
+        .replace("area = ", "# area = ")
+        .replace("# volume = \"volume-...\"", "volume = \"volume-1\"");
+    let cfg = Config::parse(std::path::Path::new("c.toml"), &pinned)
+        .unwrap_or_else(|e| panic!("{e}\n{pinned}"));
+    assert!(matches!(&cfg.multicam[0].volume, VolumeSource::Pinned(v) if v == "volume-1"));
+}
+
 #[test]
 fn the_example_config_mentions_every_key() {
     for key in [
@@ -109,6 +184,22 @@ fn the_example_config_mentions_every_key() {
         "options",
         "download_to",
         "[job.metadata]",
+        "[[multicam]]",
+        "devices",
+        "lens",
+        "group",
+        "sync",
+        "clap_window",
+        "wait_secs",
+        "calibration",
+        "human_height_m",
+        "area",
+        "volume",
+        "[multicam.job]",
+        "actors",
+        "rig",
+        "{rig}",
+        "[multicam.job.metadata]",
     ] {
         assert!(
             EXAMPLE.contains(key),

@@ -205,6 +205,8 @@ impl Ingest {
             hostname: &self.hostname,
             file_name: &file_name,
             subdir: &subdir,
+            // A single-camera take: no rig.
+            rig: "",
         };
         let mut meta = match render_json(&Value::Object(cfg.metadata.clone()), &vars) {
             Value::Object(m) => m,

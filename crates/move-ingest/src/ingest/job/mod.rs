@@ -29,7 +29,6 @@ use std::time::SystemTime;
 
 use super::{Fatal, Ingest};
 use crate::model::recording::{Event, Recording};
-pub use download::output_path;
 
 impl Ingest {
     /// Records that this recording's take gets a job, when `[job]` is set and nothing is
