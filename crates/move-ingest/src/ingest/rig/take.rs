@@ -87,9 +87,8 @@ impl Ingest {
         let recorded = rec.recorded_ms();
         let best = self
             .store
-            .rig_recordings(false)?
+            .rig_calibrated(&rig.name)?
             .into_iter()
-            .filter(|c| c.rig == rig.name && c.state() == RigState::Calibrated)
             .filter(|c| c.recorded_ms() <= recorded)
             .max_by_key(RigRecording::recorded_ms);
         Ok(best.and_then(|c| c.volume_id().map(str::to_string)))
