@@ -410,7 +410,10 @@ mod tests {
             camera: cam("cam-3", 9),
             at_ms: 30,
         });
-        assert!(r.cameras.is_empty(), "a camera after the formation is not part of it");
+        assert!(
+            r.cameras.is_empty(),
+            "a camera after the formation is not part of it"
+        );
         r.apply(&RigEvent::TakeRequested {
             at_ms: 5,
             volume_id: "v".into(),

@@ -124,6 +124,10 @@ impl Ingest {
         match state {
             VolumeState::Finished => {
                 tracing::info!(rig_recording = %rec.key, volume = %id, "volume FINISHED: the rig's recordings after this calibration get their multicam takes");
+                // `[after_take]` acts on the calibration's videos once its volume is FINISHED.
+                for camera in rec.cameras.values() {
+                    self.after_take(&camera.recording_id).await?;
+                }
                 Ok(Some(now))
             }
             VolumeState::Failed => {
