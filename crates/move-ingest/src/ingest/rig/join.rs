@@ -62,8 +62,12 @@ impl Ingest {
                 reason: f.reason.clone(),
             });
         }
-        let unknown = rec.look_for_take;
+        let mut unknown = rec.look_for_take;
         let mut rec = rec;
+        if unknown && rec.video_upload.is_none() {
+            unknown = self.adopt_camera_file(&rec, &member).await?;
+            rec = self.recording(&rec.id)?.unwrap_or(rec);
+        }
         while rec.video_upload.is_none() {
             if let Some(outcome) = self.upload_files(&rec).await? {
                 return Ok(outcome);

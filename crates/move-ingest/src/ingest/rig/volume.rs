@@ -33,7 +33,10 @@ impl Ingest {
         if let Some(id) = &track.id {
             return self.poll_volume(&rec, id).await;
         }
-        if track.last_requested_ms.is_some() || rec.look_first {
+        let look = track.last_requested_ms.is_some()
+            || rec.look_first
+            || self.api_may_hold(&rec.key).await?;
+        if look {
             let last = track.last_requested_ms.unwrap_or(0);
             if now_ms() < last + SETTLE_AFTER_MS {
                 return Ok(Some(last + SETTLE_AFTER_MS));
