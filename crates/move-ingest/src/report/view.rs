@@ -56,7 +56,7 @@ impl Shown {
             Shown::Phase(Phase::Done) => "done",
             Shown::Phase(Phase::Failed) => "failed",
             Shown::Phase(Phase::Gone) => "gone",
-            Shown::Phase(Phase::Grouped) => "in rig take",
+            Shown::Phase(Phase::Grouped) => "in rig recording",
         }
     }
 }
