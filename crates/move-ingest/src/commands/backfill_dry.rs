@@ -80,6 +80,29 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Exit> {
 
 /// `would upload cam-a/take01.mp4 (1234 bytes) + take01.move (12 bytes), take "cam-a take01"`.
 fn describe(cfg: &Config, found: &Found, hostname: &str) -> String {
+    let rig = crate::detect::rig::member(
+        &cfg.watch,
+        &cfg.multicam,
+        &found.device,
+        &found.dir,
+        &found.stem,
+    );
+    if let (Some(m), Some(video)) = (rig, &found.video) {
+        let what = if m.rig.is_calibration(&m.stem) {
+            "its calibration's volume"
+        } else {
+            "its multicam take"
+        };
+        return format!(
+            "would upload {}: {} ({} bytes), camera {} of rig recording {}/{} ({what}; a .move beside it is not sent)",
+            found.dir.display(),
+            video.facts.name,
+            video.facts.size,
+            m.camera,
+            m.rig.name,
+            m.group
+        );
+    }
     let mut files = Vec::new();
     for seen in [&found.video, &found.sidecar].into_iter().flatten() {
         files.push(format!("{} ({} bytes)", seen.facts.name, seen.facts.size));

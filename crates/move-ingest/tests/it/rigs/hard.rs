@@ -88,6 +88,18 @@ async fn backfill_waits_for_the_volume_it_created_then_makes_the_takes_and_exits
     record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
     record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
     cap.write("solo", "alone.mp4", &bytes(99, 3_000));
+    let dry = cap.run(&["backfill", "--dry-run"]);
+    let text = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(
+        text.contains("camera cam-2 of rig recording stage-a/act-01 (its multicam take")
+            && text.contains("of rig recording stage-a/calib-01 (its calibration's volume"),
+        "{text}"
+    );
+    assert_eq!(
+        stat(&sb, "files_created").await,
+        0,
+        "a dry run sends nothing"
+    );
     let out = cap.backfill(0);
     let log = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(take_stems(&sb).await, ["act-01"], "{log}");
