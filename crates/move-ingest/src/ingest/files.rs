@@ -128,13 +128,8 @@ impl Ingest {
                 }
                 Next::Retry { wait } => {
                     let attempt = tries.retries();
-                    crate::observe::monitor::Monitor::retrying_here(
-                        attempt,
-                        &err.to_string(),
-                        wait,
-                    );
                     tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
-                    tokio::time::sleep(wait).await;
+                    super::classify::wait_for_retry(&tries, &err, wait).await;
                     url = Some((file_id, put_url));
                 }
                 Next::Defer { reason } => {
