@@ -400,6 +400,24 @@ impl Ingest {
         }
     }
 
+    /// When a file of `rec` vanished or cannot be read: whether its watch path or device
+    /// folder went with it (a drive unmounted, a share gone, the folder deleted), and then why
+    /// the recording waits instead of leaving the queue or failing.
+    fn place_lost(&self, rec: &Recording) -> Option<String> {
+        let (path, why) = crate::detect::presence::lost_place(
+            &rec.dir,
+            &self.cfg.watch,
+            &self.monitor.missing_paths(),
+            &self.monitor.mount_points(),
+            crate::detect::presence::look,
+        )?;
+        Some(format!(
+            "waiting for {} to come back: it {}; nothing is failed or marked gone, and the recording is sent once it is back",
+            path.display(),
+            why.words()
+        ))
+    }
+
     /// Records that a file of the recording vanished: it leaves the queue (not a failure).
     async fn gone(&self, rec: &Recording, reason: String) -> Result<Outcome, Fatal> {
         tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "{reason}; leaving the queue");

@@ -6,6 +6,7 @@ mod heal;
 pub(crate) mod http;
 mod intake;
 pub(crate) mod page;
+mod places;
 pub(crate) mod systemd;
 
 use std::future::Future;
@@ -61,6 +62,8 @@ pub struct Service {
     failed: u64,
     /// The job follower (`[job]`): asks `getJob` and downloads outputs beside the loop.
     jobs: Option<tokio::task::JoinHandle<Fatal>>,
+    /// Watch paths and device folders that vanish and return (`places.rs`).
+    places: places::Places,
 }
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
@@ -248,6 +251,7 @@ impl Service {
             requests_at: now,
             failed: 0,
             jobs: None,
+            places: places::Places::new(now),
             cfg,
             ingest,
         };
@@ -329,6 +333,7 @@ impl Service {
                 () = sleep_until(wake) => {
                     self.on_timers().await?;
                     self.heal(Instant::now()).await?;
+                    self.look_at_places(Instant::now()).await?;
                 }
                 answer = self.waiting.probed() => self.on_probe(answer)?,
                 fatal = self.ingest.state_check_failed() => return Err(fatal),
@@ -431,6 +436,7 @@ impl Service {
             self.systemd.next_ping(),
             self.waiting.next_due(),
             self.inbox.as_ref().map(|_| self.requests_at),
+            Some(self.places.next_due()),
         ]
         .into_iter()
         .flatten()
