@@ -69,13 +69,12 @@ fn look_all(watches: &[WatchConfig], tracked: &[PathBuf]) -> Looks {
 }
 
 impl Service {
-    /// An event named `path`: if it is a watch path or a device folder, look at once.
+    /// An event named `path`: if it is a watch path or a device folder (deleted, created),
+    /// look at once. Events on files never do.
     pub(super) fn place_hint(&mut self, path: &Path) {
-        let named = self
-            .cfg
-            .watch
-            .iter()
-            .any(|w| path == w.path || path.parent() == Some(w.path.as_path()));
+        let named = self.cfg.watch.iter().any(|w| {
+            path == w.path || (w.fixed_label().is_none() && path.parent() == Some(w.path.as_path()))
+        });
         if named {
             self.places.next = Instant::now();
         }
