@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::capture::{Capture, bytes, metadata, set_age};
 use crate::faults::Mount;
@@ -285,19 +285,47 @@ async fn a_drive_unmounted_and_mounted_again_under_the_watch_path_is_waited_for_
 }
 
 #[tokio::test]
-async fn a_deleted_and_re_created_device_folder_is_shown_missing_meanwhile_and_watched_again() {
+async fn a_deleted_and_re_created_device_folder_is_shown_missing_meanwhile_and_its_recordings_wait()
+{
     let sb = Sandbox::start();
     let cap = Capture::new(&sb);
     let cam = cap.watch.join("cam-d");
     record(&cam, "first", 4);
     let mut d = Daemon::start(&cap).await;
     until_stems(&sb, &d, &["first"]).await;
+    // A recording in the state, not sent yet (the API does not answer) when its folder goes.
+    sb.set_faults(json!({ "p_5xx": 1.0 })).await;
+    record(&cam, "held", 7);
+    until("the held recording to wait for the API", || async {
+        (cap.status()["counts"]["retrying"] == 1).then_some(())
+    })
+    .await;
+    let kept = cap.root.path().join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    copy_files(&cam, &kept);
+    std::fs::remove_file(kept.join("first.mp4")).unwrap();
+    std::fs::remove_file(kept.join("first.move")).unwrap();
     std::fs::remove_dir_all(&cam).unwrap();
     assert_missing(&cap, &d, &cam, "absent").await;
+    // The API answers again: the held recording is tried, finds its folder gone, and waits.
+    sb.set_faults(json!({})).await;
+    let waits = format!("waiting for {} to come back", cam.display());
+    until("the held recording to wait for its folder", || async {
+        d.log().contains(&waits).then_some(())
+    })
+    .await;
+    assert_none_failed_or_gone(&cap, &d);
     d.assert_alive();
+    // The folder comes back with the held recording's files, and a new one.
+    std::fs::create_dir(&cam).unwrap();
+    copy_files(&kept, &cam);
     record(&cam, "second", 5);
-    until_stems(&sb, &d, &["first", "second"]).await;
+    until_stems(&sb, &d, &["first", "held", "second"]).await;
     assert_clear(&cap, &d, &cam).await;
+    until("every recording done", || async {
+        (cap.status()["counts"]["done"] == 3).then_some(())
+    })
+    .await;
     assert_none_failed_or_gone(&cap, &d);
 }
 
