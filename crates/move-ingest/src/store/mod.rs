@@ -1,4 +1,4 @@
-//! The state: one SQLite database, `state.db` in the state dir, written by one process.
+//! The store: the state as one SQLite database, `state.db` in the state dir, written by one process.
 //!
 //! Every step of every recording is written by one writer thread, in order. A step that an
 //! outside action waits on (`Event::needs_fsync`: the take request before the take is asked
