@@ -398,6 +398,28 @@ async fn the_watch_path_removed_and_recreated_is_watched_again() {
 }
 
 #[tokio::test]
+async fn a_watch_path_missing_at_start_is_waited_for_not_an_exit() {
+    // A drive not mounted yet: `run` says so and waits (backfill and check exit 2 instead).
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    std::fs::remove_dir(&cap.watch).unwrap();
+    let mut svc = Service::start(&cap).await;
+    assert!(
+        svc.log().contains("the watch path does not exist"),
+        "{}",
+        svc.log()
+    );
+    assert!(svc.exit_within(Duration::from_millis(200)).await.is_none());
+    std::fs::create_dir(&cap.watch).unwrap();
+    until("the watch path to be watched", || async {
+        svc.log().contains("(re)created").then_some(())
+    })
+    .await;
+    cap.write_fresh("cam-m", "late.mp4", &bytes(13, 40_000));
+    takes(&sb, &svc, 1).await;
+}
+
+#[tokio::test]
 async fn the_periodic_rescan_finds_files_no_event_announced() {
     let sb = Sandbox::start();
     let cap = capture(&sb, &Timing { rescan: 1, ..QUICK });
