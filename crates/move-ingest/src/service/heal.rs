@@ -313,3 +313,53 @@ impl Service {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn waiting_checking_key() -> Waiting {
+        let mut w = Waiting::new(Policy::from_config(&crate::config::RetryConfig::default()));
+        w.checking_key = true;
+        w
+    }
+
+    #[test]
+    fn the_key_check_at_start_without_an_answer_starts_the_probing() {
+        let mut w = waiting_checking_key();
+        let now = Instant::now();
+        let refused = ApiError::Transport {
+            op: "client",
+            detail: "connection refused".into(),
+            sent: false,
+        };
+        assert!(w.on_probe(Err(refused), now).unwrap().is_empty());
+        assert!(w.api_down(), "probing as in an outage");
+        assert!(w.next_due().is_some_and(|at| at > now));
+        // The next probe's answer ends it.
+        assert!(w.on_probe(Ok(()), now).unwrap().is_empty());
+        assert!(!w.api_down());
+    }
+
+    #[test]
+    fn an_answered_key_check_changes_nothing_and_a_rejected_key_is_fatal() {
+        let mut w = waiting_checking_key();
+        let now = Instant::now();
+        let id = RecordingId::from("rec-1");
+        w.wait(id.clone(), Duration::from_secs(60), false, now);
+        assert!(w.on_probe(Ok(()), now).unwrap().is_empty());
+        assert!(!w.api_down());
+        assert!(w.contains(&id), "a waiting recording keeps its own backoff");
+        let mut w = waiting_checking_key();
+        let rejected = ApiError::Auth {
+            op: "client",
+            status: 401,
+            key_source: "$MOVE_API_KEY".into(),
+        };
+        assert!(matches!(
+            w.on_probe(Err(rejected), now),
+            Err(Fatal::Auth(AuthError { status: 401, .. }))
+        ));
+    }
+}
