@@ -15,6 +15,7 @@ mod jobs_cli;
 mod layers;
 mod monitoring;
 mod mounts;
+mod multicam_cli;
 mod multicam_config;
 mod new_user;
 mod packaging;
