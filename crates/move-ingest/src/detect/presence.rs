@@ -209,6 +209,20 @@ impl Presence {
         }
     }
 
+    /// Tracks `path` before it is seen: a device folder that recordings in the state are in.
+    /// Not there at the first look, it is missing (the drive was not mounted at start), where
+    /// a folder nothing expects is only tracked once it appears. `mounted_before`: it is an
+    /// empty mount point now (see [`empty_mount_point`]), so it is missing until something is
+    /// mounted there.
+    pub fn expect(&mut self, path: &Path, mounted_before: bool) {
+        self.places.entry(path.to_path_buf()).or_insert(Place {
+            root: false,
+            id: None,
+            mount: mounted_before,
+            missing: None,
+        });
+    }
+
     /// One round: every watch path, then (while it is there) the device folders of each
     /// `from-dir` one: those `list` finds now and those seen before. A device folder below a
     /// missing watch path is not looked at: the watch path says it all.
@@ -304,35 +318,65 @@ impl Presence {
     }
 }
 
+/// Whether a folder that held a file on device `file_dev` is an empty mount point now: an
+/// empty folder, no mount point, on another device than the file was (the drive that held
+/// it is not mounted, even if it never was since `run` started).
+pub fn empty_mount_point(seen: Seen, file_dev: u64, empty: bool) -> bool {
+    matches!(seen, Seen::Dir { dev, mount_point: false, .. } if dev != file_dev && empty)
+}
+
 /// Where the files of a recording in `dir` went when they vanished, if their place went with
 /// them: a missing watch path or device folder above it (`missing`, as the service saw them),
 /// or one found missing now by `look` (absent, or a known mount point in `mounts` that is no
-/// longer one). `None`: the place is there, so the files were deleted.
+/// longer one), or the nearest folder above the file an empty mount point (`file_dev`: the
+/// device the file was on; `empty`: whether a folder is empty). `None`: the place is there,
+/// so the files were deleted.
 pub fn lost_place(
     dir: &Path,
+    file_dev: Option<u64>,
     watches: &[WatchConfig],
     missing: &[MissingPath],
     mounts: &[PathBuf],
     look: impl Fn(&Path) -> Seen,
+    empty: impl Fn(&Path) -> bool,
 ) -> Option<(PathBuf, Why)> {
     if let Some(m) = missing.iter().find(|m| dir.starts_with(&m.path)) {
         return Some((m.path.clone(), m.why));
     }
     let w = watches.iter().find(|w| dir.starts_with(&w.path))?;
     let mut chain = vec![w.path.clone()];
-    if w.fixed_label().is_none()
-        && let Ok(rel) = dir.strip_prefix(&w.path)
-        && let Some(device) = rel.iter().next()
-    {
-        chain.push(w.path.join(device));
-    }
-    chain.into_iter().find_map(|p| match look(&p) {
+    chain.extend(device_folder(dir, watches).filter(|d| *d != w.path));
+    let lost = chain.into_iter().find_map(|p| match look(&p) {
         Seen::Absent => Some((p, Why::Absent)),
         Seen::Dir {
             mount_point: false, ..
         } if mounts.contains(&p) => Some((p, Why::NotMounted)),
         Seen::Dir { .. } => None,
-    })
+    });
+    if lost.is_some() {
+        return lost;
+    }
+    let nearest = dir
+        .ancestors()
+        .take_while(|a| a.starts_with(&w.path))
+        .find(|a| look(a) != Seen::Absent)?;
+    empty_mount_point(look(nearest), file_dev?, empty(nearest))
+        .then(|| (nearest.to_path_buf(), Why::NotMounted))
+}
+
+/// Whether the folder `dir` holds nothing (one directory read, of its first entry).
+pub fn is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// The device folder (or, with a fixed label, the watch path) a recording in `dir` is in.
+pub fn device_folder(dir: &Path, watches: &[WatchConfig]) -> Option<PathBuf> {
+    let w = watches.iter().find(|w| dir.starts_with(&w.path))?;
+    if w.fixed_label().is_some() {
+        return Some(w.path.clone());
+    }
+    let device = dir.strip_prefix(&w.path).ok()?.iter().next()?;
+    Some(w.path.join(device))
 }
 
 /// Looks at `path`: one `stat` of it and one of its parent (to tell a mount point).
@@ -465,6 +509,42 @@ mod tests {
     }
 
     #[test]
+    fn a_device_folder_the_state_expects_is_missing_at_the_first_look_if_not_there() {
+        let ws = [watch("/srv/a", DeviceLabel::FromDir)];
+        let rec = Path::new("/srv/a/cam/2026-12-07");
+        let cam = device_folder(rec, &ws).unwrap();
+        assert_eq!(cam, PathBuf::from("/srv/a/cam"));
+        let mut p = Presence::new();
+        p.expect(&cam, false);
+        let root_only = |path: &Path| match path == Path::new("/srv/a") {
+            true => dir(1, 1, false),
+            false => Seen::Absent,
+        };
+        assert_eq!(
+            p.round(&ws, t(0), root_only, |_| Vec::new()),
+            vec![Change::Lost {
+                path: cam.clone(),
+                why: Why::Absent
+            }]
+        );
+        // Then it appears: back, watched and scanned.
+        let all = |path: &Path| match path == Path::new("/srv/a") {
+            true => dir(1, 1, false),
+            false => dir(1, 2, false),
+        };
+        assert_eq!(
+            p.round(&ws, t(2), all, |_| vec![cam.clone()]),
+            vec![Change::Back { path: cam }]
+        );
+        let fixed = [watch("/srv/b", DeviceLabel::Fixed("b".into()))];
+        assert_eq!(
+            device_folder(Path::new("/srv/b/x"), &fixed),
+            Some(PathBuf::from("/srv/b"))
+        );
+        assert_eq!(device_folder(Path::new("/elsewhere"), &fixed), None);
+    }
+
+    #[test]
     fn a_folder_replaced_between_two_looks_is_armed_again() {
         let mut p = Presence::new();
         let root = Path::new("/srv/cap");
@@ -537,17 +617,24 @@ mod tests {
             )
         };
         // Only the files went: gone, as before.
-        assert_eq!(lost_place(rec, &ws, &[], &[], there), None);
-        assert_eq!(lost_place(rec, &ws, &[], &mounts, mounted), None);
+        let full = |_: &Path| false;
+        let lost = |dir: &Path,
+                    missing: &[MissingPath],
+                    mounts: &[PathBuf],
+                    look: &dyn Fn(&Path) -> Seen| {
+            lost_place(dir, Some(1), &ws, missing, mounts, look, full)
+        };
+        assert_eq!(lost(rec, &[], &[], &there), None);
+        assert_eq!(lost(rec, &[], &mounts, &mounted), None);
         // The device folder is an empty mount point now.
         assert_eq!(
-            lost_place(rec, &ws, &[], &mounts, there),
+            lost(rec, &[], &mounts, &there),
             Some(("/srv/a/cam".into(), Why::NotMounted))
         );
         // The watch path is gone.
         let none = |_: &Path| Seen::Absent;
         assert_eq!(
-            lost_place(rec, &ws, &[], &[], none),
+            lost(rec, &[], &[], &none),
             Some(("/srv/a".into(), Why::Absent))
         );
         // The service already knows it missing.
@@ -557,13 +644,35 @@ mod tests {
             why: Why::NotMounted,
         }];
         assert_eq!(
-            lost_place(rec, &ws, &known, &[], there),
+            lost(rec, &known, &[], &there),
             Some(("/srv/a/cam".into(), Why::NotMounted))
         );
         // Outside every watch path: not ours to say.
+        assert_eq!(lost(Path::new("/elsewhere"), &[], &[], &none), None);
+        // Not mounted since before this run: the device folder is there, empty, on another
+        // device than the file was (the file was on device 9).
+        let root_there = |p: &Path| match p {
+            p if p == Path::new("/srv/a") || p == Path::new("/srv/a/cam") => dir(1, 1, false),
+            _ => Seen::Absent,
+        };
+        let empty = |p: &Path| p == Path::new("/srv/a/cam");
         assert_eq!(
-            lost_place(Path::new("/elsewhere"), &ws, &[], &[], none),
+            lost_place(rec, Some(9), &ws, &[], &[], root_there, empty),
+            Some(("/srv/a/cam".into(), Why::NotMounted))
+        );
+        // The same folder holding other files, or on the file's own device: deleted, gone.
+        assert_eq!(
+            lost_place(rec, Some(9), &ws, &[], &[], root_there, full),
             None
+        );
+        assert_eq!(
+            lost_place(rec, Some(1), &ws, &[], &[], root_there, empty),
+            None
+        );
+        assert!(empty_mount_point(dir(1, 1, false), 9, true));
+        assert!(
+            !empty_mount_point(dir(9, 1, true), 1, true),
+            "a mount point is mounted"
         );
     }
 

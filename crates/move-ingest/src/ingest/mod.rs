@@ -404,12 +404,19 @@ impl Ingest {
     /// folder went with it (a drive unmounted, a share gone, the folder deleted), and then why
     /// the recording waits instead of leaving the queue or failing.
     fn place_lost(&self, rec: &Recording) -> Option<String> {
+        let file_dev = [&rec.video, &rec.sidecar]
+            .into_iter()
+            .flatten()
+            .map(|s| s.facts.dev)
+            .next();
         let (path, why) = crate::detect::presence::lost_place(
             &rec.dir,
+            file_dev,
             &self.cfg.watch,
             &self.monitor.missing_paths(),
             &self.monitor.mount_points(),
             crate::detect::presence::look,
+            crate::detect::presence::is_empty,
         )?;
         Some(format!(
             "waiting for {} to come back: it {}; nothing is failed or marked gone, and the recording is sent once it is back",

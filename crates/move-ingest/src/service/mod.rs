@@ -462,6 +462,10 @@ impl Service {
         if self.waiting.api_down() {
             line.push_str("; the Move API does not answer, probing it");
         }
+        if let Some(missing) = self.places_status() {
+            line.push_str("; ");
+            line.push_str(&missing);
+        }
         line
     }
 

@@ -26,6 +26,8 @@ type Looks = (Vec<(PathBuf, Seen)>, Vec<(PathBuf, Vec<PathBuf>)>);
 pub(super) struct Places {
     presence: Presence,
     next: Instant,
+    /// The device folders of unfinished recordings are expected once, at the first look.
+    expected: bool,
     /// A look that outlasted `LOOK_TIMEOUT`.
     stuck: Option<JoinHandle<Looks>>,
 }
@@ -36,6 +38,7 @@ impl Places {
         Places {
             presence: Presence::new(),
             next: now,
+            expected: false,
             stuck: None,
         }
     }
@@ -91,6 +94,28 @@ impl Service {
                 return Ok(());
             }
             self.places.stuck = None;
+        }
+        if !self.places.expected {
+            self.places.expected = true;
+            for id in self.ingest.unfinished()? {
+                let Some(rec) = self.ingest.recording(&id)? else {
+                    continue;
+                };
+                let Some(d) = presence::device_folder(&rec.dir, &self.cfg.watch) else {
+                    continue;
+                };
+                // Its files were on another device than the empty folder there now: a
+                // drive not mounted since before this start.
+                let file_dev = [&rec.video, &rec.sidecar]
+                    .into_iter()
+                    .flatten()
+                    .map(|s| s.facts.dev)
+                    .next();
+                let unmounted = file_dev.is_some_and(|dev| {
+                    presence::empty_mount_point(presence::look(&d), dev, presence::is_empty(&d))
+                });
+                self.places.presence.expect(&d, unmounted);
+            }
         }
         let watches = self.cfg.watch.clone();
         let tracked: Vec<PathBuf> = self
@@ -198,6 +223,16 @@ impl Service {
             tracing::info!(path = %path.display(), recordings = again, "taking up the recordings that waited for it");
         }
         Ok(())
+    }
+
+    /// The missing paths for systemd's STATUS line, if any.
+    pub(super) fn places_status(&self) -> Option<String> {
+        let missing = self.places.presence.missing();
+        let paths: Vec<String> = missing
+            .iter()
+            .map(|m| m.path.display().to_string())
+            .collect();
+        (!paths.is_empty()).then(|| format!("watch path missing: {}", paths.join(", ")))
     }
 
     /// Tells the operator's views: the monitor (`/healthz`, the page, `/api/status`), the

@@ -341,3 +341,46 @@ async fn run_waits_for_a_watch_path_missing_at_start_instead_of_exiting() {
     until_stems(&sb, &d, &["late"]).await;
     assert_clear(&cap, &d, &cap.watch).await;
 }
+
+#[tokio::test]
+async fn a_drive_not_mounted_when_run_starts_holds_its_recordings_until_it_is_mounted() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    let cam = cap.watch.join("cam");
+    let Some(drive) = Mount::tmpfs(&cam, "16m") else {
+        return;
+    };
+    // A recording in the state, not sent yet (the API does not answer)...
+    sb.set_faults(json!({ "p_5xx": 1.0 })).await;
+    let d = Daemon::start(&cap).await;
+    record(&cam, "held", 8);
+    until("the held recording to wait for the API", || async {
+        (cap.status()["counts"]["retrying"] == 1).then_some(())
+    })
+    .await;
+    // ...when the machine goes down and comes up without the drive: an empty mount point.
+    drop(d);
+    let kept = cap.root.path().join("drive-contents");
+    std::fs::create_dir(&kept).unwrap();
+    copy_files(&cam, &kept);
+    drop(drive);
+    sb.set_faults(json!({})).await;
+    let mut d = Daemon::start(&cap).await;
+    assert_missing(&cap, &d, &cam, "not_mounted").await;
+    let waits = format!("waiting for {} to come back", cam.display());
+    until("the held recording to wait for its drive", || async {
+        d.log().contains(&waits).then_some(())
+    })
+    .await;
+    assert_none_failed_or_gone(&cap, &d);
+    d.assert_alive();
+    // The drive is mounted, with its files: the recording is sent, once.
+    let Some(drive) = Mount::tmpfs(&cam, "16m") else {
+        panic!("the tmpfs mounted once and not again");
+    };
+    copy_files(&kept, &cam);
+    until_stems(&sb, &d, &["held"]).await;
+    assert_clear(&cap, &d, &cam).await;
+    assert_none_failed_or_gone(&cap, &d);
+    drop(drive);
+}
