@@ -88,11 +88,10 @@ impl Notices {
 
     /// The lines `status` prints (empty when all is well).
     pub fn lines(&self) -> Vec<String> {
-        let now = std::time::SystemTime::now();
         let mut out: Vec<String> = self
             .missing_paths
             .iter()
-            .map(|m| format!("warning: watch path missing: {}", m.describe(now)))
+            .map(|m| format!("warning: watch path missing: {}", m.describe()))
             .collect();
         out.extend(self.low_space.values().map(|m| format!("warning: {m}")));
         out.extend(self.skipped_symlinks.iter().map(|p| {

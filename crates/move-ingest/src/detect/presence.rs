@@ -69,17 +69,15 @@ pub struct MissingPath {
 }
 
 impl MissingPath {
-    /// One line: the path, why, since when, and what to do.
-    pub fn describe(&self, now: SystemTime) -> String {
+    /// One line: the path, why, since when, and what to do. It does not change while the
+    /// path stays missing (the webhook posts a pause once, not at every look).
+    pub fn describe(&self) -> String {
         let since = SystemTime::UNIX_EPOCH + Duration::from_millis(self.since_ms.max(0) as u64);
-        let missing_for =
-            Duration::from_secs(now.duration_since(since).unwrap_or_default().as_secs());
         format!(
-            "{} {} (missing since {}, for {}); mount the drive or share again, or re-create the folder: its recordings wait and are taken up by themselves once it is back",
+            "{} {} (missing since {}); mount the drive or share again, or re-create the folder: its recordings wait and are taken up by themselves once it is back",
             self.path.display(),
             self.why.words(),
             humantime::format_rfc3339_seconds(since),
-            humantime::format_duration(missing_for)
         )
     }
 }
@@ -499,7 +497,11 @@ mod tests {
         let m = p.missing();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].why, Why::NotMounted);
-        assert!(m[0].describe(t(64)).contains("for 1m"), "{m:?}");
+        assert!(
+            m[0].describe()
+                .contains("missing since 2027-01-15T08:00:02Z"),
+            "{m:?}"
+        );
         // Mounted again (a new device number, as a new tmpfs or a USB disk gets).
         assert_eq!(
             p.observe(cam, false, dir(41, 1, true), t(6)),

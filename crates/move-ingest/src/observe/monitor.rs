@@ -301,7 +301,7 @@ impl Monitor {
             return Health::Paused(p.describe());
         }
         if !live.missing_paths.is_empty() {
-            let what: Vec<String> = live.missing_paths.iter().map(|m| m.describe(now)).collect();
+            let what: Vec<String> = live.missing_paths.iter().map(|m| m.describe()).collect();
             return Health::Paused(format!("watch path missing: {}", what.join("; ")));
         }
         if let Some(d) = &live.api_down {

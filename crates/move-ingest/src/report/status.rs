@@ -128,7 +128,6 @@ pub fn add_notices(out: &mut serde_json::Value, notices: &crate::detect::notices
         );
         let low: Vec<&String> = notices.low_space.values().collect();
         obj.insert("low_space".into(), serde_json::json!(low));
-        let now = SystemTime::now();
         let missing: Vec<serde_json::Value> = notices
             .missing_paths
             .iter()
@@ -139,7 +138,7 @@ pub fn add_notices(out: &mut serde_json::Value, notices: &crate::detect::notices
                     "path": m.path,
                     "since": humantime::format_rfc3339_millis(since).to_string(),
                     "why": m.why,
-                    "reason": m.describe(now),
+                    "reason": m.describe(),
                 })
             })
             .collect();
