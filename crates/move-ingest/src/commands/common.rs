@@ -3,8 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
-
 use crate::config::UsageError;
 use crate::config::{Config, resolve_key};
 use crate::ingest::Ingest;
@@ -62,7 +60,7 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<(Arc<Store>, Opened)> {
 pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Report>) -> anyhow::Result<Arc<Ingest>> {
     let key = resolve_key(&cfg.api)?;
     let (store, _) = open_store(&cfg)?;
-    let mut ingest = Ingest::new(cfg, key, store).context("cannot set up the HTTP client")?;
+    let mut ingest = Ingest::new(cfg, key, store)?;
     ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))
 }
