@@ -62,7 +62,13 @@ pub fn resolve_webhook_secret(
         return Ok(None);
     };
     let line = first_line(&file, &via, "webhook secret", config)?;
-    let key = base64::engine::general_purpose::STANDARD
+    // Padded or not, as the reference libraries take it.
+    let base64 = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let key = base64
         .decode(line.strip_prefix(WHSEC).unwrap_or(&line))
         // The decoder's error names the offending byte: a piece of the secret. Not shown.
         .map_err(|_| {
@@ -194,6 +200,17 @@ mod tests {
             "{}",
             got.source
         );
+        // Without its padding, and without the prefix, it is the same key.
+        std::fs::write(&file, "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").unwrap();
+        let unpadded = resolve_webhook_secret(&notify(&file), Path::new("/c.toml"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(unpadded.secret.expose(), (0..32).collect::<Vec<u8>>());
+        std::fs::write(&file, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
+        let bare = resolve_webhook_secret(&notify(&file), Path::new("/c.toml"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(bare.secret.expose(), unpadded.secret.expose());
     }
 
     #[test]
