@@ -37,11 +37,17 @@ _move__ingest() {
             move__ingest,jobs)
                 cmd="move__ingest__subcmd__jobs"
                 ;;
+            move__ingest,lenses)
+                cmd="move__ingest__subcmd__lenses"
+                ;;
             move__ingest,reconcile)
                 cmd="move__ingest__subcmd__reconcile"
                 ;;
             move__ingest,retry)
                 cmd="move__ingest__subcmd__retry"
+                ;;
+            move__ingest,rigs)
+                cmd="move__ingest__subcmd__rigs"
                 ;;
             move__ingest,run)
                 cmd="move__ingest__subcmd__run"
@@ -54,6 +60,9 @@ _move__ingest() {
                 ;;
             move__ingest,takes)
                 cmd="move__ingest__subcmd__takes"
+                ;;
+            move__ingest,volumes)
+                cmd="move__ingest__subcmd__volumes"
                 ;;
             move__ingest__subcmd__files,help)
                 cmd="move__ingest__subcmd__files__subcmd__help"
@@ -88,11 +97,17 @@ _move__ingest() {
             move__ingest__subcmd__help,jobs)
                 cmd="move__ingest__subcmd__help__subcmd__jobs"
                 ;;
+            move__ingest__subcmd__help,lenses)
+                cmd="move__ingest__subcmd__help__subcmd__lenses"
+                ;;
             move__ingest__subcmd__help,reconcile)
                 cmd="move__ingest__subcmd__help__subcmd__reconcile"
                 ;;
             move__ingest__subcmd__help,retry)
                 cmd="move__ingest__subcmd__help__subcmd__retry"
+                ;;
+            move__ingest__subcmd__help,rigs)
+                cmd="move__ingest__subcmd__help__subcmd__rigs"
                 ;;
             move__ingest__subcmd__help,run)
                 cmd="move__ingest__subcmd__help__subcmd__run"
@@ -105,6 +120,9 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help,takes)
                 cmd="move__ingest__subcmd__help__subcmd__takes"
+                ;;
+            move__ingest__subcmd__help,volumes)
+                cmd="move__ingest__subcmd__help__subcmd__volumes"
                 ;;
             move__ingest__subcmd__help__subcmd__files,upload)
                 cmd="move__ingest__subcmd__help__subcmd__files__subcmd__upload"
@@ -135,6 +153,15 @@ _move__ingest() {
                 ;;
             move__ingest__subcmd__help__subcmd__takes,update)
                 cmd="move__ingest__subcmd__help__subcmd__takes__subcmd__update"
+                ;;
+            move__ingest__subcmd__help__subcmd__volumes,create)
+                cmd="move__ingest__subcmd__help__subcmd__volumes__subcmd__create"
+                ;;
+            move__ingest__subcmd__help__subcmd__volumes,list)
+                cmd="move__ingest__subcmd__help__subcmd__volumes__subcmd__list"
+                ;;
+            move__ingest__subcmd__help__subcmd__volumes,show)
+                cmd="move__ingest__subcmd__help__subcmd__volumes__subcmd__show"
                 ;;
             move__ingest__subcmd__jobs,create)
                 cmd="move__ingest__subcmd__jobs__subcmd__create"
@@ -208,6 +235,30 @@ _move__ingest() {
             move__ingest__subcmd__takes__subcmd__help,update)
                 cmd="move__ingest__subcmd__takes__subcmd__help__subcmd__update"
                 ;;
+            move__ingest__subcmd__volumes,create)
+                cmd="move__ingest__subcmd__volumes__subcmd__create"
+                ;;
+            move__ingest__subcmd__volumes,help)
+                cmd="move__ingest__subcmd__volumes__subcmd__help"
+                ;;
+            move__ingest__subcmd__volumes,list)
+                cmd="move__ingest__subcmd__volumes__subcmd__list"
+                ;;
+            move__ingest__subcmd__volumes,show)
+                cmd="move__ingest__subcmd__volumes__subcmd__show"
+                ;;
+            move__ingest__subcmd__volumes__subcmd__help,create)
+                cmd="move__ingest__subcmd__volumes__subcmd__help__subcmd__create"
+                ;;
+            move__ingest__subcmd__volumes__subcmd__help,help)
+                cmd="move__ingest__subcmd__volumes__subcmd__help__subcmd__help"
+                ;;
+            move__ingest__subcmd__volumes__subcmd__help,list)
+                cmd="move__ingest__subcmd__volumes__subcmd__help__subcmd__list"
+                ;;
+            move__ingest__subcmd__volumes__subcmd__help,show)
+                cmd="move__ingest__subcmd__volumes__subcmd__help__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -215,7 +266,7 @@ _move__ingest() {
 
     case "${cmd}" in
         move__ingest)
-            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status history state check retry reconcile files takes jobs completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version run backfill status history state check retry reconcile files takes jobs volumes lenses rigs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,7 +420,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help)
-            opts="run backfill status history state check retry reconcile files takes jobs completions help"
+            opts="run backfill status history state check retry reconcile files takes jobs volumes lenses rigs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,6 +601,20 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        move__ingest__subcmd__help__subcmd__lenses)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         move__ingest__subcmd__help__subcmd__reconcile)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -565,6 +630,20 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__rigs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -704,6 +783,62 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        move__ingest__subcmd__help__subcmd__volumes)
+            opts="list show create"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__volumes__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__volumes__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__help__subcmd__volumes__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         move__ingest__subcmd__history)
             opts="-v -q -h -V --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -741,7 +876,7 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__jobs__subcmd__create)
-            opts="-v -q -h -V --output --option --json --config --verbose --quiet --help --version"
+            opts="-v -q -h -V --output --option --actors --rig --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -752,6 +887,14 @@ _move__ingest() {
                     return 0
                     ;;
                 --option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -916,6 +1059,24 @@ _move__ingest() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        move__ingest__subcmd__lenses)
+            opts="-v -q -h -V --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         move__ingest__subcmd__reconcile)
             opts="-v -q -h -V --dry-run --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -936,6 +1097,24 @@ _move__ingest() {
             ;;
         move__ingest__subcmd__retry)
             opts="-v -q -h -V --all-failed --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__rigs)
+            opts="-v -q -h -V --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1089,13 +1268,21 @@ _move__ingest() {
             return 0
             ;;
         move__ingest__subcmd__takes__subcmd__create)
-            opts="-v -q -h -V --source --name --metadata --json --config --verbose --quiet --help --version"
+            opts="-v -q -h -V --source --volume --sync --name --metadata --json --config --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sync)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1277,6 +1464,184 @@ _move__ingest() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes)
+            opts="-v -q -h -V --config --verbose --quiet --help --version list show create help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__create)
+            opts="-v -q -h -V --source --human-height --area --sync --name --metadata --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --human-height)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --area)
+                    COMPREPLY=($(compgen -W "normal large" -- "${cur}"))
+                    return 0
+                    ;;
+                --sync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__help)
+            opts="list show create help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__list)
+            opts="-v -q -h -V --limit --next-token --sort --all --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --next-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "asc desc" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        move__ingest__subcmd__volumes__subcmd__show)
+            opts="-v -q -h -V --json --config --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

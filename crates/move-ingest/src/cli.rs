@@ -134,6 +134,15 @@ pub enum Command {
     /// List, show or create processing jobs (a take turned into animation; billed by Move).
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCommand),
+    /// List, show or create calibrated volumes, which multicam takes are made on (Move's
+    /// multicam quickstart).
+    #[command(subcommand)]
+    Volumes(commands::volumes::VolumesCommand),
+    /// The lens names the API knows (`listCameraSettings`), one a line: the LENS of a multicam
+    /// `--source LABEL:FILE_ID:FORMAT:LENS`.
+    Lenses(commands::multicam::ListingArgs),
+    /// The rigs a multicam job may use (`listRigs`), one a line: `jobs create TAKE_ID --rig NAME`.
+    Rigs(commands::multicam::ListingArgs),
     /// Print a shell completion script to stdout.
     ///
     /// Generated from these very definitions. The Debian package installs the bash, zsh and
@@ -259,6 +268,17 @@ pub enum SortArg {
     Desc,
 }
 
+const TAKES_CREATE_EXAMPLES: &str = "\
+Examples:
+  # single camera: a video and its .move
+  move-ingest takes create --source cam-a:FILE_ID:mp4 --source cam-a:FILE_ID:move \\
+      --name 'take 1' --metadata '{\"foo\":\"bar\"}'
+  # multicam, on a FINISHED volume (move-ingest volumes show VOLUME_ID)
+  move-ingest takes create --volume VOLUME_ID \\
+      --source cam-1:FILE_ID_1:mp4:goprohero10-fhd \\
+      --source cam-2:FILE_ID_2:mp4:goprohero10-fhd --sync clap:2.5-4
+  # then process it: move-ingest jobs create TAKE_ID --actors 1 --rig move_mo";
+
 #[derive(Debug, Subcommand)]
 pub enum TakesCommand {
     /// List takes, newest first, a page at a time (the guide's `takes.list`).
@@ -267,11 +287,15 @@ pub enum TakesCommand {
     List(TakesListArgs),
     /// Show one take (the guide's `takes.retrieve`).
     Show(TakesShowArgs),
-    /// Create a single-camera take from uploaded files (the guide's `takes.create_singlecam`).
+    /// Create a take from uploaded files: single-camera (the guide's `takes.create_singlecam`),
+    /// or with --volume a multicam take (`createMultiCamTake`, the multicam quickstart's step 4).
     ///
     /// Upload the files first with `move-ingest files upload PATH`, which prints their ids.
     /// Example: `takes create --source cam-a:FILE_ID:mp4 --source cam-a:FILE_ID:move
-    /// --metadata '{"foo":"bar"}'`. Prints the take id.
+    /// --metadata '{"foo":"bar"}'`. A multicam take needs a FINISHED volume, a video of each
+    /// of its cameras with the same labels and lenses, and --sync. Every argument is checked
+    /// before the first request. Prints the take id.
+    #[command(after_help = TAKES_CREATE_EXAMPLES)]
     Create(TakesCreateArgs),
     /// Change a take's name and/or metadata (the guide's `takes.update`).
     ///
@@ -319,8 +343,22 @@ pub struct TakesShowArgs {
 pub struct TakesCreateArgs {
     /// A source as LABEL:FILE_ID:FORMAT, FORMAT one of mp4, mov, avi, move (any case).
     /// Repeat it: exactly one video (mp4, mov or avi), and optionally one move.
-    #[arg(long = "source", value_name = "LABEL:FILE_ID:FORMAT", required = true)]
+    /// With --volume: LABEL:FILE_ID:FORMAT:LENS, one video of each camera of the volume, with
+    /// the lens the volume was made with.
+    #[arg(
+        long = "source",
+        value_name = "LABEL:FILE_ID:FORMAT[:LENS]",
+        required = true
+    )]
     pub sources: Vec<String>,
+    /// Make a multicam take on this volume (`createMultiCamTake`): it must be FINISHED
+    /// (`move-ingest volumes show VOLUME_ID`). Defaults to a single-camera take.
+    #[arg(long, value_name = "VOLUME_ID", requires = "sync")]
+    pub volume: Option<String>,
+    /// With --volume: how the cameras' videos are synced: timecode, clap:START-END (a clap
+    /// between these seconds, e.g. clap:2.5-4) or none (already synced).
+    #[arg(long, value_name = "timecode|clap:START-END|none", requires = "volume")]
+    pub sync: Option<String>,
     /// The take's name. Defaults to none.
     #[arg(long)]
     pub name: Option<String>,
@@ -388,6 +426,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Command::Files(cmd) => commands::files::run(config.as_deref(), cmd).await,
             Command::Takes(cmd) => commands::takes::run(config.as_deref(), cmd).await,
             Command::Jobs(cmd) => commands::jobs::run(config.as_deref(), cmd).await,
+            Command::Volumes(cmd) => commands::volumes::run(config.as_deref(), cmd).await,
+            Command::Lenses(args) => commands::multicam::lenses(config.as_deref(), args).await,
+            Command::Rigs(args) => commands::multicam::rigs(config.as_deref(), args).await,
             Command::Completions(args) => commands::completions::run(args),
         }
     })

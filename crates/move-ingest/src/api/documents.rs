@@ -113,16 +113,27 @@ pub fn all() -> Vec<(&'static str, String)> {
     .into_iter()
     .map(|(name, doc)| (name, with_fragments(doc)))
     .chain(super::jobs::documents())
+    .chain(super::multicam::documents())
     .collect()
 }
 
 /// The document with the fragments it spreads appended.
 pub fn with_fragments(doc: &str) -> String {
-    if doc.contains("...TakeFields") {
-        format!("{doc}\n{TAKE_FIELDS}")
-    } else if doc.contains("...TakeView") {
-        format!("{doc}\n{TAKE_VIEW}")
-    } else {
-        doc.to_string()
+    let fragments = [
+        ("...TakeFields", TAKE_FIELDS),
+        ("...TakeView", TAKE_VIEW),
+        ("...VolumeFields", super::multicam::VOLUME_FIELDS),
+        (
+            "...MultiCamTakeFields",
+            super::multicam::MULTI_CAM_TAKE_FIELDS,
+        ),
+    ];
+    let mut out = doc.to_string();
+    for (spread, fragment) in fragments {
+        if doc.contains(spread) {
+            out.push('\n');
+            out.push_str(fragment);
+        }
     }
+    out
 }

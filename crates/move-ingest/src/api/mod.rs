@@ -3,6 +3,7 @@
 pub mod documents;
 pub(crate) mod error;
 pub(crate) mod jobs;
+pub(crate) mod multicam;
 pub(crate) mod types;
 
 use std::time::Duration;

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::Context;
+
 use crate::config::UsageError;
 use crate::config::{Config, resolve_key};
 use crate::ingest::Ingest;
@@ -78,4 +80,24 @@ pub fn api_error(e: crate::api::ApiError) -> anyhow::Error {
         .into(),
         other => other.into(),
     }
+}
+
+/// The API client from the config and the key, for the commands that only talk to the API.
+pub fn api_client(config: Option<&Path>) -> anyhow::Result<crate::api::Client> {
+    let cfg = Config::load(config)?;
+    crate::observe::logging::init(&cfg.log);
+    let key = resolve_key(&cfg.api)?;
+    let http = crate::api::http_client(&cfg.api).context("cannot set up the HTTP client")?;
+    Ok(crate::api::Client::new(http, &cfg.api, key))
+}
+
+/// A failed creation whose answer may have been lost: says where to look before asking again,
+/// so that nothing is made twice; otherwise as [`api_error`].
+pub fn create_error(e: crate::api::ApiError, what: &str, look: &str) -> anyhow::Error {
+    if e.is_ambiguous() {
+        return anyhow::Error::new(e).context(format!(
+            "the {what} may have been created even though no answer came; `{look}` shows it before you create another"
+        ));
+    }
+    api_error(e)
 }

@@ -5,13 +5,22 @@ use std::path::Path;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::api::jobs::{Job, JobRequest};
+use crate::api::jobs::{Job, JobRequest, MultiCamJobRequest, TakeKind};
 use crate::api::{self, ApiError};
 use crate::commands::common::api_error;
 use crate::commands::exit::Exit;
 use crate::config::UsageError;
 use crate::config::job_input::{JobOptions, output_type};
 use crate::config::{Config, resolve_key};
+
+const CREATE_EXAMPLES: &str = "\
+Examples:
+  # a single-camera take
+  move-ingest jobs create TAKE_ID --output MAIN_FBX --output RENDER_VIDEO --option trackFingers=true
+  # a multicam take (move-ingest rigs lists the rigs)
+  move-ingest jobs create TAKE_ID --actors 2 --rig move_mo --output MAIN_FBX
+  # follow it
+  move-ingest jobs show JOB_ID";
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
@@ -22,11 +31,14 @@ pub enum JobsCommand {
     /// Show one job: its state, percentage complete, options and, once FINISHED, its outputs
     /// with their download URLs.
     Show(ShowArgs),
-    /// Create a single-camera processing job for a take. Move bills every job.
+    /// Create a processing job for a take, single-camera or multicam. Move bills every job.
     ///
-    /// Example: `jobs create TAKE_ID --output MAIN_FBX --output RENDER_VIDEO
-    /// --option trackFingers=true --option mocapModel=S2`. Prints the job id; follow it with
-    /// `jobs show JOB_ID`.
+    /// Asks the API for the take first: a multicam take (made with `takes create --volume`)
+    /// gets `createMultiCamJob` with --actors and --rig, a single-camera take
+    /// `createSingleCamJob` (--actors and --rig are refused for it, exit 2). Example: `jobs
+    /// create TAKE_ID --output MAIN_FBX --output RENDER_VIDEO --option trackFingers=true
+    /// --option mocapModel=S2`. Prints the job id; follow it with `jobs show JOB_ID`.
+    #[command(after_help = CREATE_EXAMPLES)]
     Create(CreateArgs),
     /// Ask again for the job of a take whose job FAILED (or could not be created): the daemon
     /// never does by itself, since Move bills every job.
@@ -82,6 +94,14 @@ pub struct CreateArgs {
     /// Repeatable. Defaults to none, which leaves Move's defaults.
     #[arg(long = "option", value_name = "KEY=VALUE")]
     pub options: Vec<String>,
+    /// For a multicam take: how many people to track (numberOfActors). Defaults to the API's
+    /// (one).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub actors: Option<u32>,
+    /// For a multicam take: the rig to use, a name from `move-ingest rigs`, e.g. move_mo.
+    /// Defaults to the API's default rig.
+    #[arg(long, value_name = "NAME")]
+    pub rig: Option<String>,
     /// Print the job as JSON instead of its id.
     #[arg(long)]
     pub json: bool,
@@ -229,11 +249,38 @@ async fn show(config: Option<&Path>, args: ShowArgs) -> anyhow::Result<Exit> {
 
 async fn create(config: Option<&Path>, args: CreateArgs) -> anyhow::Result<Exit> {
     let request = request(&args).map_err(UsageError::new)?;
+    if args.rig.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(UsageError::new(
+            "--rig is empty: give a rig name from `move-ingest rigs`, e.g. move_mo, or leave --rig out for the default",
+        )
+        .into());
+    }
     let client = client(config)?;
-    let job = client
-        .create_single_cam_job(&request)
+    let kind = client
+        .take_kind(&args.take_id)
         .await
-        .map_err(|e| create_error(e, &args.take_id))?;
+        .map_err(|e| not_found(e, "take", &args.take_id, "move-ingest takes list"))?;
+    let job = match kind {
+        TakeKind::MultiCam => {
+            let request = MultiCamJobRequest {
+                job: request,
+                actors: args.actors,
+                rig: args.rig.clone(),
+            };
+            client.create_multi_cam_job(&request).await
+        }
+        TakeKind::SingleCam => {
+            if args.actors.is_some() || args.rig.is_some() {
+                return Err(UsageError::new(format!(
+                    "take {} is a single-camera take: --actors and --rig are for a multicam take (made with `takes create --volume`); leave them out",
+                    args.take_id
+                ))
+                .into());
+            }
+            client.create_single_cam_job(&request).await
+        }
+    }
+    .map_err(|e| create_error(e, &args.take_id))?;
     if args.json {
         crate::outln!("{}", serde_json::to_string_pretty(&job_json(&job))?)?;
     } else {
@@ -302,6 +349,18 @@ fn print_job(job: &Job) -> anyhow::Result<()> {
     )?;
     let percent = job.percent().map_or(String::new(), |p| format!(" {p}%"));
     crate::outln!("state:    {}{percent}", job.state())?;
+    // A multicam job (it has a rig) also says how many actors it tracks.
+    if let Some(rig) = &job.rig {
+        crate::outln!("rig:      {}", rig.name)?;
+        let actors = job
+            .inputs
+            .as_ref()
+            .and_then(|i| i.get("numberOfActors"))
+            .and_then(Value::as_i64);
+        if let Some(actors) = actors {
+            crate::outln!("actors:   {actors}")?;
+        }
+    }
     let options = job
         .inputs
         .as_ref()
@@ -373,7 +432,7 @@ fn not_found(e: ApiError, what: &str, id: &str, hint: &str) -> anyhow::Error {
     api_error(e)
 }
 
-/// A failed `createSingleCamJob`; when the job may have been created anyway (the answer was
+/// A failed `createSingleCamJob` or `createMultiCamJob`; when the job may have been created anyway (the answer was
 /// lost), says how to look before asking again, since every job is billed.
 fn create_error(e: ApiError, take_id: &str) -> anyhow::Error {
     if e.is_ambiguous() {

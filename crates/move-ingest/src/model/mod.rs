@@ -1,7 +1,8 @@
-//! The types every layer shares: recording ids, file facts, the recording state machine and
-//! the job sub-machine. Imports nothing else of the crate.
+//! The types every layer shares: recording ids, file facts, the recording state machine, the
+//! job sub-machine and volume states. Imports nothing else of the crate.
 
 pub mod facts;
 pub mod id;
 pub(crate) mod job;
 pub mod recording;
+pub mod volume;

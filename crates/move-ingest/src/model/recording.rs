@@ -347,7 +347,7 @@ pub struct Recording {
     /// The processing job (`[job]`; none when no job is wanted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<JobTrack>,
-    /// Journal sequence number of the latest step, and its time.
+    /// The store's sequence number of the latest step, and its time.
     pub seq: u64,
     pub updated: String,
 }

@@ -14,6 +14,7 @@ mod jobs;
 mod jobs_cli;
 mod layers;
 mod monitoring;
+mod multicam_cli;
 mod multicam_config;
 mod new_user;
 mod packaging;

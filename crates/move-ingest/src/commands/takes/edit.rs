@@ -6,9 +6,12 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::{about_take, api_error, client, view};
+use crate::api::multicam::MultiCamTakeRequest;
 use crate::api::{Expand, SourceInput};
 use crate::cli::{TakesCreateArgs, TakesUpdateArgs};
+use crate::commands::common::create_error;
 use crate::commands::exit::Exit;
+use crate::commands::multicam::{parse_camera_sources, parse_sync};
 use crate::config::UsageError;
 
 /// The key of move-ingest's own record in a take's metadata.
@@ -16,6 +19,9 @@ pub const INGEST_RECORD: &str = "move_ingest";
 
 /// Runs `takes create`.
 pub async fn create(config: Option<&Path>, args: TakesCreateArgs) -> anyhow::Result<Exit> {
+    if let Some(volume) = &args.volume {
+        return create_multi_cam(config, volume, &args).await;
+    }
     let sources = args
         .sources
         .iter()
@@ -33,6 +39,47 @@ pub async fn create(config: Option<&Path>, args: TakesCreateArgs) -> anyhow::Res
         .map_err(api_error)?;
     if args.json {
         crate::outln!("{}", serde_json::to_string_pretty(&view::take_json(&take))?)?;
+    } else {
+        crate::outln!("{}", take.id)?;
+    }
+    Ok(Exit::Ok)
+}
+
+/// Runs `takes create --volume`: `createMultiCamTake`, every argument checked first.
+async fn create_multi_cam(
+    config: Option<&Path>,
+    volume: &str,
+    args: &TakesCreateArgs,
+) -> anyhow::Result<Exit> {
+    let sources = parse_camera_sources(&args.sources)?;
+    let Some(sync) = &args.sync else {
+        return Err(UsageError::new(
+            "--volume needs --sync timecode|clap:START-END|none (how the cameras' videos are synced)",
+        )
+        .into());
+    };
+    let sync = parse_sync(sync)?;
+    let metadata = match &args.metadata {
+        Some(text) => parse_object("--metadata", text)?,
+        None => Map::new(),
+    };
+    let request = MultiCamTakeRequest {
+        volume_id: volume.to_string(),
+        sources,
+        sync,
+        name: args.name.clone(),
+        metadata: Some(Value::Object(metadata)),
+    };
+    let client = client(config)?;
+    let take = client
+        .create_multi_cam_take(&request)
+        .await
+        .map_err(|e| create_error(e, "take", "move-ingest takes list"))?;
+    if args.json {
+        crate::outln!(
+            "{}",
+            serde_json::to_string_pretty(&view::multi_cam_take_json(&take))?
+        )?;
     } else {
         crate::outln!("{}", take.id)?;
     }
@@ -129,6 +176,7 @@ pub fn parse_source(arg: &str) -> Result<SourceInput, UsageError> {
     else {
         return Err(bad("not three parts separated by ':'"));
     };
+
     if label.is_empty() {
         return Err(bad("the device label is empty"));
     }
@@ -140,6 +188,11 @@ pub fn parse_source(arg: &str) -> Result<SourceInput, UsageError> {
         "mov" => "MOV",
         "avi" => "AVI",
         "move" => "MOVE",
+        _ if ["mp4", "mov", "avi"].contains(&file_id.to_ascii_lowercase().as_str()) => {
+            return Err(bad(&format!(
+                "`{format}` looks like a lens, as in a multicam source; a multicam take needs --volume VOLUME_ID and --sync"
+            )));
+        }
         _ => {
             return Err(bad(&format!(
                 "the format `{format}` is not one of mp4, mov, avi, move"

@@ -4,6 +4,8 @@ mod edit;
 mod list;
 mod view;
 
+pub use edit::parse_object;
+
 use std::path::Path;
 
 use crate::api::{self, ApiError, Expand};

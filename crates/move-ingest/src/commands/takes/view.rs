@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::api::TakeView;
+use crate::api::multicam::MultiCamTake;
 
 /// The metadata decoded from its AWSJSON string (a string that is not JSON stays a string).
 pub fn metadata(take: &TakeView) -> Value {
@@ -116,4 +117,34 @@ pub fn print_take(take: &TakeView) -> anyhow::Result<()> {
     let meta = serde_json::to_string_pretty(&metadata(take))?;
     crate::outln!("metadata: {}", meta.replace('\n', "\n          "))?;
     Ok(())
+}
+
+/// A multicam TAKE: `id`, `name`, `created`, `metadata` (a JSON value), `takeType`,
+/// `volume: {id}`, `syncMethod`, and `sources: [{deviceLabel, fileId, format,
+/// cameraSettings: {lens}}]`.
+pub fn multi_cam_take_json(take: &MultiCamTake) -> Value {
+    let sources: Vec<Value> = take
+        .sources
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|s| {
+            json!({
+                "deviceLabel": s.device_label,
+                "fileId": s.file.as_ref().map(|f| f.id.as_str()),
+                "format": s.format,
+                "cameraSettings": s.camera_settings,
+            })
+        })
+        .collect();
+    json!({
+        "id": take.id,
+        "name": take.name,
+        "created": take.created,
+        "metadata": take.metadata_value(),
+        "takeType": take.take_type,
+        "volume": take.volume,
+        "syncMethod": take.sync_method,
+        "sources": sources,
+    })
 }
