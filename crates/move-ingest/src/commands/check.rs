@@ -38,6 +38,10 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         }
     }
     for w in &cfg.watch {
+        if let Some(missing) = crate::commands::common::missing_watch_path(&cfg, &w.path) {
+            problems.push(missing);
+            continue;
+        }
         match std::fs::read_dir(&w.path) {
             Ok(_) => crate::outln!(
                 "watch: {} is readable (device label: {})",

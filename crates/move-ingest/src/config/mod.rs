@@ -186,6 +186,9 @@ pub struct PairingConfig {
     pub settle_secs: u64,
     pub move_wait_secs: u64,
     pub require_move: bool,
+    /// `run`: a writer closing the file shortens its settle wait to a second's confirmation.
+    /// Off by default: a recorder that closes and reopens its file could be taken between writes.
+    pub trust_close: bool,
 }
 
 impl Default for PairingConfig {
@@ -194,6 +197,7 @@ impl Default for PairingConfig {
             settle_secs: 5,
             move_wait_secs: 60,
             require_move: false,
+            trust_close: false,
         }
     }
 }

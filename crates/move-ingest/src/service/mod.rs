@@ -232,7 +232,8 @@ impl Service {
         let now = Instant::now();
         let mut svc = Service {
             watch: started.watch,
-            settler: Settler::new(Duration::from_secs(cfg.pairing.settle_secs)),
+            settler: Settler::new(Duration::from_secs(cfg.pairing.settle_secs))
+                .trusting_close(cfg.pairing.trust_close),
             pairing: Pairing::new(cfg.pairing.settle_secs, &cfg.pairing),
             workers: Workers::new(ingest.clone()),
             systemd: Systemd::new(),
@@ -253,6 +254,9 @@ impl Service {
             cfg,
             ingest,
         };
+        // The key is checked beside the start-up: rejected stops the run (exit 3) at its first
+        // turn; no answer starts the probing, as an outage would.
+        svc.waiting.check_key(svc.ingest.api());
         svc.open_inbox();
         svc.count_failed();
         svc.resume().map_err(Fatal::into_error)?;
