@@ -68,7 +68,7 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<(Arc<Store>, Opened)> {
 pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Report>) -> anyhow::Result<Arc<Ingest>> {
     let key = resolve_key(&cfg.api)?;
     let (store, _) = open_store(&cfg)?;
-    let mut ingest = Ingest::new(cfg, key, store).context("cannot set up the HTTP client")?;
+    let mut ingest = Ingest::new(cfg, key, store)?;
     ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))
 }

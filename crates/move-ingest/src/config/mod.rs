@@ -11,6 +11,7 @@ mod multicam;
 mod observe;
 mod raw;
 pub(crate) mod schedule;
+mod secret;
 pub(crate) mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
@@ -22,6 +23,10 @@ pub use multicam::{
     SyncMethod, VolumeSource,
 };
 pub use observe::{MetricsConfig, NotifyConfig};
+pub use secret::{
+    METRICS_TOKEN_CREDENTIAL, ResolvedSecret, Secret, WEBHOOK_SECRET_CREDENTIAL,
+    resolve_metrics_token, resolve_webhook_secret,
+};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -16,6 +16,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
+
 use crate::api;
 use crate::api::AuthError;
 use crate::config::{AfterTakeAction, Config, ResolvedKey};
@@ -78,7 +80,7 @@ pub struct Ingest {
 impl Ingest {
     /// Builds the pipeline from the config and the resolved key.
     pub fn new(cfg: Arc<Config>, key: ResolvedKey, store: Arc<Store>) -> anyhow::Result<Ingest> {
-        let http = api::http_client(&cfg.api)?;
+        let http = api::http_client(&cfg.api).context("cannot set up the HTTP client")?;
         let uploader = Uploader::scheduled(
             http.clone(),
             Duration::from_secs(cfg.api.stall_timeout_secs),
@@ -87,7 +89,7 @@ impl Ingest {
         );
         let hostname = gethostname::gethostname().to_string_lossy().into_owned();
         let monitor =
-            Arc::new(Monitor::new(&cfg, &hostname).with_state_pause(store.pause().clone()));
+            Arc::new(Monitor::new(&cfg, &hostname)?.with_state_pause(store.pause().clone()));
         Ok(Ingest {
             api: api::Client::new(http.clone(), &cfg.api, key).with_monitor(monitor.clone()),
             uploader,

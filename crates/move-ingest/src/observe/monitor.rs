@@ -116,17 +116,22 @@ pub enum Health {
 
 impl Monitor {
     /// A monitor for `cfg`; starts the webhook sender when `[notify]` is set (needs a runtime).
-    pub fn new(cfg: &Config, hostname: &str) -> Monitor {
-        Monitor {
+    /// A webhook secret that cannot be read is a usage error naming its file.
+    pub fn new(cfg: &Config, hostname: &str) -> Result<Monitor, crate::config::UsageError> {
+        Ok(Monitor {
             metrics: Metrics::new(),
             first_seen: FirstSeen::default(),
             live: Mutex::new(Live::default()),
-            notifier: cfg.notify.as_ref().map(|n| Notifier::start(n, hostname)),
+            notifier: cfg
+                .notify
+                .as_ref()
+                .map(|n| Notifier::start(n, &cfg.path, hostname))
+                .transpose()?,
             unhealthy_after: Duration::from_secs(
                 cfg.metrics.as_ref().map_or(600, |m| m.unhealthy_after_secs),
             ),
             state_pause: None,
-        }
+        })
     }
 
     /// Reads the state writer's pause (a full or read-only state disk) into `health`.

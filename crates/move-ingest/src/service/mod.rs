@@ -98,6 +98,7 @@ async fn observe(
     let mut tasks = Vec::new();
     let view = ingest.state_view();
     if let Some(m) = &cfg.metrics {
+        let token = crate::config::resolve_metrics_token(m, &cfg.path)?;
         let listener = http::bind(m).await?;
         let web = http::Web::new(
             cfg.clone(),
@@ -105,7 +106,8 @@ async fn observe(
             view.clone(),
             ingest.api().clone(),
             ingest.hostname().to_string(),
-        );
+        )
+        .with_token(token);
         tasks.push(http::spawn(listener, Arc::new(web)));
     }
     if cfg.metrics.is_some() || cfg.notify.is_some() {

@@ -207,9 +207,11 @@ fn the_example_config_mentions_every_key() {
         "[metrics]",
         "listen",
         "unhealthy_after_secs",
+        "bearer_token_file",
         "[notify]",
         "webhook",
         "summary_every_secs",
+        "secret_file",
         "[job]",
         "outputs",
         "options",
@@ -371,5 +373,31 @@ fn a_mistake_in_the_second_watch_entry_names_the_second_entrys_line() {
             line_of("rescan_secs = 0")
         )),
         "{err}"
+    );
+}
+
+#[test]
+fn the_documented_webhook_secret_and_bearer_token_are_valid_when_uncommented() {
+    // Doubly commented: uncommenting [metrics] or [notify] asks for no file not made yet.
+    assert!(EXAMPLE.contains("\n# # bearer_token_file = "));
+    assert!(EXAMPLE.contains("\n# # secret_file = "));
+    let text = EXAMPLE
+        .replace("# [metrics]", "[metrics]")
+        .replace("# listen = ", "listen = ")
+        .replace("# # bearer_token_file = ", "bearer_token_file = ")
+        .replace("# [notify]", "[notify]")
+        .replace("# webhook = ", "webhook = ")
+        .replace("# # secret_file = ", "secret_file = ");
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let notify = cfg.notify.expect("[notify] is on");
+    assert_eq!(
+        notify.secret_file.as_deref(),
+        Some(std::path::Path::new("/etc/move-ingest/webhook-secret"))
+    );
+    let metrics = cfg.metrics.expect("[metrics] is on");
+    assert_eq!(
+        metrics.bearer_token_file.as_deref(),
+        Some(std::path::Path::new("/etc/move-ingest/metrics-token"))
     );
 }

@@ -21,6 +21,7 @@ mod new_user;
 mod packaging;
 mod regression;
 mod run;
+mod signing;
 mod state_disk;
 mod store;
 mod takes;
