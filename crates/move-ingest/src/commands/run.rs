@@ -12,7 +12,8 @@ use super::common;
 use crate::commands::exit::Exit;
 
 /// Runs the `run` command: exit 0 after a clean shutdown, even if some recordings failed
-/// (they are in `status`; a service that exits non-zero would be restarted for nothing).
+/// (they are in `status`; a service that exits non-zero would be restarted for nothing);
+/// exit 2 when the Move API says a `[[multicam]]` rig is wrong (at start, or once it answers).
 pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     // Signals are caught before anything else, so an early SIGTERM is a clean stop too.
     let mut term = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
