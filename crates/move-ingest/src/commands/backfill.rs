@@ -47,6 +47,8 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     );
     let ingest = common::pipeline(cfg.clone(), Arc::new(tracker.clone()))?;
     common::check_key(&ingest).await?;
+    // A rig the API refuses stops the backfill here, before anything is uploaded.
+    super::rig_check::before_backfill(ingest.api(), &cfg).await?;
     let scanned = scanning.await?;
     batch::note_scan(&cfg, &scanned);
     for link in &scanned.symlinks {

@@ -87,12 +87,16 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let http = api::http_client(&cfg.api)?;
     let client = api::Client::new(http, &cfg.api, key);
     match client.account().await {
-        Ok(acct) => crate::outln!(
-            "api: {} answers; the key belongs to {} ({})",
-            client.endpoint(),
-            acct.name,
-            acct.id
-        )?,
+        Ok(acct) => {
+            crate::outln!(
+                "api: {} answers; the key belongs to {} ({})",
+                client.endpoint(),
+                acct.name,
+                acct.id
+            )?;
+            // What only the API can say about the rigs, once it has taken the key.
+            crate::commands::rig_check::for_check(&client, &cfg, &mut problems).await?;
+        }
         Err(api::ApiError::Auth {
             status, key_source, ..
         }) => {

@@ -20,6 +20,7 @@ mod multicam_config;
 mod new_user;
 mod packaging;
 mod regression;
+mod rig_check;
 mod run;
 mod signing;
 mod state_disk;
