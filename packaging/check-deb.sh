@@ -158,6 +158,8 @@ dpkg --remove move-ingest </dev/null >/dev/null
 [ -f /var/lib/move-ingest/check-deb.marker ] || fail "remove deleted the state dir"
 ok "remove: binary gone; config and state dir kept"
 echo 'not-a-real-key' > /etc/move-ingest/api-key
+echo 'whsec_bm90LWEtcmVhbC1zZWNyZXQtYXQtYWxs' > /etc/move-ingest/webhook-secret
+echo 'not-a-real-metrics-token' > /etc/move-ingest/metrics-token
 dpkg --purge move-ingest </dev/null | tee "$tmp/purge.log"
 for gone in /usr/bin/move-ingest /lib/systemd/system/move-ingest.service \
     /lib/systemd/system/move-ingest-backfill.service /usr/lib/sysusers.d/move-ingest.conf \

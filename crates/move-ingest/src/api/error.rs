@@ -118,6 +118,34 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     )
 }
 
+/// What the retry policy makes of an API error: transient ones (with the server's
+/// `Retry-After`) are tried again, the rest are not.
+impl crate::retry::Failure for ApiError {
+    fn cause(&self) -> crate::retry::Cause {
+        if self.is_transient() {
+            crate::retry::Cause::Transient {
+                retry_after: self.retry_after(),
+            }
+        } else {
+            crate::retry::Cause::Permanent
+        }
+    }
+}
+
+/// The API answered that the key is not valid (HTTP 401/403 on the GraphQL endpoint).
+///
+/// Carries where the key was read from, never the key.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the Move API rejected the API key (HTTP {status}) read from {source_desc}; check the key, or where it is read from: $MOVE_API_KEY, api.key_file, $CREDENTIALS_DIRECTORY/move-api-key"
+)]
+pub struct AuthError {
+    /// The HTTP status the API answered.
+    pub status: u16,
+    /// Where the key came from, e.g. "$MOVE_API_KEY" or "key file /etc/move-ingest/api-key".
+    pub source_desc: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,32 +181,4 @@ mod tests {
         assert!(!gql("MoveNotFoundError").is_transient());
         assert!(gql("ThrottlingException").is_transient());
     }
-}
-
-/// What the retry policy makes of an API error: transient ones (with the server's
-/// `Retry-After`) are tried again, the rest are not.
-impl crate::retry::Failure for ApiError {
-    fn cause(&self) -> crate::retry::Cause {
-        if self.is_transient() {
-            crate::retry::Cause::Transient {
-                retry_after: self.retry_after(),
-            }
-        } else {
-            crate::retry::Cause::Permanent
-        }
-    }
-}
-
-/// The API answered that the key is not valid (HTTP 401/403 on the GraphQL endpoint).
-///
-/// Carries where the key was read from, never the key.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "the Move API rejected the API key (HTTP {status}) read from {source_desc}; check the key, or where it is read from: $MOVE_API_KEY, api.key_file, $CREDENTIALS_DIRECTORY/move-api-key"
-)]
-pub struct AuthError {
-    /// The HTTP status the API answered.
-    pub status: u16,
-    /// Where the key came from, e.g. "$MOVE_API_KEY" or "key file /etc/move-ingest/api-key".
-    pub source_desc: String,
 }

@@ -46,6 +46,9 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
         &cfg.state.dir,
     );
     let ingest = common::pipeline(cfg.clone(), Arc::new(tracker.clone()))?;
+    common::check_key(&ingest).await?;
+    // A rig the API refuses stops the backfill here, before anything is uploaded.
+    super::rig_check::before_backfill(ingest.api(), &cfg).await?;
     let scanned = scanning.await?;
     batch::note_scan(&cfg, &scanned);
     for link in &scanned.symlinks {
@@ -86,16 +89,26 @@ fn print_summary(
     errors: &[String],
 ) -> anyhow::Result<()> {
     let tally = &summary.tally;
-    crate::outln!(
-        "backfill: {} done, {} failed, {} retrying (transient failures), {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
-        tally.done,
-        tally.failed,
-        tally.retrying,
-        tally.deferred,
-        tally.gone,
-        summary.not_complete,
-        settle.as_secs()
-    )?;
+    let nothing_new = tally.done + tally.failed + tally.retrying + tally.deferred + tally.gone == 0
+        && summary.not_complete == 0
+        && tally.stopped.is_none();
+    if nothing_new && summary.already_done > 0 {
+        crate::outln!(
+            "backfill: {} already done, nothing new",
+            summary.already_done
+        )?;
+    } else {
+        crate::outln!(
+            "backfill: {} done, {} failed, {} retrying (transient failures), {} not ready (changed or still being written; the next run takes them), {} gone (deleted before their upload), {} not yet complete (modified within the last {}s)",
+            tally.done,
+            tally.failed,
+            tally.retrying,
+            tally.deferred,
+            tally.gone,
+            summary.not_complete,
+            settle.as_secs()
+        )?;
+    }
     crate::outln!("backfill: {}", tracker.summary())?;
     for e in errors {
         crate::outln!("not read: {e}")?;

@@ -26,6 +26,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let key = resolve_key(&cfg.api)?;
     crate::outln!("api key: read from {}", key.source)?;
     let mut problems = Vec::new();
+    observing_secrets(&cfg, &mut problems)?;
     let write = cfg.after_take.action != crate::config::AfterTakeAction::Keep;
     if let Some(to) = &cfg.after_take.move_to {
         match writable_existing(to) {
@@ -37,6 +38,10 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         }
     }
     for w in &cfg.watch {
+        if let Some(missing) = crate::commands::common::missing_watch_path(&cfg, &w.path) {
+            problems.push(missing);
+            continue;
+        }
         match std::fs::read_dir(&w.path) {
             Ok(_) => crate::outln!(
                 "watch: {} is readable (device label: {})",
@@ -82,12 +87,16 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
     let http = api::http_client(&cfg.api)?;
     let client = api::Client::new(http, &cfg.api, key);
     match client.account().await {
-        Ok(acct) => crate::outln!(
-            "api: {} answers; the key belongs to {} ({})",
-            client.endpoint(),
-            acct.name,
-            acct.id
-        )?,
+        Ok(acct) => {
+            crate::outln!(
+                "api: {} answers; the key belongs to {} ({})",
+                client.endpoint(),
+                acct.name,
+                acct.id
+            )?;
+            // What only the API can say about the rigs, once it has taken the key.
+            crate::commands::rig_check::for_check(&client, &cfg, &mut problems).await?;
+        }
         Err(api::ApiError::Auth {
             status, key_source, ..
         }) => {
@@ -107,6 +116,40 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     Err(UsageError::new(problems.join("\n")).into())
+}
+
+/// Says whether the webhook is signed and the status server guarded (never the secrets);
+/// a secret that cannot be read is a problem.
+fn observing_secrets(cfg: &Config, problems: &mut Vec<String>) -> anyhow::Result<()> {
+    if let Some(n) = &cfg.notify {
+        match crate::config::resolve_webhook_secret(n, &cfg.path) {
+            Ok(Some(s)) => crate::outln!(
+                "webhook: every POST is signed (Standard Webhooks) with the secret in {}",
+                s.source
+            )?,
+            Ok(None) => crate::outln!(
+                "webhook: POSTs are unsigned (no [notify] secret_file, no systemd credential {}); a receiver cannot tell them from anyone's",
+                crate::config::WEBHOOK_SECRET_CREDENTIAL
+            )?,
+            Err(e) => problems.push(e.0),
+        }
+    }
+    if let Some(m) = &cfg.metrics {
+        match crate::config::resolve_metrics_token(m, &cfg.path) {
+            Ok(Some(s)) => crate::outln!(
+                "metrics: /, /api/status and /metrics on {} ask for the bearer token in {}; /healthz is open",
+                m.listen,
+                s.source
+            )?,
+            Ok(None) if !m.listen.ip().is_loopback() => crate::outln!(
+                "metrics: warning: {} is reachable beyond this machine with no bearer token: anyone who reaches it reads recording names, paths and failures; set [metrics] bearer_token_file",
+                m.listen
+            )?,
+            Ok(None) => crate::outln!("metrics: {} (loopback), no bearer token", m.listen)?,
+            Err(e) => problems.push(e.0),
+        }
+    }
+    Ok(())
 }
 
 /// The effective user's name (or uid), for messages.

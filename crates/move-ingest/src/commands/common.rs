@@ -21,28 +21,34 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Arc<Config>> {
 /// A watch path that does not exist (or is not a folder) is a config error (exit 2): a
 /// backfill of it would find nothing and look like success.
 pub fn require_watch_paths(cfg: &Config) -> Result<(), UsageError> {
-    for w in &cfg.watch {
-        match std::fs::metadata(&w.path) {
-            Ok(md) if md.is_dir() => {}
-            Ok(_) => {
-                return Err(UsageError::new(format!(
-                    "watch path {} is not a folder; fix [[watch]] path in {}",
-                    w.path.display(),
-                    cfg.path.display()
-                )));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(UsageError::new(format!(
-                    "watch path {} does not exist; create it or fix [[watch]] path in {}",
-                    w.path.display(),
-                    cfg.path.display()
-                )));
-            }
-            // Unreadable: the scan reports it as a folder it could not read (exit 1).
-            Err(_) => {}
-        }
+    match cfg
+        .watch
+        .iter()
+        .find_map(|w| missing_watch_path(cfg, &w.path))
+    {
+        Some(problem) => Err(UsageError::new(problem)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// What is wrong with watch path `path` if it does not exist or is not a folder, with the
+/// hint (`backfill` and `check` say the same). An unreadable one is not this: the scan reports
+/// it as a folder it could not read.
+pub fn missing_watch_path(cfg: &Config, path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(md) if md.is_dir() => None,
+        Ok(_) => Some(format!(
+            "watch path {} is not a folder; fix [[watch]] path in {}",
+            path.display(),
+            cfg.path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(format!(
+            "watch path {} does not exist; create it or fix [[watch]] path in {}",
+            path.display(),
+            cfg.path.display()
+        )),
+        Err(_) => None,
+    }
 }
 
 /// Opens (and locks) the state; a locked, unusable or damaged state dir is a usage error (exit 2).
@@ -62,9 +68,23 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<(Arc<Store>, Opened)> {
 pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Report>) -> anyhow::Result<Arc<Ingest>> {
     let key = resolve_key(&cfg.api)?;
     let (store, _) = open_store(&cfg)?;
-    let mut ingest = Ingest::new(cfg, key, store).context("cannot set up the HTTP client")?;
+    let mut ingest = Ingest::new(cfg, key, store)?;
     ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))
+}
+
+/// Checks the key with one cheap query before any work: a rejected key is an error (exit 3,
+/// naming where the key was read from); an API that does not answer is logged and the
+/// command goes on (its recordings wait and retry as in any outage).
+pub async fn check_key(ingest: &Ingest) -> anyhow::Result<()> {
+    match ingest.api().account().await {
+        Ok(_) => Ok(()),
+        Err(e @ crate::api::ApiError::Auth { .. }) => Err(api_error(e)),
+        Err(e) => {
+            tracing::warn!("cannot check the API key at start, going on: {e}");
+            Ok(())
+        }
+    }
 }
 
 /// An API error as a command reports it: a rejected key exits 3 (naming where the key was

@@ -13,6 +13,7 @@ pub(crate) mod multicam;
 pub(crate) mod output;
 pub(crate) mod reconcile;
 pub(crate) mod retry;
+pub(crate) mod rig_check;
 pub(crate) mod run;
 pub(crate) mod state;
 pub(crate) mod status;

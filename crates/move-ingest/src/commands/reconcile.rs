@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context;
 use serde::Serialize;
 
 use super::common;
@@ -53,7 +52,7 @@ pub async fn run(config: Option<&Path>, args: ReconcileArgs) -> anyhow::Result<E
     let scanning = tokio::task::spawn_blocking(move || scan::scan(&watches));
     let key = resolve_key(&cfg.api)?;
     let (store, _) = common::open_store(&cfg)?;
-    let ingest = Ingest::new(cfg.clone(), key, store).context("cannot set up the HTTP client")?;
+    let ingest = Ingest::new(cfg.clone(), key, store)?;
     let ingest = Arc::new(ingest);
     let scanned = scanning.await?;
     for e in &scanned.errors {

@@ -11,6 +11,7 @@ mod multicam;
 mod observe;
 mod raw;
 pub(crate) mod schedule;
+mod secret;
 pub(crate) mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
@@ -22,6 +23,10 @@ pub use multicam::{
     SyncMethod, VolumeSource,
 };
 pub use observe::{MetricsConfig, NotifyConfig};
+pub use secret::{
+    METRICS_TOKEN_CREDENTIAL, ResolvedSecret, Secret, WEBHOOK_SECRET_CREDENTIAL,
+    resolve_metrics_token, resolve_webhook_secret,
+};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -181,6 +186,9 @@ pub struct PairingConfig {
     pub settle_secs: u64,
     pub move_wait_secs: u64,
     pub require_move: bool,
+    /// `run`: a writer closing the file shortens its settle wait to a second's confirmation.
+    /// Off by default: a recorder that closes and reopens its file could be taken between writes.
+    pub trust_close: bool,
 }
 
 impl Default for PairingConfig {
@@ -189,6 +197,7 @@ impl Default for PairingConfig {
             settle_secs: 5,
             move_wait_secs: 60,
             require_move: false,
+            trust_close: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `[metrics]` and `[notify]`: the status server and the webhook.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -13,6 +14,11 @@ pub struct MetricsConfig {
     /// `/healthz` answers 503 once the API has been unreachable this long.
     #[serde(default = "default_unhealthy_after")]
     pub unhealthy_after_secs: u64,
+    /// A file whose first line is the bearer token that `/`, `/api/status`, `/metrics` and
+    /// `/thumbnail/...` ask for (`/healthz` stays open); unset, the systemd credential
+    /// `metrics-token` if the service has it, else no authentication.
+    #[serde(default)]
+    pub bearer_token_file: Option<PathBuf>,
 }
 
 fn default_unhealthy_after() -> u64 {
@@ -38,6 +44,10 @@ pub struct NotifyConfig {
     /// How often the summary is sent (default once a day).
     #[serde(default = "default_summary")]
     pub summary_every_secs: u64,
+    /// A file whose first line is the signing secret (`whsec_...`, Standard Webhooks); unset,
+    /// the systemd credential `webhook-secret` if the service has it, else unsigned POSTs.
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
 }
 
 fn default_summary() -> u64 {

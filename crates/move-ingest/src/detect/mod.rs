@@ -7,6 +7,7 @@ pub(crate) mod disk;
 pub(crate) mod notices;
 pub(crate) mod pairing;
 pub(crate) mod place;
+pub(crate) mod presence;
 pub(crate) mod rig;
 pub mod scan;
 pub(crate) mod settle;

@@ -20,6 +20,9 @@ pub struct Notices {
     /// Watch paths whose filesystem has less than `watch.min_free_percent` free, with the warning.
     #[serde(default)]
     pub low_space: BTreeMap<PathBuf, String>,
+    /// Watch paths and device folders that are missing (unmounted, deleted), since when.
+    #[serde(default)]
+    pub missing_paths: Vec<crate::detect::presence::MissingPath>,
 }
 
 impl Notices {
@@ -76,13 +79,21 @@ impl Notices {
         changed
     }
 
+    /// Takes in the missing watch paths and device folders; true when that changed.
+    pub fn missing(&mut self, missing: Vec<crate::detect::presence::MissingPath>) -> bool {
+        let changed = self.missing_paths != missing;
+        self.missing_paths = missing;
+        changed
+    }
+
     /// The lines `status` prints (empty when all is well).
     pub fn lines(&self) -> Vec<String> {
         let mut out: Vec<String> = self
-            .low_space
-            .values()
-            .map(|m| format!("warning: {m}"))
+            .missing_paths
+            .iter()
+            .map(|m| format!("warning: watch path missing: {}", m.describe()))
             .collect();
+        out.extend(self.low_space.values().map(|m| format!("warning: {m}")));
         out.extend(self.skipped_symlinks.iter().map(|p| {
             format!(
                 "skipped symlink: {} is a symbolic link and is not uploaded (watch.follow_symlinks = false)",

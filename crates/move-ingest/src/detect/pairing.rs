@@ -245,6 +245,7 @@ mod tests {
             settle_secs: 2,
             move_wait_secs: 10,
             require_move,
+            trust_close: false,
         }
     }
 

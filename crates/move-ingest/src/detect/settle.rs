@@ -8,10 +8,12 @@
 //!   mtime (and inode) held still meanwhile: then it is complete.
 //!
 //! [`Settler`] applies it for `run`, timer-driven (the caller sleeps until `next_due`), never
-//! polling: every event touching a file starts its wait again, and a writer closing the file
-//! shortens the wait to a short confirmation only (if size and mtime are still the same then,
-//! and no other event came, it is complete). Its `offer` takes in what a scan found (`run`'s
-//! first scan and rescans): old enough is complete, anything else starts its wait.
+//! polling: every event touching a file starts its wait again, a writer closing it too (a
+//! recorder may close and reopen its file, so a close proves nothing); only with
+//! `[pairing] trust_close = true` does a close shorten the wait to a short confirmation (if
+//! size and mtime are still the same then, and no other event came, it is complete). Its
+//! `offer` takes in what a scan found (`run`'s first scan and rescans): old enough is
+//! complete, anything else starts its wait.
 //!
 //! [`Walked`] applies it to a folder walked once (`backfill`, `backfill --dry-run`,
 //! `reconcile`): old enough is complete; a file dated in the future is watched for the settle
@@ -26,7 +28,8 @@ use tokio::time::Instant;
 
 use crate::model::facts::{Completeness, Facts, Found};
 
-/// The longest wait after a close-after-write before the file counts as complete.
+/// The longest wait after a close-after-write before the file counts as complete, with
+/// `[pairing] trust_close = true` only.
 const CLOSE_CONFIRM: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
@@ -39,17 +42,28 @@ struct Pending {
 #[derive(Debug)]
 pub struct Settler {
     settle: Duration,
+    /// `[pairing] trust_close`: a close-after-write shortens the wait to `CLOSE_CONFIRM`.
+    trust_close: bool,
     pending: HashMap<PathBuf, Pending>,
     settled: HashMap<PathBuf, Facts>,
 }
 
 impl Settler {
-    /// A settler with the configured settle time.
+    /// A settler with the configured settle time; a close does not shorten it.
     pub fn new(settle: Duration) -> Settler {
         Settler {
             settle,
+            trust_close: false,
             pending: HashMap::new(),
             settled: HashMap::new(),
+        }
+    }
+
+    /// The same, with a close-after-write shortening the wait (`[pairing] trust_close`).
+    pub fn trusting_close(self, trust_close: bool) -> Settler {
+        Settler {
+            trust_close,
+            ..self
         }
     }
 
@@ -60,7 +74,7 @@ impl Settler {
             self.forget(path);
             return false;
         };
-        let wait = if closed {
+        let wait = if closed && self.trust_close {
             CLOSE_CONFIRM.min(self.settle)
         } else {
             self.settle
@@ -288,14 +302,49 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_close_shortens_the_wait_and_a_new_file_from_a_scan_waits() {
+    async fn a_close_after_write_still_waits_the_whole_settle_time() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.mp4");
         std::fs::write(&path, b"x").unwrap();
-        let mut s = Settler::new(Duration::from_secs(5));
+        let settle = Duration::from_secs(5);
+        let mut s = Settler::new(settle);
+        let t0 = Instant::now();
+        assert!(s.touch(&path, false, t0));
+        assert!(s.touch(&path, true, t0 + Duration::from_millis(100)));
+        let closed_at = t0 + Duration::from_millis(100);
+        assert_eq!(s.next_due(), Some(closed_at + settle));
+        assert!(
+            s.due(closed_at + CLOSE_CONFIRM).is_empty(),
+            "not complete a second after the close"
+        );
+        assert!(
+            s.due(closed_at + settle - Duration::from_millis(1))
+                .is_empty()
+        );
+        // The recorder reopens and appends: the wait starts again from its write.
+        std::fs::write(&path, b"xy").unwrap();
+        assert!(s.touch(&path, false, closed_at + Duration::from_secs(2)));
+        assert!(s.due(closed_at + settle).is_empty(), "written again");
+        assert_eq!(
+            s.due(closed_at + Duration::from_secs(2) + settle),
+            vec![path.clone()]
+        );
+    }
+
+    #[tokio::test]
+    async fn with_trust_close_a_close_shortens_the_wait_and_a_new_file_from_a_scan_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.mp4");
+        std::fs::write(&path, b"x").unwrap();
+        let mut s = Settler::new(Duration::from_secs(5)).trusting_close(true);
         let t0 = Instant::now();
         assert!(s.touch(&path, true, t0));
         assert_eq!(s.next_due(), Some(t0 + CLOSE_CONFIRM));
+        assert_eq!(s.due(t0 + CLOSE_CONFIRM), vec![path.clone()]);
+        // Never longer than the settle time itself.
+        let mut short = Settler::new(Duration::from_millis(300)).trusting_close(true);
+        assert!(short.touch(&path, true, t0));
+        assert_eq!(short.next_due(), Some(t0 + Duration::from_millis(300)));
         s.forget(&path);
         let facts = Facts::stat(&path).unwrap();
         assert!(!s.offer(&path, &facts, SystemTime::now(), t0));

@@ -164,6 +164,31 @@ impl Watch {
         }
     }
 
+    /// Arms the watch on `dir` again (a watch path with `root`, else a device folder below
+    /// one): its old watch died with the folder or its mount (inotify says nothing of an
+    /// unmount), so it is dropped and added afresh. True when `dir` is watched now.
+    pub fn rearm(&mut self, dir: &Path, root: bool) -> bool {
+        // Not watched any more, or stale: either way the old descriptors go.
+        let _ = self.watcher.unwatch(dir);
+        if root {
+            self.watched.remove(dir);
+            return self.ensure(dir);
+        }
+        if !dir.is_dir() {
+            return false;
+        }
+        match self.watcher.watch(dir, RecursiveMode::Recursive) {
+            Ok(()) => {
+                tracing::debug!(path = %dir.display(), "watching again");
+                true
+            }
+            Err(e) => {
+                warn_error(&e);
+                false
+            }
+        }
+    }
+
     /// Whether `root` is watched.
     pub fn is_watched(&self, root: &Path) -> bool {
         self.watched.contains(root)

@@ -49,6 +49,12 @@ impl Ingest {
         if !self.after_take_due(&rec) {
             return Ok(());
         }
+        // Its files are not there because their drive or folder is gone: nothing is decided
+        // about them now (the step runs at the next start, or when the recording is taken up).
+        if let Some(reason) = self.place_lost(&rec) {
+            tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "after_take: not now: {reason}");
+            return Ok(());
+        }
         let planned = match rec.after_take.as_ref().map(|a| a.planned.clone()) {
             Some(p) if !p.is_empty() => p,
             _ => match self.plan(&rec) {

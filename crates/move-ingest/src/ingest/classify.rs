@@ -31,6 +31,13 @@ pub enum Next {
     Fail { kind: FailureKind, reason: String },
 }
 
+/// Waits out a retry of the current recording's step: the status page shows it (attempt,
+/// error, when) meanwhile.
+pub async fn wait_for_retry(tries: &Tries, err: &impl std::fmt::Display, wait: Duration) {
+    crate::observe::monitor::Monitor::retrying_here(tries.retries(), &err.to_string(), wait);
+    tokio::time::sleep(wait).await;
+}
+
 /// What one step has used so far: its retries (the budget) and the URLs spent in a row.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Tries {

@@ -46,6 +46,13 @@ impl Ingest {
         let path = rec.dir.join(&seen.facts.name);
         let now = match Facts::stat(&path) {
             Ok(f) => f,
+            // Its watch path or device folder went with it (unmounted, deleted): it waits.
+            Err(_) if let Some(reason) = self.place_lost(rec) => {
+                return self
+                    .later(rec, Step::Upload, reason, false, None)
+                    .await
+                    .map(Err);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let reason = format!("{} was deleted before its upload", path.display());
                 return self.gone(rec, reason).await.map(Err);
@@ -125,19 +132,21 @@ impl Ingest {
                 Err(e) => e,
             };
             self.monitor.storage_error(&err);
+            // Cut off by its watch path or device folder going (unmounted, deleted): it waits.
+            if matches!(err, crate::upload::UploadError::Read { .. })
+                && let Some(reason) = self.place_lost(rec)
+            {
+                let later = self.later(rec, Step::Upload, reason, false, None);
+                return later.await.map(Some);
+            }
             match tries.next(&err, &self.policy) {
                 Next::NewUrl => {
                     tracing::warn!(rec = %rec.id, file = %seen.facts.name, "{err}; asking for a new upload URL");
                 }
                 Next::Retry { wait } => {
                     let attempt = tries.retries();
-                    crate::observe::monitor::Monitor::retrying_here(
-                        attempt,
-                        &err.to_string(),
-                        wait,
-                    );
                     tracing::warn!(rec = %rec.id, file = %seen.facts.name, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
-                    tokio::time::sleep(wait).await;
+                    super::classify::wait_for_retry(&tries, &err, wait).await;
                     url = Some((file_id, put_url));
                 }
                 Next::Defer { reason } => {

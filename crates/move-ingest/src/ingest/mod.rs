@@ -17,6 +17,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
+
 use crate::api;
 use crate::api::AuthError;
 use crate::config::{AfterTakeAction, Config, ResolvedKey};
@@ -89,7 +91,7 @@ pub struct Ingest {
 impl Ingest {
     /// Builds the pipeline from the config and the resolved key.
     pub fn new(cfg: Arc<Config>, key: ResolvedKey, store: Arc<Store>) -> anyhow::Result<Ingest> {
-        let http = api::http_client(&cfg.api)?;
+        let http = api::http_client(&cfg.api).context("cannot set up the HTTP client")?;
         let uploader = Uploader::scheduled(
             http.clone(),
             Duration::from_secs(cfg.api.stall_timeout_secs),
@@ -98,7 +100,7 @@ impl Ingest {
         );
         let hostname = gethostname::gethostname().to_string_lossy().into_owned();
         let monitor =
-            Arc::new(Monitor::new(&cfg, &hostname).with_state_pause(store.pause().clone()));
+            Arc::new(Monitor::new(&cfg, &hostname)?.with_state_pause(store.pause().clone()));
         Ok(Ingest {
             api: api::Client::new(http.clone(), &cfg.api, key).with_monitor(monitor.clone()),
             uploader,
@@ -420,6 +422,31 @@ impl Ingest {
             Outcome::Retrying { wait, .. } => Ok(Some(wait)),
             _ => Ok(None),
         }
+    }
+
+    /// When a file of `rec` vanished or cannot be read: whether its watch path or device
+    /// folder went with it (a drive unmounted, a share gone, the folder deleted), and then why
+    /// the recording waits instead of leaving the queue or failing.
+    fn place_lost(&self, rec: &Recording) -> Option<String> {
+        let file_dev = [&rec.video, &rec.sidecar]
+            .into_iter()
+            .flatten()
+            .map(|s| s.facts.dev)
+            .next();
+        let (path, why) = crate::detect::presence::lost_place(
+            &rec.dir,
+            file_dev,
+            &self.cfg.watch,
+            &self.monitor.missing_paths(),
+            &self.monitor.mount_points(),
+            crate::detect::presence::look,
+            crate::detect::presence::is_empty,
+        )?;
+        Some(format!(
+            "waiting for {} to come back: it {}; nothing is failed or marked gone, and the recording is sent once it is back",
+            path.display(),
+            why.words()
+        ))
     }
 
     /// Records that a file of the recording vanished: it leaves the queue (not a failure).

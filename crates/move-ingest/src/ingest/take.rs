@@ -75,13 +75,8 @@ impl Ingest {
             let (kind, reason) = match tries.next(&err, &self.policy) {
                 Next::Retry { wait } => {
                     let attempt = tries.retries();
-                    crate::observe::monitor::Monitor::retrying_here(
-                        attempt,
-                        &err.to_string(),
-                        wait,
-                    );
                     tracing::warn!(rec = %rec.id, attempt, wait_ms = wait.as_millis() as u64, "{err}; will retry");
-                    tokio::time::sleep(wait).await;
+                    super::classify::wait_for_retry(&tries, &err, wait).await;
                     if err.is_ambiguous() {
                         match self.find_take(rec, since).await? {
                             Ok(Some(take)) => return self.adopt(rec, take).await,

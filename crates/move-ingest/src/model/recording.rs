@@ -354,7 +354,7 @@ pub struct Recording {
     /// A rig camera's recording: the rig recording (`RIG/GROUP`) its video belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grouped: Option<String>,
-    /// Journal sequence number of the latest step, and its time.
+    /// The store's sequence number of the latest step, and its time.
     pub seq: u64,
     pub updated: String,
 }

@@ -70,6 +70,7 @@ pub struct Metrics {
     last_take: Gauge<f64, AtomicU64>,
     free_bytes: Family<PathLabel, Gauge>,
     size_bytes: Family<PathLabel, Gauge>,
+    path_up: Family<PathLabel, Gauge>,
     build_info: Family<VersionLabel, Gauge>,
     rig_recordings: Family<RigLabel, Gauge>,
     volumes: Family<RigLabel, Gauge>,
@@ -97,6 +98,7 @@ impl Metrics {
             last_take: Gauge::default(),
             free_bytes: Family::default(),
             size_bytes: Family::default(),
+            path_up: Family::default(),
             build_info: Family::default(),
             rig_recordings: Family::default(),
             volumes: Family::default(),
@@ -146,6 +148,11 @@ impl Metrics {
             "move_ingest_watch_size_bytes",
             "Size in bytes of the file system of each watch path",
             m.size_bytes.clone(),
+        );
+        registry.register(
+            "move_ingest_watch_path_up",
+            "1 while a watch path or device folder is there, 0 while it is missing (a drive or share not mounted, a folder deleted)",
+            m.path_up.clone(),
         );
         registry.register(
             "move_ingest_build_info",
@@ -211,6 +218,14 @@ impl Metrics {
     /// Counts one error of `kind`.
     pub fn api_error(&self, kind: &'static str) {
         self.api_errors.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    /// Sets `move_ingest_watch_path_up` of a watch path or device folder.
+    pub fn set_path_up(&self, path: &std::path::Path, up: bool) {
+        let label = PathLabel {
+            path: path.display().to_string(),
+        };
+        self.path_up.get_or_create(&label).set(i64::from(up));
     }
 
     /// Sets the gauges from `snap`, then encodes everything as Prometheus (OpenMetrics) text.

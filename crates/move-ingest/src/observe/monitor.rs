@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use crate::api::ApiError;
 use crate::config::Config;
 use crate::detect::pairing::WaitingVideo;
+use crate::detect::presence::MissingPath;
 use crate::model::recording::{FailureKind, Recording, Step};
 use crate::observe::metrics::Metrics;
 use crate::observe::webhook::Notifier;
@@ -39,6 +40,9 @@ struct Live {
     stopped: Option<String>,
     /// The videos the service holds while they wait for their `.move` (not in the state yet).
     waiting: Vec<WaitingVideo>,
+    /// Watch paths and device folders that are missing, and those seen as mount points.
+    missing_paths: Vec<MissingPath>,
+    mount_points: Vec<std::path::PathBuf>,
 }
 
 /// The API has not answered since `since`; the latest error.
@@ -112,17 +116,22 @@ pub enum Health {
 
 impl Monitor {
     /// A monitor for `cfg`; starts the webhook sender when `[notify]` is set (needs a runtime).
-    pub fn new(cfg: &Config, hostname: &str) -> Monitor {
-        Monitor {
+    /// A webhook secret that cannot be read is a usage error naming its file.
+    pub fn new(cfg: &Config, hostname: &str) -> Result<Monitor, crate::config::UsageError> {
+        Ok(Monitor {
             metrics: Metrics::new(),
             first_seen: FirstSeen::default(),
             live: Mutex::new(Live::default()),
-            notifier: cfg.notify.as_ref().map(|n| Notifier::start(n, hostname)),
+            notifier: cfg
+                .notify
+                .as_ref()
+                .map(|n| Notifier::start(n, &cfg.path, hostname))
+                .transpose()?,
             unhealthy_after: Duration::from_secs(
                 cfg.metrics.as_ref().map_or(600, |m| m.unhealthy_after_secs),
             ),
             state_pause: None,
-        }
+        })
     }
 
     /// Reads the state writer's pause (a full or read-only state disk) into `health`.
@@ -296,6 +305,10 @@ impl Monitor {
         if let Some(p) = self.state_paused() {
             return Health::Paused(p.describe());
         }
+        if !live.missing_paths.is_empty() {
+            let what: Vec<String> = live.missing_paths.iter().map(|m| m.describe()).collect();
+            return Health::Paused(format!("watch path missing: {}", what.join("; ")));
+        }
         if let Some(d) = &live.api_down {
             let down = now.duration_since(d.since).unwrap_or_default();
             if down >= self.unhealthy_after {
@@ -336,6 +349,24 @@ impl Monitor {
     /// The videos waiting for their `.move`, counted as waiting by every view.
     pub fn waiting(&self) -> Vec<WaitingVideo> {
         self.live().waiting.clone()
+    }
+
+    /// The service publishes which watch paths and device folders are missing, and which
+    /// were seen as mount points (a worker whose file vanished asks whether its place went).
+    pub fn set_places(&self, missing: Vec<MissingPath>, mount_points: Vec<std::path::PathBuf>) {
+        let mut live = self.live();
+        live.missing_paths = missing;
+        live.mount_points = mount_points;
+    }
+
+    /// The watch paths and device folders that are missing now.
+    pub fn missing_paths(&self) -> Vec<MissingPath> {
+        self.live().missing_paths.clone()
+    }
+
+    /// The watch paths and device folders seen as mount points.
+    pub fn mount_points(&self) -> Vec<std::path::PathBuf> {
+        self.live().mount_points.clone()
     }
 
     /// The webhook, when configured.

@@ -1,15 +1,23 @@
 //! `[notify] webhook`: a JSON POST when a recording fails for good, when ingestion pauses or
 //! resumes, and a summary once a day. Sent by one background task from a bounded queue, retried
 //! with backoff; ingestion never waits for it (a full queue drops the message, with a warning).
+//!
+//! With a secret (`[notify] secret_file` or the systemd credential `webhook-secret`) each POST is
+//! signed per Standard Webhooks (the scheme of Svix and of Move's own webhooks): `webhook-id`
+//! (one per message, the same on its retries), `webhook-timestamp` (Unix seconds of the attempt)
+//! and `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
+use base64::Engine;
+use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
+use sha2::Sha256;
 use tokio::sync::mpsc;
 
-use crate::config::Config;
+use crate::config::{Config, Secret, UsageError};
 use crate::observe::monitor::{Health, Monitor};
 use crate::report::snapshot::StateView;
 use crate::retry::Policy;
@@ -19,17 +27,78 @@ const QUEUE: usize = 256;
 /// Attempts per message.
 const ATTEMPTS: u32 = 6;
 
+/// Signs a message with the secret's key; shows nothing of it.
+#[derive(Clone)]
+pub struct Signer(Hmac<Sha256>);
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(***)")
+    }
+}
+
+impl Signer {
+    /// A signer with the decoded key of `secret` (any length is a valid HMAC key).
+    pub fn new(secret: &Secret) -> Result<Signer, UsageError> {
+        Hmac::<Sha256>::new_from_slice(secret.expose())
+            .map(Signer)
+            .map_err(|e| UsageError::new(format!("the webhook secret cannot key HMAC-SHA256: {e}")))
+    }
+
+    /// `webhook-signature`: `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`.
+    pub fn signature(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
+        let mut mac = self.0.clone();
+        mac.update(format!("{id}.{timestamp}.").as_bytes());
+        mac.update(body);
+        let tag = mac.finalize().into_bytes();
+        format!(
+            "v1,{}",
+            base64::engine::general_purpose::STANDARD.encode(tag)
+        )
+    }
+}
+
+/// One message as it is posted, the same bytes on every attempt.
+struct Message {
+    /// `webhook-id`: `msg_` and a random UUID.
+    id: String,
+    event: String,
+    body: Vec<u8>,
+}
+
 /// The sending side: cheap to call from anywhere, never waits.
 pub struct Notifier {
-    tx: mpsc::Sender<Value>,
+    tx: mpsc::Sender<Message>,
     host: String,
     /// Messages queued and not yet delivered or given up on.
     pending: Arc<AtomicUsize>,
 }
 
 impl Notifier {
-    /// Starts the sender task (within a Tokio runtime).
-    pub fn start(cfg: &crate::config::NotifyConfig, hostname: &str) -> Notifier {
+    /// Starts the sender task (within a Tokio runtime), signing with the secret when there is
+    /// one (an unreadable or malformed secret is a usage error naming its file); says once in
+    /// the log whether the POSTs are signed.
+    pub fn start(
+        cfg: &crate::config::NotifyConfig,
+        config: &std::path::Path,
+        hostname: &str,
+    ) -> Result<Notifier, UsageError> {
+        let signer = match crate::config::resolve_webhook_secret(cfg, config)? {
+            Some(resolved) => {
+                tracing::info!(
+                    secret = %resolved.source,
+                    "webhook: every POST is signed (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)"
+                );
+                Some(Signer::new(&resolved.secret)?)
+            }
+            None => {
+                tracing::info!(
+                    "webhook: POSTs are unsigned (no [notify] secret_file, no systemd credential {}); a receiver cannot tell them from anyone's",
+                    crate::config::WEBHOOK_SECRET_CREDENTIAL
+                );
+                None
+            }
+        };
         let (tx, rx) = mpsc::channel(QUEUE);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -38,12 +107,18 @@ impl Notifier {
             .build()
             .unwrap_or_default();
         let pending = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(deliver(http, cfg.webhook.clone(), rx, pending.clone()));
-        Notifier {
+        tokio::spawn(deliver(
+            http,
+            cfg.webhook.clone(),
+            signer,
+            rx,
+            pending.clone(),
+        ));
+        Ok(Notifier {
             tx,
             host: hostname.to_string(),
             pending,
-        }
+        })
     }
 
     /// Queues `event` with its fields; drops it (with a warning) when the queue is full.
@@ -57,8 +132,13 @@ impl Notifier {
         if let (Some(b), Value::Object(f)) = (body.as_object_mut(), fields) {
             b.extend(f);
         }
+        let message = Message {
+            id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+            event: event.to_string(),
+            body: body.to_string().into_bytes(),
+        };
         self.pending.fetch_add(1, Ordering::SeqCst);
-        if self.tx.try_send(body).is_err() {
+        if self.tx.try_send(message).is_err() {
             self.pending.fetch_sub(1, Ordering::SeqCst);
             tracing::warn!(
                 event,
@@ -87,18 +167,33 @@ fn policy() -> Policy {
     }
 }
 
-/// Posts each message, retrying with the webhook's [`policy`].
+/// Posts each message, retrying with the webhook's [`policy`]; with a signer, each attempt is
+/// signed anew (its timestamp is the attempt's) under the message's one id.
 async fn deliver(
     http: reqwest::Client,
     url: String,
-    mut rx: mpsc::Receiver<Value>,
+    signer: Option<Signer>,
+    mut rx: mpsc::Receiver<Message>,
     pending: Arc<AtomicUsize>,
 ) {
-    while let Some(body) = rx.recv().await {
-        let event = body["event"].as_str().unwrap_or_default().to_string();
+    while let Some(Message { id, event, body }) = rx.recv().await {
         let policy = policy();
         for attempt in 1.. {
-            let error = match http.post(&url).json(&body).send().await {
+            let mut post = http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            if let Some(signer) = &signer {
+                let timestamp = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs();
+                post = post
+                    .header("webhook-id", &id)
+                    .header("webhook-timestamp", timestamp.to_string())
+                    .header("webhook-signature", signer.signature(&id, timestamp, &body));
+            }
+            let error = match post.send().await {
                 Ok(r) if r.status().is_success() => break,
                 Ok(r) => format!("HTTP {}", r.status()),
                 Err(e) => crate::api::error_chain(&e),
@@ -188,5 +283,36 @@ pub async fn supervise(monitor: Arc<Monitor>, view: Arc<dyn StateView>, cfg: Arc
                 since_summary = (takes, bytes);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of the Standard Webhooks reference implementations.
+    #[test]
+    fn the_signature_matches_the_reference_example() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\n").unwrap();
+        let cfg = crate::config::NotifyConfig {
+            webhook: "http://127.0.0.1:1/hook".into(),
+            summary_every_secs: 60,
+            secret_file: Some(file),
+        };
+        let secret = crate::config::resolve_webhook_secret(&cfg, std::path::Path::new("/c.toml"))
+            .unwrap()
+            .unwrap();
+        let signer = Signer::new(&secret.secret).unwrap();
+        assert_eq!(
+            signer.signature(
+                "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+                1_649_367_553,
+                br#"{"email":"test@example.com","username":"test_user"}"#
+            ),
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+        );
+        assert_eq!(format!("{signer:?}"), "Signer(***)");
     }
 }

@@ -122,7 +122,7 @@ fn ms_ago(ago: Duration) -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// `skipped_symlinks` and `low_space`: what the last `run` or `backfill` warned about.
+/// `skipped_symlinks`, `low_space` and `missing_paths`: what the last `run` or `backfill` warned about.
 pub fn add_notices(out: &mut serde_json::Value, notices: &crate::detect::notices::Notices) {
     if let Some(obj) = out.as_object_mut() {
         obj.insert(
@@ -131,5 +131,20 @@ pub fn add_notices(out: &mut serde_json::Value, notices: &crate::detect::notices
         );
         let low: Vec<&String> = notices.low_space.values().collect();
         obj.insert("low_space".into(), serde_json::json!(low));
+        let missing: Vec<serde_json::Value> = notices
+            .missing_paths
+            .iter()
+            .map(|m| {
+                let since =
+                    SystemTime::UNIX_EPOCH + Duration::from_millis(m.since_ms.max(0) as u64);
+                serde_json::json!({
+                    "path": m.path,
+                    "since": humantime::format_rfc3339_millis(since).to_string(),
+                    "why": m.why,
+                    "reason": m.describe(),
+                })
+            })
+            .collect();
+        obj.insert("missing_paths".into(), serde_json::json!(missing));
     }
 }

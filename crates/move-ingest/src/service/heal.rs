@@ -1,6 +1,8 @@
 //! What heals by itself: recordings waiting after a transient failure are tried again when
 //! due; while the Move API does not answer, one probe per interval asks whether it is back
 //! (instead of every recording retrying), and its first answer sends them all again at once.
+//! The same query checks the key at start: rejected stops the run (exit 3), no answer starts
+//! the probing at once.
 //! Requests other processes left in the state (`retry` while the service runs) are taken up
 //! here too.
 
@@ -28,6 +30,8 @@ pub struct Waiting {
     /// Set while the API does not answer: the waiting recordings wait for the probe.
     down: Option<Down>,
     probe: Option<JoinHandle<Result<(), ApiError>>>,
+    /// The probe running is the check of the key at start (see `check_key`).
+    checking_key: bool,
     policy: Policy,
 }
 
@@ -44,6 +48,7 @@ impl Waiting {
             due: HashMap::new(),
             down: None,
             probe: None,
+            checking_key: false,
             policy,
         }
     }
@@ -117,6 +122,16 @@ impl Waiting {
         }
     }
 
+    /// Checks the key at start with the probe's query, beside the start-up: its answer comes
+    /// through `probed` as a probe's does (see `on_probe`).
+    pub fn check_key(&mut self, api: &api::Client) {
+        if self.probe.is_none() {
+            let api = api.clone();
+            self.checking_key = true;
+            self.probe = Some(tokio::spawn(async move { api.account().await.map(|_| ()) }));
+        }
+    }
+
     /// The probe's answer; pending while no probe runs (for `select!`).
     pub async fn probed(&mut self) -> Result<(), ApiError> {
         let Some(handle) = self.probe.as_mut() else {
@@ -134,12 +149,15 @@ impl Waiting {
     }
 
     /// What the probe's answer means: the API is back (every waiting recording, to send now),
-    /// still down (the next probe later), or the key is rejected (the run stops).
+    /// still down (the next probe later), or the key is rejected (the run stops). The check
+    /// at start that gets no answer starts the probing, as the first recording to find the
+    /// API down would; one that gets an answer changes nothing.
     pub fn on_probe(
         &mut self,
         answer: Result<(), ApiError>,
         now: Instant,
     ) -> Result<Vec<RecordingId>, Fatal> {
+        let at_start = std::mem::take(&mut self.checking_key);
         match answer {
             Err(ApiError::Auth {
                 status, key_source, ..
@@ -147,6 +165,19 @@ impl Waiting {
                 status,
                 source_desc: key_source,
             })),
+            Err(e) if e.is_transient() && at_start && self.down.is_none() => {
+                let wait = self.policy.round_delay(1, e.retry_after());
+                self.down = Some(Down {
+                    next_probe: now + wait,
+                    missed: 0,
+                });
+                tracing::warn!(
+                    next_probe_ms = wait.as_millis() as u64,
+                    "the Move API does not answer at start ({e}), so the key is not checked yet: recordings wait, and one probe per interval (up to retry.cap_secs = {}) asks whether it is back; they resume by themselves",
+                    self.policy.cap.as_secs()
+                );
+                Ok(Vec::new())
+            }
             Err(e) if e.is_transient() => {
                 if let Some(d) = &mut self.down {
                     d.missed += 1;
@@ -160,6 +191,8 @@ impl Waiting {
                 }
                 Ok(Vec::new())
             }
+            // The key checked at start, the API up: nothing waits for it.
+            _ if self.down.is_none() => Ok(Vec::new()),
             // Any other answer is an answer: the API is reachable.
             _ => {
                 self.down = None;
@@ -205,8 +238,9 @@ impl Service {
 
     /// The probe answered.
     pub(super) fn on_probe(&mut self, answer: Result<(), ApiError>) -> Result<(), Fatal> {
+        let was_down = self.waiting.api_down();
         let back = self.waiting.on_probe(answer, Instant::now())?;
-        if !self.waiting.api_down() {
+        if was_down && !self.waiting.api_down() {
             tracing::info!(
                 resumed = back.len(),
                 "the Move API answers again; every waiting recording is sent again now"
@@ -277,5 +311,55 @@ impl Service {
                 "cannot open the state for requests from other processes: {e}; `retry` while running waits for a restart"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn waiting_checking_key() -> Waiting {
+        let mut w = Waiting::new(Policy::from_config(&crate::config::RetryConfig::default()));
+        w.checking_key = true;
+        w
+    }
+
+    #[test]
+    fn the_key_check_at_start_without_an_answer_starts_the_probing() {
+        let mut w = waiting_checking_key();
+        let now = Instant::now();
+        let refused = ApiError::Transport {
+            op: "client",
+            detail: "connection refused".into(),
+            sent: false,
+        };
+        assert!(w.on_probe(Err(refused), now).unwrap().is_empty());
+        assert!(w.api_down(), "probing as in an outage");
+        assert!(w.next_due().is_some_and(|at| at > now));
+        // The next probe's answer ends it.
+        assert!(w.on_probe(Ok(()), now).unwrap().is_empty());
+        assert!(!w.api_down());
+    }
+
+    #[test]
+    fn an_answered_key_check_changes_nothing_and_a_rejected_key_is_fatal() {
+        let mut w = waiting_checking_key();
+        let now = Instant::now();
+        let id = RecordingId::from("rec-1");
+        w.wait(id.clone(), Duration::from_secs(60), false, now);
+        assert!(w.on_probe(Ok(()), now).unwrap().is_empty());
+        assert!(!w.api_down());
+        assert!(w.contains(&id), "a waiting recording keeps its own backoff");
+        let mut w = waiting_checking_key();
+        let rejected = ApiError::Auth {
+            op: "client",
+            status: 401,
+            key_source: "$MOVE_API_KEY".into(),
+        };
+        assert!(matches!(
+            w.on_probe(Err(rejected), now),
+            Err(Fatal::Auth(AuthError { status: 401, .. }))
+        ));
     }
 }

@@ -2,6 +2,10 @@
 //! status page, `/api/status` the JSON of `status --json`, `/healthz` 200 or 503 with the reason,
 //! and `/thumbnail/{take}` the API's thumbnails, fetched and held by the daemon (the screen showing
 //! the page may have no way out).
+//!
+//! With a bearer token (`[metrics] bearer_token_file` or the systemd credential `metrics-token`)
+//! every path but `/healthz` answers 401 without `Authorization: Bearer <token>`; the token is
+//! compared in constant time. Without one, a listen address off loopback is warned about.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,16 +13,19 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 
 use crate::api;
 use crate::config::Config;
 use crate::config::MetricsConfig;
-use crate::config::UsageError;
+use crate::config::{ResolvedSecret, UsageError};
 use crate::observe::monitor::{Health, Monitor};
 use crate::report::snapshot::StateView;
 use crate::service::page::{self, Page};
@@ -42,6 +49,9 @@ pub struct Web {
     pub api: api::Client,
     pub host: String,
     thumbs: Mutex<Thumbs>,
+    /// What `Authorization: Bearer` must carry: the SHA-256 of the token (equal lengths for
+    /// the constant-time comparison), and where the token was read from.
+    token: Option<([u8; 32], String)>,
 }
 
 #[derive(Default)]
@@ -66,7 +76,14 @@ impl Web {
             api,
             host,
             thumbs: Mutex::default(),
+            token: None,
         }
+    }
+
+    /// Asks every request but `/healthz` for this bearer token.
+    pub fn with_token(mut self, token: Option<ResolvedSecret>) -> Web {
+        self.token = token.map(|t| (Sha256::digest(t.secret.expose()).into(), t.source));
+        self
     }
 
     fn thumbs(&self) -> std::sync::MutexGuard<'_, Thumbs> {
@@ -94,13 +111,29 @@ pub fn spawn(listener: TcpListener, web: Arc<Web>) -> tokio::task::JoinHandle<()
         listen = %addr,
         "serving /metrics, / (status page), /api/status and /healthz"
     );
+    let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+    match &web.token {
+        Some((_, source)) => tracing::info!(
+            token = %source,
+            "/, /api/status, /metrics and /thumbnail/ ask for the bearer token; /healthz is open"
+        ),
+        None if !loopback => tracing::warn!(
+            listen = %addr,
+            "the status server listens beyond this machine without a bearer token: anyone who can reach {addr} reads every recording's name and path, each failure and its reason, and the metrics (/, /api/status, /metrics); set [metrics] bearer_token_file (or the systemd credential {}), or listen on 127.0.0.1",
+            crate::config::METRICS_TOKEN_CREDENTIAL
+        ),
+        None => {}
+    }
     tokio::spawn(fetch_thumbnails(web.clone()));
-    let app = Router::new()
+    let guarded = Router::new()
         .route("/", get(status_page))
         .route("/metrics", get(metrics))
         .route("/api/status", get(api_status))
-        .route("/healthz", get(healthz))
         .route("/thumbnail/{take}", get(thumbnail))
+        .route_layer(middleware::from_fn_with_state(web.clone(), require_token));
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .merge(guarded)
         .with_state(web);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
@@ -113,6 +146,37 @@ pub fn spawn(listener: TcpListener, web: Arc<Web>) -> tokio::task::JoinHandle<()
 }
 
 type Shared = State<Arc<Web>>;
+
+/// Lets a request through when no token is set or when it carries the token; else 401 with
+/// `WWW-Authenticate: Bearer` (RFC 6750), saying nothing of the token.
+async fn require_token(State(web): Shared, request: Request, next: Next) -> Response {
+    let Some((expected, _)) = &web.token else {
+        return next.run(request).await;
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim());
+    let challenge = match presented {
+        None => "Bearer realm=\"move-ingest\"",
+        Some(token) => {
+            let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+            if bool::from(digest.ct_eq(expected)) {
+                return next.run(request).await;
+            }
+            "Bearer realm=\"move-ingest\", error=\"invalid_token\""
+        }
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, challenge)],
+        "this status server asks for a bearer token: Authorization: Bearer <token> ([metrics] bearer_token_file, docs/monitoring.md)\n",
+    )
+        .into_response()
+}
 
 async fn metrics(State(web): Shared) -> Response {
     let snap = web.view.snapshot(

@@ -30,6 +30,7 @@ impl Service {
             }
             Hint::Touched { path, closed } => (path, closed),
         };
+        self.place_hint(&path);
         match locate(&self.cfg.watch, &path) {
             None => Ok(()),
             Some(Place::Root(index)) => self.root_changed(index).await,

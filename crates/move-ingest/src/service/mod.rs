@@ -6,6 +6,7 @@ mod heal;
 pub(crate) mod http;
 mod intake;
 pub(crate) mod page;
+mod places;
 pub(crate) mod systemd;
 
 use std::future::Future;
@@ -64,6 +65,8 @@ pub struct Service {
     /// The rig follower (`[[multicam]]`): forms rig recordings, makes volumes and multicam
     /// takes, follows volumes, beside the loop.
     rigs: Option<tokio::task::JoinHandle<Fatal>>,
+    /// Watch paths and device folders that vanish and return (`places.rs`).
+    places: places::Places,
 }
 
 /// Runs the service until `shutdown` resolves, then gives in-flight uploads the grace period.
@@ -98,6 +101,7 @@ async fn observe(
     let mut tasks = Vec::new();
     let view = ingest.state_view();
     if let Some(m) = &cfg.metrics {
+        let token = crate::config::resolve_metrics_token(m, &cfg.path)?;
         let listener = http::bind(m).await?;
         let web = http::Web::new(
             cfg.clone(),
@@ -105,7 +109,8 @@ async fn observe(
             view.clone(),
             ingest.api().clone(),
             ingest.hostname().to_string(),
-        );
+        )
+        .with_token(token);
         tasks.push(http::spawn(listener, Arc::new(web)));
     }
     if cfg.metrics.is_some() || cfg.notify.is_some() {
@@ -233,7 +238,8 @@ impl Service {
         let now = Instant::now();
         let mut svc = Service {
             watch: started.watch,
-            settler: Settler::new(Duration::from_secs(cfg.pairing.settle_secs)),
+            settler: Settler::new(Duration::from_secs(cfg.pairing.settle_secs))
+                .trusting_close(cfg.pairing.trust_close),
             pairing: Pairing::new(cfg.pairing.settle_secs, &cfg.pairing),
             workers: Workers::new(ingest.clone()),
             systemd: Systemd::new(),
@@ -252,9 +258,13 @@ impl Service {
             failed: 0,
             jobs: None,
             rigs: None,
+            places: places::Places::new(now),
             cfg,
             ingest,
         };
+        // The key is checked beside the start-up: rejected stops the run (exit 3) at its first
+        // turn; no answer starts the probing, as an outage would.
+        svc.waiting.check_key(svc.ingest.api());
         svc.open_inbox();
         svc.count_failed();
         svc.resume().map_err(Fatal::into_error)?;
@@ -337,6 +347,7 @@ impl Service {
                 () = sleep_until(wake) => {
                     self.on_timers().await?;
                     self.heal(Instant::now()).await?;
+                    self.look_at_places(Instant::now()).await?;
                 }
                 answer = self.waiting.probed() => self.on_probe(answer)?,
                 fatal = self.ingest.state_check_failed() => return Err(fatal),
@@ -443,6 +454,7 @@ impl Service {
             self.systemd.next_ping(),
             self.waiting.next_due(),
             self.inbox.as_ref().map(|_| self.requests_at),
+            Some(self.places.next_due()),
         ]
         .into_iter()
         .flatten()
@@ -463,6 +475,10 @@ impl Service {
         );
         if self.waiting.api_down() {
             line.push_str("; the Move API does not answer, probing it");
+        }
+        if let Some(missing) = self.places_status() {
+            line.push_str("; ");
+            line.push_str(&missing);
         }
         line
     }

@@ -15,6 +15,36 @@ fn the_example_config_is_valid_as_shipped() {
         cfg.job.is_none(),
         "jobs are billed: off unless [job] is written"
     );
+    assert!(
+        cfg.metrics.is_none(),
+        "copying the example opens no port: [metrics] is commented out"
+    );
+    assert!(
+        !cfg.pairing.trust_close,
+        "settle_secs holds whatever the writer does"
+    );
+    assert!(
+        !EXAMPLE.contains("move-ingest sandbox"),
+        "the local API is the `move-sandbox` binary"
+    );
+}
+
+/// The example with its `[metrics]` block uncommented, as a user turning the server on would.
+#[test]
+fn the_documented_metrics_block_is_valid_when_uncommented() {
+    let start = EXAMPLE.find("# [metrics]").unwrap();
+    let end = EXAMPLE[start..].find("\n\n").unwrap() + start;
+    let block: String = EXAMPLE[start..end]
+        .lines()
+        .filter(|l| l.starts_with("# [metrics]") || l.starts_with("# ") && l.contains(" = "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let text = format!("{}{block}{}", &EXAMPLE[..start], &EXAMPLE[end..]);
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let metrics = cfg.metrics.expect("[metrics] uncommented");
+    assert_eq!(metrics.listen.to_string(), "127.0.0.1:9464");
+    assert_eq!(metrics.unhealthy_after_secs, 600);
 }
 
 /// The example with its `[job]` block uncommented, as a user turning jobs on would.
@@ -160,6 +190,7 @@ fn the_example_config_mentions_every_key() {
         "settle_secs",
         "move_wait_secs",
         "require_move",
+        "trust_close",
         "name",
         "[take.metadata]",
         "dir",
@@ -176,9 +207,11 @@ fn the_example_config_mentions_every_key() {
         "[metrics]",
         "listen",
         "unhealthy_after_secs",
+        "bearer_token_file",
         "[notify]",
         "webhook",
         "summary_every_secs",
+        "secret_file",
         "[job]",
         "outputs",
         "options",
@@ -340,5 +373,31 @@ fn a_mistake_in_the_second_watch_entry_names_the_second_entrys_line() {
             line_of("rescan_secs = 0")
         )),
         "{err}"
+    );
+}
+
+#[test]
+fn the_documented_webhook_secret_and_bearer_token_are_valid_when_uncommented() {
+    // Doubly commented: uncommenting [metrics] or [notify] asks for no file not made yet.
+    assert!(EXAMPLE.contains("\n# # bearer_token_file = "));
+    assert!(EXAMPLE.contains("\n# # secret_file = "));
+    let text = EXAMPLE
+        .replace("# [metrics]", "[metrics]")
+        .replace("# listen = ", "listen = ")
+        .replace("# # bearer_token_file = ", "bearer_token_file = ")
+        .replace("# [notify]", "[notify]")
+        .replace("# webhook = ", "webhook = ")
+        .replace("# # secret_file = ", "secret_file = ");
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let notify = cfg.notify.expect("[notify] is on");
+    assert_eq!(
+        notify.secret_file.as_deref(),
+        Some(std::path::Path::new("/etc/move-ingest/webhook-secret"))
+    );
+    let metrics = cfg.metrics.expect("[metrics] is on");
+    assert_eq!(
+        metrics.bearer_token_file.as_deref(),
+        Some(std::path::Path::new("/etc/move-ingest/metrics-token"))
     );
 }

@@ -1,6 +1,7 @@
 //! What heals by itself while `run` goes on, and what needs a person: an API outage (503s,
 //! then the port closed) longer than the retry budget, `retry` while the service holds the
-//! state dir, and a key rejected while running (exit 3, nothing committed lost).
+//! state dir, a key rejected while running (exit 3, nothing committed lost), and an API that
+//! does not answer at start (the key check waits for it; `run` stays up).
 
 use std::time::Duration;
 
@@ -206,4 +207,53 @@ async fn a_backfill_through_an_outage_exits_1_says_the_failures_were_transient_a
     assert_eq!(got.len(), 1);
     let source = &got[0]["sources"][0]["file"]["id"];
     assert_eq!(sb.blob(source.as_str().unwrap()), video);
+}
+
+/// `run` started while the API does not answer (`down` makes it so, `up` undoes it): it stays
+/// up, says so, and a recording written meanwhile gets its take, once, when the API is back.
+async fn run_survives_an_api_down_at_start(sb: &mut Sandbox, down: bool) {
+    let cap = small_budget(sb);
+    if down {
+        sb.kill();
+    } else {
+        sb.set_faults(json!({ "p_5xx": 1.0 })).await;
+    }
+    let mut svc = Service::start(&cap).await;
+    until("the start's key check to find the API down", || async {
+        svc.log()
+            .contains("the Move API does not answer at start")
+            .then_some(())
+    })
+    .await;
+    let video = bytes(11, 20_000);
+    cap.write("cam-a", "take1.mp4", &video);
+    in_state(&cap, "cam-a", "retrying").await;
+    assert!(
+        svc.exit_within(Duration::from_millis(200)).await.is_none(),
+        "run stopped:\n{}",
+        svc.log()
+    );
+    if down {
+        sb.start_again();
+    } else {
+        sb.set_faults(json!({})).await;
+    }
+    let got = takes(sb, &svc, 1).await;
+    let source = &got[0]["sources"][0]["file"]["id"];
+    assert_eq!(sb.blob(source.as_str().unwrap()), video);
+    in_state(&cap, "cam-a", "done").await;
+    assert_eq!(sb.takes().await.len(), 1);
+    assert!(!svc.log().contains(&sb.key), "the key is in the log");
+}
+
+#[tokio::test]
+async fn run_started_with_the_api_unreachable_stays_up_and_ingests_once_it_answers() {
+    let mut sb = Sandbox::start();
+    run_survives_an_api_down_at_start(&mut sb, true).await;
+}
+
+#[tokio::test]
+async fn run_started_while_the_api_answers_503_stays_up_and_ingests_once_it_answers() {
+    let mut sb = Sandbox::start();
+    run_survives_an_api_down_at_start(&mut sb, false).await;
 }

@@ -39,8 +39,15 @@ fn module_of(file: &Path) -> String {
 /// at the end), with `//` comments blanked (lines keep their numbers).
 fn code_of(text: &str) -> String {
     let mut code = String::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
         if line.trim_start().starts_with("#[cfg(test)]") {
+            // `#[cfg(test)] mod tests;` only declares a file of tests: the code goes on.
+            if lines.peek().is_some_and(|l| l.trim().ends_with(';')) {
+                lines.next();
+                code.push_str("\n\n");
+                continue;
+            }
             break;
         }
         code.push_str(line.split("//").next().unwrap_or(""));
@@ -260,6 +267,10 @@ fn grouped_and_multi_line_imports_count() {
     let code = code_of("use crate::api; // crate::store\n#[cfg(test)]\nuse crate::service;\n");
     assert!(code.contains("crate::api") && !code.contains("crate::store"));
     assert!(!code.contains("crate::service"));
+    let declared = code_of(
+        "#[cfg(test)]\nmod tests;\nuse crate::store;\n#[cfg(test)]\nmod t {\nuse crate::api;\n}\n",
+    );
+    assert!(declared.contains("crate::store") && !declared.contains("crate::api"));
 }
 
 #[test]

@@ -693,16 +693,55 @@ fn the_dashboard_and_the_alert_rules_use_only_metrics_the_daemon_exports() {
     let dashboard: Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{root}/{}", files[0])).unwrap())
             .expect("the dashboard is JSON");
-    assert!(dashboard["panels"].as_array().unwrap().len() >= 8);
+    let panels = dashboard["panels"].as_array().unwrap();
+    assert!(panels.len() >= 8);
+    // A fleet: the Machine variable selects several (or All), the fleet overview row comes
+    // first, and every selector of every panel narrows to the selected machines.
+    let vars = dashboard["templating"]["list"].as_array().unwrap();
+    let instance = vars
+        .iter()
+        .find(|v| v["name"] == "instance")
+        .expect("an instance variable");
+    assert_eq!(instance["multi"], true);
+    assert_eq!(instance["includeAll"], true);
+    assert_eq!(panels[0]["type"], "row");
+    assert_eq!(panels[0]["title"], "Fleet overview");
+    let mut selectors = 0;
+    for panel in panels {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            for (i, _) in expr.match_indices("move_ingest_") {
+                let rest = &expr[i..];
+                let name_end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                let selector = rest[name_end..]
+                    .strip_prefix('{')
+                    .and_then(|s| s.split_once('}'))
+                    .map(|(labels, _)| labels);
+                assert!(
+                    selector.is_some_and(|l| l.contains(r#"instance=~"$instance""#)),
+                    "panel {:?}: {expr} does not filter by instance",
+                    panel["title"]
+                );
+                selectors += 1;
+            }
+        }
+    }
+    assert!(selectors >= 20, "{selectors}");
     let rules = std::fs::read_to_string(format!("{root}/{}", files[1])).unwrap();
     for alert in [
         "MoveIngestRecordingPendingOverAnHour",
         "MoveIngestRecordingsFailed",
         "MoveIngestNoTakeForADay",
         "MoveIngestWatchPathLowSpace",
+        "MoveIngestMachineSilent",
     ] {
         assert!(rules.contains(&format!("alert: {alert}")), "{alert}");
     }
+    // Per machine: every summary names it.
+    let summaries = rules.matches("summary: \"{{ $labels.instance }}: ").count();
+    assert_eq!(summaries, rules.matches("alert: ").count(), "{rules}");
 }
 
 #[tokio::test]

@@ -73,7 +73,95 @@ async fn a_missing_watch_path_is_exit_2_for_backfill_and_check() {
             stderr.contains(&cap.watch.display().to_string()),
             "{stderr}"
         );
+        // Both say what to do, naming the config file.
+        let hint = format!(
+            "does not exist; create it or fix [[watch]] path in {}",
+            cap.config.display()
+        );
+        assert!(stderr.contains(&hint), "{args:?}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn a_wrong_key_with_nothing_to_send_stops_backfill_and_run_at_once_with_exit_3() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    let wrong = "test-key-mistyped-on-friday";
+    let said = "rejected the API key (HTTP 401) read from $MOVE_API_KEY";
+
+    let out = cap
+        .cmd(&["backfill", "--no-progress"])
+        .env("MOVE_API_KEY", wrong)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(said),
+        "{}",
+        show(&out)
+    );
+    assert!(!show(&out).contains(wrong), "the key is in the output");
+
+    // `run` does not sit there all weekend: it stops at start, which systemd shows as failed.
+    let log = cap.root.path().join("run.log");
+    let mut child = cap
+        .cmd(&["run"])
+        .env("MOVE_API_KEY", wrong)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > crate::run::DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "run still up with a rejected key:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(status.code(), Some(3), "{logged}");
+    assert!(logged.contains(said), "{logged}");
+    assert!(!logged.contains(wrong), "the key is in the log");
+    assert_eq!(sb.stats().await["files_created"], 0);
+}
+
+#[tokio::test]
+async fn a_backfill_that_finds_only_finished_recordings_says_so() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    for (i, device) in ["cam-a", "cam-b", "cam-c"].into_iter().enumerate() {
+        cap.write(device, "take.mp4", &bytes(i as u64 + 40, 5_000));
+    }
+    let first = cap.backfill(0);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("backfill: 3 done"), "{stdout}");
+    assert!(!stdout.contains("already done"), "{stdout}");
+
+    let again = cap.backfill(0);
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        stdout.contains("backfill: 3 already done, nothing new"),
+        "{}",
+        show(&again)
+    );
+    assert!(!stdout.contains("0 done, 0 failed"), "{stdout}");
+    assert_eq!(sb.takes().await.len(), 3);
+
+    // One new recording among them: the usual counts.
+    cap.write("cam-a", "take2.mp4", &bytes(50, 5_000));
+    let third = cap.backfill(0);
+    let stdout = String::from_utf8_lossy(&third.stdout);
+    assert!(stdout.contains("backfill: 1 done"), "{stdout}");
+    assert!(!stdout.contains("nothing new"), "{stdout}");
 }
 
 /// `cmd` as a user that file permissions apply to: unchanged when not root; as root, through

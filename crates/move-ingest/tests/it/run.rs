@@ -204,6 +204,32 @@ async fn an_mp4_written_in_chunks_is_uploaded_once_and_whole_after_it_settles() 
 }
 
 #[tokio::test]
+async fn a_file_closed_and_reopened_within_the_settle_time_is_taken_whole() {
+    // A segment writer: writes, closes, reopens 1.5 s later and appends. A close does not cut
+    // the wait short (no `trust_close`), so the take has every byte, and there is one take.
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &Timing { settle: 4, ..QUICK });
+    let svc = Service::start(&cap).await;
+    // Its `.move` is there already: nothing else holds the video back once it is complete.
+    cap.write("cam-s", "seg.move", &bytes(22, 2_000));
+    let whole = bytes(21, 400_000);
+    let path = cap.write_fresh("cam-s", "seg.mp4", &whole[..200_000]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut f = File::options().append(true).open(&path).unwrap();
+    f.write_all(&whole[200_000..]).unwrap();
+    drop(f);
+    let takes = takes(&sb, &svc, 1).await;
+    let sent = source_blob(&sb, &takes[0], 0);
+    assert!(
+        sent == whole,
+        "the take holds {} of the {} bytes: taken between two writes",
+        sent.len(),
+        whole.len()
+    );
+    assert_eq!(sb.stats().await["takes_created"], 1);
+}
+
+#[tokio::test]
 async fn a_move_arriving_2s_after_its_mp4_joins_the_same_take() {
     let sb = Sandbox::start();
     let cap = capture(
@@ -394,6 +420,28 @@ async fn the_watch_path_removed_and_recreated_is_watched_again() {
     })
     .await;
     cap.write_fresh("cam-f", "back.mp4", &bytes(11, 40_000));
+    takes(&sb, &svc, 1).await;
+}
+
+#[tokio::test]
+async fn a_watch_path_missing_at_start_is_waited_for_not_an_exit() {
+    // A drive not mounted yet: `run` says so and waits (backfill and check exit 2 instead).
+    let sb = Sandbox::start();
+    let cap = capture(&sb, &QUICK);
+    std::fs::remove_dir(&cap.watch).unwrap();
+    let mut svc = Service::start(&cap).await;
+    assert!(
+        svc.log().contains("the watch path does not exist"),
+        "{}",
+        svc.log()
+    );
+    assert!(svc.exit_within(Duration::from_millis(200)).await.is_none());
+    std::fs::create_dir(&cap.watch).unwrap();
+    until("the watch path to be watched", || async {
+        svc.log().contains("(re)created").then_some(())
+    })
+    .await;
+    cap.write_fresh("cam-m", "late.mp4", &bytes(13, 40_000));
     takes(&sb, &svc, 1).await;
 }
 

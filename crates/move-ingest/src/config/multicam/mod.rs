@@ -8,8 +8,6 @@
 
 mod keys;
 mod raw;
-#[cfg(test)]
-mod tests;
 
 pub(super) use raw::{RawRig, deserialize_rigs, validate_all};
 
@@ -224,3 +222,6 @@ impl Config {
         self.multicam.iter().find(|r| r.has_device(device))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -27,6 +27,8 @@ pub struct Summary {
     pub tally: Tally,
     /// Videos not yet complete (modified within the settle time): the next run takes them.
     pub not_complete: usize,
+    /// With nothing to do: how many recordings found are done, unchanged since their take.
+    pub already_done: usize,
 }
 
 /// Logs a scan's errors and records its notices (skipped symlinks, low free space) for `status`.
@@ -53,6 +55,11 @@ pub async fn backfill(
 ) -> Result<Summary, Fatal> {
     let settle = Duration::from_secs(cfg.pairing.settle_secs);
     let (queue, not_complete) = build_queue(ingest, scanned, settle).await?;
+    let already_done = if queue.is_empty() {
+        count_done(ingest, scanned)?
+    } else {
+        0
+    };
     tracing::info!(
         recordings = queue.len(),
         still_being_written = not_complete,
@@ -77,7 +84,25 @@ pub async fn backfill(
     Ok(Summary {
         tally,
         not_complete,
+        already_done,
     })
+}
+
+/// How many of the recordings `scanned` found are done with these very files (counted only
+/// when there is nothing to do, so that the summary can say so).
+fn count_done(ingest: &Ingest, scanned: &Scan) -> Result<usize, Fatal> {
+    let mut done = 0;
+    for found in &scanned.found {
+        let Some(rec) = ingest.store.latest(&found.dir, &found.stem)? else {
+            continue;
+        };
+        let video = found.video.as_ref().map(|s| &s.facts);
+        let sidecar = found.sidecar.as_ref().map(|s| &s.facts);
+        if rec.done_and_unchanged(video, sidecar) {
+            done += 1;
+        }
+    }
+    Ok(done)
 }
 
 /// What a backfill works on: every complete find the state does not have done, in the scan's

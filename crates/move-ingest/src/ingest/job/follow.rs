@@ -76,6 +76,28 @@ impl Ingest {
         }))
     }
 
+    /// Records that a job ended without outputs (`state`: FAILED, or gone from the API), and why.
+    async fn job_ended(
+        &self,
+        rec: &Recording,
+        state: JobState,
+        percent: Option<i64>,
+        reason: String,
+    ) -> Result<(), Fatal> {
+        let ev = Event::JobPolled {
+            state,
+            percent,
+            at_ms: now_ms(),
+            next_poll_ms: None,
+            failure_reason: Some(reason.clone()),
+            outputs: Vec::new(),
+        };
+        self.store.record(&rec.id, ev).await?;
+        let note = JobEnd::Failed { reason };
+        self.store.record(&rec.id, Event::JobDone { note }).await?;
+        Ok(())
+    }
+
     /// Asks for one job and records the answer; downloads its outputs once it FINISHED.
     /// Returns when it is to be asked next (`None`: it ended).
     async fn poll_job(
@@ -103,16 +125,8 @@ impl Ingest {
                 if e.error_types().contains(&"MoveNotFoundError") {
                     let reason = format!("the API no longer knows job {job_id}");
                     tracing::error!(rec = %rec.id, job = %job_id, "{reason}; `move-ingest jobs retry` asks for a new one");
-                    let ev = polled(
-                        JobState::NotFound,
-                        None,
-                        None,
-                        Some(reason.clone()),
-                        Vec::new(),
-                    );
-                    self.store.record(&rec.id, ev).await?;
-                    let note = JobEnd::Failed { reason };
-                    self.store.record(&rec.id, Event::JobDone { note }).await?;
+                    self.job_ended(rec, JobState::NotFound, None, reason)
+                        .await?;
                     return Ok(None);
                 }
                 tracing::warn!(rec = %rec.id, job = %job_id, "getJob: {e}; asking again later");
@@ -127,16 +141,8 @@ impl Ingest {
             JobState::Failed => {
                 let reason = failure_reason(&job);
                 tracing::error!(rec = %rec.id, device = %rec.device, stem = %rec.stem, job = %job_id, take = rec.take_id.as_deref().unwrap_or(""), "job FAILED: {reason}; it is not retried by itself (each job is billed): `move-ingest jobs retry {}` asks again", rec.take_id.as_deref().unwrap_or("TAKE_ID"));
-                let ev = polled(
-                    JobState::Failed,
-                    percent,
-                    None,
-                    Some(reason.clone()),
-                    Vec::new(),
-                );
-                self.store.record(&rec.id, ev).await?;
-                let note = JobEnd::Failed { reason };
-                self.store.record(&rec.id, Event::JobDone { note }).await?;
+                self.job_ended(rec, JobState::Failed, percent, reason)
+                    .await?;
                 Ok(None)
             }
             JobState::Finished => {
