@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | 0 | [`model`], [`fsutil`] | ids, file facts, the recording state machine, job states; file-system helpers |
+//! | 0 | [`model`], [`fsutil`] | ids, file facts, the recording state machine, job and volume states; file-system helpers |
 //! | 1 | [`config`] | every config type, parsed raw then validated |
 //! | 2 | [`retry`], [`store`], [`api`], [`upload`] | the backoff policy; the SQLite state; the GraphQL client; the streaming PUT |
 //! | 3 | [`detect`], [`report`] | scan, watch, settle, pairing; what `status`, `/api/status` and the page show |
@@ -22,12 +22,12 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod detect;
-pub mod fsutil;
-pub mod ingest;
+mod fsutil;
+mod ingest;
 pub mod model;
 pub mod observe;
 pub mod report;
-pub mod retry;
-pub mod service;
+mod retry;
+mod service;
 pub mod store;
 pub mod upload;

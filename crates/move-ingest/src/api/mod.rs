@@ -1,10 +1,10 @@
 //! The Move UGC API client: GraphQL over HTTPS with the key in `Authorization`.
 
 pub mod documents;
-pub mod error;
-pub mod jobs;
-pub mod multicam;
-pub mod types;
+pub(crate) mod error;
+pub(crate) mod jobs;
+pub(crate) mod multicam;
+pub(crate) mod types;
 
 use std::time::Duration;
 

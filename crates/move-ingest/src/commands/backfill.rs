@@ -36,7 +36,7 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     if args.dry_run {
         return super::backfill_dry::run(&cfg).await;
     }
-    // The folder walk (system calls) runs beside the journal replay (parsing): one core each.
+    // The folder walk (system calls) runs beside the state's start-up (parsing): one core each.
     let watches = cfg.watch.clone();
     let scanning = tokio::task::spawn_blocking(move || scan::scan(&watches));
     let bars = crate::observe::progress::bars_wanted(args.no_progress);

@@ -9,7 +9,7 @@ use crate::config::UsageError;
 use crate::config::{Config, resolve_key};
 use crate::ingest::Ingest;
 use crate::store::{Opened, Store};
-use crate::upload::Watch;
+use crate::upload::Report;
 
 /// Loads the config and starts logging as it says.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<Arc<Config>> {
@@ -59,10 +59,10 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<(Arc<Store>, Opened)> {
 }
 
 /// The whole pipeline, ready to ingest, reporting every upload to `watch`.
-pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Watch>) -> anyhow::Result<Arc<Ingest>> {
+pub fn pipeline(cfg: Arc<Config>, watch: Arc<dyn Report>) -> anyhow::Result<Arc<Ingest>> {
     let key = resolve_key(&cfg.api)?;
-    let (ledger, _) = open_store(&cfg)?;
-    let mut ingest = Ingest::new(cfg, key, ledger).context("cannot set up the HTTP client")?;
+    let (store, _) = open_store(&cfg)?;
+    let mut ingest = Ingest::new(cfg, key, store).context("cannot set up the HTTP client")?;
     ingest.watch_uploads(watch);
     Ok(Arc::new(ingest))
 }

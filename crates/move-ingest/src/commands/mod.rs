@@ -1,20 +1,20 @@
 //! One module per subcommand, each with an async `run`.
 
-pub mod backfill;
-pub mod backfill_dry;
-pub mod check;
-pub mod common;
+pub(crate) mod backfill;
+pub(crate) mod backfill_dry;
+pub(crate) mod check;
+pub(crate) mod common;
 pub mod completions;
-pub mod exit;
-pub mod files;
-pub mod history;
-pub mod jobs;
-pub mod multicam;
-pub mod output;
-pub mod reconcile;
-pub mod retry;
-pub mod run;
-pub mod state;
-pub mod status;
-pub mod takes;
-pub mod volumes;
+pub(crate) mod exit;
+pub(crate) mod files;
+pub(crate) mod history;
+pub(crate) mod jobs;
+pub(crate) mod multicam;
+pub(crate) mod output;
+pub(crate) mod reconcile;
+pub(crate) mod retry;
+pub(crate) mod run;
+pub(crate) mod state;
+pub(crate) mod status;
+pub(crate) mod takes;
+pub(crate) mod volumes;

@@ -23,7 +23,7 @@ pub async fn run(config: Option<&Path>, args: RetryArgs) -> anyhow::Result<Exit>
     let cfg = common::load_config(config)?;
     let usage = |e: StoreError| UsageError::new(e.to_string());
     match Store::open(&cfg.state.dir) {
-        Ok((ledger, _)) => requeue_here(&ledger, &args).await,
+        Ok((store, _)) => requeue_here(&store, &args).await,
         Err(StoreError::Locked { pid, .. }) if requests::service_holds(&cfg.state.dir) => {
             ask_the_service(&cfg.state.dir, &args, &pid).await
         }
@@ -46,9 +46,9 @@ fn checked(id: &str, rec: Option<Recording>) -> Result<RecordingId, UsageError> 
 }
 
 /// No service runs: the recordings are put back now; the next `run` or `backfill` takes them.
-async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> {
+async fn requeue_here(store: &Store, args: &RetryArgs) -> anyhow::Result<Exit> {
     let usage = |e: StoreError| UsageError::new(e.to_string());
-    let rigs = requeue_rigs(ledger, args.recording.as_deref())?;
+    let rigs = requeue_rigs(store, args.recording.as_deref())?;
     if args.recording.is_some() && rigs > 0 {
         crate::outln!(
             "{rigs} rig recording(s) put back; the next `run` looks at its cameras again"
@@ -56,15 +56,15 @@ async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> 
         return Ok(Exit::Ok);
     }
     let ids: Vec<RecordingId> = match &args.recording {
-        Some(id) => vec![checked(id, ledger.recording(id).map_err(usage)?)?],
+        Some(id) => vec![checked(id, store.recording(id).map_err(usage)?)?],
         None => {
-            let mut ids = ledger.failed().map_err(usage)?;
-            ids.extend(ledger.retrying().map_err(usage)?);
+            let mut ids = store.failed().map_err(usage)?;
+            ids.extend(store.retrying().map_err(usage)?);
             ids
         }
     };
     for id in &ids {
-        ledger.record(id, Event::Requeued).await.map_err(usage)?;
+        store.record(id, Event::Requeued).await.map_err(usage)?;
     }
     crate::outln!(
         "{} recording(s) put back in the queue; the next `run` or `backfill` takes them up",
@@ -75,11 +75,11 @@ async fn requeue_here(ledger: &Store, args: &RetryArgs) -> anyhow::Result<Exit> 
 
 /// Puts failed rig recordings back (`key`: that one, if it is a rig recording); returns how
 /// many. A rig recording asked for by key that has not failed is a usage error.
-fn requeue_rigs(ledger: &Store, key: Option<&str>) -> Result<usize, UsageError> {
+fn requeue_rigs(store: &Store, key: Option<&str>) -> Result<usize, UsageError> {
     use crate::model::rig::{RigEvent, RigState};
     let usage = |e: StoreError| UsageError::new(e.to_string());
     if let Some(key) = key
-        && let Some(r) = ledger.rig_recording(key).map_err(usage)?
+        && let Some(r) = store.rig_recording(key).map_err(usage)?
         && r.state() != RigState::Failed
     {
         return Err(UsageError::new(format!(
@@ -88,12 +88,12 @@ fn requeue_rigs(ledger: &Store, key: Option<&str>) -> Result<usize, UsageError> 
         )));
     }
     let mut n = 0;
-    for r in ledger.rig_recordings(false).map_err(usage)? {
+    for r in store.rig_recordings(false).map_err(usage)? {
         if r.state() == RigState::Failed && key.is_none_or(|k| k == r.key) {
             let at_ms = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64);
-            ledger
+            store
                 .rig_record(&r, &RigEvent::Requeued { at_ms })
                 .map_err(usage)?;
             n += 1;

@@ -5,13 +5,13 @@
 mod after_take;
 mod error;
 mod job;
-pub mod job_input;
+pub(crate) mod job_input;
 mod key;
 mod multicam;
 mod observe;
 mod raw;
-pub mod schedule;
-pub mod template;
+pub(crate) mod schedule;
+pub(crate) mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
 pub use error::UsageError;
@@ -200,7 +200,7 @@ pub struct TakeConfig {
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
-/// `[state]`: where the journal lives.
+/// `[state]`: where the state lives.
 #[derive(Debug, Clone)]
 pub struct StateConfig {
     pub dir: PathBuf,

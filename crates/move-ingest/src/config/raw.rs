@@ -42,7 +42,7 @@ struct Raw {
     notify: Option<super::NotifyConfig>,
     #[serde(default)]
     job: Option<super::job::RawJob>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::multicam::deserialize_rigs")]
     multicam: Vec<super::multicam::RawRig>,
 }
 

@@ -2,12 +2,12 @@
 //! still (`settle`), pairing a video with its `.move` (`pairing`), where an event's path sits
 //! (`place`), and what a user should know about the folders (`access`, `disk`, `notices`).
 
-pub mod access;
-pub mod disk;
-pub mod notices;
-pub mod pairing;
-pub mod place;
-pub mod rig;
+pub(crate) mod access;
+pub(crate) mod disk;
+pub(crate) mod notices;
+pub(crate) mod pairing;
+pub(crate) mod place;
+pub(crate) mod rig;
 pub mod scan;
-pub mod settle;
-pub mod watch;
+pub(crate) mod settle;
+pub(crate) mod watch;

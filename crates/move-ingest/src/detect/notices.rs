@@ -1,4 +1,4 @@
-//! Warnings that `status` shows beside the journal: symbolic links the scans skipped and watch
+//! Warnings that `status` shows beside the state: symbolic links the scans skipped and watch
 //! paths low on free space. `run` and `backfill` keep them in `<state dir>/notices.json`
 //! (written whole: a temporary file renamed over it); each new one is logged once.
 
@@ -34,7 +34,8 @@ impl Notices {
     /// Writes them to `state_dir`; a failure is logged (they are warnings, not state).
     pub fn save(&self, state_dir: &Path) {
         let path = state_dir.join(FILE);
-        if let Err(e) = crate::fsutil::publish_json(&path, self) {
+        let written = serde_json::to_vec_pretty(self).map_err(std::io::Error::other);
+        if let Err(e) = written.and_then(|b| crate::fsutil::write_atomic(&path, &b)) {
             tracing::warn!(path = %path.display(), "cannot write the notices `status` shows: {e}; check that the state dir is writable");
         }
     }

@@ -1,6 +1,6 @@
 //! Pairing: a complete video waits up to `move_wait_secs` for `<stem>.move` in its folder (without
 //! limit when `require_move`), a `.move` that comes first waits for its video, and only then is
-//! the recording handed to the journal.
+//! the recording handed to the state.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ pub type Key = (PathBuf, String);
 /// What to do with a recording's files as they are now.
 #[derive(Debug, Clone, Copy)]
 pub enum Decision {
-    /// Hand it to the journal (`Ingest::consider`) with this completeness.
+    /// Hand it to the state (`Ingest::consider`) with this completeness.
     Consider(Completeness),
     /// A file is still being written, or the video waits for its `.move`.
     Wait,
@@ -67,13 +67,13 @@ impl Pairing {
         }
     }
 
-    /// Decides about `found` (fresh from disk). `journaled`: the journal already holds this
+    /// Decides about `found` (fresh from disk). `recorded`: the state already holds this
     /// very video, so there is no `.move` to wait for (it was waited for before).
     pub fn decide(
         &mut self,
         found: &Found,
         settler: &mut Settler,
-        journaled: bool,
+        recorded: bool,
         wall: SystemTime,
         now: Instant,
     ) -> Decision {
@@ -85,14 +85,14 @@ impl Pairing {
         let (video, sidecar) = (complete(&found.video), complete(&found.sidecar));
         let consider = |video, sidecar| Decision::Consider(Completeness { video, sidecar });
         if (video, sidecar) == (Some(true), None) {
-            return self.video_alone(key, found, journaled, wall, now);
+            return self.video_alone(key, found, recorded, wall, now);
         }
         // Any other state ends a wait: a file still settling brings the recording back
         // when it settles (and a video that settles again starts a new wait).
         self.end_wait(&key);
         match (video, sidecar) {
             (None, None) => Decision::Nothing,
-            // A .move alone is journaled as waiting for its video.
+            // A .move alone is recorded as waiting for its video.
             (None, Some(true)) => consider(false, true),
             (Some(true), Some(true)) => consider(true, true),
             _ => Decision::Wait,
@@ -104,7 +104,7 @@ impl Pairing {
         &mut self,
         key: Key,
         found: &Found,
-        journaled: bool,
+        recorded: bool,
         wall: SystemTime,
         now: Instant,
     ) -> Decision {
@@ -112,7 +112,7 @@ impl Pairing {
             video: true,
             sidecar: false,
         });
-        if journaled {
+        if recorded {
             self.end_wait(&key);
             return take;
         }

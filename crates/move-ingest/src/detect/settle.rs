@@ -144,7 +144,7 @@ impl Settler {
         complete
     }
 
-    /// Drops what is known about `path` (taken up by the journal, or gone).
+    /// Drops what is known about `path` (taken up by the state, or gone).
     pub fn forget(&mut self, path: &Path) {
         self.pending.remove(path);
         self.settled.remove(path);

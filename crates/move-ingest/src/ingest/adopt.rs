@@ -99,7 +99,7 @@ impl Ingest {
         if let Err((reason, why)) = self.take_index_ready().await? {
             return Ok(Existing::Unknown { reason, why });
         }
-        let candidates = self.ledger.indexed_takes(&found.device, &found.stem)?;
+        let candidates = self.store.indexed_takes(&found.device, &found.stem)?;
         let mut hashes: HashMap<Role, String> = HashMap::new();
         for take in candidates {
             let Some(late_sidecar) = same_names_and_sizes(&take, found) else {
@@ -142,7 +142,7 @@ impl Ingest {
         let same_files =
             known.is_some_and(|r| r.video == found.video && r.sidecar == found.sidecar);
         if !same_files {
-            self.ledger.record(&id, Event::discovered(found)).await?;
+            self.store.record(&id, Event::discovered(found)).await?;
         }
         for file in &take.files {
             let Some(seen) = seen(found, file.role) else {
@@ -154,18 +154,18 @@ impl Ingest {
                 facts: seen.facts.clone(),
                 sha256: file.sha256.clone(),
             };
-            self.ledger.record(&id, ev).await?;
+            self.store.record(&id, ev).await?;
         }
         let ev = Event::TakeCreated {
             take_id: take.take_id.clone(),
             adopted: true,
         };
-        self.ledger.record(&id, ev).await?;
+        self.store.record(&id, ev).await?;
         if let Some(facts) = &take.late_sidecar {
             let ev = Event::LateSidecar {
                 facts: facts.clone(),
             };
-            self.ledger.record(&id, ev).await?;
+            self.store.record(&id, ev).await?;
         }
         self.adoptions.adopted.fetch_add(1, Ordering::Relaxed);
         tracing::info!(rec = %id, device = %found.device, stem = %found.stem, take = %take.take_id, "the take of this recording is already on the API (same files, same SHA-256): adopted, nothing sent");
@@ -281,7 +281,7 @@ impl Ingest {
         let build = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        let store = self.ledger.clone();
+        let store = self.store.clone();
         let writer = tokio::task::spawn_blocking(move || store.take_index_writer(build)).await;
         // A state that cannot be written stops the work as any step would (not "unknown"); in
         // `run` a full or read-only disk leaves the index for the next pass instead.
@@ -338,7 +338,7 @@ impl Ingest {
         match written {
             Ok(v) => Ok(Ok(v)),
             Err(e) => match e.disk_cause() {
-                Some(cause) if self.ledger.pause().enabled() => {
+                Some(cause) if self.store.pause().enabled() => {
                     Ok(Err((format!("{}: {e}", cause.reason()), Unsure::Changed)))
                 }
                 _ => Err(Fatal::Store(e)),

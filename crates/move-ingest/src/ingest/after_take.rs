@@ -43,13 +43,13 @@ impl Ingest {
                     let ev = Event::AfterTakePlanned {
                         files: files.clone(),
                     };
-                    self.ledger.record(&rec.id, ev).await?;
+                    self.store.record(&rec.id, ev).await?;
                     files
                 }
                 Err(kept) => {
                     tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "after_take: files kept: {kept}");
                     let note = format!("kept: {kept}");
-                    self.ledger
+                    self.store
                         .record(&rec.id, Event::AfterTakeDone { note })
                         .await?;
                     return Ok(());
@@ -69,7 +69,7 @@ impl Ingest {
         }
         let note = done.join("; ");
         tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "after_take: {note}");
-        self.ledger
+        self.store
             .record(&rec.id, Event::AfterTakeDone { note })
             .await?;
         Ok(())

@@ -1,4 +1,4 @@
-//! What a file found on disk means for the journal: a new recording, one to resume,
+//! What a file found on disk means for the state: a new recording, one to resume,
 //! a touched file (same bytes), new bytes (a new recording), or a late `.move`.
 
 use super::{Fatal, Ingest};
@@ -9,13 +9,13 @@ use crate::model::recording::{Event, Phase, Recording, Role};
 use crate::upload::sha256_file;
 
 impl Ingest {
-    /// Journals what `found` means and returns the recording to process, if any.
+    /// Records what `found` means and returns the recording to process, if any.
     pub async fn consider(
         &self,
         found: &Found,
         done: Completeness,
     ) -> Result<Option<RecordingId>, Fatal> {
-        let latest = self.ledger.latest(&found.dir, &found.stem)?;
+        let latest = self.store.latest(&found.dir, &found.stem)?;
         self.consider_latest(found, done, latest).await
     }
 
@@ -45,7 +45,7 @@ impl Ingest {
             Phase::Waiting if ready => {
                 let mut files = rec.files();
                 (files.video, files.sidecar) = (found.video.clone(), found.sidecar.clone());
-                self.ledger
+                self.store
                     .record(&rec.id, Event::discovered(&files))
                     .await?;
                 Ok(Some(rec.id))
@@ -83,7 +83,7 @@ impl Ingest {
         {
             let mut joined = rec.files();
             joined.sidecar = found.sidecar.clone();
-            self.ledger
+            self.store
                 .record(&rec.id, Event::discovered(&joined))
                 .await?;
         }
@@ -113,13 +113,13 @@ impl Ingest {
             let ev = Event::LateSidecar {
                 facts: side.facts.clone(),
             };
-            self.ledger.record(&rec.id, ev).await?;
+            self.store.record(&rec.id, ev).await?;
         }
         Ok(None)
     }
 
     /// False when `now` holds other bytes than the upload of `role`; a file that was only
-    /// touched (same bytes, new facts) is journaled as such.
+    /// touched (same bytes, new facts) is recorded as such.
     async fn touched_or_same(
         &self,
         rec: &Recording,
@@ -145,25 +145,25 @@ impl Ingest {
             role,
             facts: now.facts.clone(),
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         Ok(true)
     }
 
-    /// Journals a recording for a folder and stem the state knew nothing of: before anything
+    /// Records a recording for a folder and stem the state knew nothing of: before anything
     /// of it is uploaded, its worker looks for its take on the API (adoption).
     async fn discover_unknown(&self, found: &Found) -> Result<Option<RecordingId>, Fatal> {
         self.discover_as(found, Event::discovered_unknown(found))
             .await
     }
 
-    /// Journals a new recording for `found`; returns it when it has a video to upload.
+    /// Records a new recording for `found`; returns it when it has a video to upload.
     async fn discover(&self, found: &Found) -> Result<Option<RecordingId>, Fatal> {
         self.discover_as(found, Event::discovered(found)).await
     }
 
     async fn discover_as(&self, found: &Found, ev: Event) -> Result<Option<RecordingId>, Fatal> {
         let id = RecordingId::new();
-        self.ledger.record(&id, ev).await?;
+        self.store.record(&id, ev).await?;
         if found.video.is_none() {
             tracing::info!(rec = %id, device = %found.device, stem = %found.stem, "a .move without its video: waiting for the video");
             return Ok(None);

@@ -1,5 +1,5 @@
 //! The upload step: each file of a recording gets a fresh `createFile`, one PUT, and a
-//! journaled `Uploaded` only once the storage accepted it and the file held still.
+//! recorded `Uploaded` only once the storage accepted it and the file held still.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -36,7 +36,7 @@ impl Ingest {
     }
 
     /// The file of `role` as it is on disk now, if it needs sending: an upload of another
-    /// version is discarded, and new facts are journaled; `Err` is why the recording stops.
+    /// version is discarded, and new facts are recorded; `Err` is why the recording stops.
     async fn current(
         &self,
         rec: &Recording,
@@ -61,7 +61,7 @@ impl Ingest {
                 return Ok(Ok(None));
             }
             let reason = format!("{} changed after its upload", path.display());
-            self.ledger
+            self.store
                 .record(&rec.id, Event::UploadDiscarded { role, reason })
                 .await?;
         }
@@ -80,7 +80,7 @@ impl Ingest {
             }
             let mut fresh = rec.clone();
             *fresh.seen_mut(role) = Some(now.clone());
-            self.ledger
+            self.store
                 .record(&rec.id, Event::discovered(&fresh.files()))
                 .await?;
         }
@@ -158,7 +158,7 @@ impl Ingest {
         }
     }
 
-    /// A fresh `createFile` for one file, journaled: its id and upload URL, or why the
+    /// A fresh `createFile` for one file, recorded: its id and upload URL, or why the
     /// recording stops.
     async fn create_file(
         &self,
@@ -202,11 +202,11 @@ impl Ingest {
             role,
             file_id: file.id.clone(),
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         Ok(Ok((file.id, url)))
     }
 
-    /// Journals an accepted upload.
+    /// Records an accepted upload.
     async fn uploaded(
         &self,
         rec: &Recording,
@@ -222,7 +222,7 @@ impl Ingest {
             facts: seen.facts.clone(),
             sha256: sent.sha256,
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         Ok(None)
     }
 }

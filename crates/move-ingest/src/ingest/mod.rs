@@ -1,17 +1,17 @@
 //! The pipeline for one recording: decide what a scan's find means, then upload its files
-//! and create its take, journaling each step before the next outside action.
+//! and create its take, recording each step before the next outside action.
 
 mod adopt;
 mod after_take;
-pub mod batch;
-pub mod classify;
+pub(crate) mod batch;
+pub(crate) mod classify;
 mod decide;
 mod fatal;
 mod files;
-pub mod job;
+pub(crate) mod job;
 mod rig;
 mod take;
-pub mod workers;
+pub(crate) mod workers;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,22 +30,20 @@ use crate::store::Store;
 use crate::upload::Uploader;
 pub use fatal::Fatal;
 
-pub use crate::model::facts::Completeness;
-pub use adopt::{Adoptable, Existing};
-pub use rig::RigMember;
+pub use adopt::Existing;
 
 /// What became of one recording in this pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The take exists (created now, adopted, or already journaled).
+    /// The take exists (created now, adopted, or already recorded).
     Done { take_id: String },
-    /// Stopped with a reason (journaled; `retry` puts it back).
+    /// Stopped with a reason (recorded; `retry` puts it back).
     Failed { reason: String },
     /// Not ready: a file changed or is still being written; a later pass takes it up.
     Deferred { reason: String },
     /// A file vanished before its upload; the recording leaves the queue.
     Gone { reason: String },
-    /// A transient failure outlasted the quick retries (journaled as `retrying`): try again
+    /// A transient failure outlasted the quick retries (recorded as `retrying`): try again
     /// after `wait`. `api_down` says the Move API itself did not answer (not only its storage),
     /// so the service probes it rather than retrying each recording.
     Retrying {
@@ -60,8 +58,8 @@ pub enum Outcome {
 
 /// Everything the pipeline needs, shared by every recording in flight.
 pub struct Ingest {
-    /// The state (named after the journal it replaced, so the call sites read as before).
-    ledger: Arc<Store>,
+    /// The state.
+    store: Arc<Store>,
     api: api::Client,
     uploader: Uploader,
     cfg: Arc<Config>,
@@ -87,7 +85,7 @@ pub struct Ingest {
 
 impl Ingest {
     /// Builds the pipeline from the config and the resolved key.
-    pub fn new(cfg: Arc<Config>, key: ResolvedKey, ledger: Arc<Store>) -> anyhow::Result<Ingest> {
+    pub fn new(cfg: Arc<Config>, key: ResolvedKey, store: Arc<Store>) -> anyhow::Result<Ingest> {
         let http = api::http_client(&cfg.api)?;
         let uploader = Uploader::scheduled(
             http.clone(),
@@ -97,7 +95,7 @@ impl Ingest {
         );
         let hostname = gethostname::gethostname().to_string_lossy().into_owned();
         let monitor =
-            Arc::new(Monitor::new(&cfg, &hostname).with_state_pause(ledger.pause().clone()));
+            Arc::new(Monitor::new(&cfg, &hostname).with_state_pause(store.pause().clone()));
         Ok(Ingest {
             api: api::Client::new(http.clone(), &cfg.api, key).with_monitor(monitor.clone()),
             uploader,
@@ -109,7 +107,7 @@ impl Ingest {
             policy: Policy::from_config(&cfg.retry),
             hostname,
             monitor,
-            ledger,
+            store,
             cfg,
             take_index: Default::default(),
             adoptions: Default::default(),
@@ -117,13 +115,13 @@ impl Ingest {
     }
 
     /// Reports every upload to `watch` (progress bars, progress lines, `status`).
-    pub fn watch_uploads(&mut self, watch: Arc<dyn crate::upload::Watch>) {
+    pub fn watch_uploads(&mut self, watch: Arc<dyn crate::upload::Report>) {
         self.uploader = self.uploader.clone().watched(watch);
     }
 
     /// A copy of one recording's state.
     pub fn recording(&self, id: &str) -> Result<Option<Recording>, Fatal> {
-        Ok(self.ledger.recording(id)?)
+        Ok(self.store.recording(id)?)
     }
 
     /// The recordings an earlier run left mid-way (queued, uploading, take requested, a take
@@ -132,15 +130,15 @@ impl Ingest {
     /// action and not finished is resumed; jobs already created are followed by `run`'s
     /// follower, not resumed here.
     pub fn unfinished(&self) -> Result<Vec<RecordingId>, Fatal> {
-        let mut ids = self.ledger.unfinished()?;
+        let mut ids = self.store.unfinished()?;
         let every_take = self.cfg.after_take.action != AfterTakeAction::Keep;
-        for id in self.ledger.after_take_due(every_take)? {
+        for id in self.store.after_take_due(every_take)? {
             if !ids.contains(&id) {
                 ids.push(id);
             }
         }
         if self.any_jobs() {
-            for (id, _) in self.ledger.jobs_active()? {
+            for (id, _) in self.store.jobs_active()? {
                 if ids.contains(&id) {
                     continue;
                 }
@@ -159,32 +157,32 @@ impl Ingest {
     /// A full or read-only state disk pauses ingestion until a write goes through again,
     /// instead of stopping it (`run`; `backfill` stops with exit 2).
     pub fn pause_when_state_full(&self) {
-        self.ledger.pause_when_full();
+        self.store.pause_when_full();
     }
 
     /// Whether ingestion is paused on a full or read-only state disk, and since when.
     pub fn state_paused(&self) -> Option<crate::store::Paused> {
-        self.ledger.pause().now()
+        self.store.pause().now()
     }
 
     /// Resolves only if the start-up check of the state database fails (see `Store::check_failed`).
     pub async fn state_check_failed(&self) -> Fatal {
-        Fatal::Store(self.ledger.check_failed().await)
+        Fatal::Store(self.store.check_failed().await)
     }
 
     /// Makes every step written so far durable: before a process reports what it did.
     pub async fn flush_state(&self) -> Result<(), Fatal> {
-        Ok(self.ledger.flush().await?)
+        Ok(self.store.flush().await?)
     }
 
     /// Waits for the start-up check of the state database and returns its verdict.
     pub fn state_checked(&self) -> Result<(), Fatal> {
-        Ok(self.ledger.checked()?)
+        Ok(self.store.checked()?)
     }
 
     /// The recording for a folder and stem whose files are still to be uploaded, if any.
     pub fn uploading(&self, dir: &Path, stem: &str) -> Result<Option<RecordingId>, Fatal> {
-        let Some(rec) = self.ledger.latest(dir, stem)? else {
+        let Some(rec) = self.store.latest(dir, stem)? else {
             return Ok(None);
         };
         Ok((rec.phase().is_in_flight() && rec.take_requested_ms.is_none()).then_some(rec.id))
@@ -193,7 +191,7 @@ impl Ingest {
     /// Whether `found` is exactly what its newest recording uploaded and took (nothing to do):
     /// the question asked of every file a scan finds, one index lookup without parsing state.
     pub fn done_unchanged(&self, found: &Found) -> Result<bool, Fatal> {
-        Ok(self.ledger.done_unchanged(
+        Ok(self.store.done_unchanged(
             &found.dir,
             &found.stem,
             found.video.as_ref().map(|s| &s.facts),
@@ -203,12 +201,12 @@ impl Ingest {
 
     /// The newest recording for the folder and stem of `found`.
     pub fn latest(&self, found: &Found) -> Result<Option<Recording>, Fatal> {
-        Ok(self.ledger.latest(&found.dir, &found.stem)?)
+        Ok(self.store.latest(&found.dir, &found.stem)?)
     }
 
-    /// Whether the journal already paired this recording (`latest`, from `Ingest::latest`):
+    /// Whether the state already paired this recording (`latest`, from `Ingest::latest`):
     /// in flight, or holding this very video.
-    pub fn journaled(latest: Option<&Recording>, found: &Found) -> bool {
+    pub fn recorded(latest: Option<&Recording>, found: &Found) -> bool {
         let Some(rec) = latest else {
             return false;
         };
@@ -236,7 +234,7 @@ impl Ingest {
 
     /// The recordings as the operator's views read them.
     pub fn state_view(&self) -> Arc<dyn crate::report::snapshot::StateView> {
-        self.ledger.clone()
+        self.store.clone()
     }
 
     /// The API client (the status page asks it for thumbnails).
@@ -275,25 +273,25 @@ impl Ingest {
                 }
             },
             None => {
-                let mut ids = self.ledger.failed()?;
-                ids.extend(self.ledger.retrying()?);
+                let mut ids = self.store.failed()?;
+                ids.extend(self.store.retrying()?);
                 ids
             }
         };
         for id in &ids {
-            self.ledger.record(id, Event::Requeued).await?;
+            self.store.record(id, Event::Requeued).await?;
         }
         Ok(ids)
     }
 
     /// How many recordings have failed (systemd's STATUS line).
     pub fn count_failed(&self) -> Result<u64, Fatal> {
-        Ok(self.ledger.count(Phase::Failed)?)
+        Ok(self.store.count(Phase::Failed)?)
     }
 
     /// The state database (requests from other processes are read from it).
     pub fn state_path(&self) -> &Path {
-        self.ledger.path()
+        self.store.path()
     }
 
     /// Takes one recording as far as it goes: its files uploaded, then its take.
@@ -347,7 +345,7 @@ impl Ingest {
         Ok(outcome)
     }
 
-    /// Journals a failure and reports it.
+    /// Records a failure and reports it.
     async fn fail(
         &self,
         rec: &Recording,
@@ -362,11 +360,11 @@ impl Ingest {
             kind,
         };
         self.monitor.failed(rec, step, kind, &reason);
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         Ok(Outcome::Failed { reason })
     }
 
-    /// Journals that a transient failure outlasted the quick retries: the recording waits and
+    /// Records that a transient failure outlasted the quick retries: the recording waits and
     /// is tried again after the round's backoff (`Policy::round_delay`), never failed for it.
     async fn later(
         &self,
@@ -391,7 +389,7 @@ impl Ingest {
             reason: reason.clone(),
             next_ms,
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         Ok(Outcome::Retrying {
             reason,
             wait,
@@ -399,7 +397,7 @@ impl Ingest {
         })
     }
 
-    /// Journals that a recording waits for the API to answer before anything of it is tried
+    /// Records that a recording waits for the API to answer before anything of it is tried
     /// (the service holds new work back while the API is down); returns how long, or `None`
     /// when it has nothing left to send to the API (it is queued as usual).
     pub async fn hold(&self, id: &str, reason: String) -> Result<Option<Duration>, Fatal> {
@@ -420,13 +418,13 @@ impl Ingest {
         }
     }
 
-    /// Journals that a file of the recording vanished: it leaves the queue (not a failure).
+    /// Records that a file of the recording vanished: it leaves the queue (not a failure).
     async fn gone(&self, rec: &Recording, reason: String) -> Result<Outcome, Fatal> {
         tracing::warn!(rec = %rec.id, device = %rec.device, stem = %rec.stem, "{reason}; leaving the queue");
         let ev = Event::Vanished {
             reason: reason.clone(),
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         Ok(Outcome::Gone { reason })
     }
 }

@@ -1,4 +1,4 @@
-//! The take step: `TakeRequested` is journaled before the request; an unanswered request
+//! The take step: `TakeRequested` is recorded before the request; an unanswered request
 //! is settled by finding the take by its recording id before anything is sent again.
 
 use std::time::{Duration, SystemTime};
@@ -48,7 +48,7 @@ impl Ingest {
         self.monitor.step(id, Doing::CreatingTake);
         self.want_job(&rec).await?;
         let at_ms = now_ms();
-        self.ledger
+        self.store
             .record(id, Event::TakeRequested { at_ms })
             .await?;
         let since = rec.take_requested_ms.unwrap_or(at_ms).min(at_ms);
@@ -136,7 +136,7 @@ impl Ingest {
         })
     }
 
-    /// Journals the take the API answered with.
+    /// Records the take the API answered with.
     async fn created(&self, rec: &Recording, take: Take) -> Result<Outcome, Fatal> {
         tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, take = %take.id, "take created");
         self.take_made(rec, take.id, false).await
@@ -147,7 +147,7 @@ impl Ingest {
         self.take_made(rec, take.id, true).await
     }
 
-    /// Journals the take (a grouped step: the next commit takes it to disk) and counts it in
+    /// Records the take (a grouped step: the next commit takes it to disk) and counts it in
     /// the metrics once it is there.
     async fn take_made(
         &self,
@@ -159,7 +159,7 @@ impl Ingest {
             take_id: take_id.clone(),
             adopted,
         };
-        let committed = self.ledger.record_grouped(&rec.id, ev).await?;
+        let committed = self.store.record_grouped(&rec.id, ev).await?;
         let monitor = self.monitor.clone();
         let id = rec.id.clone();
         tokio::spawn(async move {

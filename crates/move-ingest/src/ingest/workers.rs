@@ -116,7 +116,7 @@ impl Workers {
     }
 
     /// Takes no new work and gives the running workers up to `grace` to finish; what is left is
-    /// stopped (the journal holds every step taken, so it resumes at the next start).
+    /// stopped (the state holds every step taken, so it resumes at the next start).
     pub async fn drain(&mut self, grace: Duration) -> Option<Fatal> {
         self.queue.clear();
         self.queued.clear();

@@ -128,7 +128,7 @@ impl Facts {
     }
 }
 
-/// One file of a recording found on disk: its kind and facts (as journaled, too).
+/// One file of a recording found on disk: its kind and facts (as recorded, too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "SeenWire", into = "SeenWire")]
 pub struct Seen {
@@ -136,7 +136,7 @@ pub struct Seen {
     pub facts: Facts,
 }
 
-/// `Seen` as journaled: kind and facts in one flat object (serde's `flatten` is slow to read).
+/// `Seen` as recorded: kind and facts in one flat object (serde's `flatten` is slow to read).
 #[derive(Clone, Serialize, Deserialize)]
 struct SeenWire {
     kind: Kind,

@@ -1,4 +1,4 @@
-//! The identity of one recording, as journaled and as put in its take's metadata.
+//! The identity of one recording, as recorded and as put in its take's metadata.
 
 use std::fmt;
 
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A recording's id, `rec-<uuid>`: made once when the recording is discovered, never reused.
 ///
-/// It reads as a `&str` (the journal and the API carry it as text).
+/// It reads as a `&str` (the state and the API carry it as text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RecordingId(String);

@@ -3,7 +3,7 @@
 
 pub mod facts;
 pub mod id;
-pub mod job;
+pub(crate) mod job;
 pub mod recording;
 pub mod rig;
 pub mod volume;

@@ -20,7 +20,7 @@ pub enum Role {
     Sidecar,
 }
 
-/// One step of one recording, as journaled.
+/// One step of one recording, as recorded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
@@ -238,7 +238,7 @@ pub struct Upload {
     pub sha256: String,
 }
 
-/// The step a recording failed at, journaled by these names.
+/// The step a recording failed at, recorded by these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// Sending a file's bytes (or finding it cannot be sent).
@@ -256,7 +256,7 @@ pub enum Step {
 }
 
 impl Step {
-    /// The name `status` shows and the journal holds.
+    /// The name `status` shows and the state holds.
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Upload => "upload",
@@ -369,7 +369,7 @@ pub enum Phase {
     Queued,
     /// Some of its files are uploaded.
     Uploading,
-    /// The take was asked for; its answer is not journaled yet.
+    /// The take was asked for; its answer is not recorded yet.
     TakeRequested,
     /// A transient failure outlasted the quick retries; it is tried again later, by itself.
     Retrying,
@@ -458,7 +458,7 @@ impl Recording {
         }
     }
 
-    /// The recording's files as journaled, in the shape a scan finds them.
+    /// The recording's files as recorded, in the shape a scan finds them.
     pub fn files(&self) -> Found {
         Found {
             dir: self.dir.clone(),
@@ -740,7 +740,7 @@ mod tests {
     }
 
     #[test]
-    fn a_recording_journaled_before_retrying_existed_reads_as_before() {
+    fn a_recording_recorded_before_retrying_existed_reads_as_before() {
         let mut json = serde_json::to_value(recording()).unwrap();
         json.as_object_mut().unwrap().remove("retrying");
         let rec: Recording = serde_json::from_value(json).unwrap();

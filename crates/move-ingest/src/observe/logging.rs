@@ -1,5 +1,5 @@
 //! Log lines on stderr with tracing: level from `RUST_LOG` or `log.level`, text or JSON; under
-//! systemd (stderr is the journal stream named by `$JOURNAL_STREAM`) text lines carry the
+//! systemd (stderr is the state stream named by `$JOURNAL_STREAM`) text lines carry the
 //! sd-daemon `<N>` priority prefix and no timestamp of our own, so `journalctl -p warning` works.
 
 use std::io::IsTerminal;

@@ -2,8 +2,8 @@
 //! work and API health (`monitor`), the webhook (`webhook`), progress bars and lines
 //! (`progress`) and the log (`logging`).
 
-pub mod logging;
+pub(crate) mod logging;
 pub mod metrics;
-pub mod monitor;
-pub mod progress;
-pub mod webhook;
+pub(crate) mod monitor;
+pub(crate) mod progress;
+pub(crate) mod webhook;

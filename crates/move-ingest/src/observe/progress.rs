@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::upload::{Sending, Watch};
+use crate::upload::{Report, Transfer};
 
 /// How often the service logs an upload that is still going.
 pub const LOG_EVERY: Duration = Duration::from_secs(10);
@@ -158,8 +158,8 @@ fn style(template: &str) -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-impl Watch for Arc<Tracker> {
-    fn start(&self, path: &Path, size: u64) -> Box<dyn Sending> {
+impl Report for Arc<Tracker> {
+    fn start(&self, path: &Path, size: u64) -> Box<dyn Transfer> {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -201,7 +201,7 @@ struct FileSend {
     accepted: AtomicBool,
 }
 
-impl Sending for FileSend {
+impl Transfer for FileSend {
     fn sent(&self, total: u64) {
         let before = self.last.swap(total, Ordering::Relaxed);
         let t = &self.tracker;

@@ -3,11 +3,11 @@
 //! the snapshot of counts and recordings (`snapshot`), the rows and notes of the views (`view`),
 //! what the running process is sending (`sending`), and a recording's steps in words (`history`).
 
-pub mod counts;
-pub mod hint;
-pub mod history;
-pub mod rigs;
-pub mod sending;
+pub(crate) mod counts;
+pub(crate) mod hint;
+pub(crate) mod history;
+pub(crate) mod rigs;
+pub(crate) mod sending;
 pub mod snapshot;
-pub mod status;
-pub mod view;
+pub(crate) mod status;
+pub(crate) mod view;

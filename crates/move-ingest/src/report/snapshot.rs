@@ -357,7 +357,7 @@ fn row(r: &Recording) -> Row {
     }
 }
 
-/// A journal time (RFC 3339) as a `SystemTime`; now when it cannot be read.
+/// A state time (RFC 3339) as a `SystemTime`; now when it cannot be read.
 fn time_of(t: &str) -> SystemTime {
     humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).unwrap_or_else(|_| SystemTime::now())
 }

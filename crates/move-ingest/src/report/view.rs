@@ -75,7 +75,7 @@ fn always_listed(shown: Shown) -> bool {
 
 /// One listed recording.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct StatusRow {
     pub recording_id: String,
     pub device: String,
     pub stem: String,
@@ -105,7 +105,7 @@ pub struct StatusView {
     pub counts: Vec<(Shown, usize)>,
     pub late_sidecars: usize,
     /// Failed first, then the rest; newest first within each.
-    pub rows: Vec<Row>,
+    pub rows: Vec<StatusRow>,
     /// Recordings not listed (done, waiting or gone, older than the newest [`NEWEST`]).
     pub not_listed: usize,
     /// The processing jobs (`[job]`), when the state has any.
@@ -211,8 +211,9 @@ impl StatusView {
             }
         }
         always.extend(waiting.iter().map(waiting_row));
-        let failed = |r: &Row| r.shown == Shown::Phase(Phase::Failed);
-        let newest_first = |a: &Row, b: &Row| (failed(b), b.seq).cmp(&(failed(a), a.seq));
+        let failed = |r: &StatusRow| r.shown == Shown::Phase(Phase::Failed);
+        let newest_first =
+            |a: &StatusRow, b: &StatusRow| (failed(b), b.seq).cmp(&(failed(a), a.seq));
         rest.sort_by(newest_first);
         rest.truncate(NEWEST);
         always.extend(rest);
@@ -250,14 +251,14 @@ impl StatusView {
             "total": self.total,
             "counts": counts,
             "late_sidecars": self.late_sidecars,
-            "latest": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+            "latest": self.rows.iter().map(StatusRow::to_json).collect::<Vec<_>>(),
             "not_listed": self.not_listed,
             "jobs": self.jobs.as_ref().map(JobsView::to_json),
         })
     }
 }
 
-impl Row {
+impl StatusRow {
     fn to_json(&self) -> Value {
         json!({
             "recording_id": self.recording_id,
@@ -277,7 +278,7 @@ impl Row {
     }
 }
 
-fn row(r: &Recording, sending: &SendingNow) -> Row {
+fn row(r: &Recording, sending: &SendingNow) -> StatusRow {
     let now = [&r.video, &r.sidecar]
         .into_iter()
         .flatten()
@@ -287,7 +288,7 @@ fn row(r: &Recording, sending: &SendingNow) -> Row {
         Some(_) if !matches!(phase, Phase::Done | Phase::Failed | Phase::Gone) => Shown::Uploading,
         _ => Shown::Phase(phase),
     };
-    Row {
+    StatusRow {
         shown,
         sending: now.filter(|_| shown == Shown::Uploading),
         recording_id: r.id.to_string(),
@@ -318,13 +319,13 @@ fn row(r: &Recording, sending: &SendingNow) -> Row {
     }
 }
 
-/// A video the service holds back while it waits for its `.move` (not journaled yet).
-fn waiting_row(w: &WaitingVideo) -> Row {
+/// A video the service holds back while it waits for its `.move` (not recorded yet).
+fn waiting_row(w: &WaitingVideo) -> StatusRow {
     let until = match &w.until {
         Some(t) => format!("until {t}"),
         None => "without limit (pairing.require_move)".into(),
     };
-    Row {
+    StatusRow {
         recording_id: "-".into(),
         device: w.device.clone(),
         stem: w.stem.clone(),

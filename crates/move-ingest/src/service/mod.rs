@@ -1,12 +1,12 @@
-//! The watching service: journal replay, resumed work and a first scan, then one loop that
+//! The watching service: the state opened, resumed work and a first scan, then one loop that
 //! turns events, settle and pairing timers, periodic rescans and finished workers into takes,
 //! until the shutdown future resolves.
 
-mod check;
 mod heal;
-pub mod http;
-pub mod page;
-pub mod systemd;
+pub(crate) mod http;
+mod intake;
+pub(crate) mod page;
+pub(crate) mod systemd;
 
 use std::future::Future;
 
@@ -199,7 +199,7 @@ async fn follower_failed(jobs: &mut Option<tokio::task::JoinHandle<Fatal>>) -> F
     }
 }
 
-/// The watches and the first scan, begun before the journal is replayed so that the folder
+/// The watches and the first scan, begun before the state is replayed so that the folder
 /// walk (system calls) runs beside the replay (parsing).
 pub struct Started {
     watch: Watch,

@@ -15,18 +15,18 @@
 
 #[cfg(any(test, feature = "testing"))]
 mod bulk;
-mod check;
 mod error;
 mod import;
+mod integrity;
 mod json_paths;
 mod lock;
-pub mod pause;
+pub(crate) mod pause;
 pub mod query;
 mod recent;
-pub mod requests;
+pub(crate) mod requests;
 mod rigs;
 mod rows;
-pub mod schema;
+pub(crate) mod schema;
 mod take_index;
 mod writer;
 
@@ -87,7 +87,7 @@ pub struct Store {
     dir: PathBuf,
     path: PathBuf,
     writer: Option<std::thread::JoinHandle<()>>,
-    check: Arc<check::Check>,
+    check: Arc<integrity::Check>,
     /// Whether a full or read-only disk pauses the writer (in `run`), and whether it is paused.
     pause: Arc<Pause>,
     /// The rig recordings' own writer connection (`rigs`).
@@ -104,7 +104,7 @@ impl Store {
         let lock = lock::lock(dir)?;
         let path = dir.join(DB_FILE);
         let mut conn = schema::open_writer(&path)?;
-        let check = check::Check::start(&path)?;
+        let check = integrity::Check::start(&path)?;
         // A small database is checked before the start goes on; an import waits for the check too.
         let within = (!dir.join(JOURNAL_FILE).exists()).then_some(CHECK_WAIT);
         match check.wait(within) {

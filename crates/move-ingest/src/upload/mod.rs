@@ -33,14 +33,14 @@ pub struct Sent {
 }
 
 /// Watches uploads as they go: progress bars, the service's progress lines, `status`.
-pub trait Watch: Send + Sync {
+pub trait Report: Send + Sync {
     /// A PUT of `size` bytes of `path` starts; the returned handle follows it and is
     /// dropped when it ends (accepted or not).
-    fn start(&self, path: &std::path::Path, size: u64) -> Box<dyn Sending>;
+    fn start(&self, path: &std::path::Path, size: u64) -> Box<dyn Transfer>;
 }
 
 /// One PUT being sent.
-pub trait Sending: Send + Sync {
+pub trait Transfer: Send + Sync {
     /// `total` bytes of the body have been handed to the connection so far.
     fn sent(&self, total: u64);
     /// The storage accepted the whole file.
@@ -53,7 +53,7 @@ pub struct Uploader {
     http: reqwest::Client,
     stall: Duration,
     limiter: Option<Arc<RateLimiter>>,
-    watch: Option<Arc<dyn Watch>>,
+    watch: Option<Arc<dyn Report>>,
 }
 
 impl Uploader {
@@ -85,7 +85,7 @@ impl Uploader {
     }
 
     /// The same uploader, reporting every PUT to `watch`.
-    pub fn watched(mut self, watch: Arc<dyn Watch>) -> Uploader {
+    pub fn watched(mut self, watch: Arc<dyn Report>) -> Uploader {
         self.watch = Some(watch);
         self
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot};
 
 use super::reader::{HashResult, read_chunks};
-use super::{CHUNKS_IN_FLIGHT, Sending, Sent, UploadError, Uploader, url_expired};
+use super::{CHUNKS_IN_FLIGHT, Sent, Transfer, UploadError, Uploader, url_expired};
 use crate::api::{error_chain, excerpt};
 use crate::model::facts::Facts;
 
@@ -42,7 +42,7 @@ impl Uploader {
         let (tx, mut rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let hashed = self.start_reader(file, facts.size, path, tx)?;
         let counted = progress.clone();
-        let sending: Option<Arc<dyn Sending>> = self
+        let sending: Option<Arc<dyn Transfer>> = self
             .watch
             .as_ref()
             .map(|w| Arc::from(w.start(path, facts.size)));

@@ -41,3 +41,26 @@ fn a_wrong_document_is_caught() {
     let bad = "query { getTake(takeId: \"x\") { id nosuchfield } }";
     assert!(ExecutableDocument::parse_and_validate(&schema, bad, "bad.graphql").is_err());
 }
+
+#[test]
+fn the_multicam_documents_are_among_those_validated() {
+    let names: Vec<&str> = move_ingest::api::documents::all()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for op in [
+        "ListCameraSettings",
+        "ListRigs",
+        "CreateVolumeWithHuman",
+        "GetVolume",
+        "ListVolumes",
+        "CreateMultiCamTake",
+        "CreateMultiCamJob",
+        "GetTakeType",
+    ] {
+        assert!(
+            names.contains(&op),
+            "{op} is not in documents::all(): {names:?}"
+        );
+    }
+}

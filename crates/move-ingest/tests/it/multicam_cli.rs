@@ -611,3 +611,39 @@ async fn the_apis_refusals_exit_4_with_its_message() {
     assert_eq!(sb.stats().await["jobs_created"], 0);
     assert_eq!(sb.stats().await["takes_created"], 0);
 }
+
+#[tokio::test]
+async fn a_lost_answer_to_volumes_create_says_how_to_look_before_creating_again() {
+    let sb = Sandbox::start();
+    let c = Capture::new(&sb);
+    let a = sb.uploaded_file("mp4", b"calib a").await;
+    let b = sb.uploaded_file("mp4", b"calib b").await;
+    let [s1, s2] = sources(&a, &b);
+    sb.set_faults(json!({"p_drop": 1.0, "drop_only": "createVolumeWithHuman"}))
+        .await;
+    let out = c.run(&[
+        "volumes",
+        "create",
+        "--source",
+        &s1,
+        "--source",
+        &s2,
+        "--human-height",
+        "1.8",
+        "--sync",
+        "none",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", show(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("may have been created") && said.contains("move-ingest volumes list"),
+        "{said}"
+    );
+    sb.set_faults(json!({})).await;
+    let listed = json_of(&c, &["volumes", "list", "--json"]);
+    assert_eq!(
+        listed["volumes"].as_array().unwrap().len(),
+        1,
+        "the volume was made: {listed}"
+    );
+}

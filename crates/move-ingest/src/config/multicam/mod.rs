@@ -11,7 +11,7 @@ mod raw;
 #[cfg(test)]
 mod tests;
 
-pub(super) use raw::{RawRig, validate_all};
+pub(super) use raw::{RawRig, deserialize_rigs, validate_all};
 
 use std::time::Duration;
 
@@ -132,7 +132,8 @@ pub enum VolumeSource {
     /// `calibration`: each recording whose stem matches becomes a volume
     /// (`createVolumeWithHuman`), and the rig's later recordings are taken on the newest.
     Calibrate {
-        /// The stems of calibration recordings (`calibration`, a glob).
+        /// The names of calibration recordings (`calibration`, a glob; see
+        /// [`MulticamConfig::is_calibration`]).
         stems: glob::Pattern,
         /// `human_height_m`: the person in the calibration recording, 0.5 to 2.5 m.
         human_height_m: f64,
@@ -180,8 +181,9 @@ pub struct ApiQuestions {
 }
 
 impl MulticamConfig {
-    /// Whether a recording with this stem is a calibration recording of the rig (always false
-    /// with a pinned volume).
+    /// Whether the recording named `stem` is a calibration recording of the rig (always false
+    /// with a pinned volume). The name is the stem the videos share (`group = "stem"`) or the
+    /// recording folder's name (`group = "folder"`, whose videos are named by device).
     pub fn is_calibration(&self, stem: &str) -> bool {
         match &self.volume {
             VolumeSource::Calibrate { stems, .. } => stems.matches_with(stem, MATCH),

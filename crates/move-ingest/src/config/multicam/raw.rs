@@ -38,6 +38,32 @@ pub(in crate::config) struct RawRig {
     job: Option<RawRigJob>,
 }
 
+/// Reads the `[[multicam]]` rigs; a single `[multicam]` table is refused with the fix.
+pub(in crate::config) fn deserialize_rigs<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<RawRig>, D::Error> {
+    struct RigsVisitor;
+    impl<'de> Visitor<'de> for RigsVisitor {
+        type Value = Vec<RawRig>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("[[multicam]] tables, one per rig")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<RawRig>, A::Error> {
+            let mut rigs = Vec::new();
+            while let Some(rig) = seq.next_element()? {
+                rigs.push(rig);
+            }
+            Ok(rigs)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<Vec<RawRig>, A::Error> {
+            Err(de::Error::custom(
+                "write [[multicam]], with two brackets: one such table per rig",
+            ))
+        }
+    }
+    d.deserialize_any(RigsVisitor)
+}
+
 /// `[multicam.job]` as written: `[job]`'s keys (without the poll times) plus `actors`, `rig`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -180,7 +206,7 @@ impl RawRig {
             ));
         }
         // Where a key that is missing is reported: the rig's name.
-        let rig = format!("[[multicam]] \"{name}\" ({name_at})");
+        let rig = format!("[[multicam]] \"{name}\" at {name_at}");
         let Some(devices) = self.devices else {
             return Err(format!(
                 "{rig} has no `devices`: list the device labels of its cameras, at least two, e.g. devices = [\"cam-1\", \"cam-2\"]"

@@ -575,6 +575,16 @@ fn unknown_keys_are_refused_with_their_line() {
 }
 
 #[test]
+fn a_single_bracket_table_says_to_write_two() {
+    let text = format!("{WATCH}{}", RIG.replace("[[multicam]]", "[multicam]"));
+    let err = parse(&text).unwrap_err();
+    assert!(
+        err.contains("write [[multicam]], with two brackets") && err.contains("line 4"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_rig_placeholder_is_known_to_take_and_job_templates() {
     let text = format!(
         "{WATCH}[take]\nname = \"{{rig}} {{stem}}\"\n[take.metadata]\nrig = \"{{rig}}\"\n\n{RIG}"

@@ -1,7 +1,7 @@
 //! The one-shot pipeline `backfill` runs: a scan's finds settled and considered in chunks,
 //! the queue processed by the workers, and a tally of the outcomes.
 
-pub mod consider;
+pub(crate) mod consider;
 mod drain;
 
 use std::collections::HashSet;

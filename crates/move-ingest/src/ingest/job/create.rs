@@ -72,7 +72,7 @@ impl Ingest {
         let request = self.job_request(&rec, take_id, &spec);
         self.monitor
             .step(id, crate::observe::monitor::Doing::CreatingJob);
-        self.ledger
+        self.store
             .record(id, Event::JobRequested { at_ms: now_ms() })
             .await?;
         let mut tries = Tries::default();
@@ -133,7 +133,7 @@ impl Ingest {
             failure_reason: None,
             outputs: Vec::new(),
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         self.jobs_wake.notify_one();
         Ok(())
     }
@@ -174,7 +174,7 @@ impl Ingest {
             job_id: job.id,
             adopted,
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         self.jobs_wake.notify_one();
         Ok(())
     }
@@ -194,9 +194,9 @@ impl Ingest {
             failure_reason: Some(reason.clone()),
             outputs: Vec::new(),
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         let note = JobEnd::NotCreated { reason };
-        self.ledger.record(&rec.id, Event::JobDone { note }).await?;
+        self.store.record(&rec.id, Event::JobDone { note }).await?;
         Ok(())
     }
 

@@ -51,7 +51,7 @@ impl Ingest {
                         path: dest,
                         size,
                     };
-                    self.ledger.record(&rec.id, ev).await?;
+                    self.store.record(&rec.id, ev).await?;
                 }
                 Err(e) => {
                     return Ok(Err(format!(

@@ -34,7 +34,7 @@ impl Ingest {
             return Ok(IDLE_WAIT);
         }
         let mut next: Option<i64> = None;
-        for (id, next_poll) in self.ledger.jobs_active()? {
+        for (id, next_poll) in self.store.jobs_active()? {
             let now = now_ms();
             if let Some(at) = next_poll
                 && at > now
@@ -110,15 +110,15 @@ impl Ingest {
                         Some(reason.clone()),
                         Vec::new(),
                     );
-                    self.ledger.record(&rec.id, ev).await?;
+                    self.store.record(&rec.id, ev).await?;
                     let note = JobEnd::Failed { reason };
-                    self.ledger.record(&rec.id, Event::JobDone { note }).await?;
+                    self.store.record(&rec.id, Event::JobDone { note }).await?;
                     return Ok(None);
                 }
                 tracing::warn!(rec = %rec.id, job = %job_id, "getJob: {e}; asking again later");
                 let state = track.state.clone().unwrap_or(JobState::Unknown);
                 let ev = polled(state, None, Some(next_at), None, Vec::new());
-                self.ledger.record(&rec.id, ev).await?;
+                self.store.record(&rec.id, ev).await?;
                 return Ok(Some(next_at));
             }
         };
@@ -134,18 +134,18 @@ impl Ingest {
                     Some(reason.clone()),
                     Vec::new(),
                 );
-                self.ledger.record(&rec.id, ev).await?;
+                self.store.record(&rec.id, ev).await?;
                 let note = JobEnd::Failed { reason };
-                self.ledger.record(&rec.id, Event::JobDone { note }).await?;
+                self.store.record(&rec.id, Event::JobDone { note }).await?;
                 Ok(None)
             }
             JobState::Finished => {
                 let Some(root) = &cfg.download_to else {
                     tracing::info!(rec = %rec.id, job = %job_id, "job FINISHED");
                     let ev = polled(JobState::Finished, percent, None, None, Vec::new());
-                    self.ledger.record(&rec.id, ev).await?;
+                    self.store.record(&rec.id, ev).await?;
                     let note = JobEnd::Finished;
-                    self.ledger.record(&rec.id, Event::JobDone { note }).await?;
+                    self.store.record(&rec.id, Event::JobDone { note }).await?;
                     return Ok(None);
                 };
                 let keys: Vec<String> = job
@@ -156,14 +156,14 @@ impl Ingest {
                     .filter_map(|o| o.key.clone())
                     .collect();
                 let ev = polled(JobState::Finished, percent, Some(next_at), None, keys);
-                self.ledger.record(&rec.id, ev).await?;
+                self.store.record(&rec.id, ev).await?;
                 let place = (spec.device.as_str(), spec.stem.as_str());
                 match self.download_outputs(rec, track, &job, root, place).await? {
                     Ok(n) => {
                         tracing::info!(rec = %rec.id, job = %job_id, outputs = n, "job FINISHED; outputs downloaded");
                         let below = root.display().to_string();
                         let note = JobEnd::Downloaded { below };
-                        self.ledger.record(&rec.id, Event::JobDone { note }).await?;
+                        self.store.record(&rec.id, Event::JobDone { note }).await?;
                         Ok(None)
                     }
                     Err(e) => {
@@ -174,7 +174,7 @@ impl Ingest {
             }
             state => {
                 let ev = polled(state, percent, Some(next_at), None, Vec::new());
-                self.ledger.record(&rec.id, ev).await?;
+                self.store.record(&rec.id, ev).await?;
                 Ok(Some(next_at))
             }
         }

@@ -30,7 +30,6 @@ use std::time::SystemTime;
 use super::{Fatal, Ingest};
 use crate::config::{JobConfig, MulticamJobConfig};
 use crate::model::recording::{Event, Recording};
-pub use download::output_path;
 
 /// The job a recording's take gets: `[job]` for a single camera's, `[multicam.job]` for a rig
 /// recording's multicam take (carried by its first camera's recording, the job's lead).
@@ -77,7 +76,7 @@ impl Ingest {
     /// recorded yet. Called just before `TakeRequested`, whose durable commit carries it.
     pub(super) async fn want_job(&self, rec: &Recording) -> Result<(), Fatal> {
         if self.cfg.job.is_some() && rec.job.is_none() && rec.take_id.is_none() {
-            self.ledger.record(&rec.id, Event::JobWanted).await?;
+            self.store.record(&rec.id, Event::JobWanted).await?;
         }
         Ok(())
     }
@@ -85,7 +84,7 @@ impl Ingest {
     /// `jobs retry`: keeps the ended job as history and asks for a new one now (with the same
     /// exactly-once steps). Returns the new job's id, or why none was created.
     pub async fn retry_job(&self, id: &str) -> Result<Result<String, String>, Fatal> {
-        self.ledger.record(id, Event::JobRetried).await?;
+        self.store.record(id, Event::JobRetried).await?;
         self.create_job(id).await?;
         let job = self.recording(id)?.and_then(|r| r.job).unwrap_or_default();
         Ok(match (job.id, job.failure_reason) {

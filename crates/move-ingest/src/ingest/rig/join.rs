@@ -94,7 +94,7 @@ impl Ingest {
             });
         };
         let new = RigRecording::new(&m.rig, &m.group, &m.stem, m.calibration);
-        let known = self.ledger.rig_recording(&new.key)?;
+        let known = self.store.rig_recording(&new.key)?;
         let joined = known
             .as_ref()
             .and_then(|r| r.cameras.get(&m.camera))
@@ -114,7 +114,7 @@ impl Ingest {
                 unknown,
             };
             let at_ms = now_ms();
-            self.ledger
+            self.store
                 .rig_record(&new, &RigEvent::CameraJoined { camera, at_ms })?;
             tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
         } else if !joined {
@@ -123,7 +123,7 @@ impl Ingest {
         let ev = Event::Grouped {
             rig_recording: new.key.clone(),
         };
-        self.ledger.record(&rec.id, ev).await?;
+        self.store.record(&rec.id, ev).await?;
         self.rigs_wake.notify_one();
         Ok(Outcome::Grouped {
             rig_recording: new.key,

@@ -14,8 +14,6 @@ use super::{Fatal, Ingest};
 use crate::detect::rig::{Formation, form};
 use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
 
-pub use join::RigMember;
-
 /// How long the rig follower sleeps when nothing is due (a camera joining wakes it sooner).
 const IDLE_WAIT: Duration = Duration::from_secs(60);
 /// After a transient failure of a rig step, how long until it is tried again.
@@ -43,7 +41,7 @@ impl Ingest {
     /// next is due.
     pub async fn rigs_due(&self) -> Result<Duration, Fatal> {
         let mut next: Option<i64> = None;
-        let mut recs = self.ledger.rig_recordings(true)?;
+        let mut recs = self.store.rig_recordings(true)?;
         recs.sort_by_key(|r| (!r.calibration, r.recorded_ms()));
         for rec in recs {
             if let Some(at) = self.advance_rig(rec).await? {
@@ -62,7 +60,7 @@ impl Ingest {
     pub async fn finish_rigs(&self) -> Result<(), Fatal> {
         loop {
             let wait = self.rigs_due().await?;
-            let open = self.ledger.rig_recordings(true)?;
+            let open = self.store.rig_recordings(true)?;
             let moving = open.iter().any(|r| {
                 matches!(
                     r.state(),
@@ -121,7 +119,7 @@ impl Ingest {
 
     /// Writes one step of a rig recording durably; returns the recording as it now is.
     fn rig_step(&self, rec: &RigRecording, ev: RigEvent) -> Result<RigRecording, Fatal> {
-        Ok(self.ledger.rig_record(rec, &ev)?)
+        Ok(self.store.rig_record(rec, &ev)?)
     }
 
     /// Stops a rig recording with a reason that says what to do; `retry` puts it back.
@@ -146,7 +144,7 @@ impl Ingest {
     /// Puts failed rig recordings back (`key` one, `None` every one); returns their keys.
     pub fn requeue_rigs(&self, key: Option<&str>) -> Result<Vec<String>, Fatal> {
         let mut out = Vec::new();
-        for rec in self.ledger.rig_recordings(false)? {
+        for rec in self.store.rig_recordings(false)? {
             if rec.state() == RigState::Failed && key.is_none_or(|k| k == rec.key) {
                 self.rig_step(&rec, RigEvent::Requeued { at_ms: now_ms() })?;
                 out.push(rec.key);

@@ -86,7 +86,7 @@ impl Ingest {
         }
         let recorded = rec.recorded_ms();
         let best = self
-            .ledger
+            .store
             .rig_recordings(false)?
             .into_iter()
             .filter(|c| c.rig == rig.name && c.state() == RigState::Calibrated)
@@ -137,7 +137,7 @@ impl Ingest {
         };
         let lead = self.recording(&lead.recording_id)?;
         if let Some(lead) = lead.filter(|l| rig.job.is_some() && l.job.is_none()) {
-            self.ledger.record(&lead.id, Event::JobWanted).await?;
+            self.store.record(&lead.id, Event::JobWanted).await?;
         }
         Ok(())
     }
@@ -159,7 +159,7 @@ impl Ingest {
                     take_id: take_id.clone(),
                     adopted,
                 };
-                self.ledger.record(id, ev).await?;
+                self.store.record(id, ev).await?;
             }
         }
         let ev = RigEvent::TakeCreated {

@@ -103,23 +103,7 @@ fn short(s: &str) -> String {
     }
 }
 
-/// Bytes for people: 1.5 GB, 730 MB.
-pub fn size(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else if v < 10.0 {
-        format!("{v:.1} {}", UNITS[u])
-    } else {
-        format!("{v:.0} {}", UNITS[u])
-    }
-}
+pub use crate::report::history::size;
 
 /// The time of day (UTC) as `hh:mm:ss`.
 fn clock(t: SystemTime) -> String {
@@ -278,13 +262,6 @@ mod tests {
             active: &act,
             thumbs: &[name.to_string()],
         })
-    }
-
-    #[test]
-    fn sizes_read_like_a_person_writes_them() {
-        assert_eq!(size(999), "999 B");
-        assert_eq!(size(1_500_000), "1.5 MB");
-        assert_eq!(size(27_000_000_000), "27 GB");
     }
 
     #[test]

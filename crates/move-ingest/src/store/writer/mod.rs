@@ -12,8 +12,8 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use super::check::Check;
 use super::error::WriteError;
+use super::integrity::Check;
 use super::pause::Pause;
 use super::recent::{Recent, lock_recent};
 use crate::model::recording::Event;

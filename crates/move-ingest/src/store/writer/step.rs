@@ -10,7 +10,7 @@ use crate::store::recent::{Recent, lock_recent};
 use crate::store::rows;
 
 /// Applies one step to its recording and writes both; `false` if the step was for an unknown
-/// recording (ignored, as replaying a damaged journal did). The recording is taken from
+/// recording (ignored, as replaying a damaged state did). The recording is taken from
 /// `written` (this transaction's), else `recent`, else read; it ends in `written`.
 pub(super) fn write_step(
     conn: &Connection,

@@ -1,5 +1,5 @@
 //! What the loop does with a hint or a timer: re-read the folder (the truth), settle and pair
-//! its files, and hand complete recordings to the journal and the workers.
+//! its files, and hand complete recordings to the state and the workers.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -148,7 +148,7 @@ impl Service {
         self.take_scan(scanned).await
     }
 
-    /// Decides about everything a scan found; the finds that go to the journal are considered
+    /// Decides about everything a scan found; the finds that go to the state are considered
     /// in chunks, so that their first steps share a commit (as in `backfill`).
     pub(super) async fn take_scan(&mut self, scanned: scan::Scan) -> Result<(), Fatal> {
         self.report(&scanned);
@@ -241,7 +241,7 @@ impl Service {
         self.decide(&found).await
     }
 
-    /// Settles and pairs a recording's files; complete ones go to the journal and the workers.
+    /// Settles and pairs a recording's files; complete ones go to the state and the workers.
     async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
         let Some((done, latest)) = self.settle_and_pair(found)? else {
             return Ok(());
@@ -251,7 +251,7 @@ impl Service {
     }
 
     /// Settles and pairs a recording's files; returns their completeness and its newest
-    /// recording when it goes to the journal (`Ingest::consider_latest`).
+    /// recording when it goes to the state (`Ingest::consider_latest`).
     fn settle_and_pair(
         &mut self,
         found: &Found,
@@ -265,11 +265,20 @@ impl Service {
             return Ok(None);
         }
         let latest = self.ingest.latest(found)?;
-        let journaled = Ingest::journaled(latest.as_ref(), found);
+        // A rig camera's video waits for no `.move`: a multicam take has none.
+        let rig_video = crate::detect::rig::member(
+            &self.cfg.watch,
+            &self.cfg.multicam,
+            &found.device,
+            &found.dir,
+            &found.stem,
+        )
+        .is_some();
+        let recorded = Ingest::recorded(latest.as_ref(), found) || rig_video;
         let decision = self.pairing.decide(
             found,
             &mut self.settler,
-            journaled,
+            recorded,
             SystemTime::now(),
             Instant::now(),
         );
@@ -279,7 +288,7 @@ impl Service {
         }
     }
 
-    /// Takes in what the journal made of considered finds: their files leave the settler, and
+    /// Takes in what the state made of considered finds: their files leave the settler, and
     /// the recordings to process are queued.
     async fn considered(&mut self, ids: Vec<(&Found, Option<RecordingId>)>) -> Result<(), Fatal> {
         for (found, id) in ids {
