@@ -402,7 +402,10 @@ fn same_names_and_sizes(take: &IndexedTake, found: &Found) -> Option<Option<Fact
 
 /// The SHA-256 of a file, read where it is (no upload); `Err` if it could not be read or
 /// changed while it was read (its facts are checked again after).
-async fn hash_unchanged(path: std::path::PathBuf, facts: Facts) -> Result<String, String> {
+pub(super) async fn hash_unchanged(
+    path: std::path::PathBuf,
+    facts: Facts,
+) -> Result<String, String> {
     let read = move || -> Result<String, String> {
         let describe = |p: &Path, e: std::io::Error| format!("cannot read {}: {e}", p.display());
         let hash = sha256_file(&path).map_err(|e| describe(&path, e))?;

@@ -22,9 +22,22 @@ impl Ingest {
     pub(super) fn after_take_due(&self, rec: &Recording) -> bool {
         let action = self.cfg.after_take.action;
         let started = rec.after_take.as_ref();
-        rec.take_id.is_some()
+        (rec.take_id.is_some() || self.calibrated(rec))
             && started.is_none_or(|a| a.done.is_none())
             && (action != AfterTakeAction::Keep || started.is_some_and(|a| !a.planned.is_empty()))
+    }
+
+    /// Whether this is a rig camera's calibration video whose volume is FINISHED: its files
+    /// are as safe as a take's (the volume holds them).
+    fn calibrated(&self, rec: &Recording) -> bool {
+        let Some(key) = &rec.grouped else {
+            return false;
+        };
+        self.store
+            .rig_recording(key)
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.state() == crate::model::rig::RigState::Calibrated)
     }
 
     /// Runs (or finishes) the after-take step of a recording whose take is recorded. Errors

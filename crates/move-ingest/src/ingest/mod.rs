@@ -69,6 +69,9 @@ pub struct Ingest {
     monitor: Arc<Monitor>,
     /// Whether this process has paged the account's takes into the take index (adoption).
     take_index: tokio::sync::Mutex<adopt::IndexState>,
+    /// move-ingest's records on the account's volumes and multicam takes, read once by this
+    /// process when a rig camera's video is unknown to the state (adoption of its upload).
+    rig_records: tokio::sync::Mutex<Option<Vec<serde_json::Value>>>,
     /// What adoption did in this process.
     adoptions: adopt::Adoptions,
     /// The HTTP client (job outputs are downloaded with it).
@@ -110,6 +113,7 @@ impl Ingest {
             store,
             cfg,
             take_index: Default::default(),
+            rig_records: Default::default(),
             adoptions: Default::default(),
         })
     }

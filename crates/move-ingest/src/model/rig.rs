@@ -287,13 +287,13 @@ impl RigRecording {
     /// Applies one step.
     pub fn apply(&mut self, ev: &RigEvent) {
         match ev {
+            // Once formed, the cameras are fixed (the volume or take was asked for with
+            // them, and is found again by them): a camera that comes later is not part of it.
+            RigEvent::CameraJoined { .. } if self.missing.is_some() => {}
             RigEvent::CameraJoined { camera, at_ms } => {
                 self.first_ms.get_or_insert(*at_ms);
                 self.look_first |= camera.unknown;
                 self.cameras.insert(camera.device.clone(), camera.clone());
-                if let Some(missing) = &mut self.missing {
-                    missing.retain(|d| *d != camera.device);
-                }
             }
             RigEvent::Formed { missing } => self.missing = Some(missing.clone()),
             RigEvent::VolumeRequested { at_ms } => {
@@ -406,6 +406,14 @@ mod tests {
             missing: vec!["cam-3".into()],
         });
         assert_eq!(r.state(), RigState::WaitingForVolume);
+        r.apply(&RigEvent::CameraJoined {
+            camera: cam("cam-3", 9),
+            at_ms: 30,
+        });
+        assert!(
+            r.cameras.is_empty(),
+            "a camera after the formation is not part of it"
+        );
         r.apply(&RigEvent::TakeRequested {
             at_ms: 5,
             volume_id: "v".into(),

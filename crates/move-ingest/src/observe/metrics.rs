@@ -177,28 +177,34 @@ impl Metrics {
     /// The rig gauges: every state of every rig with a recording (zeros too), and volumes.
     fn set_rigs(&self, snap: &Snapshot) {
         use crate::model::rig::RigState;
-        let mut recs: std::collections::BTreeMap<(String, &str), i64> = Default::default();
-        let mut vols: std::collections::BTreeMap<(String, String), i64> = Default::default();
-        for r in &snap.rigs {
+        let view = &snap.rigs;
+        let mut rigs: Vec<&str> = view.by_state.iter().map(|(r, _, _)| r.as_str()).collect();
+        rigs.dedup();
+        for rig in rigs {
             for st in RigState::ALL {
-                recs.entry((r.rig.clone(), st.as_str())).or_insert(0);
+                let n = view
+                    .by_state
+                    .iter()
+                    .find(|(r, s, _)| r == rig && s == st.as_str())
+                    .map_or(0, |(_, _, n)| *n);
+                let label = RigLabel {
+                    rig: rig.to_string(),
+                    state: st.as_str().to_string(),
+                };
+                self.rig_recordings
+                    .get_or_create(&label)
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
             }
-            *recs.entry((r.rig.clone(), r.state().as_str())).or_insert(0) += 1;
-            if let Some(v) = &r.volume {
-                let st = v.state.as_ref().map_or("REQUESTED", |s| s.as_str());
-                *vols.entry((r.rig.clone(), st.to_string())).or_insert(0) += 1;
-            }
-        }
-        for ((rig, state), n) in recs {
-            let label = RigLabel {
-                rig,
-                state: state.to_string(),
-            };
-            self.rig_recordings.get_or_create(&label).set(n);
         }
         self.volumes.clear();
-        for ((rig, state), n) in vols {
-            self.volumes.get_or_create(&RigLabel { rig, state }).set(n);
+        for (rig, state, n) in &view.volumes {
+            let label = RigLabel {
+                rig: rig.clone(),
+                state: state.clone(),
+            };
+            self.volumes
+                .get_or_create(&label)
+                .set(i64::try_from(*n).unwrap_or(i64::MAX));
         }
     }
 

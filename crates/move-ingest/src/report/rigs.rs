@@ -8,10 +8,14 @@ use serde_json::{Value, json};
 use crate::model::rig::{RigRecording, RigState};
 use crate::store::query::Reader;
 
-/// The `rigs` section of `status --json` and `/api/status`: every rig recording.
+/// How many finished rig recordings the views list (every unfinished and failed one is).
+const NEWEST: usize = 20;
+
+/// The `rigs` section of `status --json` and `/api/status`: every rig recording not done,
+/// then the newest done ones.
 pub fn json(reader: &Reader) -> Value {
-    match reader.rig_recordings(false) {
-        Ok(recs) => Value::Array(recs.iter().map(one).collect()),
+    match reader.rig_view(NEWEST) {
+        Ok(view) => Value::Array(view.listed.iter().map(one).collect()),
         Err(e) => json!({ "error": e.to_string() }),
     }
 }
@@ -53,9 +57,10 @@ pub fn lines(dir: &Path) -> Vec<String> {
     let Ok(Some(reader)) = Reader::open(dir) else {
         return Vec::new();
     };
-    let Ok(recs) = reader.rig_recordings(false) else {
+    let Ok(view) = reader.rig_view(NEWEST) else {
         return Vec::new();
     };
+    let recs = view.listed;
     let mut out = Vec::new();
     if !recs.is_empty() {
         out.push(format!("rig recordings ({}):", recs.len()));

@@ -74,8 +74,8 @@ pub struct Snapshot {
     /// When the latest take was created.
     pub last_take: Option<SystemTime>,
     pub watches: Vec<WatchSpace>,
-    /// Every rig recording (issue 22): the page's Rigs section and the rig metrics.
-    pub rigs: Vec<crate::model::rig::RigRecording>,
+    /// The rig recordings (issue 22) the page lists, and their counts for the metrics.
+    pub rigs: crate::store::RigView,
 }
 
 impl Snapshot {
@@ -184,7 +184,7 @@ pub fn from_reader(
         oldest_pending,
         last_take,
         watches: Vec::new(),
-        rigs: reader.rig_recordings(false)?,
+        rigs: reader.rig_view(ROWS)?,
     })
 }
 
@@ -276,7 +276,7 @@ fn from_recordings<'a>(
         oldest_pending,
         last_take,
         watches: Vec::new(),
-        rigs: Vec::new(),
+        rigs: Default::default(),
     }
 }
 

@@ -52,7 +52,7 @@ pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
 pub(crate) use lock::LOCK_FILE;
 pub use lock::sync_dir;
 pub use pause::{Cause, Pause, Paused};
-pub use rigs::RIGS_VERSION;
+pub use rigs::{RIGS_VERSION, RigView};
 pub use schema::{DB_FILE, SCHEMA_VERSION};
 pub use take_index::{IndexWriter, IndexedTake, TakeFile};
 

@@ -44,6 +44,21 @@ impl Store {
     pub fn rig_recordings(&self, unfinished: bool) -> Result<Vec<RigRecording>, StoreError> {
         self.reader().rig_recordings(unfinished)
     }
+
+    /// The calibrations of `rig` whose volume is FINISHED (an index lookup).
+    pub fn rig_calibrated(&self, rig: &str) -> Result<Vec<RigRecording>, StoreError> {
+        let reader = self.reader();
+        if reader.version < RIGS_VERSION {
+            return Ok(Vec::new());
+        }
+        let sql = "SELECT data FROM rig_recordings WHERE state = 'calibrated' AND rig = ?1";
+        let read = |conn: &Connection| -> rusqlite::Result<Vec<RigRecording>> {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt.query_map([rig], |r| r.get::<_, String>(0))?;
+            rows.map(|d| parse(&d?, 0)).collect()
+        };
+        read(&reader.conn).map_err(StoreError::sql("read", &reader.path))
+    }
 }
 
 impl Reader {
@@ -61,6 +76,16 @@ impl Reader {
             return Ok(Vec::new());
         }
         read_all(&self.conn, unfinished).map_err(StoreError::sql("read", &self.path))
+    }
+
+    /// What the views list: every rig recording not done (failed ones too), then the newest
+    /// `newest` done or calibrated ones; and the count of every (rig, state) and of every
+    /// (rig, volume state), read by the index without the recordings.
+    pub fn rig_view(&self, newest: usize) -> Result<RigView, StoreError> {
+        if self.version < RIGS_VERSION {
+            return Ok(RigView::default());
+        }
+        rig_view(&self.conn, newest).map_err(StoreError::sql("read", &self.path))
     }
 
     /// The steps of one rig recording, oldest first: (ms since the epoch, the step).
@@ -128,6 +153,42 @@ fn read_all(conn: &Connection, unfinished: bool) -> rusqlite::Result<Vec<RigReco
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.map(|d| parse(&d?, 0)).collect()
+}
+
+/// What the views show of rigs (see [`Reader::rig_view`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RigView {
+    pub listed: Vec<RigRecording>,
+    pub by_state: Vec<(String, String, u64)>,
+    pub volumes: Vec<(String, String, u64)>,
+}
+
+fn rig_view(conn: &Connection, newest: usize) -> rusqlite::Result<RigView> {
+    let mut listed = read_all(conn, true)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT data FROM rig_recordings WHERE state IN ('failed', 'done', 'calibrated')
+         ORDER BY state = 'failed' DESC, updated_ms DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([newest as i64], |r| r.get::<_, String>(0))?;
+    for d in rows {
+        listed.push(parse(&d?, 0)?);
+    }
+    let count = |sql: &str| -> rusqlite::Result<Vec<(String, String, u64)>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+        })?;
+        rows.collect()
+    };
+    Ok(RigView {
+        listed,
+        by_state: count("SELECT rig, state, count(*) FROM rig_recordings GROUP BY rig, state")?,
+        volumes: count(
+            "SELECT rig, coalesce(json_extract(data, '$.volume.state'), 'REQUESTED'), count(*)
+             FROM rig_recordings WHERE json_extract(data, '$.volume') IS NOT NULL
+             GROUP BY 1, 2",
+        )?,
+    })
 }
 
 fn read_steps(conn: &Connection, key: &str) -> rusqlite::Result<Vec<(i64, RigEvent)>> {

@@ -62,8 +62,12 @@ impl Ingest {
                 reason: f.reason.clone(),
             });
         }
-        let unknown = rec.look_for_take;
+        let mut unknown = rec.look_for_take;
         let mut rec = rec;
+        if unknown && rec.video_upload.is_none() {
+            unknown = self.adopt_camera_file(&rec, &member).await?;
+            rec = self.recording(&rec.id)?.unwrap_or(rec);
+        }
         while rec.video_upload.is_none() {
             if let Some(outcome) = self.upload_files(&rec).await? {
                 return Ok(outcome);
@@ -114,9 +118,14 @@ impl Ingest {
                 unknown,
             };
             let at_ms = now_ms();
-            self.store
+            let now = self
+                .store
                 .rig_record(&new, &RigEvent::CameraJoined { camera, at_ms })?;
-            tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
+            if now.cameras.contains_key(&m.camera) {
+                tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
+            } else {
+                tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came just after its rig recording was made without it: it is uploaded, and not part of that take or volume");
+            }
         } else if !joined {
             tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came after its rig recording was made without it: it is uploaded, and not part of that take or volume");
         }

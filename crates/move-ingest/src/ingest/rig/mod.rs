@@ -4,6 +4,7 @@
 //! newest finished volume (`take`): each request durable before it is sent, an unanswered one
 //! settled by move-ingest's record on the API before anything is sent again.
 
+mod adopt;
 mod join;
 mod take;
 mod volume;
@@ -13,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use super::{Fatal, Ingest};
 use crate::detect::rig::{Formation, form};
 use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
+use join::RigMember;
 
 /// How long the rig follower sleeps when nothing is due (a camera joining wakes it sooner).
 const IDLE_WAIT: Duration = Duration::from_secs(60);

@@ -30,7 +30,10 @@ impl Ingest {
         rec: RigRecording,
     ) -> Result<Next, Fatal> {
         let since = rec.take_requested.as_ref().map(|t| t.0);
-        if since.is_some() || (rec.look_first && self.volume_for(rig, &rec)?.is_some()) {
+        let look = since.is_some()
+            || (self.volume_for(rig, &rec)?.is_some()
+                && (rec.look_first || self.api_may_hold(&rec.key).await?));
+        if look {
             let last = rec.take_last_ms.unwrap_or(0);
             if now_ms() < last + SETTLE_AFTER_MS {
                 return Ok(Some(last + SETTLE_AFTER_MS));
@@ -87,9 +90,8 @@ impl Ingest {
         let recorded = rec.recorded_ms();
         let best = self
             .store
-            .rig_recordings(false)?
+            .rig_calibrated(&rig.name)?
             .into_iter()
-            .filter(|c| c.rig == rig.name && c.state() == RigState::Calibrated)
             .filter(|c| c.recorded_ms() <= recorded)
             .max_by_key(RigRecording::recorded_ms);
         Ok(best.and_then(|c| c.volume_id().map(str::to_string)))

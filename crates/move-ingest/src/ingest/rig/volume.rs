@@ -33,7 +33,10 @@ impl Ingest {
         if let Some(id) = &track.id {
             return self.poll_volume(&rec, id).await;
         }
-        if track.last_requested_ms.is_some() || rec.look_first {
+        let look = track.last_requested_ms.is_some()
+            || rec.look_first
+            || self.api_may_hold(&rec.key).await?;
+        if look {
             let last = track.last_requested_ms.unwrap_or(0);
             if now_ms() < last + SETTLE_AFTER_MS {
                 return Ok(Some(last + SETTLE_AFTER_MS));
@@ -124,6 +127,10 @@ impl Ingest {
         match state {
             VolumeState::Finished => {
                 tracing::info!(rig_recording = %rec.key, volume = %id, "volume FINISHED: the rig's recordings after this calibration get their multicam takes");
+                // `[after_take]` acts on the calibration's videos once its volume is FINISHED.
+                for camera in rec.cameras.values() {
+                    self.after_take(&camera.recording_id).await?;
+                }
                 Ok(Some(now))
             }
             VolumeState::Failed => {

@@ -213,7 +213,7 @@ mod tests {
             latest_takes: vec![take],
             oldest_pending: Some(taken - Duration::from_secs(90)),
             last_take: None,
-            rigs: Vec::new(),
+            rigs: Default::default(),
             watches: vec![
                 WatchSpace {
                     path: PathBuf::from(format!("/srv/{name}")),
@@ -338,7 +338,7 @@ mod tests {
             oldest_pending: None,
             last_take: None,
             watches: Vec::new(),
-            rigs: Vec::new(),
+            rigs: Default::default(),
         };
         let health = Health::Paused("the API key was rejected".to_string());
         let html = render(&Page {

@@ -9,15 +9,23 @@ use crate::report::snapshot::Snapshot;
 
 /// One item per rig recording still in progress or failed; done ones are counted.
 pub(super) fn rigs(s: &Snapshot) -> Markup {
-    if s.rigs.is_empty() {
+    if s.rigs.by_state.is_empty() {
         return html! {};
     }
     let open: Vec<_> = s
         .rigs
+        .listed
         .iter()
         .filter(|r| !matches!(r.state(), RigState::Done | RigState::Calibrated))
         .collect();
-    let done = s.rigs.len() - open.len();
+    let finished = [RigState::Done.as_str(), RigState::Calibrated.as_str()];
+    let done: u64 = s
+        .rigs
+        .by_state
+        .iter()
+        .filter(|(_, st, _)| finished.contains(&st.as_str()))
+        .map(|(_, _, n)| n)
+        .sum();
     let items = html! {
         @for r in &open {
             div.item {

@@ -305,3 +305,24 @@ async fn after_take_acts_on_every_camera_file_once_the_multicam_take_is_safe() {
     .await;
     assert_eq!(take_stems(&sb).await, ["act-01"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_take_acts_on_a_calibration_once_its_volume_is_finished() {
+    let sb = sandbox(1_000, 0.0);
+    let cap = Capture::new(&sb);
+    rig_config(
+        &cap,
+        &format!("{CALIBRATE}\n[after_take]\naction = \"delete\"\n"),
+    );
+    let calib = record(&cap, &CAMS, "calib-01", Duration::from_secs(1_000));
+    let run = Run::start(&cap).await;
+    run.until("the calibration's videos deleted", || async {
+        calib.iter().all(|f| !f.exists()).then_some(())
+    })
+    .await;
+    let rigs = rig_status(&cap);
+    assert_eq!(
+        rigs["stage-a/calib-01"]["volume"]["state"], "FINISHED",
+        "deleted only once FINISHED"
+    );
+}

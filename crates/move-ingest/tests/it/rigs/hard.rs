@@ -120,6 +120,7 @@ async fn an_emptied_state_dir_adopts_the_volume_and_takes_and_sends_nothing_agai
     })
     .await;
     drop(run);
+    let files = stat(&sb, "files_created").await;
     std::fs::remove_dir_all(&cap.state).unwrap();
     let run = Run::start(&cap).await;
     run.until("both rig recordings adopted", || async {
@@ -139,6 +140,11 @@ async fn an_emptied_state_dir_adopts_the_volume_and_takes_and_sends_nothing_agai
         "the volume is adopted"
     );
     assert_eq!(stat(&sb, "takes_created").await, 1, "the take is adopted");
+    assert_eq!(
+        stat(&sb, "files_created").await,
+        files,
+        "every upload is adopted"
+    );
     assert!(run.log().contains("adopting it, nothing sent"));
 }
 
