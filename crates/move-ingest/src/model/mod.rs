@@ -1,7 +1,9 @@
 //! The types every layer shares: recording ids, file facts, the recording state machine, the
 //! job sub-machine and volume states. Imports nothing else of the crate.
 
+pub mod event;
 pub mod facts;
+pub mod failure;
 pub mod id;
 pub(crate) mod job;
 pub mod recording;
