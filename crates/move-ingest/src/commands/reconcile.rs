@@ -1,6 +1,8 @@
 //! `move-ingest reconcile [--dry-run]`: the adoption `backfill` and `run` do by themselves,
 //! over everything on disk, on demand: each complete recording the state does not know is
-//! adopted when its take is already on the API; nothing is uploaded or created.
+//! adopted when its take is already on the API; a rig camera's video when a volume or
+//! multicam take of its rig recording holds it (then `backfill` or `run` forms the rig
+//! recording and finds them); nothing is uploaded or created.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use crate::config::resolve_key;
 use crate::detect::scan::{self, Found};
 use crate::detect::settle::Walked;
 use crate::ingest::Fatal;
-use crate::ingest::{Existing, Ingest};
+use crate::ingest::{CameraFile, Existing, Holder, Ingest};
 use crate::model::recording::Phase;
 
 /// What reconcile does (or would do) with one recording.
@@ -28,7 +30,7 @@ enum Action {
     Upload,
     /// Nothing to do here: already done, not complete, failed, or in the queue.
     Left,
-    /// The account's takes could not be read: not known.
+    /// The account's takes (for a rig camera: volumes and multicam takes) could not be read.
     Unknown,
 }
 
@@ -157,6 +159,9 @@ async fn reconcile_one(
         (line.action, line.reason) = known(rec, found);
         return Ok(line);
     }
+    if let Some(m) = ingest.rig_member_of(found) {
+        return reconcile_camera(ingest, found, latest.as_ref(), &m, line, dry_run).await;
+    }
     match ingest.existing_take(found).await? {
         Existing::Take(take) => {
             if !dry_run {
@@ -173,6 +178,53 @@ async fn reconcile_one(
         Existing::Unknown { reason, .. } => {
             line.action = Action::Unknown;
             line.reason = reason;
+        }
+    }
+    Ok(line)
+}
+
+/// A rig camera's video the state does not know: adopted when a volume or multicam take of
+/// its rig recording holds it (recorded as `run` and `backfill` would, unless `dry_run`).
+async fn reconcile_camera(
+    ingest: &Ingest,
+    found: &Found,
+    latest: Option<&crate::model::recording::Recording>,
+    m: &crate::ingest::RigMember,
+    mut line: Line,
+    dry_run: bool,
+) -> Result<Line, Fatal> {
+    let rig_recording = crate::model::rig::key(&m.rig, &m.group);
+    let Some(video) = &found.video else {
+        return Ok(line);
+    };
+    match ingest.find_camera_file(&found.dir, video, m).await? {
+        CameraFile::Held(held) => {
+            if !dry_run {
+                ingest.adopt_camera_found(latest, found, &held).await?;
+            }
+            let by = match held.holder {
+                Holder::Volume => "its volume",
+                Holder::Take => "its multicam take",
+            };
+            if held.holder == Holder::Take {
+                line.take_id = Some(held.holder_id.clone());
+            }
+            line.action = Action::Adopt;
+            line.reason = format!(
+                "camera {} of rig recording {rig_recording}; {by} {} holds this very video (name, size, SHA-256)",
+                m.camera, held.holder_id
+            );
+        }
+        CameraFile::NotHeld | CameraFile::NoRecording => {
+            line.action = Action::Upload;
+            line.reason =
+                format!("camera of rig recording {rig_recording}; no volume or take holds it");
+        }
+        CameraFile::Unknown(reason) => {
+            line.action = Action::Unknown;
+            line.reason = format!(
+                "camera of rig recording {rig_recording}; the account's volumes and takes could not be read: {reason}"
+            );
         }
     }
     Ok(line)

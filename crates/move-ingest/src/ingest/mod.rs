@@ -33,6 +33,7 @@ use crate::upload::Uploader;
 pub use fatal::Fatal;
 
 pub use adopt::Existing;
+pub use rig::{CameraFile, Holder, RigMember};
 
 /// What became of one recording in this pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct Ingest {
     take_index: tokio::sync::Mutex<adopt::IndexState>,
     /// move-ingest's records on the account's volumes and multicam takes, read once by this
     /// process when a rig camera's video is unknown to the state (adoption of its upload).
-    rig_records: tokio::sync::Mutex<Option<Vec<serde_json::Value>>>,
+    rig_records: tokio::sync::Mutex<Option<Vec<rig::RigRecord>>>,
     /// What adoption did in this process.
     adoptions: adopt::Adoptions,
     /// The HTTP client (job outputs are downloaded with it).

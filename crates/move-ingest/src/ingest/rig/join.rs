@@ -2,11 +2,13 @@
 //! not a source of a multicam take and is not sent), then it joins its rig recording and
 //! stops (`grouped`) instead of asking for a take of its own.
 
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use super::now_ms;
 use crate::detect::rig::member;
 use crate::ingest::{Fatal, Ingest, Outcome};
+use crate::model::facts::Found;
 use crate::model::recording::{Event, Recording, Role};
 use crate::model::rig::{Camera, RigEvent, RigRecording};
 
@@ -24,13 +26,16 @@ pub struct RigMember {
 impl Ingest {
     /// The rig recording this camera recording belongs to; `None` for a single camera.
     pub fn rig_member(&self, rec: &Recording) -> Option<RigMember> {
-        let m = member(
-            &self.cfg.watch,
-            &self.cfg.multicam,
-            &rec.device,
-            &rec.dir,
-            &rec.stem,
-        )?;
+        self.rig_member_at(&rec.device, &rec.dir, &rec.stem)
+    }
+
+    /// The rig recording a scan's find belongs to; `None` for a single camera.
+    pub fn rig_member_of(&self, found: &Found) -> Option<RigMember> {
+        self.rig_member_at(&found.device, &found.dir, &found.stem)
+    }
+
+    fn rig_member_at(&self, device: &str, dir: &Path, stem: &str) -> Option<RigMember> {
+        let m = member(&self.cfg.watch, &self.cfg.multicam, device, dir, stem)?;
         Some(RigMember {
             rig: m.rig.name.clone(),
             calibration: m.rig.is_calibration(&m.stem),

@@ -14,7 +14,9 @@ use std::time::{Duration, SystemTime};
 use super::{Fatal, Ingest};
 use crate::detect::rig::{Formation, form};
 use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
-use join::RigMember;
+pub(in crate::ingest) use adopt::RigRecord;
+pub use adopt::{CameraFile, Holder};
+pub use join::RigMember;
 
 /// How long the rig follower sleeps when nothing is due (a camera joining wakes it sooner).
 const IDLE_WAIT: Duration = Duration::from_secs(60);

@@ -205,3 +205,70 @@ async fn the_views_show_rigs_metrics_api_status_and_the_page() {
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_adopts_rig_cameras_videos_after_an_emptied_state_dir_then_backfill_sends_nothing()
+ {
+    let sb = sandbox(300, 0.0);
+    let cap = Capture::new(&sb);
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "calib-01", Duration::from_secs(3_000));
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    cap.backfill(0);
+    assert_eq!(take_stems(&sb).await, ["act-01"]);
+    let counts = || async {
+        (
+            stat(&sb, "files_created").await,
+            stat(&sb, "takes_created").await,
+            stat(&sb, "volumes_created").await,
+        )
+    };
+    let before = counts().await;
+    assert_eq!(
+        (before.1, before.2),
+        (1, 1),
+        "one multicam take, one volume"
+    );
+    std::fs::remove_dir_all(&cap.state).unwrap();
+
+    let out = cap.run(&["reconcile", "--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::capture::show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&report["adopt"], &report["upload"], &report["unknown"]),
+        (&json!(6), &json!(0), &json!(0)),
+        "{report}"
+    );
+    for r in report["recordings"].as_array().unwrap() {
+        assert_eq!(r["action"], "adopt", "{report}");
+        let reason = r["reason"].as_str().unwrap();
+        let stem = r["stem"].as_str().unwrap();
+        let holder = match stem {
+            "calib-01" => "its volume",
+            _ => "its multicam take",
+        };
+        assert!(
+            reason.contains(&format!("rig recording stage-a/{stem}")) && reason.contains(holder),
+            "{report}"
+        );
+    }
+    assert_eq!(counts().await, before, "a dry run sends nothing");
+
+    let out = cap.run(&["reconcile"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{}", crate::capture::show(&out));
+    assert!(text.contains("reconcile: 6 adopted"), "{text}");
+    assert!(text.contains("adopted cam-2/act-01"), "{text}");
+    assert_eq!(counts().await, before, "reconcile sends nothing");
+
+    let out = cap.backfill(0);
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        counts().await,
+        before,
+        "backfill sends nothing: no new files, takes or volumes\n{log}"
+    );
+    let rigs = rig_status(&cap);
+    assert_eq!(rigs["stage-a/act-01"]["state"], "done", "{rigs:?}");
+    assert_eq!(rigs["stage-a/calib-01"]["state"], "calibrated", "{rigs:?}");
+}
