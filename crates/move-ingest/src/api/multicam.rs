@@ -106,24 +106,8 @@ struct Page<T> {
     items: Vec<Option<T>>,
 }
 
-/// `AreaType`: how large the capture area of a volume is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum AreaType {
-    Normal,
-    Large,
-}
-
-/// How the cameras' videos are synced (`SyncMethodInput`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SyncMethod {
-    /// `timecodeSync { useTimecode: true }`: the cameras share a timecode.
-    Timecode,
-    /// `clapWindow { startTime, endTime }`: a clap between these seconds syncs them.
-    Clap { start: f64, end: f64 },
-    /// No `syncMethod`: the videos are already synced.
-    None,
-}
+/// The config's area and sync method are the API's (one definition, in `config::multicam`).
+pub use crate::config::{AreaType, SyncMethod};
 
 impl SyncMethod {
     /// The `syncMethod` variable; `None` for [`SyncMethod::None`] (not sent at all).
@@ -325,7 +309,7 @@ impl Client {
         let mut vars = json!({
             "sources": req.sources,
             "humanHeight": req.human_height_m,
-            "areaType": req.area,
+            "areaType": req.area.api_name(),
         });
         if let Some(sync) = req.sync.input() {
             vars["syncMethod"] = sync;
@@ -458,10 +442,7 @@ mod tests {
             json!({"deviceLabel": "cam-1", "fileId": "file-1", "format": "MP4",
                    "cameraSettings": {"lens": "goprohero10-fhd"}})
         );
-        assert_eq!(
-            serde_json::to_value(AreaType::Large).unwrap(),
-            json!("LARGE")
-        );
+        assert_eq!(AreaType::Large.api_name(), "LARGE");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::volume::{SETTLE_AFTER_MS, api_sync, camera_sources, names_this};
+use super::volume::{SETTLE_AFTER_MS, camera_sources, names_this};
 use super::{Next, RETRY_WAIT_MS, now_ms};
 use crate::api::ApiError;
 use crate::api::multicam::MultiCamTakeRequest;
@@ -124,7 +124,7 @@ impl Ingest {
         MultiCamTakeRequest {
             volume_id: volume.to_string(),
             sources: camera_sources(rig, rec),
-            sync: api_sync(rig),
+            sync: rig.sync,
             name: Some(self.cfg.take.name.render(&vars)),
             metadata: Some(Value::Object(meta)),
         }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Next, RETRY_WAIT_MS, now_ms};
 use crate::api::ApiError;
-use crate::api::multicam::{AreaType, CameraSettings, CameraSource, Volume, VolumeRequest};
+use crate::api::multicam::{CameraSettings, CameraSource, Volume, VolumeRequest};
 use crate::config::{MulticamConfig, VolumeSource};
 use crate::ingest::classify::retry;
 use crate::ingest::{Fatal, Ingest, auth};
@@ -157,11 +157,8 @@ impl Ingest {
         Some(VolumeRequest {
             sources: camera_sources(rig, rec),
             human_height_m: *human_height_m,
-            area: match area {
-                crate::config::AreaType::Normal => AreaType::Normal,
-                crate::config::AreaType::Large => AreaType::Large,
-            },
-            sync: api_sync(rig),
+            area: *area,
+            sync: rig.sync,
             clip_window: None,
             name: Some(format!("{} {}", rig.name, rec.stem)),
             metadata: Some(json!({ "move_ingest": self.rig_record_json(rec) })),
@@ -246,14 +243,4 @@ pub(super) fn camera_sources(rig: &MulticamConfig, rec: &RigRecording) -> Vec<Ca
             },
         })
         .collect()
-}
-
-/// The rig's sync method, as the API client takes it.
-pub(super) fn api_sync(rig: &MulticamConfig) -> crate::api::multicam::SyncMethod {
-    use crate::api::multicam::SyncMethod as Api;
-    match rig.sync {
-        crate::config::SyncMethod::Timecode => Api::Timecode,
-        crate::config::SyncMethod::Clap { start, end } => Api::Clap { start, end },
-        crate::config::SyncMethod::None => Api::None,
-    }
 }
