@@ -269,20 +269,7 @@ async fn list(config: Option<&Path>, args: ListArgs) -> anyhow::Result<Exit> {
 /// `humanHeight`, `state`, `progress`, `clipWindow`, `sources` as
 /// `[{deviceLabel, fileId, format, cameraSettings: {lens}}]`, `outputs`).
 pub fn volume_json(v: &Volume) -> Value {
-    let sources: Vec<Value> = v
-        .sources
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|s| {
-            json!({
-                "deviceLabel": s.device_label,
-                "fileId": s.file.as_ref().map(|f| f.id.as_str()),
-                "format": s.format,
-                "cameraSettings": s.camera_settings,
-            })
-        })
-        .collect();
+    let sources = crate::commands::takes::camera_sources_json(v.sources.as_deref());
     json!({
         "id": v.id,
         "name": v.name,

@@ -3,6 +3,7 @@
 mod edit;
 mod list;
 mod view;
+pub(crate) use view::camera_sources_json;
 
 pub use edit::parse_object;
 

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::api::TakeView;
-use crate::api::multicam::MultiCamTake;
+use crate::api::multicam::{CameraSourceView, MultiCamTake};
 
 /// The metadata decoded from its AWSJSON string (a string that is not JSON stays a string).
 pub fn metadata(take: &TakeView) -> Value {
@@ -119,14 +119,12 @@ pub fn print_take(take: &TakeView) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A multicam TAKE: `id`, `name`, `created`, `metadata` (a JSON value), `takeType`,
-/// `volume: {id}`, `syncMethod`, and `sources: [{deviceLabel, fileId, format,
-/// cameraSettings: {lens}}]`.
-pub fn multi_cam_take_json(take: &MultiCamTake) -> Value {
-    let sources: Vec<Value> = take
-        .sources
+/// The sources of a volume or multicam take as the API names them:
+/// `[{deviceLabel, fileId, format, cameraSettings: {lens}}]`.
+pub fn camera_sources_json(sources: Option<&[Option<CameraSourceView>]>) -> Vec<Value> {
+    sources
+        .unwrap_or_default()
         .iter()
-        .flatten()
         .flatten()
         .map(|s| {
             json!({
@@ -136,7 +134,14 @@ pub fn multi_cam_take_json(take: &MultiCamTake) -> Value {
                 "cameraSettings": s.camera_settings,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// A multicam TAKE: `id`, `name`, `created`, `metadata` (a JSON value), `takeType`,
+/// `volume: {id}`, `syncMethod`, and `sources: [{deviceLabel, fileId, format,
+/// cameraSettings: {lens}}]`.
+pub fn multi_cam_take_json(take: &MultiCamTake) -> Value {
+    let sources = camera_sources_json(take.sources.as_deref());
     json!({
         "id": take.id,
         "name": take.name,
