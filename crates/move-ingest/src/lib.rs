@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | 0 | [`model`], [`fsutil`] | ids, file facts, the recording state machine, job and volume states; file-system helpers |
 //! | 1 | [`config`] | every config type, parsed raw then validated |
-//! | 2 | [`retry`], [`store`], [`api`], [`upload`] | the backoff policy; the SQLite state; the GraphQL client; the streaming PUT |
+//! | 2 | [`retry`], [`store`], [`coord`], [`api`], [`upload`] | the backoff policy; the SQLite state; the shared PostgreSQL of a rig over several machines; the GraphQL client; the streaming PUT |
 //! | 3 | [`detect`], [`report`] | scan, watch, settle, pairing; what `status`, `/api/status` and the page show |
 //! | 4 | [`observe`] | metrics, the monitor, the webhook, progress, logging |
 //! | 5 | [`ingest`] | one recording's steps, shared by `run` and `backfill` |
@@ -21,6 +21,7 @@ pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod coord;
 pub mod detect;
 mod fsutil;
 mod ingest;

@@ -3,6 +3,7 @@
 //! never shown (`key`).
 
 mod after_take;
+mod coordination;
 mod error;
 mod job;
 pub(crate) mod job_input;
@@ -15,6 +16,7 @@ mod secret;
 pub(crate) mod template;
 
 pub use after_take::{AfterTakeAction, AfterTakeConfig};
+pub use coordination::{CoordinationConfig, PG_PASSWORD_CREDENTIAL, resolve_pg_password};
 pub use error::UsageError;
 pub use job::JobConfig;
 pub use key::{ApiKey, ResolvedKey, resolve_key};
@@ -64,6 +66,9 @@ pub struct Config {
     pub job: Option<JobConfig>,
     /// `[[multicam]]`: the rigs of cameras whose recordings become multicam takes (empty: none).
     pub multicam: Vec<MulticamConfig>,
+    /// `[coordination]`: the shared database of a rig over several machines (`None`: rigs are
+    /// local to this machine).
+    pub coordination: Option<CoordinationConfig>,
 }
 
 /// `[api]`: where the Move API is and where its key is read from.

@@ -44,6 +44,8 @@ struct Raw {
     job: Option<super::job::RawJob>,
     #[serde(default, deserialize_with = "super::multicam::deserialize_rigs")]
     multicam: Vec<super::multicam::RawRig>,
+    #[serde(default)]
+    coordination: Option<super::coordination::RawCoordination>,
 }
 
 /// `[[watch]]` as written, with where each checked value stands.
@@ -203,6 +205,11 @@ impl Config {
             .after_take
             .validate(&at)
             .map_err(|e| bad(format!("[after_take] {e}")))?;
+        let coordination = raw
+            .coordination
+            .map(|c| c.validate())
+            .transpose()
+            .map_err(|e| bad(format!("[coordination] {e}")))?;
         Ok(Config {
             path: path.to_path_buf(),
             api: raw.api,
@@ -221,6 +228,7 @@ impl Config {
             notify: raw.notify,
             job,
             multicam,
+            coordination,
         })
     }
 }

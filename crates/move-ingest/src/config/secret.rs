@@ -28,6 +28,10 @@ const MIN_TOKEN_CHARS: usize = 16;
 pub struct Secret(Vec<u8>);
 
 impl Secret {
+    pub(super) fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+
     /// The bytes themselves, for the HMAC or the comparison only.
     pub fn expose(&self) -> &[u8] {
         &self.0
@@ -128,7 +132,11 @@ pub fn resolve_metrics_token(
 }
 
 /// The file named in the config, else the systemd credential if the service has it.
-fn find(configured: Option<&Path>, key: &str, credential: &str) -> Option<(PathBuf, String)> {
+pub(super) fn find(
+    configured: Option<&Path>,
+    key: &str,
+    credential: &str,
+) -> Option<(PathBuf, String)> {
     if let Some(file) = configured {
         return Some((file.to_path_buf(), key.to_string()));
     }
@@ -143,7 +151,12 @@ fn find(configured: Option<&Path>, key: &str, credential: &str) -> Option<(PathB
 }
 
 /// The first line of `file`, trimmed; an unreadable or empty file is a usage error.
-fn first_line(file: &Path, via: &str, what: &str, config: &Path) -> Result<String, UsageError> {
+pub(super) fn first_line(
+    file: &Path,
+    via: &str,
+    what: &str,
+    config: &Path,
+) -> Result<String, UsageError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         UsageError::new(format!(
             "cannot read the {what} file {} (from {via}): {e}; fix the path in {} or give the service user read access",

@@ -85,6 +85,10 @@ pub struct Ingest {
     rigs_wake: tokio::sync::Notify,
     /// Whether the `.move` beside a rig camera's video was logged as left out (once).
     sidecar_noted: std::sync::atomic::AtomicBool,
+    /// `[coordination]`: the shared database of a rig over several machines.
+    coord: Option<Arc<crate::coord::Coordinator>>,
+    /// What this process remembers of the shared rows.
+    shared: rig::SharedMemo,
 }
 
 impl Ingest {
@@ -100,6 +104,7 @@ impl Ingest {
         let hostname = gethostname::gethostname().to_string_lossy().into_owned();
         let monitor =
             Arc::new(Monitor::new(&cfg, &hostname)?.with_state_pause(store.pause().clone()));
+        let coord = coordinator(&cfg)?;
         Ok(Ingest {
             api: api::Client::new(http.clone(), &cfg.api, key).with_monitor(monitor.clone()),
             uploader,
@@ -116,6 +121,8 @@ impl Ingest {
             take_index: Default::default(),
             rig_records: Default::default(),
             adoptions: Default::default(),
+            coord,
+            shared: Default::default(),
         })
     }
 
@@ -174,6 +181,16 @@ impl Ingest {
         }
         Ok(outcome)
     }
+}
+
+/// The coordinator of `[coordination]` (its password read now), if set.
+fn coordinator(cfg: &Config) -> anyhow::Result<Option<Arc<crate::coord::Coordinator>>> {
+    let Some(c) = &cfg.coordination else {
+        return Ok(None);
+    };
+    let password = crate::config::resolve_pg_password(c, &cfg.path)?;
+    let coord = crate::coord::Coordinator::new(c, password.as_ref()).map_err(anyhow::Error::msg)?;
+    Ok(Some(Arc::new(coord)))
 }
 
 /// Every file the recording has on disk has an accepted upload.

@@ -74,6 +74,8 @@ pub struct Metrics {
     build_info: Family<VersionLabel, Gauge>,
     rig_recordings: Family<RigLabel, Gauge>,
     volumes: Family<RigLabel, Gauge>,
+    /// `[coordination]`: 1 while the shared database answers, else 0 (registered only then).
+    pub coordination_up: Gauge,
 }
 
 impl Default for Metrics {
@@ -102,6 +104,7 @@ impl Metrics {
             build_info: Family::default(),
             rig_recordings: Family::default(),
             volumes: Family::default(),
+            coordination_up: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -179,6 +182,16 @@ impl Metrics {
             })
             .set(1);
         Metrics { registry, ..m }
+    }
+
+    /// Adds `move_ingest_coordination_up` (a machine of a rig over several machines).
+    pub fn with_coordination(mut self) -> Metrics {
+        self.registry.register(
+            "move_ingest_coordination_up",
+            "1 while the coordination database of the rigs answers, else 0 (rig recordings wait)",
+            self.coordination_up.clone(),
+        );
+        self
     }
 
     /// The rig gauges: every state of every rig with a recording (zeros too), and volumes.

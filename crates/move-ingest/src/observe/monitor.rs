@@ -43,6 +43,8 @@ struct Live {
     /// Watch paths and device folders that are missing, and those seen as mount points.
     missing_paths: Vec<MissingPath>,
     mount_points: Vec<std::path::PathBuf>,
+    /// `[coordination]`: the shared database has not answered since then; the latest error.
+    coordination_down: Option<ApiDown>,
 }
 
 /// The API has not answered since `since`; the latest error.
@@ -118,8 +120,12 @@ impl Monitor {
     /// A monitor for `cfg`; starts the webhook sender when `[notify]` is set (needs a runtime).
     /// A webhook secret that cannot be read is a usage error naming its file.
     pub fn new(cfg: &Config, hostname: &str) -> Result<Monitor, crate::config::UsageError> {
+        let metrics = match cfg.coordination {
+            Some(_) => Metrics::new().with_coordination(),
+            None => Metrics::new(),
+        };
         Ok(Monitor {
-            metrics: Metrics::new(),
+            metrics,
             first_seen: FirstSeen::default(),
             live: Mutex::new(Live::default()),
             notifier: cfg
@@ -320,7 +326,37 @@ impl Monitor {
                 ));
             }
         }
+        if let Some(d) = &live.coordination_down
+            && now.duration_since(d.since).unwrap_or_default() >= self.unhealthy_after
+        {
+            return Health::Paused(format!(
+                "the coordination database has been unreachable for {}: the rig recordings wait (retrying), single cameras go on; latest error: {}",
+                crate::report::snapshot::ago(now, d.since),
+                d.error
+            ));
+        }
         Health::Ingesting
+    }
+
+    /// Whether the coordination database answered (`down`: its latest error).
+    pub fn coordination(&self, up: bool, down: Option<String>) {
+        self.metrics.coordination_up.set(i64::from(up));
+        let mut live = self.live();
+        match (up, &mut live.coordination_down) {
+            (true, slot) => *slot = None,
+            (false, Some(d)) => d.error = down.unwrap_or_default(),
+            (false, slot) => {
+                *slot = Some(ApiDown {
+                    since: SystemTime::now(),
+                    error: down.unwrap_or_default(),
+                })
+            }
+        }
+    }
+
+    /// Since when the coordination database has not answered, if it does not.
+    pub fn coordination_down(&self) -> Option<ApiDown> {
+        self.live().coordination_down.clone()
     }
 
     /// Since when the API has not answered, if it does not.

@@ -6,6 +6,7 @@
 
 mod adopt;
 mod join;
+mod shared;
 mod take;
 mod volume;
 
@@ -17,6 +18,7 @@ use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
 pub(in crate::ingest) use adopt::RigRecord;
 pub use adopt::{CameraFile, Holder};
 pub use join::RigMember;
+pub(in crate::ingest) use shared::SharedMemo;
 
 /// How long the rig follower sleeps when nothing is due (a camera joining wakes it sooner).
 const IDLE_WAIT: Duration = Duration::from_secs(60);
@@ -31,6 +33,8 @@ impl Ingest {
     /// Follows every rig recording that has not ended (`run` only): forms them, makes volumes
     /// and takes, polls volumes. Returns only on a fatal error.
     pub async fn follow_rigs(&self) -> Fatal {
+        let renewal = self.keep_claims();
+        let _stop = AbortOnDrop(renewal);
         loop {
             let wait = match self.rigs_due().await {
                 Ok(wait) => wait,
@@ -45,6 +49,9 @@ impl Ingest {
     /// next is due.
     pub async fn rigs_due(&self) -> Result<Duration, Fatal> {
         let mut next: Option<i64> = None;
+        if let Some(c) = self.coordinator() {
+            self.shared_turn(c).await?;
+        }
         let mut recs = self.store.rig_recordings(true)?;
         recs.sort_by_key(|r| (!r.calibration, r.recorded_ms()));
         for rec in recs {
@@ -85,8 +92,17 @@ impl Ingest {
         }
     }
 
-    /// Takes one rig recording as far as it goes now.
+    /// Takes one rig recording as far as it goes now: on this machine alone, or (with
+    /// `[coordination]`) as the shared rows decide.
     async fn advance_rig(&self, rec: RigRecording) -> Result<Next, Fatal> {
+        match self.coordinator() {
+            Some(c) => self.advance_shared(c, rec).await,
+            None => self.advance_local(rec).await,
+        }
+    }
+
+    /// Takes one rig recording as far as it goes now, as this machine sees it.
+    async fn advance_local(&self, rec: RigRecording) -> Result<Next, Fatal> {
         let Some(rig) = self.cfg.multicam.iter().find(|r| r.name == rec.rig) else {
             tracing::warn!(rig_recording = %rec.key, "its rig is no longer in the config; left as it is");
             return Ok(None);
@@ -100,12 +116,12 @@ impl Ingest {
                     Formation::Complete => {
                         let rec = self.rig_step(&rec, RigEvent::Formed { missing: vec![] })?;
                         tracing::info!(rig_recording = %rec.key, cameras = rec.cameras.len(), "every camera's video is uploaded");
-                        Box::pin(self.advance_rig(rec)).await
+                        Box::pin(self.advance_local(rec)).await
                     }
                     Formation::Partial { missing } => {
                         tracing::warn!(rig_recording = %rec.key, missing = %missing.join(", "), "wait_secs passed: made without the cameras that never recorded");
                         let rec = self.rig_step(&rec, RigEvent::Formed { missing })?;
-                        Box::pin(self.advance_rig(rec)).await
+                        Box::pin(self.advance_local(rec)).await
                     }
                     Formation::TooFew { reason } => {
                         self.rig_fail(&rec, "group", RigFailure::TooFewCameras, reason)?;
@@ -156,6 +172,17 @@ impl Ingest {
         }
         self.rigs_wake.notify_one();
         Ok(out)
+    }
+}
+
+/// Ends a background task when dropped.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            t.abort();
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::api::ApiError;
 use crate::api::multicam::MultiCamTakeRequest;
 use crate::config::template::{Vars, render_json};
 use crate::config::{MulticamConfig, VolumeSource};
+use crate::coord::Intent;
 use crate::ingest::classify::retry;
 use crate::ingest::{Fatal, Ingest, auth};
 use crate::model::recording::Event;
@@ -58,6 +59,13 @@ impl Ingest {
             return Ok(None);
         };
         let request = self.rig_take_request(rig, &rec, &volume_id);
+        let intent = Intent::Take {
+            at_ms: now_ms(),
+            volume_id: volume_id.clone(),
+        };
+        if !self.may_send(&rec, intent).await? {
+            return Ok(Some(now_ms() + RETRY_WAIT_MS));
+        }
         self.want_rig_job(rig, &rec).await?;
         let ev = RigEvent::TakeRequested {
             at_ms: now_ms(),
@@ -133,7 +141,11 @@ impl Ingest {
     /// With `[multicam.job]`: the job is wanted, on the first camera's recording (the job's
     /// lead, which `ingest/job` follows and downloads like any job); recorded before the take
     /// request, so a crash between the take and the job still leaves the job to ask for.
-    async fn want_rig_job(&self, rig: &MulticamConfig, rec: &RigRecording) -> Result<(), Fatal> {
+    pub(super) async fn want_rig_job(
+        &self,
+        rig: &MulticamConfig,
+        rec: &RigRecording,
+    ) -> Result<(), Fatal> {
         let Some(lead) = rec.cameras.values().next() else {
             return Ok(());
         };
@@ -147,7 +159,7 @@ impl Ingest {
     /// Records the take on each camera's recording, then on the rig recording (so that a
     /// crash between them is settled by the next turn's lookup); then `[after_take]` acts on
     /// the cameras' files and the job (if wanted) is asked for.
-    async fn rig_take_made(
+    pub(super) async fn rig_take_made(
         &self,
         rec: &RigRecording,
         take_id: String,
@@ -181,7 +193,7 @@ impl Ingest {
 
     /// The multicam take whose record names this rig recording, newest first, back to
     /// `since_ms` (`None`: every take); `Err` when `listTakes` keeps failing.
-    async fn find_rig_take(
+    pub(super) async fn find_rig_take(
         &self,
         rec: &RigRecording,
         since_ms: Option<i64>,

@@ -9,6 +9,7 @@ use super::{Next, RETRY_WAIT_MS, now_ms};
 use crate::api::ApiError;
 use crate::api::multicam::{CameraSettings, CameraSource, Volume, VolumeRequest};
 use crate::config::{MulticamConfig, VolumeSource};
+use crate::coord::Intent;
 use crate::ingest::classify::retry;
 use crate::ingest::{Fatal, Ingest, auth};
 use crate::model::rig::{RigEvent, RigFailure, RigRecording};
@@ -61,6 +62,12 @@ impl Ingest {
         let Some(request) = self.volume_request(rig, &rec) else {
             return Ok(None);
         };
+        if !self
+            .may_send(&rec, Intent::Volume { at_ms: now_ms() })
+            .await?
+        {
+            return Ok(Some(now_ms() + RETRY_WAIT_MS));
+        }
         let rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms: now_ms() })?;
         match self.api.create_volume_with_human(&request).await {
             Ok(volume) => {
@@ -190,7 +197,7 @@ impl Ingest {
 
     /// The volume whose record names this rig recording and its files; `Err` when
     /// `listVolumes` keeps failing.
-    async fn find_volume(
+    pub(super) async fn find_volume(
         &self,
         rec: &RigRecording,
     ) -> Result<Result<Option<Volume>, ApiError>, Fatal> {

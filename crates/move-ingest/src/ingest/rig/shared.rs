@@ -1,0 +1,400 @@
+//! A rig over several machines (issue 26): with `[coordination]`, each turn of a rig recording
+//! first records this node's cameras in the shared rows and learns the others' (and any
+//! formation, volume or take another node made), then acts only if this node holds the
+//! recording's claim. A claim taken over from a node that stopped carries that node's
+//! requests, so the usual settling (a lookup by move-ingest's record) runs before anything is
+//! sent again; a database younger than the recording (emptied, restored) is settled the same
+//! way. Without the database, rig recordings wait (`retrying`) and nothing is sent for them.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Next, RETRY_WAIT_MS, now_ms};
+use crate::coord::{
+    Claim, CoordError, Coordinator, Intent, Outcomes, SharedCamera, SharedRecording,
+};
+use crate::ingest::{Fatal, Ingest};
+use crate::model::rig::{Camera, RigEvent, RigRecording};
+use crate::model::volume::VolumeState;
+
+/// How often a node that does not hold a recording's claim looks at the shared rows again.
+const POLL_MS: i64 = 1_000;
+/// A camera another node holds: its `recording_id` is `@NODE` (no recording of this state).
+const REMOTE: char = '@';
+
+/// What this process remembers of the shared rows.
+#[derive(Default)]
+pub struct SharedMemo {
+    /// The connection after whose start every rig recording was recorded (0: none yet).
+    pushed: AtomicU64,
+    /// The rig recordings looked for on the API because the database is younger than them.
+    looked: Mutex<HashSet<String>>,
+}
+
+/// Whether this node may act on a recording this turn.
+enum Turn {
+    Act(RigRecording),
+    Wait(Next),
+}
+
+impl Ingest {
+    /// The coordinator, when `[coordination]` is set.
+    pub(super) fn coordinator(&self) -> Option<&Coordinator> {
+        self.coord.as_deref()
+    }
+
+    /// Starts a turn of the rig follower: renews this node's claims, and after each new
+    /// connection records every rig recording this node knows (an emptied or restored
+    /// database is rebuilt from the nodes' states).
+    pub(super) async fn shared_turn(&self, c: &Coordinator) -> Result<(), Fatal> {
+        let renewed = c.renew().await;
+        self.note_coordination(c);
+        if renewed.is_err() || self.shared.pushed.load(Ordering::Relaxed) == c.generation() {
+            return Ok(());
+        }
+        for rec in self.store.rig_recordings(false)? {
+            let pushed = self.push_shared(c, &rec).await;
+            if let Err(e) = pushed {
+                tracing::warn!(rig_recording = %rec.key, "{e}; recorded again later");
+                self.note_coordination(c);
+                return Ok(());
+            }
+        }
+        self.shared.pushed.store(c.generation(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// One turn of a rig recording with `[coordination]`.
+    pub(super) async fn advance_shared(
+        &self,
+        c: &Coordinator,
+        rec: RigRecording,
+    ) -> Result<Next, Fatal> {
+        let key = rec.key.clone();
+        let turn = match self.sync_shared(c, rec).await? {
+            Ok(turn) => turn,
+            Err(e) => {
+                tracing::warn!(rig_recording = %key, "{e}; the rig recording waits (retrying) and nothing is sent for it until the database answers");
+                self.note_coordination(c);
+                return Ok(Some(now_ms() + RETRY_WAIT_MS));
+            }
+        };
+        let rec = match turn {
+            Turn::Act(rec) => rec,
+            Turn::Wait(next) => return Ok(next),
+        };
+        let next = self.advance_local(rec).await?;
+        if let Some(now) = self.store.rig_recording(&key)? {
+            if let Err(e) = self.push_shared(c, &now).await {
+                tracing::warn!(rig_recording = %key, "{e}; recorded in the shared rows once the database answers");
+                return Ok(Some(next.unwrap_or(i64::MAX).min(now_ms() + RETRY_WAIT_MS)));
+            }
+            if now.state().is_finished() {
+                let _ = c.release(&key).await;
+            }
+        }
+        Ok(next)
+    }
+
+    /// Records this node's cameras, learns the shared rows, and claims the recording.
+    async fn sync_shared(
+        &self,
+        c: &Coordinator,
+        rec: RigRecording,
+    ) -> Result<Result<Turn, CoordError>, Fatal> {
+        let mine = local_cameras(c, &rec);
+        if let Err(e) = c.publish(&rec.key, &rec.rig, rec.calibration, &mine).await {
+            return Ok(Err(e));
+        }
+        let shared = match c.read(&rec.key).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(Ok(Turn::Wait(Some(now_ms() + POLL_MS)))),
+            Err(e) => return Ok(Err(e)),
+        };
+        let rec = self.mirror(rec, &shared).await?;
+        if rec.state().is_finished() {
+            return Ok(Ok(Turn::Wait(None)));
+        }
+        match c.claim(&rec.key, &rec.rig, rec.calibration).await {
+            Ok(Claim::Held { by, left_ms }) => {
+                tracing::debug!(rig_recording = %rec.key, node = %by, "claimed by another node");
+                Ok(Ok(Turn::Wait(Some(now_ms() + left_ms.clamp(100, POLL_MS)))))
+            }
+            Ok(Claim::Mine { from }) => Ok(Ok(self.claimed(rec, &shared, from).await?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    /// This node holds the claim: it carries the requests that other nodes recorded (settled
+    /// before anything is sent), and looks on the API first when the database is younger than
+    /// the recording.
+    async fn claimed(
+        &self,
+        rec: RigRecording,
+        shared: &SharedRecording,
+        from: Option<String>,
+    ) -> Result<Turn, Fatal> {
+        let s = &shared.claim;
+        let mut rec = rec;
+        if let Some((first, last)) = s.volume_requested
+            && rec.volume.as_ref().and_then(|v| v.last_requested_ms) < Some(last)
+        {
+            rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms: first })?;
+            rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms: last })?;
+        }
+        if let (Some((first, last)), Some(volume_id)) = (s.take_requested, &s.take_volume_id)
+            && rec.take_last_ms < Some(last)
+        {
+            for at_ms in [first, last] {
+                let ev = RigEvent::TakeRequested {
+                    at_ms,
+                    volume_id: volume_id.clone(),
+                };
+                rec = self.rig_step(&rec, ev)?;
+            }
+        }
+        let last = s
+            .take_requested
+            .map(|t| t.1)
+            .max(s.volume_requested.map(|v| v.1));
+        if let Some(from) = from {
+            tracing::warn!(rig_recording = %rec.key, node = %from, "took over the lapsed claim of another node; what it may have sent is looked for on the API first");
+            // A request of the node that stopped may still be under way: wait out its timeout.
+            let until = last.map(|l| l + self.cfg.api.request_timeout_secs as i64 * 1000);
+            if let Some(until) = until.filter(|u| *u > now_ms()) {
+                return Ok(Turn::Wait(Some(until)));
+            }
+        }
+        if last.is_none()
+            && let Some(c) = self.coordinator()
+            && rec.first_ms.is_some_and(|f| f < c.created_ms())
+            && self.look_once(&rec.key)
+        {
+            tracing::info!(rig_recording = %rec.key, "the coordination database is younger than this rig recording (emptied or restored): looking on the API for its volume or take before asking");
+            if let Some(next) = self.settle_on_api(&rec).await? {
+                return Ok(Turn::Wait(next));
+            }
+        }
+        Ok(Turn::Act(rec))
+    }
+
+    /// Whether the recording is still to be looked for on the API (once per process).
+    fn look_once(&self, key: &str) -> bool {
+        let mut looked = self.shared.looked.lock().unwrap_or_else(|p| p.into_inner());
+        looked.insert(key.to_string())
+    }
+
+    /// Looks for the volume or take the recording may already have; `Some`: found (or the
+    /// lookup failed, and it waits), nothing to send.
+    async fn settle_on_api(&self, rec: &RigRecording) -> Result<Option<Next>, Fatal> {
+        if rec.missing.is_none() {
+            // Not formed: the volume or take, if any, names its cameras; formed first.
+            self.shared
+                .looked
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&rec.key);
+            return Ok(None);
+        }
+        if rec.calibration {
+            return Ok(match self.find_volume(rec).await? {
+                Ok(Some(v)) => {
+                    let ev = RigEvent::VolumeCreated {
+                        volume_id: v.id,
+                        adopted: true,
+                    };
+                    self.rig_step(rec, ev)?;
+                    Some(Some(now_ms()))
+                }
+                Ok(None) => None,
+                Err(_) => Some(Some(now_ms() + RETRY_WAIT_MS)),
+            });
+        }
+        Ok(match self.find_rig_take(rec, rec.first_ms).await? {
+            Ok(Some(take_id)) => {
+                self.take_learnt(rec, take_id).await?;
+                Some(None)
+            }
+            Ok(None) => None,
+            Err(_) => Some(Some(now_ms() + RETRY_WAIT_MS)),
+        })
+    }
+
+    /// Learns from the shared rows what other nodes recorded: their cameras (while this node's
+    /// recording is collecting), the formation, the volume and its state, the take.
+    async fn mirror(&self, rec: RigRecording, s: &SharedRecording) -> Result<RigRecording, Fatal> {
+        let mut rec = rec;
+        let claim = &s.claim;
+        if rec.missing.is_none() {
+            let left_out = |d: &str| {
+                claim
+                    .missing
+                    .as_ref()
+                    .is_some_and(|m| m.iter().any(|x| x == d))
+            };
+            let others: Vec<&SharedCamera> = s
+                .cameras
+                .iter()
+                .filter(|c| !rec.cameras.contains_key(&c.device) && !left_out(&c.device))
+                .collect();
+            for cam in others {
+                let ev = RigEvent::CameraJoined {
+                    camera: remote_camera(cam),
+                    at_ms: cam.joined_ms,
+                };
+                rec = self.rig_step(&rec, ev)?;
+            }
+            if let Some(missing) = &claim.missing {
+                rec = self.rig_step(
+                    &rec,
+                    RigEvent::Formed {
+                        missing: missing.clone(),
+                    },
+                )?;
+            }
+        }
+        if let Some(id) = claim
+            .volume_id
+            .as_ref()
+            .filter(|_| rec.calibration && rec.volume_id().is_none())
+        {
+            let ev = RigEvent::VolumeCreated {
+                volume_id: id.clone(),
+                adopted: true,
+            };
+            rec = self.rig_step(&rec, ev)?;
+        }
+        let state = claim.volume_state.as_deref().map(VolumeState::from);
+        let known = rec.volume.as_ref().and_then(|v| v.state.clone());
+        if let Some(state) = state.filter(|s| {
+            rec.volume_id().is_some()
+                && Some(s) != known.as_ref()
+                && !known.as_ref().is_some_and(VolumeState::is_terminal)
+        }) {
+            let finished = state == VolumeState::Finished;
+            let ev = RigEvent::VolumePolled {
+                state,
+                percent: None,
+                at_ms: now_ms(),
+            };
+            rec = self.rig_step(&rec, ev)?;
+            if finished {
+                for camera in rec.cameras.values() {
+                    self.after_take(&camera.recording_id).await?;
+                }
+            }
+        }
+        if let Some(take_id) = claim.take_id.as_ref().filter(|_| rec.take_id.is_none()) {
+            tracing::info!(rig_recording = %rec.key, take = %take_id, "another node made this recording's multicam take; recorded here");
+            self.take_learnt(&rec, take_id.clone()).await?;
+            rec = self.store.rig_recording(&rec.key)?.unwrap_or(rec);
+        }
+        Ok(rec)
+    }
+
+    /// A take made elsewhere (another node, or an earlier request): recorded on this node's
+    /// cameras, with the job wanted on the lead camera when this node holds it.
+    async fn take_learnt(&self, rec: &RigRecording, take_id: String) -> Result<(), Fatal> {
+        if let Some(rig) = self.cfg.multicam.iter().find(|r| r.name == rec.rig) {
+            self.want_rig_job(rig, rec).await?;
+        }
+        self.rig_take_made(rec, take_id, true).await
+    }
+
+    /// Records what this node knows of a rig recording in the shared rows: its cameras, and
+    /// any formation, volume or take.
+    async fn push_shared(&self, c: &Coordinator, rec: &RigRecording) -> Result<(), CoordError> {
+        c.publish(&rec.key, &rec.rig, rec.calibration, &local_cameras(c, rec))
+            .await?;
+        let volume = rec.volume.as_ref();
+        let o = Outcomes {
+            missing: rec.missing.clone(),
+            volume_id: rec.volume_id().map(str::to_string),
+            volume_state: volume
+                .and_then(|v| v.state.as_ref())
+                .map(|s| s.as_str().to_string()),
+            take_id: rec.take_id.clone(),
+            take_volume_id: rec.take_requested.as_ref().map(|t| t.1.clone()),
+        };
+        c.record(&rec.key, &o).await
+    }
+
+    /// Before a request: records it in the shared rows while this node's claim holds;
+    /// `false`: nothing may be sent (the claim passed to another node, or the database is
+    /// unreachable). Always `true` without `[coordination]`.
+    pub(super) async fn may_send(&self, rec: &RigRecording, intent: Intent) -> Result<bool, Fatal> {
+        let Some(c) = self.coordinator() else {
+            return Ok(true);
+        };
+        let missing = rec.missing.clone().unwrap_or_default();
+        match c.intend(&rec.key, &missing, &intent).await {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                tracing::warn!(rig_recording = %rec.key, "this node's claim lapsed before its request: nothing sent; the shared rows decide who goes on");
+                Ok(false)
+            }
+            Err(e) => {
+                tracing::warn!(rig_recording = %rec.key, "{e}; nothing is sent for this rig recording until the database answers (retrying)");
+                self.note_coordination(c);
+                Ok(false)
+            }
+        }
+    }
+
+    /// With `[coordination]`: renews this node's claims every third of the lease while the
+    /// process lives (a request under way holds its claim), and keeps the gauge current.
+    pub(super) fn keep_claims(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let c = self.coord.clone()?;
+        let monitor = self.monitor.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                let _ = c.renew().await;
+                monitor.coordination(c.is_up(), c.down_reason());
+                tokio::time::sleep(c.lease() / 3).await;
+            }
+        }))
+    }
+
+    /// Tells the monitor whether the database answers (`move_ingest_coordination_up`,
+    /// `/healthz`, the page).
+    fn note_coordination(&self, c: &Coordinator) {
+        self.monitor.coordination(c.is_up(), c.down_reason());
+    }
+}
+
+/// This node's cameras of a rig recording, as shared rows.
+fn local_cameras(c: &Coordinator, rec: &RigRecording) -> Vec<SharedCamera> {
+    rec.cameras
+        .values()
+        .filter(|cam| !cam.recording_id.starts_with(REMOTE))
+        .map(|cam| SharedCamera {
+            device: cam.device.clone(),
+            node: c.node().to_string(),
+            file_id: cam.file_id.clone(),
+            name: cam.name.clone(),
+            size: cam.size,
+            sha256: cam.sha256.clone(),
+            format: cam.format.clone(),
+            mtime_ms: cam.mtime_ms,
+            joined_ms: rec.first_ms.unwrap_or_else(now_ms),
+            start_ms: None,
+            end_ms: None,
+        })
+        .collect()
+}
+
+/// Another node's camera in this node's state: no recording here (`@NODE`).
+fn remote_camera(cam: &SharedCamera) -> Camera {
+    Camera {
+        device: cam.device.clone(),
+        recording_id: format!("{REMOTE}{}", cam.node),
+        file_id: cam.file_id.clone(),
+        format: cam.format.clone(),
+        name: cam.name.clone(),
+        size: cam.size,
+        sha256: cam.sha256.clone(),
+        mtime_ms: cam.mtime_ms,
+        unknown: false,
+    }
+}
