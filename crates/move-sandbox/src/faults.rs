@@ -32,6 +32,10 @@ pub struct Faults {
     pub p_invalid: f64,
     /// Latency added before every GraphQL and storage request, in milliseconds.
     pub latency_ms: u64,
+    /// Only GraphQL requests that name this root field (e.g. `createMultiCamTake`) get
+    /// `latency_ms`, and no storage request does (a request held while its client dies);
+    /// `None`: every request.
+    pub latency_only: Option<String>,
     /// Upload throttle in bytes per second (0 = unlimited).
     pub upload_bytes_per_sec: u64,
 }
@@ -49,6 +53,7 @@ impl Default for Faults {
             p_cut: 0.0,
             p_invalid: 0.0,
             latency_ms: 0,
+            latency_only: None,
             upload_bytes_per_sec: 0,
         }
     }
@@ -124,9 +129,25 @@ impl FaultState {
         *self.lock() = (faults, rng);
     }
 
-    /// The latency to add before a request.
+    /// The latency to add before a storage request.
     pub(crate) fn latency(&self) -> Duration {
-        Duration::from_millis(self.lock().0.latency_ms)
+        let faults = &self.lock().0;
+        match faults.latency_only {
+            Some(_) => Duration::ZERO,
+            None => Duration::from_millis(faults.latency_ms),
+        }
+    }
+
+    /// The latency to add before a GraphQL request (`body`).
+    pub(crate) fn latency_of(&self, body: &[u8]) -> Duration {
+        let (ms, only) = {
+            let faults = &self.lock().0;
+            (faults.latency_ms, faults.latency_only.clone())
+        };
+        match only {
+            Some(only) if !root_fields(body).iter().any(|f| *f == only) => Duration::ZERO,
+            _ => Duration::from_millis(ms),
+        }
     }
 
     /// The upload throttle, if any.

@@ -21,7 +21,7 @@ pub(crate) async fn handle(
     body: Bytes,
 ) -> Response {
     Stats::bump(&app.stats.graphql_requests);
-    tokio::time::sleep(app.faults.latency()).await;
+    tokio::time::sleep(app.faults.latency_of(&body)).await;
     match app.faults.draw_graphql(&body) {
         Early::Proceed => {}
         Early::Unavailable => {

@@ -83,6 +83,10 @@ struct SandboxArgs {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Only GraphQL requests that name this root field (e.g. createMultiCamTake) get
+    /// --latency-ms, and no upload does. Defaults to every request.
+    #[arg(long, value_name = "FIELD")]
+    latency_only: Option<String>,
     /// Throttle for each upload, in bytes per second (0 = unlimited).
     #[arg(long, default_value_t = 0)]
     upload_bytes_per_sec: u64,
@@ -181,6 +185,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<Options> {
         p_cut: args.fault_cut,
         p_invalid: args.fault_invalid,
         latency_ms: args.latency_ms,
+        latency_only: args.latency_only.clone(),
         upload_bytes_per_sec: args.upload_bytes_per_sec,
     };
     faults

@@ -6,6 +6,8 @@ use crate::cli::StatusArgs;
 use crate::commands::exit::Exit;
 use crate::config::Config;
 use crate::config::UsageError;
+use crate::coord::Coordinator;
+use crate::report::coordination::Shared;
 use crate::report::status::{Query, add_notices, add_paused, view};
 use crate::report::view::StatusView;
 
@@ -23,16 +25,39 @@ pub async fn run(config: Option<&Path>, args: StatusArgs) -> anyhow::Result<Exit
         .map_err(|e| UsageError::new(e.to_string()))?;
     let notices = crate::detect::notices::Notices::load(&cfg.state.dir);
     let paused = crate::store::pause::read(&cfg.state.dir);
+    let shared = shared(&cfg).await?;
     if args.json {
         let mut out = view.to_json(&cfg.state.dir);
         add_notices(&mut out, &notices);
         add_paused(&mut out, paused.as_ref());
         crate::report::rigs::add(&mut out, &cfg.state.dir);
+        if let (Some(s), Some(obj)) = (&shared, out.as_object_mut()) {
+            obj.insert("coordination".into(), crate::report::coordination::json(s));
+        }
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(Exit::Ok);
     }
     print(&view, &cfg.state.dir, &notices, paused.as_ref())?;
+    for line in shared.iter().flat_map(crate::report::coordination::lines) {
+        crate::outln!("{line}")?;
+    }
     Ok(Exit::Ok)
+}
+
+/// With `[coordination]`: the rig recordings as the shared database holds them (or why it
+/// cannot be read); a password that cannot be read is a usage error.
+async fn shared(cfg: &Config) -> anyhow::Result<Option<Shared<'_>>> {
+    let Some(c) = &cfg.coordination else {
+        return Ok(None);
+    };
+    let password = crate::config::resolve_pg_password(c, &cfg.path)?;
+    let coord = Coordinator::new(c, password.as_ref()).map_err(UsageError::new)?;
+    let rigs = coord.list(20).await.map_err(|e| e.to_string());
+    Ok(Some(Shared {
+        node: &c.node,
+        database: coord.place(),
+        rigs,
+    }))
 }
 
 fn print(

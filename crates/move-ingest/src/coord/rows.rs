@@ -147,7 +147,7 @@ impl Coordinator {
               volume_first_ms = COALESCE(volume_first_ms, $4), volume_last_ms = COALESCE($4, volume_last_ms),
               take_first_ms = COALESCE(take_first_ms, $5), take_last_ms = COALESCE($5, take_last_ms),
               take_volume_id = COALESCE($6, take_volume_id),
-              lease_until = now() + $7 * interval '1 millisecond', updated = now()
+              lease_until = now() + $7::bigint * interval '1 millisecond', updated = now()
             WHERE rig_recording = $1 AND claimed_by = $2 AND lease_until > now()";
         let n = on_client!(self, |c| async {
             c.execute(
@@ -198,7 +198,8 @@ impl Coordinator {
     /// Renews every claim this node holds on a recording without a take; returns how many.
     pub async fn renew(&self) -> Result<u64, CoordError> {
         let (node, lease) = (self.node(), self.lease_ms());
-        let sql = "UPDATE rig_claims SET lease_until = now() + $2 * interval '1 millisecond'
+        let sql =
+            "UPDATE rig_claims SET lease_until = now() + $2::bigint * interval '1 millisecond'
             WHERE claimed_by = $1 AND lease_until > now() AND take_id IS NULL";
         on_client!(self, |c| async {
             c.execute(sql, &[&node, &lease])
@@ -372,7 +373,7 @@ async fn claim(
         Some(row) => {
             let from: Option<String> = row.get(0);
             tx.execute(
-                "UPDATE rig_claims SET claimed_by = $2, lease_until = now() + $3 * interval '1 millisecond',
+                "UPDATE rig_claims SET claimed_by = $2, lease_until = now() + $3::bigint * interval '1 millisecond',
                    updated = now() WHERE rig_recording = $1",
                 &[&key, &node, &lease_ms],
             )

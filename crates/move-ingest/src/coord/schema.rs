@@ -14,7 +14,6 @@ const LOCK: i64 = 0x6d6f_7665_2d69_6e67;
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS rig_cameras (
     rig_recording text NOT NULL,
-    rig text NOT NULL,
     device text NOT NULL,
     node text NOT NULL,
     file_id text NOT NULL,

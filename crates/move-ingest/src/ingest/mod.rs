@@ -82,7 +82,7 @@ pub struct Ingest {
     /// Held while a job is asked for, so that two never overlap.
     job_creation: tokio::sync::Mutex<()>,
     /// Wakes the rig follower when a camera joins a rig recording.
-    rigs_wake: tokio::sync::Notify,
+    rigs_wake: Arc<tokio::sync::Notify>,
     /// Whether the `.move` beside a rig camera's video was logged as left out (once).
     sidecar_noted: std::sync::atomic::AtomicBool,
     /// `[coordination]`: the shared database of a rig over several machines.
@@ -111,7 +111,7 @@ impl Ingest {
             http,
             jobs_wake: tokio::sync::Notify::new(),
             job_creation: tokio::sync::Mutex::new(()),
-            rigs_wake: tokio::sync::Notify::new(),
+            rigs_wake: Default::default(),
             sidecar_noted: Default::default(),
             policy: Policy::from_config(&cfg.retry),
             hostname,

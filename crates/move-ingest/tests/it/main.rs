@@ -6,6 +6,7 @@ mod after_take;
 mod backfill;
 mod capture;
 mod capture_tree;
+mod coord;
 mod documents;
 mod example_config;
 mod faults;

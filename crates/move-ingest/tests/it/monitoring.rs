@@ -108,7 +108,7 @@ impl Daemon {
     }
 
     /// One sample of `/metrics`, e.g. `move_ingest_recordings{state="done"}`.
-    async fn metric(&self, series: &str) -> f64 {
+    pub(crate) async fn metric(&self, series: &str) -> f64 {
         let (status, text) = self.get("/metrics").await;
         assert_eq!(status, 200, "{text}");
         sample(&text, series).unwrap_or_else(|| panic!("no {series} in\n{text}"))

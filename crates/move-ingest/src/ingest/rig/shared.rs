@@ -343,14 +343,21 @@ impl Ingest {
     }
 
     /// With `[coordination]`: renews this node's claims every third of the lease while the
-    /// process lives (a request under way holds its claim), and keeps the gauge current.
+    /// process lives (a request under way holds its claim), keeps the gauge current, and wakes
+    /// the follower after a new connection (an emptied database is rebuilt at once).
     pub(super) fn keep_claims(&self) -> Option<tokio::task::JoinHandle<()>> {
         let c = self.coord.clone()?;
         let monitor = self.monitor.clone();
+        let wake = self.rigs_wake.clone();
         Some(tokio::spawn(async move {
             loop {
+                let before = c.generation();
                 let _ = c.renew().await;
                 monitor.coordination(c.is_up(), c.down_reason());
+                // A new connection: the follower records everything this node knows again.
+                if c.generation() != before {
+                    wake.notify_one();
+                }
                 tokio::time::sleep(c.lease() / 3).await;
             }
         }))

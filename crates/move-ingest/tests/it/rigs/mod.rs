@@ -16,7 +16,7 @@ use crate::capture::{Capture, bytes, metadata, set_age};
 use crate::util::Sandbox;
 
 const DEADLINE: Duration = Duration::from_secs(60);
-const LENS: &str = "goprohero10-fhd";
+pub(crate) const LENS: &str = "goprohero10-fhd";
 const CAMS: [&str; 3] = ["cam-1", "cam-2", "cam-3"];
 
 /// A sandbox whose volumes take `run_ms` to finish (`fail`: the share that FAIL).
@@ -25,7 +25,7 @@ fn sandbox(run_ms: u64, fail: f64) -> Sandbox {
 }
 
 /// `sandbox` with more flags (faults).
-fn sandbox_with(run_ms: u64, fail: f64, more: &[&str]) -> Sandbox {
+pub(crate) fn sandbox_with(run_ms: u64, fail: f64, more: &[&str]) -> Sandbox {
     let run_ms = run_ms.to_string();
     let fail = fail.to_string();
     let mut args = vec![
@@ -143,7 +143,7 @@ async fn volumes(sb: &Sandbox) -> Vec<Value> {
 }
 
 /// The multicam takes on the sandbox, by their record's stem.
-async fn multicam_takes(sb: &Sandbox) -> Vec<Value> {
+pub(crate) async fn multicam_takes(sb: &Sandbox) -> Vec<Value> {
     sb.takes()
         .await
         .into_iter()
@@ -194,7 +194,7 @@ fn rig_status(cap: &Capture) -> std::collections::BTreeMap<String, Value> {
 }
 
 /// A FINISHED volume of the three cameras, made by hand; returns its id.
-async fn finished_volume(sb: &Sandbox) -> String {
+pub(crate) async fn finished_volume(sb: &Sandbox) -> String {
     let mut sources = Vec::new();
     for (i, cam) in CAMS.iter().enumerate() {
         let file = sb.uploaded_file("mp4", &bytes(500 + i as u64, 1_000)).await;

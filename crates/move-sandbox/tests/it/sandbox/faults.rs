@@ -97,6 +97,7 @@ async fn fault_flags_set_the_initial_faults() {
         faults,
         json!({"seed": 9, "p_5xx": 0.0, "unavailable_only": "listTakes", "p_429": 0.5,
                "retry_after_secs": 4, "p_drop": 0.0, "drop_only": "createSingleCamJob",
-               "p_cut": 0.0, "p_invalid": 0.0, "latency_ms": 5, "upload_bytes_per_sec": 0})
+               "p_cut": 0.0, "p_invalid": 0.0, "latency_ms": 5, "latency_only": null,
+               "upload_bytes_per_sec": 0})
     );
 }
