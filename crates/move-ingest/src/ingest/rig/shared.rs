@@ -85,16 +85,19 @@ impl Ingest {
             Turn::Wait(next) => return Ok(next),
         };
         let next = self.advance_local(rec).await?;
-        if let Some(now) = self.store.rig_recording(&key)? {
-            if let Err(e) = self.push_shared(c, &now).await {
-                tracing::warn!(rig_recording = %key, "{e}; recorded in the shared rows once the database answers");
-                return Ok(Some(next.unwrap_or(i64::MAX).min(now_ms() + RETRY_WAIT_MS)));
-            }
-            if now.state().is_finished() {
-                let _ = c.release(&key).await;
-            }
+        let Some(now) = self.store.rig_recording(&key)? else {
+            return Ok(next);
+        };
+        if let Err(e) = self.push_shared(c, &now).await {
+            tracing::warn!(rig_recording = %key, "{e}; recorded in the shared rows once the database answers");
+            return Ok(Some(next.unwrap_or(i64::MAX).min(now_ms() + RETRY_WAIT_MS)));
         }
-        Ok(next)
+        if now.state().is_finished() {
+            let _ = c.release(&key).await;
+            return Ok(next);
+        }
+        // Other nodes may learn or make something meanwhile: the shared rows are read again soon.
+        Ok(Some(next.unwrap_or(i64::MAX).min(now_ms() + POLL_MS)))
     }
 
     /// Records this node's cameras, learns the shared rows, and claims the recording.
@@ -171,7 +174,6 @@ impl Ingest {
             && rec.first_ms.is_some_and(|f| f < c.created_ms())
             && self.look_once(&rec.key)
         {
-            tracing::info!(rig_recording = %rec.key, "the coordination database is younger than this rig recording (emptied or restored): looking on the API for its volume or take before asking");
             if let Some(next) = self.settle_on_api(&rec).await? {
                 return Ok(Turn::Wait(next));
             }
@@ -197,6 +199,7 @@ impl Ingest {
                 .remove(&rec.key);
             return Ok(None);
         }
+        tracing::info!(rig_recording = %rec.key, "the coordination database is younger than this rig recording (emptied or restored): looking on the API for its volume or take before asking");
         if rec.calibration {
             return Ok(match self.find_volume(rec).await? {
                 Ok(Some(v)) => {
@@ -352,7 +355,9 @@ impl Ingest {
         Some(tokio::spawn(async move {
             loop {
                 let before = c.generation();
-                let _ = c.renew().await;
+                if let Err(e) = c.renew().await {
+                    tracing::debug!("cannot renew this node's claims: {e}");
+                }
                 monitor.coordination(c.is_up(), c.down_reason());
                 // A new connection: the follower records everything this node knows again.
                 if c.generation() != before {

@@ -139,3 +139,14 @@ async fn claim_row(pg: &Postgres, stem: &str) -> Option<(Option<String>, Option<
 async fn start(cap: &Capture) -> Daemon {
     Daemon::start(cap).await
 }
+
+/// Prints a machine's log when the test fails while it is held.
+struct ShowLog<'a>(&'a Daemon);
+
+impl Drop for ShowLog<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("the other machine's log:\n{}", self.0.log_text());
+        }
+    }
+}

@@ -82,7 +82,9 @@ async fn an_emptied_database_is_rebuilt_from_the_machines_and_nothing_is_made_tw
         .unwrap();
     // B finds its camera's video again: the take already holds it; nothing is sent again.
     db = start(&b).await;
+    let shown = ShowLog(&da);
     done_on(&b, &db, "act-01").await;
+    drop(shown);
     // A later recording goes on as usual.
     record(&a, &["cam-1", "cam-2"], "act-02");
     record(&b, &["cam-3"], "act-02");
