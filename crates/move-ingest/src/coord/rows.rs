@@ -130,12 +130,15 @@ impl Coordinator {
     }
 
     /// Records a request before it is sent, only while this node's claim holds (renewing
-    /// it); `false`: the claim is gone, nothing may be sent.
+    /// it), nothing is made yet, and the latest request of its kind is the one this node knows
+    /// (`known`); `false`: nothing may be sent (the claim is gone, or the rows hold what this
+    /// node has not seen).
     pub async fn intend(
         &self,
         key: &str,
         missing: &[String],
         intent: &Intent,
+        known: Option<i64>,
     ) -> Result<bool, CoordError> {
         let (volume_at, take_at, take_volume) = match intent {
             Intent::Volume { at_ms } => (Some(*at_ms), None, None),
@@ -148,7 +151,10 @@ impl Coordinator {
               take_first_ms = COALESCE(take_first_ms, $5), take_last_ms = COALESCE($5, take_last_ms),
               take_volume_id = COALESCE($6, take_volume_id),
               lease_until = now() + $7::bigint * interval '1 millisecond', updated = now()
-            WHERE rig_recording = $1 AND claimed_by = $2 AND lease_until > now()";
+            WHERE rig_recording = $1 AND claimed_by = $2 AND lease_until > now() AND take_id IS NULL
+              AND (CASE WHEN $4::bigint IS NULL THEN take_last_ms ELSE volume_last_ms END)
+                  IS NOT DISTINCT FROM $8::bigint
+              AND ($4::bigint IS NULL OR volume_id IS NULL)";
         let n = on_client!(self, |c| async {
             c.execute(
                 sql,
@@ -160,6 +166,7 @@ impl Coordinator {
                     &take_at,
                     &take_volume,
                     &lease,
+                    &known,
                 ],
             )
             .await

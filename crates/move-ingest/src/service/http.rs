@@ -228,10 +228,12 @@ async fn status_page(State(web): Shared) -> Response {
     let thumbs: Vec<String> = web.thumbs().held.keys().cloned().collect();
     let health = web.monitor.health(snap.taken);
     let api_down = web.monitor.api_down();
+    let coordination_down = web.monitor.coordination_down();
     let html = page::render(&Page {
         host: &web.host,
         health: &health,
         api_down: api_down.as_ref(),
+        coordination_down: coordination_down.as_ref(),
         snap: &snap,
         active: &active,
         thumbs: &thumbs,

@@ -124,7 +124,19 @@ impl Ingest {
                 tracing::debug!(rig_recording = %rec.key, node = %by, "claimed by another node");
                 Ok(Ok(Turn::Wait(Some(now_ms() + left_ms.clamp(100, POLL_MS)))))
             }
-            Ok(Claim::Mine { from }) => Ok(Ok(self.claimed(rec, &shared, from).await?)),
+            Ok(Claim::Mine { from }) => {
+                // Read again under this node's claim: what was recorded before it took hold.
+                let shared = match c.read(&rec.key).await {
+                    Ok(Some(s)) => s,
+                    Ok(None) => return Ok(Ok(Turn::Wait(Some(now_ms() + POLL_MS)))),
+                    Err(e) => return Ok(Err(e)),
+                };
+                let rec = self.mirror(rec, &shared).await?;
+                if rec.state().is_finished() {
+                    return Ok(Ok(Turn::Wait(None)));
+                }
+                Ok(Ok(self.claimed(rec, &shared, from).await?))
+            }
             Err(e) => Ok(Err(e)),
         }
     }
@@ -140,11 +152,13 @@ impl Ingest {
     ) -> Result<Turn, Fatal> {
         let s = &shared.claim;
         let mut rec = rec;
+        let mut foreign: Option<i64> = None;
         if let Some((first, last)) = s.volume_requested
             && rec.volume.as_ref().and_then(|v| v.last_requested_ms) < Some(last)
         {
             rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms: first })?;
             rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms: last })?;
+            foreign = Some(last);
         }
         if let (Some((first, last)), Some(volume_id)) = (s.take_requested, &s.take_volume_id)
             && rec.take_last_ms < Some(last)
@@ -156,19 +170,18 @@ impl Ingest {
                 };
                 rec = self.rig_step(&rec, ev)?;
             }
+            foreign = foreign.max(Some(last));
         }
-        let last = s
-            .take_requested
-            .map(|t| t.1)
-            .max(s.volume_requested.map(|v| v.1));
-        if let Some(from) = from {
+        if let Some(from) = &from {
             tracing::warn!(rig_recording = %rec.key, node = %from, "took over the lapsed claim of another node; what it may have sent is looked for on the API first");
-            // A request of the node that stopped may still be under way: wait out its timeout.
-            let until = last.map(|l| l + self.cfg.api.request_timeout_secs as i64 * 1000);
-            if let Some(until) = until.filter(|u| *u > now_ms()) {
-                return Ok(Turn::Wait(Some(until)));
-            }
         }
+        // A request another node recorded may still be under way: wait out its timeout, then
+        // the usual settling looks for what it made before anything is sent again.
+        let until = foreign.map(|l| l + self.cfg.api.request_timeout_secs as i64 * 1000);
+        if let Some(until) = until.filter(|u| *u > now_ms()) {
+            return Ok(Turn::Wait(Some(until)));
+        }
+        let last = s.take_requested.map(|t| t.1).max(s.volume_requested.map(|v| v.1));
         if last.is_none()
             && let Some(c) = self.coordinator()
             && rec.first_ms.is_some_and(|f| f < c.created_ms())
@@ -331,10 +344,14 @@ impl Ingest {
             return Ok(true);
         };
         let missing = rec.missing.clone().unwrap_or_default();
-        match c.intend(&rec.key, &missing, &intent).await {
+        let known = match intent {
+            Intent::Volume { .. } => rec.volume.as_ref().and_then(|v| v.last_requested_ms),
+            Intent::Take { .. } => rec.take_last_ms,
+        };
+        match c.intend(&rec.key, &missing, &intent, known).await {
             Ok(true) => Ok(true),
             Ok(false) => {
-                tracing::warn!(rig_recording = %rec.key, "this node's claim lapsed before its request: nothing sent; the shared rows decide who goes on");
+                tracing::warn!(rig_recording = %rec.key, "this node's claim lapsed, or the shared rows hold a request or result it has not seen: nothing sent; it looks again");
                 Ok(false)
             }
             Err(e) => {

@@ -59,8 +59,10 @@ impl Ingest {
             return Ok(None);
         };
         let request = self.rig_take_request(rig, &rec, &volume_id);
+        // One time for the shared rows and the state: the next request checks they agree.
+        let at_ms = now_ms();
         let intent = Intent::Take {
-            at_ms: now_ms(),
+            at_ms,
             volume_id: volume_id.clone(),
         };
         if !self.may_send(&rec, intent).await? {
@@ -68,7 +70,7 @@ impl Ingest {
         }
         self.want_rig_job(rig, &rec).await?;
         let ev = RigEvent::TakeRequested {
-            at_ms: now_ms(),
+            at_ms,
             volume_id: volume_id.clone(),
         };
         let rec = self.rig_step(&rec, ev)?;

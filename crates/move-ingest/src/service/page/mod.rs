@@ -24,6 +24,8 @@ pub struct Page<'a> {
     pub host: &'a str,
     pub health: &'a Health,
     pub api_down: Option<&'a ApiDown>,
+    /// `[coordination]`: since when the shared database has not answered (rigs wait).
+    pub coordination_down: Option<&'a ApiDown>,
     pub snap: &'a Snapshot,
     /// In-flight recordings with their rows (when known).
     pub active: &'a [(Active, Option<Row>)],
@@ -258,6 +260,7 @@ mod tests {
             host: name,
             health: &health,
             api_down: Some(&down),
+            coordination_down: Some(&down),
             snap: &snap,
             active: &act,
             thumbs: &[name.to_string()],
@@ -345,6 +348,7 @@ mod tests {
             host: "h",
             health: &health,
             api_down: None,
+            coordination_down: None,
             snap: &snap,
             active: &[],
             thumbs: &[],

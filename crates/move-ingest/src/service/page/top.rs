@@ -23,7 +23,8 @@ pub(super) fn header(p: &Page<'_>) -> Markup {
     }
 }
 
-/// Why ingestion is paused, else whether the API stopped answering; nothing when all is well.
+/// Why ingestion is paused, else whether the API stopped answering, and whether the
+/// coordination database did; nothing when all is well.
 pub(super) fn banner(p: &Page<'_>) -> Markup {
     html! {
         @if let Health::Paused(reason) = p.health {
@@ -32,6 +33,13 @@ pub(super) fn banner(p: &Page<'_>) -> Markup {
             div class="banner warn" {
                 b { "The Move API is not answering" }
                 " (for " (ago(p.snap.taken, d.since)) "); uploads are retried by themselves. Latest error: "
+                (short(&d.error))
+            }
+        }
+        @if let Some(d) = p.coordination_down {
+            div class="banner warn" {
+                b { "The coordination database is not answering" }
+                " (for " (ago(p.snap.taken, d.since)) "): the rig recordings wait (retrying); single cameras go on. Latest error: "
                 (short(&d.error))
             }
         }
