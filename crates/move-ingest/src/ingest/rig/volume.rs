@@ -62,13 +62,12 @@ impl Ingest {
         let Some(request) = self.volume_request(rig, &rec) else {
             return Ok(None);
         };
-        if !self
-            .may_send(&rec, Intent::Volume { at_ms: now_ms() })
-            .await?
-        {
+        // One time for the shared rows and the state: the next request checks they agree.
+        let at_ms = now_ms();
+        if !self.may_send(&rec, Intent::Volume { at_ms }).await? {
             return Ok(Some(now_ms() + RETRY_WAIT_MS));
         }
-        let rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms: now_ms() })?;
+        let rec = self.rig_step(&rec, RigEvent::VolumeRequested { at_ms })?;
         match self.api.create_volume_with_human(&request).await {
             Ok(volume) => {
                 tracing::info!(rig_recording = %rec.key, volume = %volume.id, cameras = rec.cameras.len(), "volume created");
