@@ -74,6 +74,9 @@ pub enum Intent {
 /// What a node knows happened: recorded by any node, never undone.
 #[derive(Debug, Clone, Default)]
 pub struct Outcomes {
+    /// Requests sent: first and latest (ms).
+    pub volume_requested: Option<(i64, i64)>,
+    pub take_requested: Option<(i64, i64)>,
     pub missing: Option<Vec<String>>,
     pub volume_id: Option<String>,
     pub volume_state: Option<String>,
@@ -175,13 +178,20 @@ impl Coordinator {
         Ok(n == 1)
     }
 
-    /// Records what happened (a volume, its state, a take): facts, whoever learnt them.
+    /// Records what happened (requests sent, a volume, its state, a take): facts, whoever
+    /// learnt them (an emptied or restored database is rebuilt from them).
     pub async fn record(&self, key: &str, o: &Outcomes) -> Result<(), CoordError> {
+        let (vf, vl) = (o.volume_requested.map(|v| v.0), o.volume_requested.map(|v| v.1));
+        let (tf, tl) = (o.take_requested.map(|t| t.0), o.take_requested.map(|t| t.1));
         let sql = "UPDATE rig_claims SET missing = COALESCE(missing, $2),
               volume_id = COALESCE(volume_id, $3),
               volume_state = CASE WHEN $4::text IS NULL THEN volume_state
                   WHEN volume_state IN ('FINISHED', 'FAILED') THEN volume_state ELSE $4 END,
               take_id = COALESCE(take_id, $5), take_volume_id = COALESCE(take_volume_id, $6),
+              volume_first_ms = LEAST(volume_first_ms, $7::bigint),
+              volume_last_ms = GREATEST(volume_last_ms, $8::bigint),
+              take_first_ms = LEAST(take_first_ms, $9::bigint),
+              take_last_ms = GREATEST(take_last_ms, $10::bigint),
               updated = now()
             WHERE rig_recording = $1";
         on_client!(self, |c| async {
@@ -194,6 +204,10 @@ impl Coordinator {
                     &o.volume_state,
                     &o.take_id,
                     &o.take_volume_id,
+                    &vf,
+                    &vl,
+                    &tf,
+                    &tl,
                 ],
             )
             .await

@@ -332,6 +332,11 @@ impl Ingest {
                 .map(|s| s.as_str().to_string()),
             take_id: rec.take_id.clone(),
             take_volume_id: rec.take_requested.as_ref().map(|t| t.1.clone()),
+            volume_requested: volume.and_then(|v| Some((v.requested_ms?, v.last_requested_ms?))),
+            take_requested: rec
+                .take_requested
+                .as_ref()
+                .and_then(|t| Some((t.0, rec.take_last_ms?))),
         };
         c.record(&rec.key, &o).await
     }
