@@ -21,9 +21,11 @@ macro_rules! on_client {
     }};
 }
 
+mod claims;
 mod error;
 mod rows;
 mod schema;
+mod types;
 
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -35,7 +37,7 @@ use tokio_postgres::Client;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use error::CoordError;
-pub use rows::{Claim, Intent, Outcomes, SharedCamera, SharedClaim, SharedRecording};
+pub use types::{Claim, Intent, Outcomes, SharedCamera, SharedClaim, SharedRecording};
 
 use crate::config::{CoordinationConfig, Secret};
 

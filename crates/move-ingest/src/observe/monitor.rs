@@ -31,6 +31,8 @@ pub struct Monitor {
     unhealthy_after: Duration,
     /// Whether the state writer is paused on a full or read-only disk.
     state_pause: Option<Arc<crate::store::Pause>>,
+    /// `[coordination]`: whether the shared database answers.
+    coordination: super::coordination::CoordinationHealth,
 }
 
 #[derive(Default)]
@@ -43,8 +45,6 @@ struct Live {
     /// Watch paths and device folders that are missing, and those seen as mount points.
     missing_paths: Vec<MissingPath>,
     mount_points: Vec<std::path::PathBuf>,
-    /// `[coordination]`: the shared database has not answered since then; the latest error.
-    coordination_down: Option<ApiDown>,
 }
 
 /// The API has not answered since `since`; the latest error.
@@ -137,6 +137,7 @@ impl Monitor {
                 cfg.metrics.as_ref().map_or(600, |m| m.unhealthy_after_secs),
             ),
             state_pause: None,
+            coordination: Default::default(),
         })
     }
 
@@ -326,14 +327,8 @@ impl Monitor {
                 ));
             }
         }
-        if let Some(d) = &live.coordination_down
-            && now.duration_since(d.since).unwrap_or_default() >= self.unhealthy_after
-        {
-            return Health::Paused(format!(
-                "the coordination database has been unreachable for {}: the rig recordings wait (retrying), single cameras go on; latest error: {}",
-                crate::report::snapshot::ago(now, d.since),
-                d.error
-            ));
+        if let Some(reason) = self.coordination.unhealthy(now, self.unhealthy_after) {
+            return Health::Paused(reason);
         }
         Health::Ingesting
     }
@@ -341,22 +336,12 @@ impl Monitor {
     /// Whether the coordination database answered (`down`: its latest error).
     pub fn coordination(&self, up: bool, down: Option<String>) {
         self.metrics.coordination_up.set(i64::from(up));
-        let mut live = self.live();
-        match (up, &mut live.coordination_down) {
-            (true, slot) => *slot = None,
-            (false, Some(d)) => d.error = down.unwrap_or_default(),
-            (false, slot) => {
-                *slot = Some(ApiDown {
-                    since: SystemTime::now(),
-                    error: down.unwrap_or_default(),
-                })
-            }
-        }
+        self.coordination.note(up, down);
     }
 
     /// Since when the coordination database has not answered, if it does not.
     pub fn coordination_down(&self) -> Option<ApiDown> {
-        self.live().coordination_down.clone()
+        self.coordination.down()
     }
 
     /// Since when the API has not answered, if it does not.

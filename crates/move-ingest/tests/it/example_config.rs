@@ -401,3 +401,35 @@ fn the_documented_webhook_secret_and_bearer_token_are_valid_when_uncommented() {
         Some(std::path::Path::new("/etc/move-ingest/metrics-token"))
     );
 }
+
+/// The example with its `[coordination]` block uncommented, as the machines of a rig over
+/// several machines have it: valid, with the documented defaults and names.
+#[test]
+fn the_documented_coordination_block_is_valid_when_uncommented() {
+    let start = EXAMPLE.find("# [coordination]\n").unwrap();
+    let end = EXAMPLE[start..].find("\n\n").unwrap() + start;
+    let block: String = EXAMPLE[start..end]
+        .lines()
+        .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+        .collect();
+    let text = format!("{}{block}{}", &EXAMPLE[..start], &EXAMPLE[end..]);
+    let cfg = Config::parse(std::path::Path::new("config.example.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let c = cfg.coordination.expect("[coordination] uncommented");
+    assert_eq!(
+        c.postgres,
+        "postgresql://move_ingest@db.studio.lan:5432/move_ingest"
+    );
+    assert_eq!((c.node.as_str(), c.lease_secs), ("capture-03", 30));
+    assert_eq!(
+        c.password_file.as_deref(),
+        Some(std::path::Path::new("/etc/move-ingest/pg-password"))
+    );
+    assert!(
+        Config::parse(std::path::Path::new("c.toml"), EXAMPLE)
+            .unwrap()
+            .coordination
+            .is_none(),
+        "rigs are local unless [coordination] is written"
+    );
+}

@@ -6,6 +6,7 @@
 
 mod adopt;
 mod join;
+mod mirror;
 mod shared;
 mod take;
 mod volume;

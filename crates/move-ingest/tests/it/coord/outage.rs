@@ -40,8 +40,16 @@ async fn with_the_database_stopped_rig_recordings_wait_single_cameras_go_on_and_
         },
     )
     .await;
-    let page = reqwest::get(format!("{}/", da.base)).await.unwrap().text().await.unwrap();
-    assert!(page.contains("The coordination database is not answering"), "{page}");
+    let page = reqwest::get(format!("{}/", da.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("The coordination database is not answering"),
+        "{page}"
+    );
     let out = a.run(&["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
