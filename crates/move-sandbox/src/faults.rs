@@ -145,7 +145,7 @@ impl FaultState {
             (faults.latency_ms, faults.latency_only.clone())
         };
         match only {
-            Some(only) if !root_fields(body).iter().any(|f| *f == only) => Duration::ZERO,
+            Some(only) if !root_fields(body).contains(&only) => Duration::ZERO,
             _ => Duration::from_millis(ms),
         }
     }

@@ -69,7 +69,7 @@ impl Coordinator {
             pg.password(p.expose());
         }
         pg.connect_timeout(CONNECT_TIMEOUT);
-        pg.application_name(&format!("move-ingest {}", cfg.node));
+        pg.application_name(format!("move-ingest {}", cfg.node));
         Ok(Coordinator {
             cfg: cfg.clone(),
             pg,

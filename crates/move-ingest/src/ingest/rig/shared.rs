@@ -32,7 +32,7 @@ pub struct SharedMemo {
 
 /// Whether this node may act on a recording this turn.
 enum Turn {
-    Act(RigRecording),
+    Act(Box<RigRecording>),
     Wait(Next),
 }
 
@@ -79,7 +79,7 @@ impl Ingest {
             }
         };
         let rec = match turn {
-            Turn::Act(rec) => rec,
+            Turn::Act(rec) => *rec,
             Turn::Wait(next) => return Ok(next),
         };
         let next = self.advance_local(rec).await?;
@@ -187,12 +187,11 @@ impl Ingest {
             && let Some(c) = self.coordinator()
             && rec.first_ms.is_some_and(|f| f < c.created_ms())
             && self.look_once(&rec.key)
+            && let Some(next) = self.settle_on_api(&rec).await?
         {
-            if let Some(next) = self.settle_on_api(&rec).await? {
-                return Ok(Turn::Wait(next));
-            }
+            return Ok(Turn::Wait(next));
         }
-        Ok(Turn::Act(rec))
+        Ok(Turn::Act(Box::new(rec)))
     }
 
     /// Whether the recording is still to be looked for on the API (once per process).

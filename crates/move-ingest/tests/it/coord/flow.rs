@@ -59,7 +59,7 @@ async fn a_machine_killed_during_its_take_request_leaves_the_take_to_another_and
         ("node-a", machine(&sb, &pg, "node-a", &volume, 30)),
         ("node-b", machine(&sb, &pg, "node-b", &volume, 30)),
     ];
-    let mut daemons = vec![start(&caps[0].1).await, start(&caps[1].1).await];
+    let mut daemons = [start(&caps[0].1).await, start(&caps[1].1).await];
     record(&caps[0].1, &["cam-1", "cam-2"], "act-01");
     record(&caps[1].1, &["cam-3"], "act-01");
     let claimer = until("a machine to ask for the take", || async {
