@@ -2,15 +2,18 @@
 //! machine acts; a machine killed in the middle of its take request leaves the take to another.
 
 use super::*;
-use crate::rigs::{finished_volume, sandbox_with};
+use crate::rigs::{all_jobs, finished_volume, sandbox_with};
+
+/// One multicam job per take, asked for by the machine of the rig's first camera.
+const JOB: &str = "[multicam.job]\nactors = 1\nrig = \"move_mo\"\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rig_split_two_and_one_over_two_machines_makes_one_take_of_all_three_cameras() {
     let sb = sandbox_with(200, 0.0, &[]);
     let volume = finished_volume(&sb).await;
     let Some(pg) = database().await else { return };
-    let a = machine(&sb, &pg, "node-a", &volume, 30);
-    let b = machine(&sb, &pg, "node-b", &volume, 30);
+    let a = machine_with(&sb, &pg, "node-a", &volume, 30, JOB);
+    let b = machine_with(&sb, &pg, "node-b", &volume, 30, JOB);
     let (da, db) = (start(&a).await, start(&b).await);
     record(&a, &["cam-1", "cam-2"], "act-01");
     record(&b, &["cam-3"], "act-01");
@@ -19,6 +22,15 @@ async fn a_rig_split_two_and_one_over_two_machines_makes_one_take_of_all_three_c
     let takes = takes_of(&sb, "act-01").await;
     assert_eq!(takes.len(), 1, "one take for the recording: {takes:?}");
     assert_eq!(cameras_of(&takes[0]), ["cam-1", "cam-2", "cam-3"]);
+    until("the take's job", || async {
+        (!all_jobs(&sb).await.is_empty()).then_some(())
+    })
+    .await;
+    // A while longer: no second job from the other machine.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let jobs = all_jobs(&sb).await;
+    assert_eq!(jobs.len(), 1, "one job for the take: {jobs:?}");
+    assert_eq!(jobs[0]["take"]["id"], takes[0]["id"]);
     // Both machines record the same take, and `status` on either shows the rig across them.
     for cap in [&a, &b] {
         let out = cap.run(&["status"]);

@@ -30,6 +30,18 @@ async fn database() -> Option<Postgres> {
 /// One capture machine of the rig `stage-a` (cam-1..3 on the pinned `volume`), named `node`
 /// in the shared database; `wait_secs` of the rig.
 fn machine(sb: &Sandbox, pg: &Postgres, node: &str, volume: &str, wait_secs: u64) -> Capture {
+    machine_with(sb, pg, node, volume, wait_secs, "")
+}
+
+/// `machine` with more tables after the rig's (e.g. `[multicam.job]`).
+fn machine_with(
+    sb: &Sandbox,
+    pg: &Postgres,
+    node: &str,
+    volume: &str,
+    wait_secs: u64,
+    rig_extra: &str,
+) -> Capture {
     let cap = Capture::new(sb);
     let pw = cap.root.path().join("pg-password");
     std::fs::write(&pw, format!("{ROLE_PASSWORD}\n")).unwrap();
@@ -40,7 +52,7 @@ fn machine(sb: &Sandbox, pg: &Postgres, node: &str, volume: &str, wait_secs: u64
          [metrics]\nlisten = \"127.0.0.1:0\"\nunhealthy_after_secs = 1\n\n\
          [take]\nname = \"{{rig}} {{stem}}\"\n\n\
          [[multicam]]\nname = \"stage-a\"\ndevices = [\"cam-1\", \"cam-2\", \"cam-3\"]\n\
-         lens = \"{LENS}\"\nsync = \"timecode\"\nwait_secs = {wait_secs}\nvolume = \"{volume}\"\n\n\
+         lens = \"{LENS}\"\nsync = \"timecode\"\nwait_secs = {wait_secs}\nvolume = \"{volume}\"\n{rig_extra}\n\
          [coordination]\npostgres = \"{}\"\npassword_file = \"{}\"\nnode = \"{node}\"\nlease_secs = 3\n",
         cap.endpoint,
         cap.watch.display(),

@@ -172,7 +172,7 @@ async fn stat(sb: &Sandbox, key: &str) -> u64 {
 }
 
 /// Every job on the sandbox.
-async fn all_jobs(sb: &Sandbox) -> Vec<Value> {
+pub(crate) async fn all_jobs(sb: &Sandbox) -> Vec<Value> {
     let q = "query { listJobs(first: 100) { items { id rig { name } inputs { numberOfActors }
              take { id takeType } } after } }";
     let answer = sb.gql(q, json!({})).await;
