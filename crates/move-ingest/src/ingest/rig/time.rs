@@ -79,12 +79,6 @@ impl Ingest {
             self.store.record(&rec.id, ev).await?;
             self.rigs_wake.notify_one();
         }
-        // Taken up again (a later backfill): a recording that failed says so.
-        if let Some(f) = self.store.rig_recording(&key)?.and_then(|r| r.failure) {
-            return Ok(Outcome::Failed {
-                reason: format!("its rig recording {key} failed: {}", f.reason),
-            });
-        }
         Ok(Outcome::Grouped { rig_recording: key })
     }
 

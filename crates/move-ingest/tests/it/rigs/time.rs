@@ -43,7 +43,11 @@ fn shoot(cap: &Capture, cam: usize, rel: &str, start_ms: i64, secs: u64) -> Path
     );
     spec.version = (cam % 2) as u8;
     spec.moov_first = cam == 2;
-    cap.write(CAMS[cam], rel, &spec.bytes())
+    let path = cap.watch.join(CAMS[cam]).join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, spec.bytes()).unwrap();
+    set_age(&path, Duration::from_secs(3_600));
+    path
 }
 
 /// Gives every file below `dir` the same mtime (a card copied in one go).
@@ -172,12 +176,14 @@ async fn card_dumps_make_one_volume_and_one_take_per_recording_and_fail_only_the
         "history lists every camera's own file: {history}"
     );
 
-    // A second backfill sends nothing (the stray stays failed until `retry`).
+    // A second backfill sends nothing (the stray stays failed in `status` until `retry`).
     let (files, takes) = (
         stat(&sb, "files_created").await,
         stat(&sb, "takes_created").await,
     );
-    cap.backfill(1);
+    let again = cap.backfill(0);
+    let again = show(&again);
+    assert!(again.contains("nothing new"), "{again}");
     assert_eq!(stat(&sb, "files_created").await, files);
     assert_eq!(stat(&sb, "takes_created").await, takes);
     assert_eq!(stat(&sb, "volumes_created").await, 1);
