@@ -129,10 +129,7 @@ impl Ingest {
         let first = camera.recording_id.clone();
         let mut placing = camera;
         let mut joined = None;
-        loop {
-            let Some(interval) = placing.interval else {
-                break;
-            };
+        while let Some(interval) = placing.interval {
             let open: Vec<RigRecording> = self
                 .store
                 .rig_recordings(true)?
