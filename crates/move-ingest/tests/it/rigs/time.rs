@@ -250,3 +250,24 @@ async fn a_timecode_track_groups_cameras_whose_clocks_disagree() {
         show(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emptied_state_dir_adopts_time_grouped_takes_and_sends_nothing_again() {
+    let sb = sandbox(200, 0.0);
+    let cap = Capture::new(&sb);
+    let volume = finished_volume(&sb).await;
+    rig_config(&cap, &format!("group = \"time\"\nvolume = \"{volume}\"\n"));
+    for n in 0..2 {
+        for cam in 0..3 {
+            shoot(&cap, cam, &native(cam, n), T0 + n as i64 * 300_000, 30);
+        }
+    }
+    cap.backfill(0);
+    let files = stat(&sb, "files_created").await;
+    let before = take_files(&sb).await;
+    assert_eq!(before.len(), 2);
+    std::fs::remove_dir_all(&cap.state).unwrap();
+    let out = cap.backfill(0);
+    assert_eq!(stat(&sb, "files_created").await, files, "{}", show(&out));
+    assert_eq!(take_files(&sb).await, before, "no take made twice");
+}
