@@ -271,3 +271,26 @@ async fn an_emptied_state_dir_adopts_time_grouped_takes_and_sends_nothing_again(
     assert_eq!(stat(&sb, "files_created").await, files, "{}", show(&out));
     assert_eq!(take_files(&sb).await, before, "no take made twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_camera_with_two_videos_of_one_recording_gives_the_one_that_overlaps_most() {
+    let sb = sandbox(200, 0.0);
+    let cap = Capture::new(&sb);
+    let volume = finished_volume(&sb).await;
+    rig_config(&cap, &format!("group = \"time\"\nvolume = \"{volume}\"\n"));
+    for cam in 0..3 {
+        shoot(&cap, cam, &native(cam, 1), T0, 60);
+    }
+    // The second camera stopped and started again: a 10 s clip inside the same recording.
+    shoot(&cap, 1, &native(1, 0), T0 + 2_000, 10);
+    let out = cap.backfill(1);
+    let said = show(&out);
+    let want: BTreeSet<String> = (0..3)
+        .map(|cam| format!("{}/{}", CAMS[cam], native(cam, 1)))
+        .collect();
+    assert_eq!(take_files(&sb).await, [want], "{said}");
+    assert!(
+        said.contains(&format!("cam-2/{}", native(1, 0))),
+        "the short clip goes on alone: {said}"
+    );
+}
