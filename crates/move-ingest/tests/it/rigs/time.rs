@@ -279,7 +279,10 @@ async fn a_camera_with_two_videos_of_one_recording_gives_the_one_that_overlaps_m
     let volume = finished_volume(&sb).await;
     rig_config(&cap, &format!("group = \"time\"\nvolume = \"{volume}\"\n"));
     for cam in 0..3 {
-        shoot(&cap, cam, &native(cam, 1), T0, 60);
+        let mut spec = Mp4Spec::new(T0 + CLOCK[cam], 60_000, 80 + cam as u64);
+        // Bigger than the clip: the clip is likely uploaded (and placed) first, then gives way.
+        spec.media_bytes = 3_000_000;
+        cap.write(CAMS[cam], &native(cam, 1), &spec.bytes());
     }
     // The second camera stopped and started again: a 10 s clip inside the same recording.
     shoot(&cap, 1, &native(1, 0), T0 + 2_000, 10);
