@@ -1,3 +1,6 @@
+//! The reader on generated files: `mvhd` version 0 and 1, `moov` first or last, 64-bit sizes,
+//! truncated files, no `mvhd`, and a timecode track.
+
 #![allow(clippy::unwrap_used)]
 
 use super::write::Mp4Spec;

@@ -1,3 +1,6 @@
+//! The placement rule: clocks apart, one video overlapping two recordings, a camera with two
+//! videos of one recording, and every camera there agreeing.
+
 #![allow(clippy::unwrap_used)]
 
 use super::*;
