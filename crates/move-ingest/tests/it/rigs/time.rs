@@ -297,3 +297,40 @@ async fn a_camera_with_two_videos_of_one_recording_gives_the_one_that_overlaps_m
         "the short clip goes on alone: {said}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_groups_card_dumps_as_they_are_copied_and_a_stray_holds_nothing_up() {
+    let sb = sandbox(200, 0.0);
+    let cap = Capture::new(&sb);
+    let volume = finished_volume(&sb).await;
+    rig_config(&cap, &format!("group = \"time\"\nvolume = \"{volume}\"\n"));
+    let run = Run::start(&cap).await;
+    shoot(&cap, 1, "C0999.MP4", T0 - 3_600_000, 8);
+    for n in 0..2 {
+        for cam in 0..3 {
+            shoot(&cap, cam, &native(cam, n), T0 + n as i64 * 300_000, 30);
+        }
+    }
+    run.until("both takes", || async {
+        (take_files(&sb).await.len() == 2).then_some(())
+    })
+    .await;
+    run.until("the stray to fail", || async {
+        let rigs = rig_status(&cap);
+        rigs.values()
+            .find(|r| r["state"] == "failed")
+            .map(|r| r["error"].as_str().unwrap_or("").to_string())
+    })
+    .await
+    .contains("cam-2/C0999.MP4")
+    .then_some(())
+    .expect("the stray is named");
+    assert_eq!(
+        take_files(&sb)
+            .await
+            .iter()
+            .map(BTreeSet::len)
+            .collect::<Vec<_>>(),
+        [3, 3]
+    );
+}
