@@ -73,7 +73,10 @@ pub async fn run(config: Option<&Path>, args: BackfillArgs) -> anyhow::Result<Ex
     // A recording left because the account's takes could not be read did not finish either.
     let unchecked = ingest.adoptions().1 > 0;
     Ok(
-        if tally.failed + tally.retrying > 0 || !scanned.errors.is_empty() || unchecked {
+        if tally.failed + tally.retrying + summary.rigs_failed.len() > 0
+            || !scanned.errors.is_empty()
+            || unchecked
+        {
             Exit::SomeFailed
         } else {
             Exit::Ok
@@ -118,6 +121,9 @@ fn print_summary(
             "{} recording(s) failed: `move-ingest status` says why; `move-ingest retry` puts them back for the next run",
             tally.failed
         )?;
+    }
+    for (key, why) in &summary.rigs_failed {
+        crate::outln!("rig recording {key} failed: {why}")?;
     }
     if tally.retrying > 0 {
         crate::outln!(

@@ -88,7 +88,7 @@ fn describe(cfg: &Config, found: &Found, hostname: &str) -> String {
         &found.stem,
     );
     if let (Some(m), Some(video)) = (rig, &found.video) {
-        let what = if m.rig.is_calibration(&m.stem) {
+        let what = if m.calibration() {
             "its calibration's volume"
         } else {
             "its multicam take"
@@ -100,7 +100,11 @@ fn describe(cfg: &Config, found: &Found, hostname: &str) -> String {
             video.facts.size,
             m.camera,
             m.rig.name,
-            m.group
+            if m.by_time() {
+                "<found by the time it was recorded>"
+            } else {
+                &m.group
+            }
         );
     }
     let mut files = Vec::new();

@@ -92,6 +92,7 @@ fn rig_history(
             "state": rig.state().as_str(),
             "take_id": rig.take_id,
             "volume_id": rig.volume_id(),
+            "files": crate::report::rigs::files_json(rig),
             "steps": steps
                 .iter()
                 .map(|(t, ev)| serde_json::json!({"at_ms": t, "event": ev}))
@@ -107,6 +108,7 @@ fn rig_history(
         rig.take_id.as_deref().unwrap_or("-"),
         rig.volume_id().unwrap_or("-")
     )?;
+    crate::outln!("  files {}", crate::report::rigs::files_text(rig))?;
     for (at_ms, ev) in &steps {
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis((*at_ms).max(0) as u64);
         let t = humantime::format_rfc3339_seconds(t);

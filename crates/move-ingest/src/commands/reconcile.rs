@@ -193,7 +193,10 @@ async fn reconcile_camera(
     mut line: Line,
     dry_run: bool,
 ) -> Result<Line, Fatal> {
-    let rig_recording = crate::model::rig::key(&m.rig, &m.group);
+    let rig_recording = match m.by_time {
+        true => format!("{} (found by the time it was recorded)", m.rig),
+        false => crate::model::rig::key(&m.rig, &m.group),
+    };
     let Some(video) = &found.video else {
         return Ok(line);
     };
@@ -211,8 +214,8 @@ async fn reconcile_camera(
             }
             line.action = Action::Adopt;
             line.reason = format!(
-                "camera {} of rig recording {rig_recording}; {by} {} holds this very video (name, size, SHA-256)",
-                m.camera, held.holder_id
+                "camera {} of rig recording {}; {by} {} holds this very video (name, size, SHA-256)",
+                m.camera, held.rig_recording, held.holder_id
             );
         }
         CameraFile::NotHeld | CameraFile::NoRecording => {

@@ -4,11 +4,13 @@
 
 pub(crate) mod access;
 pub(crate) mod disk;
+pub mod mp4;
 pub(crate) mod notices;
 pub(crate) mod pairing;
 pub(crate) mod place;
 pub(crate) mod presence;
 pub(crate) mod rig;
+pub(crate) mod rig_time;
 pub mod scan;
 pub(crate) mod settle;
 pub(crate) mod watch;

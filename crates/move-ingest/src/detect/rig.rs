@@ -12,10 +12,27 @@ pub struct Member<'a> {
     /// The camera's device label in the rig.
     pub camera: String,
     /// The group key: sub folders and stem (`group = "stem"`), or the recording's folder
-    /// below the watch path (`group = "folder"`).
+    /// below the watch path (`group = "folder"`); empty with `group = "time"`, whose video
+    /// finds its recording by when it was recorded once it joins (`detect/rig_time`).
     pub group: String,
-    /// The rig recording's name: the stem, or the folder's name.
+    /// The rig recording's name: the stem, or the folder's name (the video's own stem with
+    /// `group = "time"`, until it joins its recording).
     pub stem: String,
+    /// The video's sub folders and stem below its device folder (what a `calibration` with a
+    /// '/' matches); the group key with `group = "folder"`.
+    pub place: String,
+}
+
+impl Member<'_> {
+    /// Whether the video is a calibration video of its rig.
+    pub fn calibration(&self) -> bool {
+        self.rig.is_calibration_at(&self.stem, &self.place)
+    }
+
+    /// Whether its recording is found by time (`group = "time"`).
+    pub fn by_time(&self) -> bool {
+        matches!(self.rig.group, Grouping::Time { .. })
+    }
 }
 
 /// The rig recording a video of `device`, in folder `dir`, with `stem`, belongs to; `None`
@@ -29,29 +46,36 @@ pub fn member<'a>(
 ) -> Option<Member<'a>> {
     if let Some(rig) = rigs
         .iter()
-        .find(|r| r.group == Grouping::Stem && r.has_device(device))
+        .find(|r| r.group.by_device_folder() && r.has_device(device))
     {
         let sub = crate::detect::scan::subdir(watches, dir);
-        let group = if sub.is_empty() {
+        let place = if sub.is_empty() {
             stem.to_string()
         } else {
             format!("{sub}/{stem}")
+        };
+        let group = match rig.group {
+            Grouping::Time { .. } => String::new(),
+            _ => place.clone(),
         };
         return Some(Member {
             rig,
             camera: device.to_string(),
             group,
             stem: stem.to_string(),
+            place,
         });
     }
     let rig = rigs
         .iter()
         .find(|r| r.group == Grouping::Folder && r.has_device(stem))?;
     let folder = dir.file_name()?.to_str()?.to_string();
+    let group = below_watch(watches, dir)?;
     Some(Member {
         rig,
         camera: stem.to_string(),
-        group: below_watch(watches, dir)?,
+        place: group.clone(),
+        group,
         stem: folder,
     })
 }

@@ -83,6 +83,8 @@ pub struct Ingest {
     job_creation: tokio::sync::Mutex<()>,
     /// Wakes the rig follower when a camera joins a rig recording.
     rigs_wake: Arc<tokio::sync::Notify>,
+    /// Held while a time-grouped rig video is placed in its rig recording (one at a time).
+    rig_placing: tokio::sync::Mutex<()>,
     /// Whether the `.move` beside a rig camera's video was logged as left out (once).
     sidecar_noted: std::sync::atomic::AtomicBool,
     /// `[coordination]`: the shared database of a rig over several machines.
@@ -112,6 +114,7 @@ impl Ingest {
             jobs_wake: tokio::sync::Notify::new(),
             job_creation: tokio::sync::Mutex::new(()),
             rigs_wake: Default::default(),
+            rig_placing: tokio::sync::Mutex::new(()),
             sidecar_noted: Default::default(),
             policy: Policy::from_config(&cfg.retry),
             hostname,

@@ -18,6 +18,9 @@ pub enum Step {
     /// `listTakes`, looking for the take of a recording the state did not know.
     #[serde(rename = "look for take")]
     LookForTake,
+    /// Reading when a time-grouped rig video was recorded (`moov/mvhd`).
+    #[serde(rename = "read recording time")]
+    RecordingTime,
 }
 
 impl Step {
@@ -28,6 +31,7 @@ impl Step {
             Step::CreateFile => "create file",
             Step::CreateTake => "create take",
             Step::LookForTake => "look for take",
+            Step::RecordingTime => "read recording time",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod event;
 pub mod facts;
 pub mod failure;
 pub mod id;
+pub mod interval;
 pub(crate) mod job;
 pub mod recording;
 pub mod rig;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::interval::{Interval, recording_stem};
 use crate::model::volume::VolumeState;
 
 /// One camera's video in a rig recording: its own recording (uploaded once, as any video is)
@@ -26,6 +27,9 @@ pub struct Camera {
     pub sha256: String,
     /// The video's modification time, ms since the epoch (which calibration came before).
     pub mtime_ms: i64,
+    /// When the file says it was recorded (`group = "time"`; `None` for the other groupings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Interval>,
     /// The state knew nothing of this video when it was found (a lost or new state dir): the
     /// rig recording's volume or take may already be on the API, and is looked for first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -274,9 +278,11 @@ impl RigRecording {
         }
     }
 
-    /// The videos' newest modification time (ms): when the recording was made.
+    /// When the recording was made (ms): the latest start its files say (`group = "time"`),
+    /// else the videos' newest modification time.
     pub fn recorded_ms(&self) -> i64 {
-        self.cameras.values().map(|c| c.mtime_ms).max().unwrap_or(0)
+        let at = |c: &Camera| c.interval.map_or(c.mtime_ms, |i| i.start_ms);
+        self.cameras.values().map(at).max().unwrap_or(0)
     }
 
     /// The volume id, once known.
@@ -294,6 +300,10 @@ impl RigRecording {
                 self.first_ms.get_or_insert(*at_ms);
                 self.look_first |= camera.unknown;
                 self.cameras.insert(camera.device.clone(), camera.clone());
+                if camera.interval.is_some() {
+                    let names = self.cameras.values().map(|c| c.name.as_str());
+                    self.stem = recording_stem(names, &self.group);
+                }
             }
             RigEvent::Formed { missing } => self.missing = Some(missing.clone()),
             RigEvent::VolumeRequested { at_ms } => {
@@ -366,6 +376,7 @@ mod tests {
             size: 1,
             sha256: "ab".into(),
             mtime_ms,
+            interval: None,
             unknown: false,
         }
     }

@@ -44,12 +44,32 @@ fn one(r: &RigRecording) -> Value {
         "calibration": r.calibration,
         "state": r.state().as_str(),
         "cameras": r.cameras.keys().collect::<Vec<_>>(),
+        "files": files_json(r),
         "missing": r.missing.clone().unwrap_or_default(),
         "volume": volume,
         "volume_id": r.take_requested.as_ref().map(|t| t.1.clone()).or_else(|| r.volume_id().map(str::to_string)),
         "take_id": r.take_id,
         "error": r.failure.as_ref().map(|f| f.reason.clone()),
     })
+}
+
+/// Every camera's own file: device label, file name and, grouped by time, when the file says
+/// it was recorded (`interval`: start and end, ms since the epoch, UTC).
+pub fn files_json(r: &RigRecording) -> Value {
+    r.cameras
+        .values()
+        .map(|c| json!({"device_label": c.device, "name": c.name, "interval": c.interval}))
+        .collect()
+}
+
+/// Every camera's own file, `cam-1/GX010123.MP4, cam-2/C0042.MP4`.
+pub fn files_text(r: &RigRecording) -> String {
+    let files: Vec<String> = r
+        .cameras
+        .values()
+        .map(|c| format!("{}/{}", c.device, c.name))
+        .collect();
+    files.join(", ")
 }
 
 /// The lines of `status`'s rigs section (none without rig recordings).
@@ -87,6 +107,9 @@ pub fn describe(r: &RigRecording) -> String {
     }
     if let Some(t) = &r.take_id {
         s.push_str(&format!("  take {t}"));
+    }
+    if !r.cameras.is_empty() {
+        s.push_str(&format!("  files {}", files_text(r)));
     }
     if let Some(f) = &r.failure {
         s.push_str(&format!("  failed: {}", f.reason));

@@ -4,7 +4,10 @@
 use toml::Spanned;
 
 use super::raw::RawLens;
-use super::{AreaType, Asked, HUMAN_HEIGHT_M, SyncMethod, VolumeSource};
+use super::{
+    AreaType, Asked, DEFAULT_CLOCK_TOLERANCE_SECS, Grouping, HUMAN_HEIGHT_M,
+    MAX_CLOCK_TOLERANCE_SECS, SyncMethod, VolumeSource,
+};
 use crate::config::raw::At;
 
 /// The lens of each device, in the order of `labels`, and each lens once for the API.
@@ -122,13 +125,15 @@ pub(super) fn sync(
     }
 }
 
-/// `calibration` with `human_height_m` and `area`, or `volume`: exactly one of the two.
+/// `calibration` with `human_height_m` and `area`, or `volume`: exactly one of the two;
+/// `by_place`: the videos live under device folders, so `calibration` may hold a '/'.
 pub(super) fn volume(
     rig: &str,
     calibration: Option<Spanned<String>>,
     height: Option<Spanned<f64>>,
     area: Option<Spanned<String>>,
     volume: Option<Spanned<String>>,
+    by_place: bool,
     at: &At<'_>,
 ) -> Result<(VolumeSource, Option<Asked>), String> {
     match (calibration, volume) {
@@ -174,9 +179,14 @@ pub(super) fn volume(
         (Some(c), None) => {
             let c_at = at("multicam.calibration", c.span());
             let text = c.get_ref();
-            if text.trim().is_empty() || text.contains('/') {
+            if text.trim().is_empty() || (text.contains('/') && !by_place) {
                 return Err(format!(
-                    "{c_at} must be a glob of stems (file names without extension), such as \"calib*\", got \"{text}\""
+                    "{c_at} must be a glob of stems (file names without extension), such as \"calib*\", got \"{text}\" (a glob with '/', matched against the path below each device folder, works with group = \"stem\" or \"time\")"
+                ));
+            }
+            if text.starts_with('/') {
+                return Err(format!(
+                    "{c_at}, a glob with a '/', is matched against the path below each device folder, so it never starts with '/': e.g. \"calib/*\", got \"{text}\""
                 ));
             }
             let stems = glob::Pattern::new(text).map_err(|e| {
@@ -216,4 +226,30 @@ pub(super) fn volume(
             ))
         }
     }
+}
+
+/// `clock_tolerance_secs`: only with `group = "time"`, 0 to 600 seconds (default 5).
+pub(super) fn tolerance(
+    group: Grouping,
+    secs: Option<Spanned<f64>>,
+    at: &At<'_>,
+) -> Result<Grouping, String> {
+    let Some(secs) = secs else {
+        return Ok(group);
+    };
+    let s_at = at("multicam.clock_tolerance_secs", secs.span());
+    let Grouping::Time { .. } = group else {
+        return Err(format!(
+            "{s_at} is used only with group = \"time\" (how far apart the cameras' clocks may be); remove it or set group = \"time\""
+        ));
+    };
+    let s = *secs.get_ref();
+    if !s.is_finite() || s < 0.0 || s > MAX_CLOCK_TOLERANCE_SECS as f64 {
+        return Err(format!(
+            "{s_at} must be a number of seconds, 0 to {MAX_CLOCK_TOLERANCE_SECS} (default {DEFAULT_CLOCK_TOLERANCE_SECS}): how far apart the cameras' clocks may be, got {s}"
+        ));
+    }
+    Ok(Grouping::Time {
+        clock_tolerance_ms: (s * 1000.0).round() as i64,
+    })
 }

@@ -48,8 +48,8 @@ pub struct RigDevice {
 
 /// `group`: how the videos of one recording are found together under a rig.
 ///
-/// A later `Time` variant (videos started within `clock_tolerance_secs` of each other) will
-/// bring its own key; the raw parse refuses keys that belong to a grouping not chosen.
+/// The raw parse refuses keys that belong to a grouping not chosen (`clock_tolerance_secs`
+/// without `group = "time"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
     /// `"stem"` (default): the same sub-folders and stem under each device folder
@@ -58,18 +58,39 @@ pub enum Grouping {
     /// `"folder"`: one folder per recording holding one video per device, named by its label
     /// (`day1/act-01/cam-1.mp4` + `day1/act-01/cam-2.mp4`).
     Folder,
+    /// `"time"` (issue 25): videos under the device folders, named as each camera names
+    /// them, are one recording when the intervals their files say they were recorded in
+    /// (`moov/mvhd`, or a timecode track with `sync = "timecode"`) overlap by at least half of
+    /// the shorter one, camera clocks allowed to differ by `clock_tolerance_secs`.
+    Time {
+        /// `clock_tolerance_secs` in ms (default 5 s).
+        clock_tolerance_ms: i64,
+    },
 }
+
+/// `clock_tolerance_secs` when not given.
+pub const DEFAULT_CLOCK_TOLERANCE_SECS: u64 = 5;
+/// The largest `clock_tolerance_secs` accepted.
+pub const MAX_CLOCK_TOLERANCE_SECS: u64 = 600;
 
 impl Grouping {
     /// The config's words, in the order the error lists them.
-    pub const WORDS: [&str; 2] = ["stem", "folder"];
+    pub const WORDS: [&str; 3] = ["stem", "folder", "time"];
 
     pub(super) fn parse(word: &str) -> Option<Grouping> {
         match word {
             "stem" => Some(Grouping::Stem),
             "folder" => Some(Grouping::Folder),
+            "time" => Some(Grouping::Time {
+                clock_tolerance_ms: DEFAULT_CLOCK_TOLERANCE_SECS as i64 * 1000,
+            }),
             _ => None,
         }
+    }
+
+    /// Whether the cameras' videos live under their device folders (`stem` and `time`).
+    pub fn by_device_folder(self) -> bool {
+        !matches!(self, Grouping::Folder)
     }
 }
 
@@ -127,11 +148,11 @@ pub const DEFAULT_WAIT_SECS: u64 = 120;
 /// Where a rig's volume comes from.
 #[derive(Debug, Clone)]
 pub enum VolumeSource {
-    /// `calibration`: each recording whose stem matches becomes a volume
+    /// `calibration`: each recording whose stem (or place) matches becomes a volume
     /// (`createVolumeWithHuman`), and the rig's later recordings are taken on the newest.
     Calibrate {
-        /// The names of calibration recordings (`calibration`, a glob; see
-        /// [`MulticamConfig::is_calibration`]).
+        /// The names of calibration recordings (`calibration`, a glob; with a '/', the path
+        /// below the device folder; see [`MulticamConfig::is_calibration`]).
         stems: glob::Pattern,
         /// `human_height_m`: the person in the calibration recording, 0.5 to 2.5 m.
         human_height_m: f64,
@@ -180,13 +201,25 @@ pub struct ApiQuestions {
 
 impl MulticamConfig {
     /// Whether the recording named `stem` is a calibration recording of the rig (always false
-    /// with a pinned volume). The name is the stem the videos share (`group = "stem"`) or the
-    /// recording folder's name (`group = "folder"`, whose videos are named by device).
-    pub fn is_calibration(&self, stem: &str) -> bool {
+    /// with a pinned volume). The name is the stem the videos share (`group = "stem"`), the
+    /// recording folder's name (`group = "folder"`, whose videos are named by device) or the
+    /// video's own stem (`group = "time"`). A `calibration` with a '/' is matched instead
+    /// against `place`, the video's sub folders and stem below its device folder
+    /// (`calib/GX010001`).
+    pub fn is_calibration_at(&self, stem: &str, place: &str) -> bool {
         match &self.volume {
+            VolumeSource::Calibrate { stems, .. } if stems.as_str().contains('/') => {
+                stems.matches_with(place, MATCH)
+            }
             VolumeSource::Calibrate { stems, .. } => stems.matches_with(stem, MATCH),
             VolumeSource::Pinned(_) => false,
         }
+    }
+
+    /// Whether the recording named `stem` is a calibration recording of the rig, its place
+    /// being its name (a video right in its device folder).
+    pub fn is_calibration(&self, stem: &str) -> bool {
+        self.is_calibration_at(stem, stem)
     }
 
     /// The lens of one of the rig's devices.
@@ -208,8 +241,8 @@ impl MulticamConfig {
     }
 }
 
-/// How `calibration` matches a stem: case-sensitive, `*` never crossing a '/', a leading '.'
-/// matched by `*` (stems have no '/').
+/// How `calibration` matches a stem or a place: case-sensitive, `*` never crossing a '/', a
+/// leading '.' matched by `*`.
 const MATCH: glob::MatchOptions = glob::MatchOptions {
     case_sensitive: true,
     require_literal_separator: true,

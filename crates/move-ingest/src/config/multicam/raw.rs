@@ -28,6 +28,7 @@ pub(in crate::config) struct RawRig {
     devices: Option<Spanned<Vec<Spanned<String>>>>,
     lens: Option<Spanned<RawLens>>,
     group: Option<Spanned<String>>,
+    clock_tolerance_secs: Option<Spanned<f64>>,
     sync: Option<Spanned<String>>,
     clap_window: Option<Spanned<Vec<Spanned<f64>>>>,
     wait_secs: Option<Spanned<i64>>,
@@ -153,7 +154,7 @@ pub(in crate::config) fn validate_all(
                     c.rig.name,
                 ));
             }
-            if c.rig.group == Grouping::Stem {
+            if c.rig.group.by_device_folder() {
                 possible_folder(&device.label, watch)
                     .map_err(|e| format!("{}: {e}", at("multicam.devices", span.clone())))?;
             }
@@ -248,6 +249,7 @@ impl RawRig {
                 )
             })?,
         };
+        let group = super::keys::tolerance(group, self.clock_tolerance_secs, at)?;
         let sync = super::keys::sync(&rig, self.sync, self.clap_window, at)?;
         let wait = match &self.wait_secs {
             None => Duration::from_secs(DEFAULT_WAIT_SECS),
@@ -269,6 +271,7 @@ impl RawRig {
             self.human_height_m,
             self.area,
             self.volume,
+            group.by_device_folder(),
             at,
         )?;
         let job = self.job.map(|j| j.validate(&rig, at)).transpose()?;

@@ -468,7 +468,7 @@ fn a_rig_needs_calibration_or_a_volume_and_not_both() {
 
 #[test]
 fn the_calibration_glob_is_checked() {
-    for bad in ["calib[", "calib***", "", "day1/calib*"] {
+    for bad in ["calib[", "calib***", "", "/calib/*"] {
         let text = rig_text(|r| r.replace("\"calib*\"", &format!("\"{bad}\"")), "");
         refused(&text, "multicam.calibration", "calibration", &["glob"]);
     }
@@ -481,9 +481,9 @@ fn the_calibration_glob_is_checked() {
 fn words_and_numbers_are_checked() {
     for (line, key, says) in [
         (
-            "group = \"time\"\n",
+            "group = \"clock\"\n",
             "multicam.group",
-            "\"stem\", \"folder\"",
+            "\"stem\", \"folder\", \"time\"",
         ),
         (
             "area = \"huge\"\n",
@@ -591,4 +591,55 @@ fn the_rig_placeholder_is_known_to_take_and_job_templates() {
     );
     let cfg = parse(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cfg.take.metadata["rig"], "{rig}");
+}
+
+#[test]
+fn group_time_takes_a_clock_tolerance_and_calibration_by_place() {
+    let text = rig_text(
+        |r| r.replace("\"calib*\"", "\"calib/*\""),
+        "group = \"time\"\n",
+    );
+    let cfg = parse(&text).unwrap();
+    let rig = &cfg.multicam[0];
+    assert_eq!(
+        rig.group,
+        Grouping::Time {
+            clock_tolerance_ms: 5_000
+        }
+    );
+    assert!(rig.is_calibration_at("GX010001", "calib/GX010001"));
+    assert!(!rig.is_calibration_at("GX010002", "GX010002"));
+    assert!(!rig.is_calibration_at("GX010003", "day1/calib/GX010003"));
+    let cfg = parse(&rig_text(
+        keep,
+        "group = \"time\"\nclock_tolerance_secs = 2.5\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        cfg.multicam[0].group,
+        Grouping::Time {
+            clock_tolerance_ms: 2_500
+        }
+    );
+    for (line, says) in [
+        ("group = \"time\"\nclock_tolerance_secs = -1\n", "0 to 600"),
+        ("clock_tolerance_secs = 3\n", "only with group = \"time\""),
+    ] {
+        refused(
+            &rig_text(keep, line),
+            "multicam.clock_tolerance_secs",
+            "clock_tolerance_secs",
+            &[says],
+        );
+    }
+    let folder = rig_text(
+        |r| r.replace("\"calib*\"", "\"calib/*\""),
+        "group = \"folder\"\n",
+    );
+    refused(
+        &folder,
+        "multicam.calibration",
+        "calibration",
+        &["\"stem\" or \"time\""],
+    );
 }

@@ -29,6 +29,9 @@ pub struct Summary {
     pub not_complete: usize,
     /// With nothing to do: how many recordings found are done, unchanged since their take.
     pub already_done: usize,
+    /// The rig recordings this backfill took up that failed (key, why): e.g. a stray clip
+    /// that no other camera recorded with.
+    pub rigs_failed: Vec<(String, String)>,
 }
 
 /// Logs a scan's errors and records its notices (skipped symlinks, low free space) for `status`.
@@ -68,10 +71,12 @@ pub async fn backfill(
     tracker.expect(queue.len() as u64, queued_bytes(ingest, &queue));
     let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
     let tally = process_all(ingest, queue, tracker, stops, grace).await?;
-    if !cfg.multicam.is_empty() {
+    let rigs_failed = if cfg.multicam.is_empty() {
+        Vec::new()
+    } else {
         // The rig recordings: formed, their volumes made and waited for, then their takes.
-        ingest.finish_rigs().await?;
-    }
+        ingest.finish_rigs().await?
+    };
     // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
     ingest.state_checked()?;
     // The takes made last may still wait in an open group: on disk before they are reported.
@@ -85,6 +90,7 @@ pub async fn backfill(
         tally,
         not_complete,
         already_done,
+        rigs_failed,
     })
 }
 

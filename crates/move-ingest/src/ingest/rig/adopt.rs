@@ -103,10 +103,14 @@ impl Ingest {
             Err(e) => return Ok(CameraFile::Unknown(e.to_string())),
         };
         let want = key(&m.rig, &m.group);
+        // A time-grouped video names no recording before it joins: any of its rig's.
         let ours: Vec<&RigRecord> = records
             .iter()
-            .filter(|r| {
-                r.record.get("rig_recording").and_then(Value::as_str) == Some(want.as_str())
+            .filter(|r| match m.by_time {
+                true => r.record.get("rig").and_then(Value::as_str) == Some(m.rig.as_str()),
+                false => {
+                    r.record.get("rig_recording").and_then(Value::as_str) == Some(want.as_str())
+                }
             })
             .collect();
         if ours.is_empty() {
@@ -134,7 +138,7 @@ impl Ingest {
         Ok(
             match crate::ingest::adopt::hash_unchanged(path, now.clone()).await {
                 Ok(hash) if hash == sha256 => CameraFile::Held(HeldFile {
-                    rig_recording: want,
+                    rig_recording: text_of(&holder.record, "rig_recording").unwrap_or(want),
                     holder: holder.holder,
                     holder_id: holder.id.clone(),
                     file_id,
@@ -199,6 +203,30 @@ impl Ingest {
         })
     }
 
+    /// The rig recording (key, group, name) of `rig` whose volume or take on the API holds
+    /// the uploaded file `file_id` (by move-ingest's records, read once per process).
+    pub(super) async fn held_in(
+        &self,
+        rig: &str,
+        file_id: &str,
+    ) -> Result<Option<(String, String, String)>, Fatal> {
+        let Ok(records) = self.rig_records().await? else {
+            return Ok(None);
+        };
+        Ok(records.iter().find_map(|r| {
+            let rec = &r.record;
+            let files = rec.get("files")?.as_array()?;
+            let holds = files
+                .iter()
+                .any(|f| f.get("file_id").and_then(Value::as_str) == Some(file_id));
+            (holds && text_of(rec, "rig").as_deref() == Some(rig)).then_some((
+                text_of(rec, "rig_recording")?,
+                text_of(rec, "group")?,
+                text_of(rec, "stem")?,
+            ))
+        }))
+    }
+
     /// move-ingest's records on every volume and multicam take of the account (read once).
     async fn rig_records(&self) -> Result<Result<Vec<RigRecord>, ApiError>, Fatal> {
         let mut cache = self.rig_records.lock().await;
@@ -250,4 +278,12 @@ impl Ingest {
         *cache = Some(out.clone());
         Ok(Ok(out))
     }
+}
+
+/// A text field of move-ingest's record.
+fn text_of(record: &Value, field: &str) -> Option<String> {
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }

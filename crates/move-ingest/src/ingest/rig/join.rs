@@ -9,6 +9,7 @@ use super::now_ms;
 use crate::detect::rig::member;
 use crate::ingest::{Fatal, Ingest, Outcome};
 use crate::model::facts::Found;
+use crate::model::interval::Interval;
 use crate::model::recording::{Event, Recording, Role};
 use crate::model::rig::{Camera, RigEvent, RigRecording};
 
@@ -18,15 +19,23 @@ pub struct RigMember {
     pub rig: String,
     /// The camera's label in the rig.
     pub camera: String,
+    /// Empty for a time-grouped video that has not joined yet (see `detect::rig::Member`).
     pub group: String,
     pub stem: String,
     pub calibration: bool,
+    /// Its recording is found by time (`group = "time"`).
+    pub by_time: bool,
 }
 
 impl Ingest {
-    /// The rig recording this camera recording belongs to; `None` for a single camera.
+    /// The rig recording this camera recording belongs to; `None` for a single camera. A
+    /// time-grouped video that joined has the group and name of the recording it joined.
     pub fn rig_member(&self, rec: &Recording) -> Option<RigMember> {
-        self.rig_member_at(&rec.device, &rec.dir, &rec.stem)
+        let m = self.rig_member_at(&rec.device, &rec.dir, &rec.stem)?;
+        if !m.by_time {
+            return Some(m);
+        }
+        Some(self.joined_by_time(rec, m))
     }
 
     /// The rig recording a scan's find belongs to; `None` for a single camera.
@@ -38,7 +47,8 @@ impl Ingest {
         let m = member(&self.cfg.watch, &self.cfg.multicam, device, dir, stem)?;
         Some(RigMember {
             rig: m.rig.name.clone(),
-            calibration: m.rig.is_calibration(&m.stem),
+            calibration: m.calibration(),
+            by_time: m.by_time(),
             camera: m.camera,
             group: m.group,
             stem: m.stem,
@@ -73,6 +83,13 @@ impl Ingest {
             unknown = self.adopt_camera_file(&rec, &member).await?;
             rec = self.recording(&rec.id)?.unwrap_or(rec);
         }
+        let interval = match member.by_time {
+            true => match self.read_interval(&rec).await {
+                Ok(interval) => Some(interval),
+                Err(outcome) => return outcome,
+            },
+            false => None,
+        };
         while rec.video_upload.is_none() {
             if let Some(outcome) = self.upload_files(&rec).await? {
                 return Ok(outcome);
@@ -86,7 +103,10 @@ impl Ingest {
                 None => break,
             }
         }
-        self.join_rig(&rec, &member, unknown).await
+        match interval {
+            Some(interval) => self.join_by_time(&rec, &member, unknown, interval).await,
+            None => self.join_rig(&rec, &member, unknown).await,
+        }
     }
 
     /// Adds the uploaded video to its rig recording (once), then marks the camera recording
@@ -97,7 +117,7 @@ impl Ingest {
         m: &RigMember,
         unknown: bool,
     ) -> Result<Outcome, Fatal> {
-        let (Some(video), Some(up)) = (rec.seen(Role::Video), rec.upload(Role::Video)) else {
+        let Some(camera) = camera_of(rec, m, unknown, None) else {
             return Ok(Outcome::Deferred {
                 reason: "its video is not uploaded yet".into(),
             });
@@ -107,21 +127,10 @@ impl Ingest {
         let joined = known
             .as_ref()
             .and_then(|r| r.cameras.get(&m.camera))
-            .is_some_and(|c| c.file_id == up.file_id);
+            .is_some_and(|c| c.file_id == camera.file_id);
         // Not formed yet (still collecting, or failed with too few cameras: `retry` looks again).
         let collecting = known.as_ref().is_none_or(|r| r.missing.is_none());
         if !joined && collecting {
-            let camera = Camera {
-                device: m.camera.clone(),
-                recording_id: rec.id.to_string(),
-                file_id: up.file_id.clone(),
-                format: video.kind.source_format().to_string(),
-                name: video.facts.name.clone(),
-                size: up.facts.size,
-                sha256: up.sha256.clone(),
-                mtime_ms: up.facts.mtime_ns / 1_000_000,
-                unknown,
-            };
             let at_ms = now_ms();
             let now = self
                 .store
@@ -143,4 +152,26 @@ impl Ingest {
             rig_recording: new.key,
         })
     }
+}
+
+/// The rig recording's view of a camera recording's uploaded video (`None` until uploaded).
+pub(super) fn camera_of(
+    rec: &Recording,
+    m: &RigMember,
+    unknown: bool,
+    interval: Option<Interval>,
+) -> Option<Camera> {
+    let (video, up) = (rec.seen(Role::Video)?, rec.upload(Role::Video)?);
+    Some(Camera {
+        device: m.camera.clone(),
+        recording_id: rec.id.to_string(),
+        file_id: up.file_id.clone(),
+        format: video.kind.source_format().to_string(),
+        name: video.facts.name.clone(),
+        size: up.facts.size,
+        sha256: up.sha256.clone(),
+        mtime_ms: up.facts.mtime_ns / 1_000_000,
+        interval,
+        unknown,
+    })
 }

@@ -6,6 +6,7 @@ use super::now_ms;
 use super::shared::REMOTE;
 use crate::coord::{CoordError, Coordinator, Outcomes, SharedCamera, SharedRecording};
 use crate::ingest::{Fatal, Ingest};
+use crate::model::interval::{Clock, Interval};
 use crate::model::rig::{Camera, RigEvent, RigRecording};
 use crate::model::volume::VolumeState;
 
@@ -142,8 +143,8 @@ pub(super) fn local_cameras(c: &Coordinator, rec: &RigRecording) -> Vec<SharedCa
             format: cam.format.clone(),
             mtime_ms: cam.mtime_ms,
             joined_ms: rec.first_ms.unwrap_or_else(now_ms),
-            start_ms: None,
-            end_ms: None,
+            start_ms: cam.interval.map(|i| i.start_ms),
+            end_ms: cam.interval.map(|i| i.end_ms),
         })
         .collect()
 }
@@ -159,6 +160,16 @@ fn remote_camera(cam: &SharedCamera) -> Camera {
         size: cam.size,
         sha256: cam.sha256.clone(),
         mtime_ms: cam.mtime_ms,
+        interval: remote_interval(cam),
         unknown: false,
     }
+}
+
+/// A remote camera's recording interval (`group = "time"`), as the shared rows hold it.
+fn remote_interval(cam: &SharedCamera) -> Option<Interval> {
+    Some(Interval {
+        start_ms: cam.start_ms?,
+        end_ms: cam.end_ms?,
+        clock: Clock::Mvhd,
+    })
 }

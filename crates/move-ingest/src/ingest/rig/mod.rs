@@ -9,12 +9,15 @@ mod join;
 mod mirror;
 mod shared;
 mod take;
+mod time;
 mod volume;
 
 use std::time::{Duration, SystemTime};
 
 use super::{Fatal, Ingest};
+use crate::config::Grouping;
 use crate::detect::rig::{Formation, form};
+use crate::detect::rig_time::too_few;
 use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
 pub(in crate::ingest) use adopt::RigRecord;
 pub use adopt::{CameraFile, Holder};
@@ -68,8 +71,15 @@ impl Ingest {
 
     /// `backfill`: takes every rig recording as far as it goes, waiting for the cameras
     /// (`wait_secs`) and for the volumes it created to finish (their progress is logged), then
-    /// returns; a recording still waiting for a volume that nothing makes is left waiting.
-    pub async fn finish_rigs(&self) -> Result<(), Fatal> {
+    /// returns those that were open when it began and failed (key, reason); a recording still
+    /// waiting for a volume that nothing makes is left waiting.
+    pub async fn finish_rigs(&self) -> Result<Vec<(String, String)>, Fatal> {
+        let began: Vec<String> = self
+            .store
+            .rig_recordings(true)?
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
         loop {
             let wait = self.rigs_due().await?;
             let open = self.store.rig_recordings(true)?;
@@ -87,10 +97,23 @@ impl Ingest {
                         "rig recordings wait for a FINISHED volume of their rig (a calibration recording, or `volume`); `run` makes their takes once one exists"
                     );
                 }
-                return Ok(());
+                return self.failed_of(&began);
             }
             tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
         }
+    }
+
+    /// Which of the rig recordings `keys` failed, with why.
+    fn failed_of(&self, keys: &[String]) -> Result<Vec<(String, String)>, Fatal> {
+        let mut out = Vec::new();
+        for key in keys {
+            if let Some(rec) = self.store.rig_recording(key)?
+                && let Some(f) = rec.failure
+            {
+                out.push((rec.key, f.reason));
+            }
+        }
+        Ok(out)
     }
 
     /// Takes one rig recording as far as it goes now: on this machine alone, or (with
@@ -125,6 +148,12 @@ impl Ingest {
                         Box::pin(self.advance_local(rec)).await
                     }
                     Formation::TooFew { reason } => {
+                        let reason = match rig.group {
+                            Grouping::Time { clock_tolerance_ms } => {
+                                too_few(rig, &rec, clock_tolerance_ms)
+                            }
+                            _ => reason,
+                        };
                         self.rig_fail(&rec, "group", RigFailure::TooFewCameras, reason)?;
                         Ok(None)
                     }

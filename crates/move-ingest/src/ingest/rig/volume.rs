@@ -178,8 +178,12 @@ impl Ingest {
             .cameras
             .values()
             .map(|c| {
-                json!({"device_label": c.device, "role": "video", "name": c.name, "size": c.size,
-                       "sha256": c.sha256, "file_id": c.file_id})
+                let mut f = json!({"device_label": c.device, "role": "video", "name": c.name,
+                       "size": c.size, "sha256": c.sha256, "file_id": c.file_id});
+                if let Some(i) = c.interval {
+                    f["recorded"] = json!({"start_ms": i.start_ms, "end_ms": i.end_ms});
+                }
+                f
             })
             .collect();
         json!({

@@ -4,6 +4,7 @@
 
 mod flow;
 mod hard;
+mod time;
 
 use std::fs::File;
 use std::path::PathBuf;
