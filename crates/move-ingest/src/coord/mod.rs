@@ -25,6 +25,7 @@ mod claims;
 mod error;
 mod rows;
 mod schema;
+mod time;
 mod types;
 
 use std::str::FromStr;

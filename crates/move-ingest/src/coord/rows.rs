@@ -2,7 +2,7 @@
 //! one row per device, written once), and per rig recording its claim row (`rig_claims`).
 //! Times the nodes wrote are their ms since the epoch.
 
-use tokio_postgres::{Client, Row};
+use tokio_postgres::{Client, Row, Transaction};
 
 use super::types::{SharedCamera, SharedClaim, SharedRecording};
 use super::{CoordError, Coordinator};
@@ -55,6 +55,20 @@ async fn publish(
         .transaction()
         .await
         .map_err(CoordError::sql("begin recording cameras"))?;
+    write_cameras(&tx, key, rig, calibration, cameras).await?;
+    tx.commit()
+        .await
+        .map_err(CoordError::sql("commit the cameras"))
+}
+
+/// Inserts the recording's claim row and each camera's row, keeping any already there.
+pub(super) async fn write_cameras(
+    tx: &Transaction<'_>,
+    key: &str,
+    rig: &str,
+    calibration: bool,
+    cameras: &[SharedCamera],
+) -> Result<(), CoordError> {
     tx.execute(
         "INSERT INTO rig_claims (rig_recording, rig, calibration) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         &[&key, &rig, &calibration],
@@ -87,9 +101,7 @@ async fn publish(
         .await
         .map_err(CoordError::sql("record a camera's file"))?;
     }
-    tx.commit()
-        .await
-        .map_err(CoordError::sql("commit the cameras"))
+    Ok(())
 }
 
 async fn read(

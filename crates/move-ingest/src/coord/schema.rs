@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS rig_claims (
     take_id text,
     updated timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS rig_aliases (
+    node text NOT NULL,
+    local_key text NOT NULL,
+    rig_recording text NOT NULL,
+    PRIMARY KEY (node, local_key)
+);
 ";
 
 /// Creates or checks the schema; returns when this database was made (ms since the epoch):

@@ -107,8 +107,7 @@ impl Ingest {
         c: &Coordinator,
         rec: &RigRecording,
     ) -> Result<(), CoordError> {
-        c.publish(&rec.key, &rec.rig, rec.calibration, &local_cameras(c, rec))
-            .await?;
+        let key = self.publish_shared(c, rec).await?;
         let volume = rec.volume.as_ref();
         let o = Outcomes {
             missing: rec.missing.clone(),
@@ -124,7 +123,7 @@ impl Ingest {
                 .as_ref()
                 .and_then(|t| Some((t.0, rec.take_last_ms?))),
         };
-        c.record(&rec.key, &o).await
+        c.record(&key, &o).await
     }
 }
 

@@ -6,12 +6,13 @@
 //! sent again; a database younger than the recording (emptied, restored) is settled the same
 //! way. Without the database, rig recordings wait (`retrying`) and nothing is sent for them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::mirror::local_cameras;
 use super::{Next, RETRY_WAIT_MS, now_ms};
+use crate::config::Grouping;
 use crate::coord::{Claim, CoordError, Coordinator, Intent, SharedRecording};
 use crate::ingest::{Fatal, Ingest};
 use crate::model::rig::{RigEvent, RigRecording};
@@ -28,6 +29,8 @@ pub struct SharedMemo {
     pushed: AtomicU64,
     /// The rig recordings looked for on the API because the database is younger than them.
     looked: Mutex<HashSet<String>>,
+    /// `group = "time"`: the shared name of each rig recording whose name here differs.
+    names: Mutex<HashMap<String, String>>,
 }
 
 /// Whether this node may act on a recording this turn.
@@ -91,7 +94,7 @@ impl Ingest {
             return Ok(Some(next.unwrap_or(i64::MAX).min(now_ms() + RETRY_WAIT_MS)));
         }
         if now.state().is_finished() {
-            let _ = c.release(&key).await;
+            let _ = c.release(&self.shared_key(&key)).await;
             return Ok(next);
         }
         // Other nodes may learn or make something meanwhile: the shared rows are read again soon.
@@ -104,11 +107,11 @@ impl Ingest {
         c: &Coordinator,
         rec: RigRecording,
     ) -> Result<Result<Turn, CoordError>, Fatal> {
-        let mine = local_cameras(c, &rec);
-        if let Err(e) = c.publish(&rec.key, &rec.rig, rec.calibration, &mine).await {
-            return Ok(Err(e));
-        }
-        let shared = match c.read(&rec.key).await {
+        let key = match self.publish_shared(c, &rec).await {
+            Ok(key) => key,
+            Err(e) => return Ok(Err(e)),
+        };
+        let shared = match c.read(&key).await {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(Ok(Turn::Wait(Some(now_ms() + POLL_MS)))),
             Err(e) => return Ok(Err(e)),
@@ -117,14 +120,14 @@ impl Ingest {
         if rec.state().is_finished() {
             return Ok(Ok(Turn::Wait(None)));
         }
-        match c.claim(&rec.key, &rec.rig, rec.calibration).await {
+        match c.claim(&key, &rec.rig, rec.calibration).await {
             Ok(Claim::Held { by, left_ms }) => {
                 tracing::debug!(rig_recording = %rec.key, node = %by, "claimed by another node");
                 Ok(Ok(Turn::Wait(Some(now_ms() + left_ms.clamp(100, POLL_MS)))))
             }
             Ok(Claim::Mine { from }) => {
                 // Read again under this node's claim: what was recorded before it took hold.
-                let shared = match c.read(&rec.key).await {
+                let shared = match c.read(&key).await {
                     Ok(Some(s)) => s,
                     Ok(None) => return Ok(Ok(Turn::Wait(Some(now_ms() + POLL_MS)))),
                     Err(e) => return Ok(Err(e)),
@@ -194,6 +197,43 @@ impl Ingest {
         Ok(Turn::Act(Box::new(rec)))
     }
 
+    /// The shared name of this node's rig recording `key` (the same but for `group = "time"`,
+    /// where each machine names a recording by its own cameras' start).
+    pub(super) fn shared_key(&self, key: &str) -> String {
+        let names = self.shared.names.lock().unwrap_or_else(|p| p.into_inner());
+        names.get(key).cloned().unwrap_or_else(|| key.to_string())
+    }
+
+    /// Records this node's cameras of a rig recording in the shared rows; returns the shared
+    /// recording's key (for `group = "time"`, placed among the other machines' recordings).
+    pub(super) async fn publish_shared(
+        &self,
+        c: &Coordinator,
+        rec: &RigRecording,
+    ) -> Result<String, CoordError> {
+        let mine = local_cameras(c, rec);
+        let rig = self.cfg.multicam.iter().find(|r| r.name == rec.rig);
+        let Some(Grouping::Time { clock_tolerance_ms }) = rig.map(|r| r.group) else {
+            c.publish(&rec.key, &rec.rig, rec.calibration, &mine)
+                .await?;
+            return Ok(rec.key.clone());
+        };
+        let key = c
+            .publish_by_time(
+                &rec.key,
+                &rec.rig,
+                rec.calibration,
+                &mine,
+                clock_tolerance_ms,
+            )
+            .await?;
+        if key != rec.key {
+            let mut names = self.shared.names.lock().unwrap_or_else(|p| p.into_inner());
+            names.insert(rec.key.clone(), key.clone());
+        }
+        Ok(key)
+    }
+
     /// Whether the recording is still to be looked for on the API (once per process).
     fn look_once(&self, key: &str) -> bool {
         let mut looked = self.shared.looked.lock().unwrap_or_else(|p| p.into_inner());
@@ -249,7 +289,10 @@ impl Ingest {
             Intent::Volume { .. } => rec.volume.as_ref().and_then(|v| v.last_requested_ms),
             Intent::Take { .. } => rec.take_last_ms,
         };
-        match c.intend(&rec.key, &missing, &intent, known).await {
+        match c
+            .intend(&self.shared_key(&rec.key), &missing, &intent, known)
+            .await
+        {
             Ok(true) => Ok(true),
             Ok(false) => {
                 tracing::warn!(rig_recording = %rec.key, "this node's claim lapsed, or the shared rows hold a request or result it has not seen: nothing sent; it looks again");

@@ -214,12 +214,17 @@ impl Ingest {
     }
 }
 
-/// Whether move-ingest's record in `meta` names this rig recording with the same files.
+/// Whether move-ingest's record in `meta` names this rig recording (or, of its rig, holds
+/// exactly its files) with the same files.
 pub(super) fn names_this(meta: &Value, rec: &RigRecording) -> bool {
     let Some(record) = meta.get("move_ingest") else {
         return false;
     };
-    if record.get("rig_recording").and_then(Value::as_str) != Some(rec.key.as_str()) {
+    // Its rig recording by name; or, of the same rig, by its files alone: with `group = "time"`
+    // over several machines, each names a recording by its own cameras' start.
+    let named = record.get("rig_recording").and_then(Value::as_str) == Some(rec.key.as_str());
+    let same_rig = record.get("rig").and_then(Value::as_str) == Some(rec.rig.as_str());
+    if !named && !(same_rig && !rec.cameras.is_empty()) {
         return false;
     }
     let hashes: Vec<&str> = record

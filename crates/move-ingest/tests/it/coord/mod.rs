@@ -1,10 +1,12 @@
 //! `[coordination]` (issue 26): one rig over several capture machines, each a `move-ingest
 //! run` with its own state dir and watch folder, one real PostgreSQL, one sandbox. The split
-//! rig and a claimer killed mid-request in `flow`; the database stopped and emptied in `outage`.
+//! rig and a claimer killed mid-request in `flow`; the database stopped and emptied in `outage`;
+//! `group = "time"` across machines in `time`.
 
 mod flow;
 mod outage;
 mod pg;
+mod time;
 
 use std::time::Duration;
 
