@@ -108,16 +108,27 @@ impl Coordinator {
     }
 
     /// Renews every claim this node holds on a recording without a take; returns how many.
+    /// Also notices a database emptied and made again meanwhile (its schema's time changed):
+    /// that counts as a new connection, after which every node records all it knows again.
     pub async fn renew(&self) -> Result<u64, CoordError> {
         let (node, lease) = (self.node(), self.lease_ms());
         let sql =
             "UPDATE rig_claims SET lease_until = now() + $2::bigint * interval '1 millisecond'
             WHERE claimed_by = $1 AND lease_until > now() AND take_id IS NULL";
-        on_client!(self, |c| async {
-            c.execute(sql, &[&node, &lease])
+        let (renewed, created) = on_client!(self, |c| async {
+            let renewed = c
+                .execute(sql, &[&node, &lease])
                 .await
-                .map_err(CoordError::sql("renew this node's claims"))
-        })
+                .map_err(CoordError::sql("renew this node's claims"))?;
+            let created: i64 = c
+                .query_one("SELECT created_ms FROM schema_version", &[])
+                .await
+                .map_err(CoordError::sql("read schema_version"))?
+                .get(0);
+            Ok((renewed, created))
+        })?;
+        self.note_created(created);
+        Ok(renewed)
     }
 
     /// Lets a finished rig recording's claim go (its claimer stays named).

@@ -162,6 +162,15 @@ impl Coordinator {
         *self.down.lock().unwrap_or_else(|p| p.into_inner()) = error.map(ToString::to_string);
     }
 
+    /// Notes when the database's schema was made; another time than the one known means it
+    /// was emptied and made again: counted as a new connection.
+    fn note_created(&self, created_ms: i64) {
+        if self.created_ms.swap(created_ms, Ordering::Relaxed) != created_ms {
+            tracing::warn!(database = %self.place(), "the coordination database was emptied or replaced; every machine records what it knows again");
+            self.generation.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Connects and migrates.
     async fn connect(&self) -> Result<Client, CoordError> {
         let tls = MakeRustlsConnect::with_webpki_roots();
