@@ -224,7 +224,8 @@ pub(super) fn names_this(meta: &Value, rec: &RigRecording) -> bool {
     // over several machines, each names a recording by its own cameras' start.
     let named = record.get("rig_recording").and_then(Value::as_str) == Some(rec.key.as_str());
     let same_rig = record.get("rig").and_then(Value::as_str) == Some(rec.rig.as_str());
-    if !named && !(same_rig && !rec.cameras.is_empty()) {
+    let by_files = same_rig && !rec.cameras.is_empty();
+    if !(named || by_files) {
         return false;
     }
     let hashes: Vec<&str> = record
