@@ -160,3 +160,28 @@ fn interval(start_ms: Option<i64>, end_ms: Option<i64>) -> Option<Interval> {
         clock: Clock::Mvhd,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(start_ms: i64, secs: i64) -> Option<Interval> {
+        interval(Some(start_ms), Some(start_ms + secs * 1000))
+    }
+
+    #[test]
+    fn a_machines_cameras_fit_a_recording_only_with_every_camera_there_and_no_device_twice() {
+        let theirs = vec![
+            ("cam-1".to_string(), iv(0, 30)),
+            ("cam-2".to_string(), iv(1_500, 30)),
+        ];
+        let fits = fit(&[("cam-3", iv(-1_500, 30))], &theirs, 5_000);
+        assert!(fits.is_some_and(|s| s > 0), "{fits:?}");
+        // Five minutes later: another recording.
+        assert_eq!(fit(&[("cam-3", iv(300_000, 30))], &theirs, 5_000), None);
+        // The same camera cannot be in a recording twice.
+        assert_eq!(fit(&[("cam-2", iv(0, 30))], &theirs, 5_000), None);
+        // A file that does not say when it was recorded fits nothing.
+        assert_eq!(fit(&[("cam-3", None)], &theirs, 5_000), None);
+    }
+}
