@@ -84,6 +84,7 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
             cfg.state.dir.display()
         )),
     }
+    coordination(&cfg, &mut problems).await?;
     let http = api::http_client(&cfg.api)?;
     let client = api::Client::new(http, &cfg.api, key);
     match client.account().await {
@@ -116,6 +117,35 @@ pub async fn run(config: Option<&Path>) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     Err(UsageError::new(problems.join("\n")).into())
+}
+
+/// With `[coordination]`: the shared database answers (its schema made or checked) for this
+/// machine's name; a password that cannot be read or a database that does not answer is a
+/// problem.
+async fn coordination(cfg: &Config, problems: &mut Vec<String>) -> anyhow::Result<()> {
+    let Some(c) = &cfg.coordination else {
+        return Ok(());
+    };
+    let password = match crate::config::resolve_pg_password(c, &cfg.path) {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(e.0);
+            return Ok(());
+        }
+    };
+    let coord = crate::coord::Coordinator::new(c, password.as_ref()).map_err(UsageError::new)?;
+    match coord.list(0).await {
+        Ok(open) => crate::outln!(
+            "coordination: {} answers; this machine is {} ({} rig recording(s) not done across the machines)",
+            coord.place(),
+            c.node,
+            open.len()
+        )?,
+        Err(e) => problems.push(format!(
+            "{e}; the rig recordings of this machine would wait until it answers"
+        )),
+    }
+    Ok(())
 }
 
 /// Says whether the webhook is signed and the status server guarded (never the secrets);

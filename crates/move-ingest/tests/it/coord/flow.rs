@@ -14,6 +14,17 @@ async fn a_rig_split_two_and_one_over_two_machines_makes_one_take_of_all_three_c
     let Some(pg) = database().await else { return };
     let a = machine_with(&sb, &pg, "node-a", &volume, 30, JOB);
     let b = machine_with(&sb, &pg, "node-b", &volume, 30, JOB);
+    let check = a.run(&["check"]);
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        said.contains("coordination: 127.0.0.1:") && said.contains("this machine is node-a"),
+        "{said}"
+    );
     let (da, db) = (start(&a).await, start(&b).await);
     record(&a, &["cam-1", "cam-2"], "act-01");
     record(&b, &["cam-3"], "act-01");

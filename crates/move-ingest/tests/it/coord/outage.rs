@@ -60,6 +60,14 @@ async fn with_the_database_stopped_rig_recordings_wait_single_cameras_go_on_and_
         takes_of(&sb, "act-02").await.is_empty(),
         "no rig take without the database"
     );
+    let check = a.run(&["check"]);
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("coordination database: cannot connect"),
+        "{said}"
+    );
+    assert!(!said.contains(pg::ROLE_PASSWORD), "{said}");
     pg.resume();
     done_on(&a, &da, "act-02").await;
     done_on(&b, &db, "act-02").await;
