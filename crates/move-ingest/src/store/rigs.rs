@@ -47,13 +47,22 @@ impl Store {
 
     /// The calibrations of `rig` whose volume is FINISHED (an index lookup).
     pub fn rig_calibrated(&self, rig: &str) -> Result<Vec<RigRecording>, StoreError> {
+        self.rigs_where("state = 'calibrated' AND rig = ?1", rig)
+    }
+
+    /// The failed rig recordings of `rig` (an index lookup).
+    pub fn rig_failed(&self, rig: &str) -> Result<Vec<RigRecording>, StoreError> {
+        self.rigs_where("state = 'failed' AND rig = ?1", rig)
+    }
+
+    fn rigs_where(&self, filter: &str, rig: &str) -> Result<Vec<RigRecording>, StoreError> {
         let reader = self.reader();
         if reader.version < RIGS_VERSION {
             return Ok(Vec::new());
         }
-        let sql = "SELECT data FROM rig_recordings WHERE state = 'calibrated' AND rig = ?1";
+        let sql = format!("SELECT data FROM rig_recordings WHERE {filter}");
         let read = |conn: &Connection| -> rusqlite::Result<Vec<RigRecording>> {
-            let mut stmt = conn.prepare_cached(sql)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([rig], |r| r.get::<_, String>(0))?;
             rows.map(|d| parse(&d?, 0)).collect()
         };

@@ -64,8 +64,13 @@ impl Ingest {
             }
         }
         let now = now_ms();
-        Ok(next.map_or(IDLE_WAIT, |at| {
-            Duration::from_millis(at.saturating_sub(now).max(0) as u64).min(IDLE_WAIT)
+        // With `[coordination]`, other machines act too: the shared rows are read again soon.
+        let idle = match self.coordinator() {
+            Some(_) => shared::SHARED_IDLE,
+            None => IDLE_WAIT,
+        };
+        Ok(next.map_or(idle, |at| {
+            Duration::from_millis(at.saturating_sub(now).max(0) as u64).min(idle)
         }))
     }
 

@@ -15,8 +15,11 @@ use super::{Next, RETRY_WAIT_MS, now_ms};
 use crate::config::Grouping;
 use crate::coord::{Claim, CoordError, Coordinator, Intent, SharedRecording};
 use crate::ingest::{Fatal, Ingest};
-use crate::model::rig::{RigEvent, RigRecording};
+use crate::model::rig::{RigEvent, RigRecording, RigState};
 
+/// How long the rig follower sleeps at most with `[coordination]` when nothing here is due
+/// (a take another machine made for a recording that failed here is learnt within it).
+pub(super) const SHARED_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How often a node that does not hold a recording's claim looks at the shared rows again.
 const POLL_MS: i64 = 1_000;
 /// A camera another node holds: its `recording_id` is `@NODE` (no recording of this state).
@@ -51,7 +54,11 @@ impl Ingest {
     pub(super) async fn shared_turn(&self, c: &Coordinator) -> Result<(), Fatal> {
         let renewed = c.renew().await;
         self.note_coordination(c);
-        if renewed.is_err() || self.shared.pushed.load(Ordering::Relaxed) == c.generation() {
+        if renewed.is_err() {
+            return Ok(());
+        }
+        self.revive_failed(c).await?;
+        if self.shared.pushed.load(Ordering::Relaxed) == c.generation() {
             return Ok(());
         }
         for rec in self.store.rig_recordings(false)? {
@@ -63,6 +70,23 @@ impl Ingest {
             }
         }
         self.shared.pushed.store(c.generation(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// A rig recording that failed here (too few cameras in time: another machine was away)
+    /// whose take another machine made since is put back, so that it learns the take.
+    async fn revive_failed(&self, c: &Coordinator) -> Result<(), Fatal> {
+        let mut failed = Vec::new();
+        for rig in &self.cfg.multicam {
+            failed.extend(self.store.rig_failed(&rig.name)?);
+        }
+        for rec in failed.into_iter().filter(|r| r.state() == RigState::Failed) {
+            let made = c.read(&self.shared_key(&rec.key)).await;
+            if made.is_ok_and(|s| s.is_some_and(|s| s.claim.take_id.is_some())) {
+                tracing::info!(rig_recording = %rec.key, "another machine made this recording's take: put back to record it here");
+                self.rig_step(&rec, RigEvent::Requeued { at_ms: now_ms() })?;
+            }
+        }
         Ok(())
     }
 

@@ -115,3 +115,26 @@ async fn an_emptied_database_is_rebuilt_from_the_machines_and_nothing_is_made_tw
     }
     drop(db);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_machine_away_past_wait_secs_fails_the_other_until_it_comes_then_one_take_of_all() {
+    let sb = sandbox_with(200, 0.0, &[]);
+    let volume = finished_volume(&sb).await;
+    let Some(pg) = database().await else { return };
+    let a = machine(&sb, &pg, "node-a", &volume, 3);
+    let b = machine(&sb, &pg, "node-b", &volume, 3);
+    let db = start(&b).await;
+    record(&b, &["cam-3"], "act-01");
+    until("the lone camera's recording to fail", || async {
+        (rig_state(&b, "act-01").as_deref() == Some("failed")).then_some(())
+    })
+    .await;
+    // Machine A comes back with its two cameras: one take of all three, and B records it.
+    let da = start(&a).await;
+    record(&a, &["cam-1", "cam-2"], "act-01");
+    done_on(&a, &da, "act-01").await;
+    done_on(&b, &db, "act-01").await;
+    let takes = takes_of(&sb, "act-01").await;
+    assert_eq!(takes.len(), 1, "{takes:?}");
+    assert_eq!(cameras_of(&takes[0]), ["cam-1", "cam-2", "cam-3"]);
+}
