@@ -61,6 +61,16 @@ pub fn pid_alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
+/// Gives the heap's free memory back to the system (glibc keeps what a peak, such as the first
+/// scan of a big folder, freed; `malloc_trim` returns it). Does nothing on other C libraries.
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointer from us.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,15 +111,5 @@ mod tests {
         let (free, total) = space(dir.path()).expect("statvfs of a temp dir");
         assert!(total > 0 && free <= total);
         assert!(space(&dir.path().join("missing")).is_none());
-    }
-}
-
-/// Gives the heap's free memory back to the system (glibc keeps what a peak, such as the first
-/// scan of a big folder, freed; `malloc_trim` returns it). Does nothing on other C libraries.
-pub fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointer from us.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
