@@ -131,6 +131,7 @@ start_sandbox() {
         kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null || true
     fi
     rm -rf "$STORE/sandbox"
+    rm -f "$WORK/sandbox.out" # not the last sandbox's line, read before the new one starts
     "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
     SANDBOX_PID=$!
     for _ in $(seq 300); do
@@ -362,10 +363,10 @@ for _ in $(seq 600); do
     kill -0 "$SERVICE_PID" 2>/dev/null || die "run stopped: $(tail -3 "$WORK/drop.err")"
     sleep 0.05
 done
-sleep 2
+sleep 3
 fixtures tree "$WORK/stage" "$DEVICES" "$SMALL_RECS" 1 16384 >/dev/null
 # Made after the state began, and older than settle_secs: complete when found.
-find "$WORK/stage" -type f -exec touch -d "@$(($(date +%s) - 2))" {} +
+find "$WORK/stage" -type f -exec touch -d "@$(calc '%.3f' "$(now) - 1.5")" {} +
 sync
 before=$(snap)
 t0=$(now)
@@ -477,7 +478,7 @@ for n in "${KEEP_SIZES[@]}"; do
     K_READY[$n]=$READY_S K_SCAN[$n]=$SCANNED_S K_RSS[$n]=$IDLE_RSS_KB
     if [ "$n" = "$STARTUP_RECS" ]; then
         timed "$WORK/keep.toml" backfill --no-progress
-        grep -q '^backfill: 0 done, 0 failed' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
+        grep -Eq '^backfill: (0 done, 0 failed|[0-9]+ already done, nothing new)' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
         BACKFILL_NOOP=$WALL
     fi
     rm -rf "$WORK/keep" "$WORK/state-keep"
