@@ -95,3 +95,96 @@ fn version(row: &Row<'_>, at: usize) -> Option<Option<Version>> {
     }
     Some(Some(v))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::model::facts::{Kind, Seen};
+    use crate::model::recording::{Event, Recording, Role};
+
+    fn seen(name: &str, kind: Kind, inode: u64) -> Seen {
+        let facts = Facts {
+            name: name.into(),
+            size: 10,
+            mtime_ns: 1_000,
+            inode,
+            dev: 1,
+        };
+        Seen { kind, facts }
+    }
+
+    fn found(stem: &str, sidecar: bool) -> Found {
+        Found {
+            dir: "/captures/cam-a".into(),
+            device: "cam-a".into(),
+            stem: stem.into(),
+            video: Some(seen(&format!("{stem}.mp4"), Kind::Mp4, 1)),
+            sidecar: sidecar.then(|| seen(&format!("{stem}.move"), Kind::Move, 2)),
+        }
+    }
+
+    /// A recording of `f`, done (its files uploaded, its take made) when `done`.
+    fn recording(id: &str, f: &Found, done: bool) -> (Recording, Vec<Event>) {
+        let mut events = vec![Event::discovered(f)];
+        if done {
+            for (role, s) in [(Role::Video, &f.video), (Role::Sidecar, &f.sidecar)] {
+                if let Some(s) = s {
+                    events.push(Event::Uploaded {
+                        role,
+                        file_id: format!("file-{id}-{role:?}"),
+                        facts: s.facts.clone(),
+                        sha256: "ab".into(),
+                    });
+                }
+            }
+            events.push(Event::TakeCreated {
+                take_id: format!("take-{id}"),
+                adopted: false,
+            });
+        }
+        let mut rec = Recording::discovered(id, 0, "t", events[0].clone()).unwrap();
+        for (i, e) in events.iter().enumerate().skip(1) {
+            rec.apply(i as u64, "t", e.clone());
+        }
+        (rec, events)
+    }
+
+    #[test]
+    fn a_folder_answers_as_one_lookup_per_find_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let recordings = [
+            recording("rec-1", &found("a", true), true),
+            recording("rec-2", &found("b", false), true),
+            recording("rec-3", &found("c", true), false),
+        ];
+        super::super::write_bulk(dir.path(), recordings).unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let folder = store.done_in_folder(Path::new("/captures/cam-a")).unwrap();
+        assert_eq!(folder.len(), 2, "a and b are done, c is not");
+        let mut touched = found("a", true);
+        if let Some(v) = touched.video.as_mut() {
+            v.facts.mtime_ns += 1;
+        }
+        for (f, why) in [
+            (found("a", true), "done, the same files"),
+            (found("a", false), "its .move is gone"),
+            (touched, "its video changed"),
+            (found("b", false), "done without a .move"),
+            (found("b", true), "a .move it did not have"),
+            (found("c", true), "not done"),
+            (found("d", true), "unknown"),
+        ] {
+            let one = store
+                .done_unchanged(
+                    &f.dir,
+                    &f.stem,
+                    f.video.as_ref().map(|s| &s.facts),
+                    f.sidecar.as_ref().map(|s| &s.facts),
+                )
+                .unwrap();
+            assert_eq!(folder.unchanged(&f), one, "{}: {why}", f.stem);
+        }
+        assert!(folder.unchanged(&found("a", true)));
+    }
+}
