@@ -33,12 +33,12 @@ done
 
 if [ "$QUICK" = 1 ]; then
     BIG_MIB=256; MID_MIB=64; REPS=${REPS:-1}
-    SMALL_RECS=200; STARTUP_RECS=10000; KEEP_MID=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-3}
+    SMALL_RECS=200; RIG_RECS=50; STARTUP_RECS=10000; KEEP_MID=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-3}
     SCAN_FILES=5000; HASH_MIB=8; HISTORY_RECS=30000; SETTLE=1
     CRITERION=(--warm-up-time 0.3 --measurement-time 0.5)
 else
     BIG_MIB=2048; MID_MIB=256; REPS=${REPS:-3}
-    SMALL_RECS=2000; STARTUP_RECS=100000; KEEP_MID=20000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
+    SMALL_RECS=2000; RIG_RECS=500; STARTUP_RECS=100000; KEEP_MID=20000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
     SCAN_FILES=100000; HASH_MIB=256; HISTORY_RECS=1000000; SETTLE=3
     CRITERION=()
 fi
@@ -132,7 +132,7 @@ start_sandbox() {
     fi
     rm -rf "$STORE/sandbox"
     rm -f "$WORK/sandbox.out" # not the last sandbox's line, read before the new one starts
-    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" ${SANDBOX_ARGS:-} >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
     SANDBOX_PID=$!
     for _ in $(seq 300); do
         grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
@@ -396,6 +396,65 @@ row "requests per new recording = createFile + PUT per file + 1 take (5 here)" \
     "\`run\` (healthy state) **$(per "$REQ_TOTAL")** ($REQ_TOTAL, listTakes $REQ_LIST); backfill (new state) $(per "$BF_REQ") ($BF_REQ, listTakes $BF_LIST); ceiling $(per "$CEIL_REQ")" \
     "$REQ_OK" "counted by the sandbox (GraphQL requests + PUTs); backfill's extra: the key check and, its state being new, one listTakes page (the sandbox held no take)"
 rm -rf "$WORK/drop" "$WORK/state-drop" "$WORK/state-small"
+
+# ---------------------------------------------------------------- 2b. a rig costs no more
+# A 3-camera rig ([[multicam]], group "stem", a pinned FINISHED volume) of $RIG_RECS recordings
+# (3 videos each) against $((3 * RIG_RECS)) single-camera recordings (one video each), the same
+# 16 KiB files, each a whole backfill from a new state: files per second, the rig's vs the
+# single cameras'.
+say "rig: $RIG_RECS recordings of a 3-camera rig vs $((3 * RIG_RECS)) single-camera recordings"
+gql() { # QUERY-JSON
+    curl -sS -H "Authorization: $KEY" -H 'Content-Type: application/json' -d "$1" "$ENDPOINT"
+}
+mk_rig_tree() { # ROOT CAMS...: RIG_RECS stems, one 16 KiB video per camera, an hour old
+    local root=$1; shift
+    for cam in "$@"; do
+        mkdir -p "$root/$cam"
+        head -c 16384 /dev/zero >"$root/$cam/take-000000.mp4"
+        for i in $(seq 1 $((RIG_RECS - 1))); do cp "$root/$cam/take-000000.mp4" "$root/$cam/$(printf 'take-%06d.mp4' "$i")"; done
+    done
+    find "$root" -type f -exec touch -d '1 hour ago' {} +
+}
+SANDBOX_ARGS="--volume-queue-ms 0 --volume-run-ms 0"
+start_sandbox
+SANDBOX_ARGS=
+LENS=goprohero10-fhd
+SOURCES=
+for cam in cam-1 cam-2 cam-3; do
+    file=$(gql '{"query":"mutation { createFile(type: \"mp4\", name: \"calib.mp4\") { id presignedUrl } }"}')
+    fid=$(echo "$file" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+    head -c 1000 /dev/urandom >"$WORK/calib.mp4"
+    curl -sS -o /dev/null -T "$WORK/calib.mp4" "$(echo "$file" | sed -n 's/.*"presignedUrl":"\([^"]*\)".*/\1/p')"
+    SOURCES="$SOURCES{\"deviceLabel\":\"$cam\",\"fileId\":\"$fid\",\"format\":\"MP4\",\"cameraSettings\":{\"lens\":\"$LENS\"}},"
+done
+VOLUME=$(gql "{\"query\":\"mutation(\$s: [SourceInput!]) { createVolumeWithHuman(sources: \$s, humanHeight: 1.8, areaType: NORMAL) { ... on HumanVolume { id } } }\",\"variables\":{\"s\":[${SOURCES%,}]}}" |
+    sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+[ -n "$VOLUME" ] || die "the sandbox made no volume for the rig"
+for _ in $(seq 100); do
+    gql '{"query":"query { listVolumes(first: 100) { items { ... on HumanVolume { state } } } }"}' | grep -q '"FINISHED"' && break
+    sleep 0.1
+done
+mk_rig_tree "$WORK/rig" cam-1 cam-2 cam-3
+mk_rig_tree "$WORK/single" cam-a cam-b cam-c
+write_config "$WORK/rig.toml" "$WORK/rig" "$WORK/state-rig" "$(printf '[upload]\nconcurrency = 4\n\n[[multicam]]\nname = "stage-a"\ndevices = ["cam-1", "cam-2", "cam-3"]\nlens = "%s"\nsync = "none"\nvolume = "%s"' "$LENS" "$VOLUME")"
+timed "$WORK/rig.toml" backfill --no-progress
+RIG_S=$WALL
+grep -q "^backfill: .*0 failed" "$WORK/last.out" || die "the rig's backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -n 5)"
+RIG_TAKES=$(stat_of takes_created)
+drop_blobs
+start_sandbox
+write_config "$WORK/single.toml" "$WORK/single" "$WORK/state-single" $'[upload]\nconcurrency = 4'
+timed "$WORK/single.toml" backfill --no-progress
+SINGLE_S=$WALL
+grep -q "^backfill: $((3 * RIG_RECS)) done, 0 failed" "$WORK/last.out" || die "the single cameras' backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -n 5)"
+drop_blobs
+RIG_FPS=$(calc '%.0f' "3 * $RIG_RECS / $RIG_S")
+SINGLE_FPS=$(calc '%.0f' "3 * $RIG_RECS / $SINGLE_S")
+RIG_RATIO=$(calc '%.2f' "$SINGLE_S / $RIG_S")
+row "a 3-camera rig's files at the single cameras' rate (≥ 0.95×)" \
+    "rig ${RIG_FPS} files/s, single cameras ${SINGLE_FPS} files/s: **${RIG_RATIO}×**" "$(verdict "$RIG_RATIO" '>=' 0.95)" \
+    "whole backfills from a new state, $((3 * RIG_RECS)) videos of 16 KiB each: a [[multicam]] rig (group stem, sync none, a pinned volume; $RIG_TAKES multicam takes) vs the same videos from 3 single cameras (a take each); upload.concurrency = 4"
+rm -rf "$WORK/rig" "$WORK/single" "$WORK/state-rig" "$WORK/state-single"
 
 # ---------------------------------------------------------------- 3. done recordings kept on disk
 # after_take = keep (the default): every done recording's files stay in the capture folders.
