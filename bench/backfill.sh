@@ -30,7 +30,7 @@ SANDBOX_PID=
 stop_sandbox() { [ -z "$SANDBOX_PID" ] || { kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null || true; SANDBOX_PID=; }; }
 trap 'stop_sandbox; rm -rf "$WORK" "$STORE"' EXIT
 start_sandbox() { # a new sandbox with no files and no takes; sets ENDPOINT
-    rm -rf "$STORE/sandbox"
+    rm -rf "$STORE/sandbox" "$WORK/sandbox.out"
     "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
     SANDBOX_PID=$!
     for _ in $(seq 100); do grep -q '^sandbox listening on ' "$WORK/sandbox.out" && break; sleep 0.1; done

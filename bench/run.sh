@@ -33,12 +33,12 @@ done
 
 if [ "$QUICK" = 1 ]; then
     BIG_MIB=256; MID_MIB=64; REPS=${REPS:-1}
-    SMALL_RECS=200; STARTUP_RECS=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-3}
+    SMALL_RECS=200; RIG_RECS=50; STARTUP_RECS=10000; KEEP_MID=5000; IDLE_RECS=1000; IDLE_SECS=${IDLE_SECS:-3}
     SCAN_FILES=5000; HASH_MIB=8; HISTORY_RECS=30000; SETTLE=1
     CRITERION=(--warm-up-time 0.3 --measurement-time 0.5)
 else
     BIG_MIB=2048; MID_MIB=256; REPS=${REPS:-3}
-    SMALL_RECS=2000; STARTUP_RECS=100000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
+    SMALL_RECS=2000; RIG_RECS=500; STARTUP_RECS=100000; KEEP_MID=20000; IDLE_RECS=10000; IDLE_SECS=${IDLE_SECS:-60}
     SCAN_FILES=100000; HASH_MIB=256; HISTORY_RECS=1000000; SETTLE=3
     CRITERION=()
 fi
@@ -131,7 +131,8 @@ start_sandbox() {
         kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null || true
     fi
     rm -rf "$STORE/sandbox"
-    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+    rm -f "$WORK/sandbox.out" # not the last sandbox's line, read before the new one starts
+    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" ${SANDBOX_ARGS:-} >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
     SANDBOX_PID=$!
     for _ in $(seq 300); do
         grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
@@ -293,28 +294,172 @@ row "upload.max_bytes_per_sec honoured within 5%" "cap $CAP B/s: $CAPPED B/s (${
     "$(awk -v e="$CAP_ERR" 'BEGIN { print (e <= 5 && e >= -5) ? "pass" : "FAIL" }')" \
     "${MID_MIB} MiB file, whole backfill process (start and take included)"
 
-# ---------------------------------------------------------------- 2. backfill of many small recordings
-say "backfill: $SMALL_RECS small recordings (.mp4 16 KiB + .move 16 KiB) from $DEVICES devices"
+# ---------------------------------------------------------------- 2. small recordings vs the API's ceiling
+# The ceiling: a minimal client (benches/ceiling/) making the same requests (createFile + PUT
+# for each file, createSingleCamTake) with the same concurrency against a new sandbox, nothing
+# else. `backfill` and `run` are each measured back to back with it, and each request the
+# sandbox served is counted.
+say "small recordings: $SMALL_RECS (.mp4 16 KiB + .move 16 KiB) from $DEVICES devices: the API's ceiling, backfill, run"
 fixtures tree "$WORK/small" "$DEVICES" "$SMALL_RECS" 1 16384 >/dev/null
 sync
-write_config "$WORK/small.toml" "$WORK/small" "$WORK/state-small" $'[upload]\nconcurrency = 4'
-takes0=$(stat_of takes_created)
-timed "$WORK/small.toml" backfill --no-progress
-takes1=$(stat_of takes_created)
-grep -q "^backfill: $SMALL_RECS done, 0 failed" "$WORK/last.out" || die "the backfill did not finish: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
-[ $((takes1 - takes0)) = "$SMALL_RECS" ] || die "the sandbox made $((takes1 - takes0)) takes, not $SMALL_RECS"
-drop_blobs
-RECS_S=$(calc '%.0f' "$SMALL_RECS / $WALL")
-row "backfill $SMALL_RECS recordings ≥ 200/s" "${RECS_S} recordings/s (${WALL} s)" "$(verdict "$RECS_S" '>=' 200)" \
-    "whole process, upload.concurrency = 4, state.db on disk; CPU ${USER_S} s user + ${SYS_S} s sys; sandbox made $SMALL_RECS takes"
+snap() { curl -sS "$BASE/admin/stats"; }
+stat_in() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+# Sets REQ_TOTAL (GraphQL requests + PUTs), REQ_LIST (listTakes pages) and REQ_TAKES since SNAPSHOT.
+requests_since() { # SNAPSHOT
+    local now; now=$(snap)
+    d() { echo $(($(stat_in "$now" "$1") - $(stat_in "$2" "$1"))); }
+    REQ_TOTAL=$(($(d graphql_requests "$1") + $(d uploads_completed "$1") + $(d uploads_rejected "$1")))
+    REQ_LIST=$(d takes_listed "$1")
+    REQ_TAKES=$(d takes_created "$1")
+}
+ceiling_once() { # ROOT; sets CEIL_S
+    local before
+    start_sandbox
+    before=$(snap)
+    MOVE_API_KEY=$KEY fixtures ceiling "$ENDPOINT" "$1" 4 >"$WORK/ceiling.out" || die "the ceiling client failed"
+    CEIL_S=$(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$WORK/ceiling.out")
+    requests_since "$before"
+    [ "$REQ_TAKES" = "$SMALL_RECS" ] || die "the ceiling client made $REQ_TAKES takes, not $SMALL_RECS"
+    CEIL_REQ=$REQ_TOTAL
+    drop_blobs
+}
+: >"$WORK/small.tsv"
+for rep in $(seq "$REPS"); do
+    ceiling_once "$WORK/small"
+    start_sandbox
+    rm -rf "$WORK/state-small"
+    write_config "$WORK/small.toml" "$WORK/small" "$WORK/state-small" $'[upload]\nconcurrency = 4'
+    before=$(snap)
+    timed "$WORK/small.toml" backfill --no-progress
+    requests_since "$before"
+    grep -q "^backfill: $SMALL_RECS done, 0 failed" "$WORK/last.out" || die "the backfill did not finish: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
+    [ "$REQ_TAKES" = "$SMALL_RECS" ] || die "the sandbox made $REQ_TAKES takes, not $SMALL_RECS"
+    drop_blobs
+    printf '%s\t%s\t%s\t%s\t%s\n' "$CEIL_S" "$WALL" "$REQ_TOTAL" "$REQ_LIST" "$CEIL_REQ" >>"$WORK/small.tsv"
+done
+scol() { cut -f"$1" "$WORK/small.tsv" | median; }
+CEIL_S=$(scol 1)
+BF_S=$(scol 2)
+CEIL_RATE=$(calc '%.0f' "$SMALL_RECS / $CEIL_S")
+BF_RATE=$(calc '%.0f' "$SMALL_RECS / $BF_S")
+BF_RATIO=$(calc '%.2f' "$CEIL_S / $BF_S")
+row "backfill $SMALL_RECS small recordings ≥ 0.8× the API's ceiling" \
+    "ours ${BF_RATE}/s, ceiling ${CEIL_RATE}/s: **${BF_RATIO}×**" "$(verdict "$BF_RATIO" '>=' 0.8)" \
+    "medians of $REPS runs back to back; ours = the whole backfill process from a new state (start, scan, state.db on disk, upload.concurrency = 4); the ceiling = a minimal client making the same requests 4 recordings at a time (benches/ceiling/)"
+BF_REQ=$(tail -1 "$WORK/small.tsv" | cut -f3)
+BF_LIST=$(tail -1 "$WORK/small.tsv" | cut -f4)
+CEIL_REQ=$(tail -1 "$WORK/small.tsv" | cut -f5)
 
-# ---------------------------------------------------------------- 3. start-up with many files on disk
-say "start-up: $STARTUP_RECS done recordings, their .mp4 files on disk"
-fixtures tree "$WORK/many" "$DEVICES" "$STARTUP_RECS" 0 0 >/dev/null
-fixtures state "$WORK/state-many" "$WORK/many" 0 >/dev/null
-DB_MB=$(calc '%.0f' "$(stat -c %s "$WORK/state-many/state.db") / 1e6")
-write_config "$WORK/many.toml" "$WORK/many" "$WORK/state-many"
-sync # the fixtures' own writeback is not part of the start-up
+# run: 2,000 recordings dropped into a watched folder at once (their device folders moved in),
+# into a state that began before they were made (a healthy state: nothing to look for).
+start_sandbox
+rm -rf "$WORK/state-drop" "$WORK/drop" "$WORK/stage"
+mkdir -p "$WORK/drop"
+write_config "$WORK/drop.toml" "$WORK/drop" "$WORK/state-drop" $'[upload]\nconcurrency = 4'
+MOVE_API_KEY=$KEY "$BIN" --config "$WORK/drop.toml" run >"$WORK/drop.out" 2>"$WORK/drop.err" &
+SERVICE_PID=$!
+for _ in $(seq 600); do
+    grep -q 'watching for recordings' "$WORK/drop.err" 2>/dev/null && break
+    kill -0 "$SERVICE_PID" 2>/dev/null || die "run stopped: $(tail -3 "$WORK/drop.err")"
+    sleep 0.05
+done
+sleep 3
+fixtures tree "$WORK/stage" "$DEVICES" "$SMALL_RECS" 1 16384 >/dev/null
+# Made after the state began, and older than settle_secs: complete when found.
+find "$WORK/stage" -type f -exec touch -d "@$(calc '%.3f' "$(now) - 1.5")" {} +
+sync
+before=$(snap)
+t0=$(now)
+mv "$WORK/stage"/* "$WORK/drop/"
+for _ in $(seq 6000); do
+    [ "$(($(stat_in "$(snap)" takes_created) - $(stat_in "$before" takes_created)))" -ge "$SMALL_RECS" ] && break
+    kill -0 "$SERVICE_PID" 2>/dev/null || die "run stopped: $(tail -3 "$WORK/drop.err")"
+    sleep 0.05
+done
+t1=$(now)
+requests_since "$before"
+kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null || true
+SERVICE_PID=
+[ "$REQ_TAKES" = "$SMALL_RECS" ] || die "run made $REQ_TAKES takes of $SMALL_RECS dropped in: $(tail -3 "$WORK/drop.err")"
+drop_blobs
+RUN_S=$(calc '%.3f' "$t1 - $t0")
+RUN_RATIO=$(calc '%.2f' "$CEIL_S / $RUN_S")
+row "\`run\`, $SMALL_RECS recordings dropped in at once ≥ 0.8× the API's ceiling" \
+    "ours $(calc '%.0f' "$SMALL_RECS / $RUN_S")/s, ceiling ${CEIL_RATE}/s: **${RUN_RATIO}×**" "$(verdict "$RUN_RATIO" '>=' 0.8)" \
+    "from the move of 10 device folders into the watch path to the last take (polled every 0.05 s); the ceiling's median from above; upload.concurrency = 4"
+per() { calc '%.2f' "$1 / $SMALL_RECS"; }
+# 2 files a recording: createFile + PUT each, one take: 5 requests. Beyond that, only a
+# constant per process: the key check, and for a new state one listTakes page per 100 takes.
+REQ_OK=$(awk -v r="$REQ_TOTAL" -v l="$REQ_LIST" -v b="$BF_REQ" -v bl="$BF_LIST" -v n="$SMALL_RECS" \
+    'BEGIN { print (l == 0 && r <= 5 * n && b <= 5 * n + 1 + bl && bl <= 1) ? "pass" : "FAIL" }')
+row "requests per new recording = createFile + PUT per file + 1 take (5 here)" \
+    "\`run\` (healthy state) **$(per "$REQ_TOTAL")** ($REQ_TOTAL, listTakes $REQ_LIST); backfill (new state) $(per "$BF_REQ") ($BF_REQ, listTakes $BF_LIST); ceiling $(per "$CEIL_REQ")" \
+    "$REQ_OK" "counted by the sandbox (GraphQL requests + PUTs); backfill's extra: the key check and, its state being new, one listTakes page (the sandbox held no take)"
+rm -rf "$WORK/drop" "$WORK/state-drop" "$WORK/state-small"
+
+# ---------------------------------------------------------------- 2b. a rig costs no more
+# A 3-camera rig ([[multicam]], group "stem", a pinned FINISHED volume) of $RIG_RECS recordings
+# (3 videos each) against $((3 * RIG_RECS)) single-camera recordings (one video each), the same
+# 16 KiB files, each a whole backfill from a new state: files per second, the rig's vs the
+# single cameras'.
+say "rig: $RIG_RECS recordings of a 3-camera rig vs $((3 * RIG_RECS)) single-camera recordings"
+gql() { # QUERY-JSON
+    curl -sS -H "Authorization: $KEY" -H 'Content-Type: application/json' -d "$1" "$ENDPOINT"
+}
+mk_rig_tree() { # ROOT CAMS...: RIG_RECS stems, one 16 KiB video per camera, an hour old
+    local root=$1; shift
+    for cam in "$@"; do
+        mkdir -p "$root/$cam"
+        head -c 16384 /dev/zero >"$root/$cam/take-000000.mp4"
+        for i in $(seq 1 $((RIG_RECS - 1))); do cp "$root/$cam/take-000000.mp4" "$root/$cam/$(printf 'take-%06d.mp4' "$i")"; done
+    done
+    find "$root" -type f -exec touch -d '1 hour ago' {} +
+}
+SANDBOX_ARGS="--volume-queue-ms 0 --volume-run-ms 0"
+start_sandbox
+SANDBOX_ARGS=
+LENS=goprohero10-fhd
+SOURCES=
+for cam in cam-1 cam-2 cam-3; do
+    file=$(gql '{"query":"mutation { createFile(type: \"mp4\", name: \"calib.mp4\") { id presignedUrl } }"}')
+    fid=$(echo "$file" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+    head -c 1000 /dev/urandom >"$WORK/calib.mp4"
+    curl -sS -o /dev/null -T "$WORK/calib.mp4" "$(echo "$file" | sed -n 's/.*"presignedUrl":"\([^"]*\)".*/\1/p')"
+    SOURCES="$SOURCES{\"deviceLabel\":\"$cam\",\"fileId\":\"$fid\",\"format\":\"MP4\",\"cameraSettings\":{\"lens\":\"$LENS\"}},"
+done
+VOLUME=$(gql "{\"query\":\"mutation(\$s: [SourceInput!]) { createVolumeWithHuman(sources: \$s, humanHeight: 1.8, areaType: NORMAL) { ... on HumanVolume { id } } }\",\"variables\":{\"s\":[${SOURCES%,}]}}" |
+    sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+[ -n "$VOLUME" ] || die "the sandbox made no volume for the rig"
+for _ in $(seq 100); do
+    gql '{"query":"query { listVolumes(first: 100) { items { ... on HumanVolume { state } } } }"}' | grep -q '"FINISHED"' && break
+    sleep 0.1
+done
+mk_rig_tree "$WORK/rig" cam-1 cam-2 cam-3
+mk_rig_tree "$WORK/single" cam-a cam-b cam-c
+write_config "$WORK/rig.toml" "$WORK/rig" "$WORK/state-rig" "$(printf '[upload]\nconcurrency = 4\n\n[[multicam]]\nname = "stage-a"\ndevices = ["cam-1", "cam-2", "cam-3"]\nlens = "%s"\nsync = "none"\nvolume = "%s"' "$LENS" "$VOLUME")"
+timed "$WORK/rig.toml" backfill --no-progress
+RIG_S=$WALL
+grep -q "^backfill: .*0 failed" "$WORK/last.out" || die "the rig's backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -n 5)"
+RIG_TAKES=$(stat_of takes_created)
+drop_blobs
+start_sandbox
+write_config "$WORK/single.toml" "$WORK/single" "$WORK/state-single" $'[upload]\nconcurrency = 4'
+timed "$WORK/single.toml" backfill --no-progress
+SINGLE_S=$WALL
+grep -q "^backfill: $((3 * RIG_RECS)) done, 0 failed" "$WORK/last.out" || die "the single cameras' backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -n 5)"
+drop_blobs
+RIG_FPS=$(calc '%.0f' "3 * $RIG_RECS / $RIG_S")
+SINGLE_FPS=$(calc '%.0f' "3 * $RIG_RECS / $SINGLE_S")
+RIG_RATIO=$(calc '%.2f' "$SINGLE_S / $RIG_S")
+row "a 3-camera rig's files at the single cameras' rate (≥ 0.95×)" \
+    "rig ${RIG_FPS} files/s, single cameras ${SINGLE_FPS} files/s: **${RIG_RATIO}×**" "$(verdict "$RIG_RATIO" '>=' 0.95)" \
+    "whole backfills from a new state, $((3 * RIG_RECS)) videos of 16 KiB each: a [[multicam]] rig (group stem, sync none, a pinned volume; $RIG_TAKES multicam takes) vs the same videos from 3 single cameras (a take each); upload.concurrency = 4"
+rm -rf "$WORK/rig" "$WORK/single" "$WORK/state-rig" "$WORK/state-single"
+
+# ---------------------------------------------------------------- 3. done recordings kept on disk
+# after_take = keep (the default): every done recording's files stay in the capture folders.
+# States of 1,000, 20,000 and $STARTUP_RECS done recordings, each with all its files (.mp4 +
+# .move) on disk; `run` on each: READY, the first scan taken in, SETTLE s idle, its RSS.
 
 # Starts `run`, waits for its "READY:" line (logged as it tells systemd READY=1: state.db
 # opened (PRAGMA quick_check runs beside the start; READY waits for it up to 0.3 s) and the
@@ -378,17 +523,40 @@ run_until_ready() { # CONFIG [SETTLE]
     SERVICE_PID=
     cp "$err" "$WORK/run.err" # the last run's log, for the messages below
 }
-run_until_ready "$WORK/many.toml"
-timed "$WORK/many.toml" backfill --no-progress
-grep -q '^backfill: 0 done, 0 failed' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
-BACKFILL_NOOP=$WALL
-if [ "$READY_S" = n/a ]; then
-    row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "\`run\` never said it was ready" "FAIL" "$(tail -3 "$WORK/run.err" | tr '\n' ' ')"
-else
-    row "start-up, $STARTUP_RECS done recordings ≤ 2 s" "**${READY_S} s**" "$(verdict "$READY_S" '<=' 2)" \
-        "\`run\` from exec to READY: state.db (${DB_MB} MB) opened, unfinished work queued; the first scan of $STARTUP_RECS files (one index lookup each) taken in at ${SCANNED_S} s; RSS ${READY_RSS_MIB} MiB; a \`backfill\` with nothing to do ${BACKFILL_NOOP} s"
-fi
-rm -rf "$WORK/many" "$WORK/state-many"
+KEEP_SIZES=(1000 "$KEEP_MID" "$STARTUP_RECS")
+say "kept on disk: states of ${KEEP_SIZES[*]} done recordings, all their files on disk"
+declare -A K_READY K_SCAN K_RSS K_DB
+for n in "${KEEP_SIZES[@]}"; do
+    fixtures tree "$WORK/keep" "$DEVICES" "$n" 1 0 >/dev/null
+    fixtures state "$WORK/state-keep" "$WORK/keep" 0 >/dev/null
+    K_DB[$n]=$(calc '%.0f' "$(stat -c %s "$WORK/state-keep/state.db") / 1e6")
+    write_config "$WORK/keep.toml" "$WORK/keep" "$WORK/state-keep"
+    sync # the fixtures' own writeback is not part of the start-up
+    run_until_ready "$WORK/keep.toml" "$SETTLE"
+    [ "$READY_S" = n/a ] && die "\`run\` on $n done recordings did not become ready: $(tail -3 "$WORK/run.err")"
+    K_READY[$n]=$READY_S K_SCAN[$n]=$SCANNED_S K_RSS[$n]=$IDLE_RSS_KB
+    if [ "$n" = "$STARTUP_RECS" ]; then
+        timed "$WORK/keep.toml" backfill --no-progress
+        grep -Eq '^backfill: (0 done, 0 failed|[0-9]+ already done, nothing new)' "$WORK/last.out" || die "start-up backfill: $(cat "$WORK/last.out" "$WORK/last.err" | tail -5)"
+        BACKFILL_NOOP=$WALL
+    fi
+    rm -rf "$WORK/keep" "$WORK/state-keep"
+done
+BIGK=$STARTUP_RECS
+growth() { calc '%.1f' "(${K_RSS[$1]} - ${K_RSS[1000]}) * 1024 / ($1 - 1000)"; }
+G_MID=$(growth "$KEEP_MID")
+G_BIG=$(growth "$BIGK")
+G_OK=$(awk -v a="$G_MID" -v b="$G_BIG" -v q="$QUICK" 'BEGIN { ok = (a <= 64 && b <= 64); if (q == 1) print ok ? "quick: pass" : "quick: below"; else print ok ? "pass" : "FAIL" }')
+row "idle \`run\` RSS ≤ 64 B per done recording kept on disk (after_take = keep)" \
+    "**${G_MID} B** (1000 → $KEEP_MID), **${G_BIG} B** (1000 → $BIGK); $(calc '%.1f' "${K_RSS[1000]} / 1024") → $(calc '%.1f' "${K_RSS[$KEEP_MID]} / 1024") → $(calc '%.1f' "${K_RSS[$BIGK]} / 1024") MiB" \
+    "$G_OK" "VmRSS $SETTLE s after the first scan was taken in; every recording's .mp4 and .move on disk; state.db ${K_DB[1000]} → ${K_DB[$KEEP_MID]} → ${K_DB[$BIGK]} MB"
+BIGK_MIB=$(calc '%.1f' "${K_RSS[$BIGK]} / 1024")
+row "idle \`run\` RSS ≤ 24 MiB at $BIGK done recordings kept on disk" "**${BIGK_MIB} MiB**" "$(verdict "$BIGK_MIB" '<=' 24)" \
+    "VmRSS $SETTLE s after the first scan; $((2 * BIGK)) files on disk"
+row "first scan of $BIGK done recordings on disk ≤ 1.5 s" "**${K_SCAN[$BIGK]} s**" "$(verdict "${K_SCAN[$BIGK]}" '<=' 1.5)" \
+    "\`run\` from exec to the first scan taken in (\"watching for recordings\": every folder walked, each folder's done recordings asked in one query); 1000: ${K_SCAN[1000]} s, $KEEP_MID: ${K_SCAN[$KEEP_MID]} s"
+row "start-up, $BIGK done recordings ≤ 2 s" "**${K_READY[$BIGK]} s**" "$(verdict "${K_READY[$BIGK]}" '<=' 2)" \
+    "\`run\` from exec to READY: state.db (${K_DB[$BIGK]} MB) opened, unfinished work queued (the first scan follows READY); a \`backfill\` with nothing to do ${BACKFILL_NOOP} s"
 
 # ---------------------------------------------------------------- 3b. nothing grows with history
 # States of 1,000, 20,000 and $HISTORY_RECS done recordings, made directly in state.db (no API):

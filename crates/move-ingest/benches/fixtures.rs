@@ -4,9 +4,13 @@
 //! cargo bench --bench fixtures -- blob PATH BYTES
 //! cargo bench --bench fixtures -- tree ROOT DEVICES RECORDINGS SIDECAR(0|1) BYTES_PER_FILE
 //! cargo bench --bench fixtures -- state STATE_DIR WATCH_ROOT EXTRA_DONE_RECORDINGS
+//! MOVE_API_KEY=... cargo bench --bench fixtures -- ceiling ENDPOINT ROOT CONCURRENCY
 //! ```
+//! `ceiling` is the one measurement: the API's ceiling for small recordings (see `ceiling/`),
+//! printed as `N recordings in S s`.
 //! Without a command (as under `cargo test --all-targets`) it checks that they agree.
 
+mod ceiling;
 mod common;
 
 use std::path::Path;
@@ -44,6 +48,11 @@ fn main() {
         Some("state") => {
             let n = common::write_done_state(Path::new(arg(1)), Path::new(arg(2)), num(3) as usize);
             println!("{n} done recordings");
+        }
+        Some("ceiling") => {
+            let key = std::env::var("MOVE_API_KEY").expect("MOVE_API_KEY holds the sandbox's key");
+            let (n, secs) = ceiling::run(arg(1), &key, Path::new(arg(2)), num(3) as usize);
+            println!("{n} recordings in {secs:.3} s");
         }
         Some(other) => panic!("unknown fixture {other}; see benches/fixtures.rs"),
         None => self_check(),

@@ -1,5 +1,6 @@
 //! File-system helpers every layer shares: free space (`statvfs`), a file replaced atomically
-//! (written beside it, fsynced, renamed, the folder fsynced), and whether a pid still runs.
+//! (written beside it, fsynced, renamed, the folder fsynced), and whether a pid still runs;
+//! and the freed heap given back to the system after a peak (`trim_heap`).
 
 use std::io::Write;
 use std::path::Path;
@@ -58,6 +59,16 @@ pub fn publish_json(path: &Path, value: &impl serde::Serialize) -> std::io::Resu
 /// pid so that a reader can ignore what a dead one left.
 pub fn pid_alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Gives the heap's free memory back to the system (glibc keeps what a peak, such as the first
+/// scan of a big folder, freed; `malloc_trim` returns it). Does nothing on other C libraries.
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointer from us.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::views;
 /// `listTakes(first, after, sortDirection)`: newest first by default.
 pub(crate) fn list(app: &App, args: &Args) -> Result<Value, FieldError> {
     let page = Page::read(args, "listTakes")?;
+    Stats::bump(&app.stats.takes_listed);
     let descending = str_arg(args, "sortDirection") != Some("ASC");
     let takes = app.store.takes_sorted(descending);
     Ok(page.of(&takes, "TakesPage", |t| views::take(app, t)))

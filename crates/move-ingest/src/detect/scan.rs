@@ -92,6 +92,37 @@ pub fn scan(watches: &[WatchConfig]) -> Scan {
     out
 }
 
+/// Walks every watch path as [`scan`] does (in the order of a walk of one folder after the
+/// other), handing each folder's finds to `each` as soon as that folder is read: nothing of
+/// the other folders is held meanwhile. Stops when `each` returns false.
+pub fn scan_folders(watches: &[WatchConfig], each: &mut dyn FnMut(Scan) -> bool) {
+    let mut roots = Scan::default();
+    let folders = device_folders(watches, &mut roots);
+    if !each(roots) {
+        return;
+    }
+    for (dir, device, walk) in &folders {
+        if !walk_folders(dir, device, *walk, each) {
+            return;
+        }
+    }
+}
+
+/// `scan_tree`, one folder at a time to `each`; false when `each` asked to stop.
+fn walk_folders(dir: &Path, device: &str, walk: Walk, each: &mut dyn FnMut(Scan) -> bool) -> bool {
+    let mut one = Scan::default();
+    let subfolders = read_folder(dir, device, walk.follow_symlinks, &mut one);
+    if !each(one) {
+        return false;
+    }
+    let Some(deeper) = walk.deeper() else {
+        return true;
+    };
+    subfolders
+        .iter()
+        .all(|sub| walk_folders(sub, device, deeper, each))
+}
+
 /// A device folder to walk: its path, its device label and how.
 type DeviceFolder = (PathBuf, String, Walk);
 
@@ -323,6 +354,13 @@ mod tests {
         };
         assert_eq!(scanned.found.len(), 35);
         assert_eq!(names(&scanned), names(&one_by_one));
+        // Folder by folder to a callback: the same finds in the same order.
+        let mut streamed = Scan::default();
+        scan_folders(std::slice::from_ref(&watch), &mut |one| {
+            streamed.extend(one);
+            true
+        });
+        assert_eq!(names(&streamed), names(&scanned));
         assert!(scanned.errors.is_empty(), "{:?}", scanned.errors);
     }
 

@@ -150,8 +150,17 @@ impl Ingest {
     }
 
     /// Records a recording for a folder and stem the state knew nothing of: before anything
-    /// of it is uploaded, its worker looks for its take on the API (adoption).
+    /// of it is uploaded, its worker looks for its take on the API (adoption), if a file of it
+    /// is older than the state (an earlier state may have sent it); a newer one is new.
     async fn discover_unknown(&self, found: &Found) -> Result<Option<RecordingId>, Fatal> {
+        let since_ns = i128::from(self.store.watching_since_ms()) * 1_000_000;
+        let predates = [&found.video, &found.sidecar]
+            .into_iter()
+            .flatten()
+            .any(|s| i128::from(s.facts.mtime_ns) < since_ns);
+        if !predates {
+            return self.discover(found).await;
+        }
         self.discover_as(found, Event::discovered_unknown(found))
             .await
     }

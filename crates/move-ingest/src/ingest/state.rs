@@ -11,6 +11,7 @@ use crate::model::facts::Found;
 use crate::model::id::RecordingId;
 use crate::model::recording::{Event, Phase, Recording};
 use crate::observe::monitor::Monitor;
+use crate::store::DoneInFolder;
 
 impl Ingest {
     /// A copy of one recording's state.
@@ -91,6 +92,12 @@ impl Ingest {
             found.video.as_ref().map(|s| &s.facts),
             found.sidecar.as_ref().map(|s| &s.facts),
         )?)
+    }
+
+    /// The done recordings of the folder `dir`, to answer `done_unchanged` for many finds of
+    /// it with one query.
+    pub fn done_in_folder(&self, dir: &Path) -> Result<DoneInFolder, Fatal> {
+        Ok(self.store.done_in_folder(dir)?)
     }
 
     /// The newest recording for the folder and stem of `found`.

@@ -1,7 +1,8 @@
 //! What the loop does with a hint or a timer: re-read the folder (the truth), settle and pair
 //! its files, and hand complete recordings to the state and the workers.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
@@ -15,10 +16,14 @@ use crate::ingest::{Fatal, Ingest};
 use crate::model::facts::Completeness;
 use crate::model::id::RecordingId;
 use crate::model::recording::Recording;
+use crate::store::DoneInFolder;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
 /// just after reporting the folder, so a file written in between is found by this scan).
 const FOLDER_RESCAN: Duration = Duration::from_secs(1);
+
+/// A folder with more finds than this is asked "done and unchanged?" in one query.
+const FOLDER_QUERY_AT: usize = 32;
 
 impl Service {
     /// One event.
@@ -95,14 +100,16 @@ impl Service {
     /// Due timers: settled files, ended pairing waits, folder scans, periodic rescans.
     pub(super) async fn on_timers(&mut self) -> Result<(), Fatal> {
         let now = Instant::now();
+        let mut due = BTreeMap::<(PathBuf, String), BTreeSet<String>>::new();
         for path in self.settler.due(now) {
             if let Some(Place::File { dir, device, stem }) = locate(&self.cfg.watch, &path) {
-                self.check(&dir, &device, &stem).await?;
+                due.entry((dir, device)).or_default().insert(stem);
             }
         }
         for ((dir, stem), device) in self.pairing.due(now) {
-            self.check(&dir, &device, &stem).await?;
+            due.entry((dir, device)).or_default().insert(stem);
         }
+        self.check_many(due).await?;
         let (due, later) = std::mem::take(&mut self.folder_scans)
             .into_iter()
             .partition(|f| f.0 <= now);
@@ -138,31 +145,53 @@ impl Service {
     pub(super) async fn scan_watch(&mut self, index: usize) -> Result<(), Fatal> {
         let watch = self.cfg.watch[index].clone();
         let path = watch.path.clone();
-        let scanned = match tokio::task::spawn_blocking(move || scan::scan(&[watch])).await {
-            Ok(scanned) => scanned,
-            Err(e) => {
-                tracing::error!(path = %path.display(), "the scan stopped unexpectedly: {e}; the next rescan tries again");
-                return Ok(());
-            }
-        };
-        tracing::debug!(path = %path.display(), recordings = scanned.found.len(), "scanned");
-        self.take_scan(scanned).await
+        let (mut folders, scanner) = stream_scan(vec![watch]);
+        let mut recordings = 0;
+        while let Some(folder) = folders.recv().await {
+            recordings += folder.found.len();
+            self.take_scan(folder).await?;
+        }
+        if let Err(e) = scanner.await {
+            tracing::error!(path = %path.display(), "the scan stopped unexpectedly: {e}; the next rescan tries again");
+        }
+        tracing::debug!(path = %path.display(), recordings, "scanned");
+        crate::fsutil::trim_heap();
+        Ok(())
     }
 
     /// Decides about everything a scan found; the finds that go to the state are considered
     /// in chunks, so that their first steps share a commit (as in `backfill`).
     pub(super) async fn take_scan(&mut self, scanned: scan::Scan) -> Result<(), Fatal> {
         self.report(&scanned);
+        self.take_finds(&scanned.found).await
+    }
+
+    /// Decides about finds fresh from disk, considering those that go to the state in chunks.
+    /// "Done and unchanged?" is asked once per folder for a folder with many finds.
+    async fn take_finds(&mut self, finds: &[Found]) -> Result<(), Fatal> {
         let ingest = self.ingest.clone();
         let mut chunk = Chunk::new(&ingest);
-        for found in &scanned.found {
+        let mut folder: (Option<&Path>, Option<DoneInFolder>) = (None, None);
+        for (i, found) in finds.iter().enumerate() {
             // The first scan runs after READY, so the watchdog must hear from it.
             self.systemd.ping(Instant::now());
             if chunk.full_for(found) {
                 self.consider_chunk(&mut chunk).await?;
             }
+            if folder.0 != Some(found.dir.as_path()) {
+                let mut same = finds[i..].iter().take_while(|f| f.dir == found.dir);
+                let many = same.nth(FOLDER_QUERY_AT).is_some();
+                let done = many
+                    .then(|| ingest.done_in_folder(&found.dir))
+                    .transpose()?;
+                folder = (Some(found.dir.as_path()), done);
+            }
+            let done = match &folder.1 {
+                Some(known) => known.unchanged(found),
+                None => ingest.done_unchanged(found)?,
+            };
             // Looked up again when considered: a worker may have moved it on meanwhile.
-            if let Some((done, _)) = self.settle_and_pair(found)? {
+            if let Some((done, _)) = self.settle_and_pair(found, done)? {
                 chunk.push(found, done);
             }
         }
@@ -212,6 +241,40 @@ impl Service {
         }
     }
 
+    /// Reads the files of the recordings `due` (by folder and device label, their stems) and
+    /// decides about them: each folder is read once, the finds considered in chunks (files
+    /// dropped in by the thousand settle together).
+    async fn check_many(
+        &mut self,
+        due: BTreeMap<(PathBuf, String), BTreeSet<String>>,
+    ) -> Result<(), Fatal> {
+        let mut finds = Vec::new();
+        for ((dir, device), mut stems) in due {
+            let mut scanned = scan::Scan::default();
+            scan::scan_dir(&dir, &device, self.follows(&dir), &mut scanned);
+            self.report(&scanned);
+            finds.extend(scanned.found.into_iter().filter(|f| stems.remove(&f.stem)));
+            // Stems with no file left: they leave the settler and the pairing waits.
+            finds.extend(stems.into_iter().map(|stem| Found {
+                dir: dir.clone(),
+                device: device.clone(),
+                stem,
+                video: None,
+                sidecar: None,
+            }));
+        }
+        self.take_finds(&finds).await
+    }
+
+    /// Whether symbolic links are followed below `dir` (its watch path's `follow_symlinks`).
+    fn follows(&self, dir: &Path) -> bool {
+        self.cfg
+            .watch
+            .iter()
+            .find(|w| dir.starts_with(&w.path))
+            .is_some_and(|w| w.follow_symlinks)
+    }
+
     /// Reads one recording's files from its folder and decides about them.
     pub(super) async fn check(
         &mut self,
@@ -219,14 +282,8 @@ impl Service {
         device: &str,
         stem: &str,
     ) -> Result<(), Fatal> {
-        let follow = self
-            .cfg
-            .watch
-            .iter()
-            .find(|w| dir.starts_with(&w.path))
-            .is_some_and(|w| w.follow_symlinks);
         let mut scanned = scan::Scan::default();
-        scan::scan_dir(dir, device, follow, &mut scanned);
+        scan::scan_dir(dir, device, self.follows(dir), &mut scanned);
         self.report(&scanned);
         let found = scanned
             .found
@@ -244,20 +301,23 @@ impl Service {
 
     /// Settles and pairs a recording's files; complete ones go to the state and the workers.
     async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
-        let Some((done, latest)) = self.settle_and_pair(found)? else {
+        let done = self.ingest.done_unchanged(found)?;
+        let Some((done, latest)) = self.settle_and_pair(found, done)? else {
             return Ok(());
         };
         let id = self.ingest.consider_latest(found, done, latest).await?;
         self.considered(vec![(found, id)]).await
     }
 
-    /// Settles and pairs a recording's files; returns their completeness and its newest
-    /// recording when it goes to the state (`Ingest::consider_latest`).
+    /// Settles and pairs a recording's files (`done_unchanged`: the state holds its take with
+    /// exactly these files); returns their completeness and its newest recording when it goes
+    /// to the state (`Ingest::consider_latest`).
     fn settle_and_pair(
         &mut self,
         found: &Found,
+        done_unchanged: bool,
     ) -> Result<Option<(Completeness, Option<Recording>)>, Fatal> {
-        if self.ingest.done_unchanged(found)? {
+        if done_unchanged {
             // Already taken with exactly these files: nothing to settle, pair or write.
             self.pairing.forget(&found.dir, &found.stem);
             for seen in [&found.video, &found.sidecar].into_iter().flatten() {
@@ -303,4 +363,22 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// Folders a scan may read ahead of the one being taken in.
+const FOLDERS_AHEAD: usize = 4;
+
+/// Walks `watches` on a blocking thread, one folder's finds at a time to the returned channel
+/// (at most `FOLDERS_AHEAD` ahead): a scan holds a few folders, never the whole tree.
+pub(super) fn stream_scan(
+    watches: Vec<crate::config::WatchConfig>,
+) -> (
+    tokio::sync::mpsc::Receiver<scan::Scan>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(FOLDERS_AHEAD);
+    let scanner = tokio::task::spawn_blocking(move || {
+        scan::scan_folders(&watches, &mut |one| tx.blocking_send(one).is_ok());
+    });
+    (rx, scanner)
 }

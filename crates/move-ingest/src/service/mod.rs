@@ -29,6 +29,9 @@ use crate::service::systemd::Systemd;
 pub use crate::detect::place::{Place, locate};
 pub use start::Started;
 
+/// How long a settle or pairing timer waits for others due just after it (see `next_wakeup`).
+const SETTLE_BATCH: Duration = Duration::from_millis(100);
+
 /// Everything the loop owns.
 pub struct Service {
     cfg: Arc<Config>,
@@ -337,8 +340,10 @@ impl Service {
     /// The earliest timer: a file to re-stat, a pairing wait, a folder scan, a rescan, a ping.
     fn next_wakeup(&self, now: Instant) -> Instant {
         [
-            self.settler.next_due(),
-            self.pairing.next_due(),
+            // Files that settle close together are taken in together: one read of a
+            // folder and one chunk of steps for a thousand files dropped in at once.
+            self.settler.next_due().map(|t| t + SETTLE_BATCH),
+            self.pairing.next_due().map(|t| t + SETTLE_BATCH),
             self.folder_scans.iter().map(|f| f.0).min(),
             self.rescan_at.iter().min().copied(),
             self.systemd.next_ping(),

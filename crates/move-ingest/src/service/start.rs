@@ -20,7 +20,9 @@ use crate::service::systemd::Systemd;
 /// walk (system calls) runs beside the replay (parsing).
 pub struct Started {
     watch: Watch,
-    first_scan: tokio::task::JoinHandle<crate::detect::scan::Scan>,
+    /// The first scan's folders as they are read (a few ahead of the taking in).
+    first_scan: tokio::sync::mpsc::Receiver<crate::detect::scan::Scan>,
+    scanner: tokio::task::JoinHandle<()>,
 }
 
 impl Started {
@@ -35,8 +37,12 @@ impl Started {
             }
         }
         let watches = cfg.watch.clone();
-        let first_scan = tokio::task::spawn_blocking(move || crate::detect::scan::scan(&watches));
-        Ok(Started { watch, first_scan })
+        let (first_scan, scanner) = super::intake::stream_scan(watches);
+        Ok(Started {
+            watch,
+            first_scan,
+            scanner,
+        })
     }
 }
 
@@ -97,11 +103,17 @@ impl Service {
             resumed = svc.workers.queued() + svc.workers.running(),
             "READY: state open, unfinished recordings queued; the first scan follows"
         );
-        let scanned = started
-            .first_scan
+        let mut first_scan = started.first_scan;
+        while let Some(folder) = first_scan.recv().await {
+            svc.take_scan(folder).await.map_err(Fatal::into_error)?;
+        }
+        started
+            .scanner
             .await
             .context("the first scan stopped unexpectedly")?;
-        svc.take_scan(scanned).await.map_err(Fatal::into_error)?;
+        // The scan's and the look-ups' memory is free again: glibc gives it back to the
+        // system, so that the service idles at its own size, not at the first scan's peak.
+        crate::fsutil::trim_heap();
         // What `status` shows is this run's: links that are gone since the last run are not.
         svc.notices.save(&svc.cfg.state.dir);
         tracing::info!(

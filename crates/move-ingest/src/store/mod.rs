@@ -16,6 +16,7 @@
 #[cfg(any(test, feature = "testing"))]
 mod bulk;
 mod error;
+mod folder;
 mod import;
 mod integrity;
 mod json_paths;
@@ -46,6 +47,7 @@ use writer::{Req, Writer};
 #[cfg(any(test, feature = "testing"))]
 pub use bulk::write_bulk;
 pub use error::StoreError;
+pub use folder::DoneInFolder;
 #[cfg(any(test, feature = "testing"))]
 pub use import::JournalState;
 pub use import::{IMPORTED_SUFFIX, Imported, JOURNAL_FILE};
@@ -92,6 +94,8 @@ pub struct Store {
     pause: Arc<Pause>,
     /// The rig recordings' own writer connection (`rigs`).
     rigs: rigs::RigWriter,
+    /// When this state began (ms since the epoch; see `take_index::watching_since`).
+    watching_since_ms: i64,
     /// Held until the writer has stopped (dropped after it: fields drop in order).
     _lock: File,
 }
@@ -123,6 +127,7 @@ impl Store {
             version: SCHEMA_VERSION,
         };
         let next_seq = rows::last_seq(&conn).map_err(StoreError::sql("read", &path))? + 1;
+        let watching_since_ms = take_index::watching_since(&conn, &path)?;
         let (tx, rx) = mpsc::channel();
         let pause = Arc::new(Pause::default());
         let recent = Arc::new(Mutex::new(Recent::default()));
@@ -148,6 +153,7 @@ impl Store {
             check,
             pause,
             rigs: Default::default(),
+            watching_since_ms,
             _lock: lock,
         };
         let unfinished = store.unfinished()?.len();
@@ -240,6 +246,12 @@ impl Store {
     /// Waits for the start-up check of the database and returns its verdict.
     pub fn checked(&self) -> Result<(), StoreError> {
         self.check.wait(None).unwrap_or(Ok(()))
+    }
+
+    /// When this state began (ms since the epoch): a recording it does not know whose files
+    /// are newer was never sent by an earlier state, so its take is not looked for.
+    pub fn watching_since_ms(&self) -> i64 {
+        self.watching_since_ms
     }
 
     /// The state dir.

@@ -40,7 +40,7 @@ impl Uploader {
         };
         let file = File::open(path).map_err(read_error)?;
         let (tx, mut rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
-        let hashed = self.start_reader(file, facts.size, path, tx)?;
+        let hashed = self.start_reader(file, facts.size, path, tx);
         let counted = progress.clone();
         let sending: Option<Arc<dyn Transfer>> = self
             .watch
@@ -84,25 +84,23 @@ impl Uploader {
         Ok(Sent { sha256, bytes })
     }
 
-    /// Starts the reader thread; the digest arrives on the returned channel.
+    /// Starts the reader on the runtime's blocking threads (kept for the next upload: a
+    /// thousand small files do not start a thousand threads); the digest arrives on the
+    /// returned channel.
     fn start_reader(
         &self,
         file: File,
         size: u64,
         path: &Path,
         tx: super::reader::Body,
-    ) -> Result<oneshot::Receiver<HashResult>, UploadError> {
+    ) -> oneshot::Receiver<HashResult> {
         let (hash_tx, hash_rx) = oneshot::channel();
         let limiter = self.limiter.clone();
         let reader_path = path.to_path_buf();
-        std::thread::Builder::new()
-            .name("upload-reader".into())
-            .spawn(move || read_chunks(file, size, &reader_path, limiter.as_deref(), tx, hash_tx))
-            .map_err(|source| UploadError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        Ok(hash_rx)
+        drop(tokio::task::spawn_blocking(move || {
+            read_chunks(file, size, &reader_path, limiter.as_deref(), tx, hash_tx)
+        }));
+        hash_rx
     }
 }
 

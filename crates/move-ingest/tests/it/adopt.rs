@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::capture::{Capture, bytes, metadata, show};
+use crate::capture::{Capture, bytes, metadata, set_age, show};
 use crate::util::Sandbox;
 
 /// The counters that say what was sent: takes created, files created, PUTs accepted.
@@ -296,4 +296,39 @@ async fn while_the_takes_cannot_be_read_nothing_unknown_is_uploaded() {
     let out = cap.backfill(0);
     assert_eq!(sent(&sb).await, (1, 1, 1), "{}", show(&out));
     assert_eq!(cap.status()["counts"]["done"], 1);
+}
+
+/// How many `listTakes` pages the sandbox served.
+async fn pages_listed(sb: &Sandbox) -> u64 {
+    sb.stats().await["takes_listed"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_healthy_state_reads_the_takes_only_for_a_recording_older_than_itself() {
+    let sb = Sandbox::start();
+    let cap = Capture::new(&sb);
+    cap.write("cam-a", "take01.mp4", &bytes(1, 40_000));
+    // A new state: the files on disk may have takes already, so the takes are read once.
+    cap.backfill(0);
+    assert_eq!((sent(&sb).await, pages_listed(&sb).await), ((1, 1, 1), 1));
+
+    // A recording made after the state began: no earlier state can have sent it.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let new = cap.write_fresh("cam-a", "take02.mp4", &bytes(2, 30_000));
+    set_age(&new, std::time::Duration::from_millis(2_500));
+    let before = sb.stats().await["graphql_requests"].as_u64().unwrap();
+    let out = cap.backfill(0);
+    assert_eq!(sent(&sb).await, (2, 2, 2), "{}", show(&out));
+    assert_eq!(pages_listed(&sb).await, 1, "{}", show(&out));
+    // The key check, createFile and the take: nothing else.
+    let asked = sb.stats().await["graphql_requests"].as_u64().unwrap() - before;
+    assert_eq!(asked, 3, "{}", show(&out));
+
+    // A recording older than the state (copied in with its old date): its take is looked
+    // for, and the takes read again only down to the newest one already indexed.
+    cap.write("cam-b", "take03.mp4", &bytes(3, 20_000));
+    let out = cap.backfill(0);
+    assert_eq!(sent(&sb).await, (3, 3, 3), "{}", show(&out));
+    assert_eq!(pages_listed(&sb).await, 2, "{}", show(&out));
+    assert_eq!(cap.status()["counts"]["done"], 3);
 }

@@ -1,6 +1,7 @@
 //! The take index: the account's takes that carry move-ingest's record, paged from
-//! `listTakes` into the state at most once per start and only when a recording the state does
-//! not know needs it; lookups are then answered from the state database.
+//! `listTakes` (newest first) into the state at most once per start and only when a recording
+//! the state does not know, and older than the state, needs it; a paging after a complete one
+//! stops at the newest take already indexed. Lookups are then answered from the state database.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -87,7 +88,9 @@ impl Ingest {
         }
     }
 
-    /// Pages every take of the account into the index; returns how many carry move-ingest's record.
+    /// Pages the account's takes into the index, newest first: all of them, or after a
+    /// complete paging only those down to a take already indexed; returns how many carry
+    /// move-ingest's record.
     async fn page_takes(&self) -> Result<Result<usize, (String, Unsure)>, Fatal> {
         let build = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -126,12 +129,14 @@ impl Ingest {
             let indexed: Vec<IndexedTake> =
                 page.items.iter().flatten().filter_map(indexed).collect();
             n += indexed.len();
-            if let Err(e) = self.index_write(writer.put(&indexed))? {
-                return Ok(Err(e));
-            }
+            let reached = match self.index_write(writer.put(&indexed))? {
+                Ok(reached) => reached,
+                Err(e) => return Ok(Err(e)),
+            };
             match page.after {
-                Some(next) => after = Some(next),
-                None => break,
+                // Newest first: below a take already indexed, the index holds every take.
+                Some(next) if !reached => after = Some(next),
+                _ => break,
             }
         }
         if let Err(e) = self.index_write(writer.finish())? {
