@@ -308,6 +308,14 @@ impl Ingest {
         let Some(c) = self.coordinator() else {
             return Ok(true);
         };
+        // This node's cameras are in the shared rows before anything is sent for them: a node
+        // that takes over after this one dies makes the same take, with every camera (`rec`
+        // may hold a camera that joined after the turn's rows were written).
+        if let Err(e) = self.publish_shared(c, rec).await {
+            tracing::warn!(rig_recording = %rec.key, "{e}; nothing is sent for this rig recording until the database answers (retrying)");
+            self.note_coordination(c);
+            return Ok(false);
+        }
         let missing = rec.missing.clone().unwrap_or_default();
         let known = match intent {
             Intent::Volume { .. } => rec.volume.as_ref().and_then(|v| v.last_requested_ms),

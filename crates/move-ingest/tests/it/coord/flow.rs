@@ -101,7 +101,13 @@ async fn a_machine_killed_during_its_take_request_leaves_the_take_to_another_and
     tokio::time::sleep(Duration::from_secs(6)).await;
     let takes = takes_of(&sb, "act-01").await;
     assert_eq!(takes.len(), 1, "exactly one take: {takes:?}");
-    assert_eq!(cameras_of(&takes[0]), ["cam-1", "cam-2", "cam-3"]);
+    assert_eq!(
+        cameras_of(&takes[0]),
+        ["cam-1", "cam-2", "cam-3"],
+        "the take of every camera; the killed machine's log:\n{}\nthe other's:\n{}",
+        daemons[dead].log_text(),
+        daemons[1 - dead].log_text()
+    );
     assert!(
         daemons[1 - dead]
             .log_text()
