@@ -2,8 +2,9 @@
 //! connection of its own beside the steps' writer, before the outside action it allows; read
 //! by key, by rig, or all of them (a rig's recordings are few: one per take).
 
-use std::sync::Mutex;
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -14,9 +15,48 @@ use crate::model::rig::{RigEvent, RigRecording};
 /// The first schema version with the rig tables.
 pub const RIGS_VERSION: u32 = 7;
 
-/// The rigs' own writer connection, opened when the first rig step is written.
+/// How long a rig step waits for the database's write lock, in 1 ms tries.
+const BUSY_TRIES: i32 = 5_000;
+
+/// The rigs' own writer connection, opened when the first rig step is written, and how many
+/// rig steps wait for the database's write lock: while one does, the steps' writer leaves no
+/// group open (it would hold the lock for up to its window, and a rig step behind it).
 #[derive(Default)]
-pub struct RigWriter(Mutex<Option<Connection>>);
+pub struct RigWriter {
+    conn: Mutex<Option<Connection>>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl RigWriter {
+    /// The count of rig steps waiting, for the steps' writer.
+    pub(super) fn waiting(&self) -> Arc<AtomicUsize> {
+        self.waiting.clone()
+    }
+}
+
+/// A rig step waiting for (or holding) the write lock; counted while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The rig connection's busy handler: the steps' writer commits at once while a rig step
+/// waits, so the lock is tried again every millisecond (SQLite's own timeout backs off to
+/// 25-100 ms sleeps), for up to 5 s.
+fn busy_retry(tries: i32) -> bool {
+    std::thread::sleep(Duration::from_millis(1));
+    tries < BUSY_TRIES
+}
 
 impl Store {
     /// Writes one step of a rig recording durably and returns the recording as it now is;
@@ -27,10 +67,17 @@ impl Store {
         event: &RigEvent,
     ) -> Result<RigRecording, StoreError> {
         self.checked()?;
-        let mut slot = self.rigs.0.lock().unwrap_or_else(|p| p.into_inner());
+        let _waiting = Waiting::new(&self.rigs.waiting);
+        self.commit_group_now();
+        let mut slot = self.rigs.conn.lock().unwrap_or_else(|p| p.into_inner());
         let conn = match &mut *slot {
             Some(conn) => conn,
-            empty => empty.insert(schema::open_writer(self.path())?),
+            empty => {
+                let mut conn = schema::open_writer(self.path())?;
+                conn.busy_handler(Some(busy_retry))
+                    .map_err(StoreError::sql("open", self.path()))?;
+                empty.insert(conn)
+            }
         };
         write(conn, new, event).map_err(StoreError::sql("write a rig step to", self.path()))
     }

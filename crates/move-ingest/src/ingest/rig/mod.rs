@@ -12,6 +12,8 @@ mod volume;
 
 use std::time::{Duration, SystemTime};
 
+use futures_util::StreamExt;
+
 use super::{Fatal, Ingest};
 use crate::config::Grouping;
 use crate::detect::rig::{Formation, form};
@@ -47,14 +49,11 @@ impl Ingest {
     /// finished serves the recordings after it in the same turn); returns how long until the
     /// next is due.
     pub async fn rigs_due(&self) -> Result<Duration, Fatal> {
-        let mut next: Option<i64> = None;
         let mut recs = self.store.rig_recordings(true)?;
         recs.sort_by_key(|r| (!r.calibration, r.recorded_ms()));
-        for rec in recs {
-            if let Some(at) = self.advance_rig(rec).await? {
-                next = Some(next.map_or(at, |n| n.min(at)));
-            }
-        }
+        let others = recs.split_off(recs.partition_point(|r| r.calibration));
+        let calibrations = self.advance_side_by_side(recs).await?;
+        let next = earliest(calibrations, self.advance_side_by_side(others).await?);
         let now = now_ms();
         Ok(next.map_or(IDLE_WAIT, |at| {
             Duration::from_millis(at.saturating_sub(now).max(0) as u64).min(IDLE_WAIT)
@@ -91,8 +90,24 @@ impl Ingest {
                 }
                 return self.failed_of(&began);
             }
-            tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+            let wait = wait.min(Duration::from_secs(1));
+            let _ = tokio::time::timeout(wait, self.rigs_wake.notified()).await;
         }
+    }
+
+    /// Takes each of `recs` as far as it goes now, `upload.concurrency` of them at a time (each
+    /// a recording of its own: their requests and steps do not depend on one another); returns
+    /// when the earliest of them wants its next turn.
+    async fn advance_side_by_side(&self, recs: Vec<RigRecording>) -> Result<Next, Fatal> {
+        let side_by_side = self.cfg.upload.concurrency.max(1);
+        let mut turns = futures_util::stream::iter(recs)
+            .map(|rec| self.advance_rig(rec))
+            .buffer_unordered(side_by_side);
+        let mut next = None;
+        while let Some(turn) = turns.next().await {
+            next = earliest(next, turn?);
+        }
+        Ok(next)
     }
 
     /// Which of the rig recordings `keys` failed, with why.
@@ -185,6 +200,14 @@ impl Ingest {
         }
         self.rigs_wake.notify_one();
         Ok(out)
+    }
+}
+
+/// The sooner of two next turns (`None`: only when something changes).
+fn earliest(a: Next, b: Next) -> Next {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
