@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -14,9 +14,6 @@ use crate::model::rig::{RigEvent, RigRecording};
 
 /// The first schema version with the rig tables.
 pub const RIGS_VERSION: u32 = 7;
-
-/// How long a rig step waits for the database's write lock, in 1 ms tries.
-const BUSY_TRIES: i32 = 5_000;
 
 /// The rigs' own writer connection, opened when the first rig step is written, and how many
 /// rig steps wait for the database's write lock: while one does, the steps' writer leaves no
@@ -50,14 +47,6 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// The rig connection's busy handler: the steps' writer commits at once while a rig step
-/// waits, so the lock is tried again every millisecond (SQLite's own timeout backs off to
-/// 25-100 ms sleeps), for up to 5 s.
-fn busy_retry(tries: i32) -> bool {
-    std::thread::sleep(Duration::from_millis(1));
-    tries < BUSY_TRIES
-}
-
 impl Store {
     /// Writes one step of a rig recording durably and returns the recording as it now is;
     /// `new` is the recording to start from when the state has none by that key.
@@ -72,12 +61,7 @@ impl Store {
         let mut slot = self.rigs.conn.lock().unwrap_or_else(|p| p.into_inner());
         let conn = match &mut *slot {
             Some(conn) => conn,
-            empty => {
-                let mut conn = schema::open_writer(self.path())?;
-                conn.busy_handler(Some(busy_retry))
-                    .map_err(StoreError::sql("open", self.path()))?;
-                empty.insert(conn)
-            }
+            empty => empty.insert(schema::open_writer(self.path())?),
         };
         write(conn, new, event).map_err(StoreError::sql("write a rig step to", self.path()))
     }

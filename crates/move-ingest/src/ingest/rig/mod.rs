@@ -5,14 +5,13 @@
 //! settled by move-ingest's record on the API before anything is sent again.
 
 mod adopt;
+mod beside;
 mod join;
 mod take;
 mod time;
 mod volume;
 
 use std::time::{Duration, SystemTime};
-
-use futures_util::StreamExt;
 
 use super::{Fatal, Ingest};
 use crate::config::Grouping;
@@ -21,6 +20,7 @@ use crate::detect::rig_time::too_few;
 use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
 pub(in crate::ingest) use adopt::RigRecord;
 pub use adopt::{CameraFile, Holder};
+use beside::earliest;
 pub use join::RigMember;
 
 /// How long the rig follower sleeps when nothing is due (a camera joining wakes it sooner).
@@ -93,21 +93,6 @@ impl Ingest {
             let wait = wait.min(Duration::from_secs(1));
             let _ = tokio::time::timeout(wait, self.rigs_wake.notified()).await;
         }
-    }
-
-    /// Takes each of `recs` as far as it goes now, `upload.concurrency` of them at a time (each
-    /// a recording of its own: their requests and steps do not depend on one another); returns
-    /// when the earliest of them wants its next turn.
-    async fn advance_side_by_side(&self, recs: Vec<RigRecording>) -> Result<Next, Fatal> {
-        let side_by_side = self.cfg.upload.concurrency.max(1);
-        let mut turns = futures_util::stream::iter(recs)
-            .map(|rec| self.advance_rig(rec))
-            .buffer_unordered(side_by_side);
-        let mut next = None;
-        while let Some(turn) = turns.next().await {
-            next = earliest(next, turn?);
-        }
-        Ok(next)
     }
 
     /// Which of the rig recordings `keys` failed, with why.
@@ -200,14 +185,6 @@ impl Ingest {
         }
         self.rigs_wake.notify_one();
         Ok(out)
-    }
-}
-
-/// The sooner of two next turns (`None`: only when something changes).
-fn earliest(a: Next, b: Next) -> Next {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 
