@@ -5,6 +5,9 @@
 #                                                (default 2048), in turn, RUNS times; `curl`
 #                                                sends it with curl -T to a fresh createFile URL
 #   RUNS=5 bench/upload.sh /work/wt-base/target/release/move-ingest target/release/move-ingest curl
+#   PIN=1 bench/upload.sh ...                    the sandbox pinned to core 0 and the client
+#                                                (ours or curl) to core 1 (`taskset -c`): storage
+#                                                modelled as another machine
 #
 # Every run gets a new move-sandbox (target/release/move-sandbox, its bytes in /dev/shm) and a
 # new state dir. Prints one line per run: what, seconds, MB/s, the CPU seconds of the client
@@ -21,6 +24,13 @@ RUNS=${RUNS:-3}
 SANDBOX_BIN=$ROOT/target/release/move-sandbox
 [ -x "$SANDBOX_BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian: apt-get install time)" >&2; exit 1; }
+SANDBOX_PIN=
+CLIENT_PIN=
+if [ "${PIN:-0}" = 1 ]; then
+    command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] || { echo "PIN=1 needs taskset and 2 cores" >&2; exit 1; }
+    SANDBOX_PIN="taskset -c 0"
+    CLIENT_PIN="taskset -c 1"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/move-upload.XXXXXX")
 STORE=$(mktemp -d /dev/shm/move-upload.XXXXXX 2>/dev/null || mktemp -d "$WORK/store.XXXXXX")
 KEY="bench-key-$RANDOM$RANDOM"
@@ -30,7 +40,7 @@ stop_sandbox() { [ -z "$SANDBOX_PID" ] || { kill "$SANDBOX_PID" 2>/dev/null; wai
 trap 'stop_sandbox; rm -rf "$WORK" "$STORE"' EXIT
 start_sandbox() { # a new sandbox with no files and no takes; sets ENDPOINT
     rm -rf "$STORE/sandbox" "$WORK/sandbox.out"
-    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+    $SANDBOX_PIN "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
     SANDBOX_PID=$!
     for _ in $(seq 100); do grep -q '^sandbox listening on ' "$WORK/sandbox.out" && break; sleep 0.1; done
     ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
@@ -67,24 +77,24 @@ for _ in $(seq "$RUNS"); do
                 -d '{"query":"mutation { createFile(type: \"mp4\", name: \"curl.mp4\") { id presignedUrl } }"}' "$ENDPOINT" |
                 sed -n 's/.*"presignedUrl":"\([^"]*\)".*/\1/p')
             t0=$(date +%s.%N)
-            cpu_of curl -sS -o /dev/null -T "$BLOB" "$url"
+            cpu_of $CLIENT_PIN curl -sS -o /dev/null -T "$BLOB" "$url"
         else
             t0=$(date +%s.%N)
             if [ -n "${PERF_RECORD:-}" ] && [ -z "${RECORDED[$n]:-}" ]; then
                 RECORDED[$n]=1
                 mkdir -p "$PERF_RECORD"
                 perf record -q -e cpu-clock -F 2000 -g -o "$PERF_RECORD/$n.data" \
-                    "$bin" --config "$WORK/config.toml" backfill --no-progress >"$WORK/out" 2>"$WORK/err"
+                    $CLIENT_PIN "$bin" --config "$WORK/config.toml" backfill --no-progress >"$WORK/out" 2>"$WORK/err"
                 CPU_S=-
             else
-                cpu_of "$bin" --config "$WORK/config.toml" backfill --no-progress >"$WORK/out" 2>"$WORK/err"
+                cpu_of $CLIENT_PIN "$bin" --config "$WORK/config.toml" backfill --no-progress >"$WORK/out" 2>"$WORK/err"
             fi
             grep -q '^backfill: 1 done' "$WORK/out" || { echo "$bin: $(tail -3 "$WORK/out" "$WORK/err")" >&2; exit 1; }
         fi
         t1=$(date +%s.%N)
         s1=$(awk '{ print $14 + $15 }' "/proc/$SANDBOX_PID/stat")
         stop_sandbox
-        awk -v what="$bin" -v a="$t0" -v b="$t1" -v mib="$MIB" -v cpu="$CPU_S" -v sb="$(((s1 - s0)))" \
+        awk -v what="$bin${CLIENT_PIN:+ (pinned)}" -v a="$t0" -v b="$t1" -v mib="$MIB" -v cpu="$CPU_S" -v sb="$(((s1 - s0)))" \
             -v tck="$(getconf CLK_TCK)" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
             'BEGIN { printf "%s\t%.3f s\t%.0f MB/s\tclient CPU %s s\tsandbox CPU %.2f s\tload %s\n", what, b - a, mib * 1048576 / (b - a) / 1e6, cpu, sb / tck, load }'
     done

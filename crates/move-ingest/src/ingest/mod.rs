@@ -83,6 +83,9 @@ pub struct Ingest {
     job_creation: tokio::sync::Mutex<()>,
     /// Wakes the rig follower when a camera joins a rig recording.
     rigs_wake: Arc<tokio::sync::Notify>,
+    /// `backfill`'s uploads are running: the rig follower beside them forms no rig recording
+    /// that still collects (`rig::beside`).
+    rigs_beside_uploads: std::sync::atomic::AtomicBool,
     /// Held while a time-grouped rig video is placed in its rig recording (one at a time).
     rig_placing: tokio::sync::Mutex<()>,
     /// Whether the `.move` beside a rig camera's video was logged as left out (once).
@@ -114,6 +117,7 @@ impl Ingest {
             jobs_wake: tokio::sync::Notify::new(),
             job_creation: tokio::sync::Mutex::new(()),
             rigs_wake: Default::default(),
+            rigs_beside_uploads: Default::default(),
             rig_placing: tokio::sync::Mutex::new(()),
             sidecar_noted: Default::default(),
             policy: Policy::from_config(&cfg.retry),

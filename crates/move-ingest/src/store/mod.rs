@@ -131,6 +131,7 @@ impl Store {
         let (tx, rx) = mpsc::channel();
         let pause = Arc::new(Pause::default());
         let recent = Arc::new(Mutex::new(Recent::default()));
+        let rigs = rigs::RigWriter::default();
         let writer = Writer::new(
             conn,
             path.clone(),
@@ -138,7 +139,8 @@ impl Store {
             recent.clone(),
             check.clone(),
             pause.clone(),
-        );
+        )
+        .yielding_to(rigs.waiting());
         let writer = std::thread::Builder::new()
             .name("state".into())
             .spawn(move || writer.run(rx))
@@ -152,7 +154,7 @@ impl Store {
             writer: Some(writer),
             check,
             pause,
-            rigs: Default::default(),
+            rigs,
             watching_since_ms,
             _lock: lock,
         };
@@ -211,6 +213,17 @@ impl Store {
             committed: None,
         })?;
         write_result(wait.await, &self.path)
+    }
+
+    /// Asks the writer to commit its open group now, without waiting for it (a rig step
+    /// wants the write lock; see `rigs::RigWriter`).
+    fn commit_group_now(&self) {
+        let _ = self.send(Req {
+            rec: String::new(),
+            event: None,
+            done: None,
+            committed: None,
+        });
     }
 
     fn send(&self, req: Req) -> Result<(), StoreError> {

@@ -2,7 +2,8 @@
 //! connection of its own beside the steps' writer, before the outside action it allows; read
 //! by key, by rig, or all of them (a rig's recordings are few: one per take).
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -14,9 +15,37 @@ use crate::model::rig::{RigEvent, RigRecording};
 /// The first schema version with the rig tables.
 pub const RIGS_VERSION: u32 = 7;
 
-/// The rigs' own writer connection, opened when the first rig step is written.
+/// The rigs' own writer connection, opened when the first rig step is written, and how many
+/// rig steps wait for the database's write lock: while one does, the steps' writer leaves no
+/// group open (it would hold the lock for up to its window, and a rig step behind it).
 #[derive(Default)]
-pub struct RigWriter(Mutex<Option<Connection>>);
+pub struct RigWriter {
+    conn: Mutex<Option<Connection>>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl RigWriter {
+    /// The count of rig steps waiting, for the steps' writer.
+    pub(super) fn waiting(&self) -> Arc<AtomicUsize> {
+        self.waiting.clone()
+    }
+}
+
+/// A rig step waiting for (or holding) the write lock; counted while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 impl Store {
     /// Writes one step of a rig recording durably and returns the recording as it now is;
@@ -27,7 +56,9 @@ impl Store {
         event: &RigEvent,
     ) -> Result<RigRecording, StoreError> {
         self.checked()?;
-        let mut slot = self.rigs.0.lock().unwrap_or_else(|p| p.into_inner());
+        let _waiting = Waiting::new(&self.rigs.waiting);
+        self.commit_group_now();
+        let mut slot = self.rigs.conn.lock().unwrap_or_else(|p| p.into_inner());
         let conn = match &mut *slot {
             Some(conn) => conn,
             empty => empty.insert(schema::open_writer(self.path())?),

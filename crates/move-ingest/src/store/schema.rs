@@ -137,14 +137,27 @@ pub const REQUESTS_VERSION: u32 = 4;
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// How long a writer waits for the database's write lock, in 1 ms tries.
+const BUSY_TRIES: i32 = 5_000;
+
+/// The writers' busy handler: the steps' writer and the rigs' writer take the write lock in
+/// turn for a few milliseconds each (the steps' writer leaves no group open while a rig step
+/// waits), so the lock is tried again every millisecond, for up to 5 s. SQLite's own busy
+/// timeout backs off to sleeps of 25-100 ms, each one a stall of every step behind it.
+fn busy_retry(tries: i32) -> bool {
+    std::thread::sleep(Duration::from_millis(1));
+    tries < BUSY_TRIES
+}
+
 /// Opens the database for writing: WAL, foreign keys on, migrated to `SCHEMA_VERSION`
 /// (`check` runs `PRAGMA quick_check` beside it).
 pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
-    conn.busy_timeout(Duration::from_secs(5))
+    let mut conn =
+        Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
+    conn.busy_handler(Some(busy_retry))
         .map_err(StoreError::sql("open", path))?;
     stable_plans(&conn).map_err(StoreError::sql("open", path))?;
     // The first read of the file: a file that is not SQLite fails here.
@@ -167,8 +180,9 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 /// Also returns its schema version (0: the writer has only just created it).
 pub fn open_reader(path: &Path) -> Result<(Connection, u32), StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
-    conn.busy_timeout(Duration::from_secs(5))
+    let mut conn =
+        Connection::open_with_flags(path, flags).map_err(StoreError::sql("open", path))?;
+    conn.busy_handler(Some(busy_retry))
         .map_err(StoreError::sql("open", path))?;
     stable_plans(&conn).map_err(StoreError::sql("open", path))?;
     let version: u32 = conn

@@ -70,13 +70,10 @@ pub async fn backfill(
     );
     tracker.expect(queue.len() as u64, queued_bytes(ingest, &queue));
     let grace = Duration::from_secs(cfg.service.shutdown_grace_secs);
-    let tally = process_all(ingest, queue, tracker, stops, grace).await?;
-    let rigs_failed = if cfg.multicam.is_empty() {
-        Vec::new()
-    } else {
-        // The rig recordings: formed, their volumes made and waited for, then their takes.
-        ingest.finish_rigs().await?
-    };
+    // The rig recordings: formed, their volumes made and waited for, then their takes; one
+    // whose cameras are all uploaded beside the uploads, the rest after them.
+    let uploads = process_all(ingest, queue, tracker, stops, grace);
+    let (tally, rigs_failed) = ingest.uploads_and_rigs(uploads).await?;
     // A big state is checked beside the work; a damaged one fails the backfill even if it wrote nothing.
     ingest.state_checked()?;
     // The takes made last may still wait in an open group: on disk before they are reported.

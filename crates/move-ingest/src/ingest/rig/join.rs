@@ -132,9 +132,8 @@ impl Ingest {
         let collecting = known.as_ref().is_none_or(|r| r.missing.is_none());
         if !joined && collecting {
             let at_ms = now_ms();
-            let now = self
-                .store
-                .rig_record(&new, &RigEvent::CameraJoined { camera, at_ms })?;
+            let joined = RigEvent::CameraJoined { camera, at_ms };
+            let now = self.rig_step_off_runtime(new.clone(), joined).await?;
             if now.cameras.contains_key(&m.camera) {
                 tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
             } else {

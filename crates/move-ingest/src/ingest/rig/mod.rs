@@ -5,6 +5,7 @@
 //! settled by move-ingest's record on the API before anything is sent again.
 
 mod adopt;
+mod beside;
 mod join;
 mod mirror;
 mod shared;
@@ -21,6 +22,7 @@ use crate::detect::rig_time::too_few;
 use crate::model::rig::{RigEvent, RigFailure, RigRecording, RigState};
 pub(in crate::ingest) use adopt::RigRecord;
 pub use adopt::{CameraFile, Holder};
+use beside::earliest;
 pub use join::RigMember;
 pub(in crate::ingest) use shared::SharedMemo;
 
@@ -52,17 +54,14 @@ impl Ingest {
     /// finished serves the recordings after it in the same turn); returns how long until the
     /// next is due.
     pub async fn rigs_due(&self) -> Result<Duration, Fatal> {
-        let mut next: Option<i64> = None;
         if let Some(c) = self.coordinator() {
             self.shared_turn(c).await?;
         }
         let mut recs = self.store.rig_recordings(true)?;
         recs.sort_by_key(|r| (!r.calibration, r.recorded_ms()));
-        for rec in recs {
-            if let Some(at) = self.advance_rig(rec).await? {
-                next = Some(next.map_or(at, |n| n.min(at)));
-            }
-        }
+        let others = recs.split_off(recs.partition_point(|r| r.calibration));
+        let calibrations = self.advance_side_by_side(recs).await?;
+        let next = earliest(calibrations, self.advance_side_by_side(others).await?);
         let now = now_ms();
         // With `[coordination]`, other machines act too: the shared rows are read again soon.
         let idle = match self.coordinator() {
@@ -104,7 +103,8 @@ impl Ingest {
                 }
                 return self.failed_of(&began);
             }
-            tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+            let wait = wait.min(Duration::from_secs(1));
+            let _ = tokio::time::timeout(wait, self.rigs_wake.notified()).await;
         }
     }
 

@@ -5,6 +5,7 @@ mod step;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -100,6 +101,9 @@ pub(super) struct Writer {
     pause: Arc<Pause>,
     /// When a failed checkpoint was last logged (they repeat every second on a full disk).
     sync_failed_logged: Option<Instant>,
+    /// Rig steps waiting for the write lock (`rigs::RigWriter`): while any does, no group is
+    /// left open.
+    outside: Arc<AtomicUsize>,
 }
 
 impl Writer {
@@ -130,14 +134,28 @@ impl Writer {
             full: true,
             unsynced: false,
             unsynced_since: Instant::now(),
+            outside: Arc::default(),
         }
+    }
+
+    /// A writer that commits at once, leaving no group open, while `outside` is above 0.
+    pub(super) fn yielding_to(mut self, outside: Arc<AtomicUsize>) -> Writer {
+        self.outside = outside;
+        self
+    }
+
+    /// Whether another connection waits for the write lock.
+    fn outside_waits(&self) -> bool {
+        self.outside.load(Ordering::SeqCst) > 0
     }
 
     /// Takes requests until every sender is gone, then commits the open group and syncs.
     pub(super) fn run(mut self, rx: mpsc::Receiver<Req>) {
         loop {
             // A steady stream of grouped steps does not hold its group open past the window.
-            if !self.group.is_empty() && self.group_since.elapsed() >= GROUP_WINDOW {
+            if !self.group.is_empty()
+                && (self.group_since.elapsed() >= GROUP_WINDOW || self.outside_waits())
+            {
                 self.close_group(&rx);
             }
             let wait = if !self.group.is_empty() {
@@ -243,9 +261,10 @@ impl Writer {
         if self.refused(&mut batch) {
             return;
         }
-        let grouped = batch
-            .iter()
-            .all(|r| r.event.as_ref().is_some_and(Event::grouped));
+        let grouped = !self.outside_waits()
+            && batch
+                .iter()
+                .all(|r| r.event.as_ref().is_some_and(Event::grouped));
         // A group is most often ended by the durable step that follows it: it is opened with
         // synchronous = FULL, so that one commit (and one fsync) takes both.
         let full = grouped || self.wants_full(&batch);
