@@ -2,7 +2,7 @@
 //! recorded `Uploaded` only once the storage accepted it and the file held still.
 
 use std::path::Path;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
@@ -13,6 +13,11 @@ use crate::model::recording::FailureKind;
 use crate::model::recording::{Event, Recording, Role, Step};
 use crate::observe::monitor::Doing;
 use crate::upload::{MAX_PUT_BYTES, Sent};
+
+/// How long a file that vanished is given before it counts as deleted: a device folder being
+/// removed (`rm -rf`) or a drive going away loses its files one by one, the folder last, and
+/// such a recording waits for its folder instead of being marked gone.
+const VANISH_GRACE: Duration = Duration::from_millis(500);
 
 impl Ingest {
     /// Uploads every file of the recording that has no valid upload yet.
@@ -44,7 +49,14 @@ impl Ingest {
         seen: &Seen,
     ) -> Result<Result<Option<Seen>, Outcome>, Fatal> {
         let path = rec.dir.join(&seen.facts.name);
-        let now = match Facts::stat(&path) {
+        let mut stat = Facts::stat(&path);
+        if matches!(&stat, Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+            && self.place_lost(rec).is_none()
+        {
+            tokio::time::sleep(VANISH_GRACE).await;
+            stat = Facts::stat(&path);
+        }
+        let now = match stat {
             Ok(f) => f,
             // Its watch path or device folder went with it (unmounted, deleted): it waits.
             Err(_) if let Some(reason) = self.place_lost(rec) => {
