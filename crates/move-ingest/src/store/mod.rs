@@ -9,7 +9,9 @@
 //! commit), and the steps of an upload and the take made (`Event::grouped`) are answered
 //! before they are committed: they stay in an open transaction until the next other step, most
 //! often the next durable take request, commits them all at once (or `GROUP_WINDOW` passes).
-//! The take made is reported only once committed (`Store::record_grouped`). Only the
+//! The take made is reported only once committed (`Store::record_grouped`). The steps of rig
+//! recordings go through the same writer (`rigs`), each committed durably, a camera's join
+//! in one commit with its own `Grouped` step. Only the
 //! database holds recordings: "already done?" is an index lookup, so
 //! memory and start-up do not grow with history.
 

@@ -278,8 +278,8 @@ async fn a_sigkill_right_after_the_joins_loses_no_camera_and_makes_one_take() {
     let sb = sandbox(0, 0.0);
     let volume = finished_volume(&sb).await;
     let cap = Capture::new(&sb);
-    // No volume yet: the rig recordings wait once their cameras joined.
-    rig_config(&cap, "");
+    // No calibration recorded, so no volume yet: the rig recordings wait once joined.
+    rig_config(&cap, CALIBRATE);
     record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
     record(&cap, &CAMS, "act-02", Duration::from_secs(1_000));
     let run = Run::start(&cap).await;
