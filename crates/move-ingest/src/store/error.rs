@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::sync::oneshot;
-
 use super::pause::Cause;
 use super::schema::SCHEMA_VERSION;
 
@@ -108,8 +106,9 @@ impl StoreError {
 /// Why a commit failed: the message, and whether SQLite found the file damaged.
 pub(super) type WriteError = (String, bool);
 
-pub(super) fn write_result(
-    answer: Result<Result<(), WriteError>, oneshot::error::RecvError>,
+/// The writer's answer (`Err(_)`: it stopped before answering) as the caller's result.
+pub(super) fn write_result<E>(
+    answer: Result<Result<(), WriteError>, E>,
     path: &Path,
 ) -> Result<(), StoreError> {
     answer

@@ -9,7 +9,9 @@
 //! commit), and the steps of an upload and the take made (`Event::grouped`) are answered
 //! before they are committed: they stay in an open transaction until the next other step, most
 //! often the next durable take request, commits them all at once (or `GROUP_WINDOW` passes).
-//! The take made is reported only once committed (`Store::record_grouped`). Only the
+//! The take made is reported only once committed (`Store::record_grouped`). The steps of rig
+//! recordings go through the same writer (`rigs`), each committed durably, a camera's join
+//! in one commit with its own `Grouped` step. Only the
 //! database holds recordings: "already done?" is an index lookup, so
 //! memory and start-up do not grow with history.
 
@@ -42,7 +44,7 @@ use tokio::sync::oneshot;
 use crate::model::recording::Event;
 use error::{WriteError, write_result};
 use recent::Recent;
-use writer::{Req, Writer};
+use writer::{Reply, Req, Writer};
 
 #[cfg(any(test, feature = "testing"))]
 pub use bulk::write_bulk;
@@ -92,8 +94,6 @@ pub struct Store {
     check: Arc<integrity::Check>,
     /// Whether a full or read-only disk pauses the writer (in `run`), and whether it is paused.
     pause: Arc<Pause>,
-    /// The rig recordings' own writer connection (`rigs`).
-    rigs: rigs::RigWriter,
     /// When this state began (ms since the epoch; see `take_index::watching_since`).
     watching_since_ms: i64,
     /// Held until the writer has stopped (dropped after it: fields drop in order).
@@ -131,7 +131,6 @@ impl Store {
         let (tx, rx) = mpsc::channel();
         let pause = Arc::new(Pause::default());
         let recent = Arc::new(Mutex::new(Recent::default()));
-        let rigs = rigs::RigWriter::default();
         let writer = Writer::new(
             conn,
             path.clone(),
@@ -139,8 +138,7 @@ impl Store {
             recent.clone(),
             check.clone(),
             pause.clone(),
-        )
-        .yielding_to(rigs.waiting());
+        );
         let writer = std::thread::Builder::new()
             .name("state".into())
             .spawn(move || writer.run(rx))
@@ -154,7 +152,6 @@ impl Store {
             writer: Some(writer),
             check,
             pause,
-            rigs,
             watching_since_ms,
             _lock: lock,
         };
@@ -178,7 +175,8 @@ impl Store {
         self.send(Req {
             rec: rec.to_string(),
             event: Some(event),
-            done: Some(done),
+            rig: None,
+            done: Some(Reply::Async(done)),
             committed: None,
         })?;
         write_result(wait.await, &self.path)
@@ -192,7 +190,8 @@ impl Store {
         self.send(Req {
             rec: rec.to_string(),
             event: Some(event),
-            done: Some(done),
+            rig: None,
+            done: Some(Reply::Async(done)),
             committed: Some(committed),
         })?;
         write_result(wait.await, &self.path)?;
@@ -209,21 +208,11 @@ impl Store {
         self.send(Req {
             rec: String::new(),
             event: None,
-            done: Some(done),
+            rig: None,
+            done: Some(Reply::Async(done)),
             committed: None,
         })?;
         write_result(wait.await, &self.path)
-    }
-
-    /// Asks the writer to commit its open group now, without waiting for it (a rig step
-    /// wants the write lock; see `rigs::RigWriter`).
-    fn commit_group_now(&self) {
-        let _ = self.send(Req {
-            rec: String::new(),
-            event: None,
-            done: None,
-            committed: None,
-        });
     }
 
     fn send(&self, req: Req) -> Result<(), StoreError> {

@@ -1,69 +1,74 @@
-//! Rig recordings (schema version 7): each step written durably (`synchronous = FULL`) by a
-//! connection of its own beside the steps' writer, before the outside action it allows; read
-//! by key, by rig, or all of them (a rig's recordings are few: one per take).
+//! Rig recordings (schema version 7): each step written durably (`synchronous = FULL`) by the
+//! steps' writer (sharing its group commit with the recordings' steps), before the outside
+//! action it allows; read by key, by rig, or all of them (a rig's recordings are few: one
+//! per take).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
 
+use super::error::write_result;
 use super::query::Reader;
-use super::{Store, StoreError, schema};
+use super::writer::{Reply, Req, RigStep};
+use super::{Store, StoreError};
+use crate::model::recording::Event;
 use crate::model::rig::{RigEvent, RigRecording};
 
 /// The first schema version with the rig tables.
 pub const RIGS_VERSION: u32 = 7;
 
-/// The rigs' own writer connection, opened when the first rig step is written, and how many
-/// rig steps wait for the database's write lock: while one does, the steps' writer leaves no
-/// group open (it would hold the lock for up to its window, and a rig step behind it).
-#[derive(Default)]
-pub struct RigWriter {
-    conn: Mutex<Option<Connection>>,
-    waiting: Arc<AtomicUsize>,
-}
-
-impl RigWriter {
-    /// The count of rig steps waiting, for the steps' writer.
-    pub(super) fn waiting(&self) -> Arc<AtomicUsize> {
-        self.waiting.clone()
-    }
-}
-
-/// A rig step waiting for (or holding) the write lock; counted while it lives.
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl<'a> Waiting<'a> {
-    fn new(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        Waiting(count)
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Store {
-    /// Writes one step of a rig recording durably and returns the recording as it now is;
-    /// `new` is the recording to start from when the state has none by that key.
+    /// Writes one step of a rig recording durably (through the steps' writer: it shares its
+    /// group commit) and returns the recording as it now is; `new` is the recording to start
+    /// from when the state has none by that key. Blocks the calling thread until committed.
     pub fn rig_record(
         &self,
         new: &RigRecording,
         event: &RigEvent,
     ) -> Result<RigRecording, StoreError> {
         self.checked()?;
-        let _waiting = Waiting::new(&self.rigs.waiting);
-        self.commit_group_now();
-        let mut slot = self.rigs.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = match &mut *slot {
-            Some(conn) => conn,
-            empty => empty.insert(schema::open_writer(self.path())?),
+        let (done, wait) = std::sync::mpsc::channel();
+        let (step, out) = rig_step(new, event);
+        self.send(Req {
+            rec: String::new(),
+            event: None,
+            rig: Some(step),
+            done: Some(Reply::Blocking(done)),
+            committed: None,
+        })?;
+        write_result(wait.recv(), self.path())?;
+        taken(&out, self.path())
+    }
+
+    /// A camera joining its rig recording: `joined` (its `CameraJoined`, `None` if it needs
+    /// none) and the camera recording's own step (`Grouped`) written in one transaction and
+    /// committed durably together, so that a crash keeps both or neither (the camera is then
+    /// joined again at the next start). Returns the rig recording as `joined` left it.
+    pub async fn rig_join(
+        &self,
+        joined: Option<(&RigRecording, RigEvent)>,
+        rec: &str,
+        event: Event,
+    ) -> Result<Option<RigRecording>, StoreError> {
+        let (done, wait) = oneshot::channel();
+        let (rig, out) = match joined {
+            Some((new, ev)) => {
+                let (step, out) = rig_step(new, &ev);
+                (Some(step), Some(out))
+            }
+            None => (None, None),
         };
-        write(conn, new, event).map_err(StoreError::sql("write a rig step to", self.path()))
+        self.send(Req {
+            rec: rec.to_string(),
+            event: Some(event),
+            rig,
+            done: Some(Reply::Async(done)),
+            committed: None,
+        })?;
+        write_result(wait.await, self.path())?;
+        out.map(|out| taken(&out, self.path())).transpose()
     }
 
     /// One rig recording by key.
@@ -147,26 +152,51 @@ fn json_err(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(e.into())
 }
 
-fn write(
-    conn: &mut Connection,
+/// A rig step for the writer, and where it leaves the recording once written.
+fn rig_step(new: &RigRecording, event: &RigEvent) -> (RigStep, Arc<Mutex<Option<RigRecording>>>) {
+    let out = Arc::new(Mutex::new(None));
+    let step = RigStep {
+        new: new.clone(),
+        event: event.clone(),
+        out: out.clone(),
+    };
+    (step, out)
+}
+
+/// The recording a committed rig step left.
+fn taken(
+    out: &Mutex<Option<RigRecording>>,
+    path: &std::path::Path,
+) -> Result<RigRecording, StoreError> {
+    let rec = out.lock().unwrap_or_else(|p| p.into_inner()).take();
+    rec.ok_or_else(|| StoreError::Sql {
+        op: "write a rig step to",
+        path: path.to_path_buf(),
+        detail: "the step was committed but its recording was not returned (a bug: report it)"
+            .into(),
+    })
+}
+
+/// Applies one step to its rig recording and writes both, inside the writer's open
+/// transaction (`writer::Writer::write_open`); returns the recording as it now is.
+pub(super) fn write_in(
+    conn: &Connection,
     new: &RigRecording,
     event: &RigEvent,
 ) -> rusqlite::Result<RigRecording> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut rec = read_one(&tx, &new.key)?.unwrap_or_else(|| new.clone());
+    let mut rec = read_one(conn, &new.key)?.unwrap_or_else(|| new.clone());
     rec.apply(event);
     let at = now_ms();
     let data = serde_json::to_string(&rec).map_err(json_err)?;
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT INTO rig_recordings (key, rig, state, updated_ms, data) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (key) DO UPDATE SET state = excluded.state,
              updated_ms = excluded.updated_ms, data = excluded.data",
     )?
     .execute(params![rec.key, rec.rig, rec.state().as_str(), at, data])?;
     let ev = serde_json::to_string(event).map_err(json_err)?;
-    tx.prepare_cached("INSERT INTO rig_steps (key, at_ms, event) VALUES (?1, ?2, ?3)")?
+    conn.prepare_cached("INSERT INTO rig_steps (key, at_ms, event) VALUES (?1, ?2, ?3)")?
         .execute(params![rec.key, at, ev])?;
-    tx.commit()?;
     Ok(rec)
 }
 

@@ -140,10 +140,10 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 /// How long a writer waits for the database's write lock, in 1 ms tries.
 const BUSY_TRIES: i32 = 5_000;
 
-/// The writers' busy handler: the steps' writer and the rigs' writer take the write lock in
-/// turn for a few milliseconds each (the steps' writer leaves no group open while a rig step
-/// waits), so the lock is tried again every millisecond, for up to 5 s. SQLite's own busy
-/// timeout backs off to sleeps of 25-100 ms, each one a stall of every step behind it.
+/// The writers' busy handler: the steps' writer (which writes the rig steps too) and the take
+/// index's writer take the write lock in turn for a few milliseconds each, so the lock is
+/// tried again every millisecond, for up to 5 s. SQLite's own busy timeout backs off to
+/// sleeps of 25-100 ms, each one a stall of every step behind it.
 fn busy_retry(tries: i32) -> bool {
     std::thread::sleep(Duration::from_millis(1));
     tries < BUSY_TRIES

@@ -14,8 +14,7 @@ use tokio::sync::Notify;
 
 use super::Next;
 use crate::ingest::{Fatal, Ingest};
-use crate::model::rig::{RigEvent, RigRecording, RigState};
-use crate::store::StoreError;
+use crate::model::rig::{RigRecording, RigState};
 
 /// The least time between two turns beside the uploads (each camera that joins wakes the
 /// follower, and a turn reads every unfinished rig recording).
@@ -98,21 +97,6 @@ impl Ingest {
             }
         }
         Ok(took_up)
-    }
-}
-
-impl Ingest {
-    /// Writes one step of a rig recording durably on the runtime's blocking threads (a camera
-    /// joining, beside the uploads: the write waits for the database's lock and an fsync,
-    /// which must not hold up the uploads' tasks); returns the recording as it now is.
-    pub(super) async fn rig_step_off_runtime(
-        &self,
-        rec: RigRecording,
-        ev: RigEvent,
-    ) -> Result<RigRecording, Fatal> {
-        let store = self.store.clone();
-        let written = tokio::task::spawn_blocking(move || store.rig_record(&rec, &ev)).await;
-        Ok(written.map_err(|_| StoreError::Closed)??)
     }
 }
 

@@ -130,22 +130,31 @@ impl Ingest {
             .is_some_and(|c| c.file_id == camera.file_id);
         // Not formed yet (still collecting, or failed with too few cameras: `retry` looks again).
         let collecting = known.as_ref().is_none_or(|r| r.missing.is_none());
-        if !joined && collecting {
-            let at_ms = now_ms();
-            let joined = RigEvent::CameraJoined { camera, at_ms };
-            let now = self.rig_step_off_runtime(new.clone(), joined).await?;
-            if now.cameras.contains_key(&m.camera) {
-                tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
-            } else {
-                tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came just after its rig recording was made without it: it is uploaded, and not part of that take or volume");
-            }
-        } else if !joined {
-            tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came after its rig recording was made without it: it is uploaded, and not part of that take or volume");
-        }
         let ev = Event::Grouped {
             rig_recording: new.key.clone(),
         };
-        self.store.record(&rec.id, ev).await?;
+        let joining = (!joined && collecting).then(|| RigEvent::CameraJoined {
+            camera,
+            at_ms: now_ms(),
+        });
+        // The join and the camera's `Grouped` are durable together, in one commit shared with
+        // the other steps waiting (group commit): a crash keeps both or neither.
+        let now = self
+            .store
+            .rig_join(joining.map(|j| (&new, j)), &rec.id, ev)
+            .await?;
+        match now {
+            Some(now) if now.cameras.contains_key(&m.camera) => {
+                tracing::info!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "uploaded; joined its rig recording");
+            }
+            Some(_) => {
+                tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came just after its rig recording was made without it: it is uploaded, and not part of that take or volume");
+            }
+            None if !joined => {
+                tracing::warn!(rec = %rec.id, rig_recording = %new.key, camera = %m.camera, "this camera's video came after its rig recording was made without it: it is uploaded, and not part of that take or volume");
+            }
+            None => {}
+        }
         self.rigs_wake.notify_one();
         Ok(Outcome::Grouped {
             rig_recording: new.key,

@@ -5,7 +5,6 @@ mod step;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -17,8 +16,10 @@ use super::error::WriteError;
 use super::integrity::Check;
 use super::pause::Pause;
 use super::recent::{Recent, lock_recent};
+use super::rigs;
 use crate::model::recording::Event;
 use step::write_step;
+pub(super) use step::{Reply, RigStep};
 
 /// Steps that need no fsync of their own are made durable with the next one that does, or after this long.
 const LAZY_SYNC_AFTER: Duration = Duration::from_secs(1);
@@ -37,30 +38,38 @@ pub(super) struct Req {
     pub(super) rec: String,
     /// `None`: no step, only a durable commit of what is written (`Store::flush`).
     pub(super) event: Option<Event>,
+    /// A rig recording's step, written before `event` in the same transaction and always
+    /// committed durably (`Store::rig_record`, `Store::rig_join`).
+    pub(super) rig: Option<RigStep>,
     /// Taken when the step is answered (a grouped step is answered before it is committed).
-    pub(super) done: Option<oneshot::Sender<Result<(), WriteError>>>,
+    pub(super) done: Option<Reply>,
     /// Told when the step is committed, for a caller that reports it only then
     /// (`Store::record_grouped`).
     pub(super) committed: Option<oneshot::Sender<Result<(), WriteError>>>,
 }
 
 impl Req {
-    /// Whether this must be on disk before it is answered (a flush always is).
+    /// Whether this must be on disk before it is answered (a flush and a rig step always are).
     fn needs_fsync(&self) -> bool {
-        self.event.as_ref().is_none_or(Event::needs_fsync)
+        self.rig.is_some() || self.event.as_ref().is_none_or(Event::needs_fsync)
+    }
+
+    /// Whether this may be answered before it is committed (`Event::grouped`).
+    fn grouped(&self) -> bool {
+        self.rig.is_none() && self.event.as_ref().is_some_and(Event::grouped)
     }
 
     /// Written into the open group: answered, not yet committed.
     fn written(&mut self) {
         if let Some(done) = self.done.take() {
-            let _ = done.send(Ok(()));
+            done.send(Ok(()));
         }
     }
 
     /// Committed (or failed for good).
     fn answer(&mut self, result: Result<(), WriteError>) {
         if let Some(done) = self.done.take() {
-            let _ = done.send(result.clone());
+            done.send(result.clone());
         }
         if let Some(committed) = self.committed.take() {
             let _ = committed.send(result);
@@ -101,9 +110,8 @@ pub(super) struct Writer {
     pause: Arc<Pause>,
     /// When a failed checkpoint was last logged (they repeat every second on a full disk).
     sync_failed_logged: Option<Instant>,
-    /// Rig steps waiting for the write lock (`rigs::RigWriter`): while any does, no group is
-    /// left open.
-    outside: Arc<AtomicUsize>,
+    /// The open transaction wrote a rig step (it writes frames without a step's seq).
+    open_rig: bool,
 }
 
 impl Writer {
@@ -134,28 +142,15 @@ impl Writer {
             full: true,
             unsynced: false,
             unsynced_since: Instant::now(),
-            outside: Arc::default(),
+            open_rig: false,
         }
-    }
-
-    /// A writer that commits at once, leaving no group open, while `outside` is above 0.
-    pub(super) fn yielding_to(mut self, outside: Arc<AtomicUsize>) -> Writer {
-        self.outside = outside;
-        self
-    }
-
-    /// Whether another connection waits for the write lock.
-    fn outside_waits(&self) -> bool {
-        self.outside.load(Ordering::SeqCst) > 0
     }
 
     /// Takes requests until every sender is gone, then commits the open group and syncs.
     pub(super) fn run(mut self, rx: mpsc::Receiver<Req>) {
         loop {
             // A steady stream of grouped steps does not hold its group open past the window.
-            if !self.group.is_empty()
-                && (self.group_since.elapsed() >= GROUP_WINDOW || self.outside_waits())
-            {
+            if !self.group.is_empty() && self.group_since.elapsed() >= GROUP_WINDOW {
                 self.close_group(&rx);
             }
             let wait = if !self.group.is_empty() {
@@ -261,10 +256,7 @@ impl Writer {
         if self.refused(&mut batch) {
             return;
         }
-        let grouped = !self.outside_waits()
-            && batch
-                .iter()
-                .all(|r| r.event.as_ref().is_some_and(Event::grouped));
+        let grouped = batch.iter().all(Req::grouped);
         // A group is most often ended by the durable step that follows it: it is opened with
         // synchronous = FULL, so that one commit (and one fsync) takes both.
         let full = grouped || self.wants_full(&batch);
@@ -311,11 +303,17 @@ impl Writer {
             self.set_full(full)?;
             self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
             self.open_seq = self.next_seq;
+            self.open_rig = false;
         }
         let t = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
         let mut written = HashMap::new();
         let mut seq = self.next_seq;
         let result = batch.iter().try_for_each(|req| {
+            if let Some(rig) = &req.rig {
+                let now = rigs::write_in(&self.conn, &rig.new, &rig.event)?;
+                *rig.out.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
+                self.open_rig = true;
+            }
             let Some(event) = &req.event else {
                 return Ok(());
             };
@@ -356,7 +354,7 @@ impl Writer {
         // A transaction that wrote no step (a flush with no group open) writes no frame, and
         // so fsyncs nothing: a durable one makes the steps committed lazily before it durable
         // with a checkpoint instead.
-        let wrote = self.next_seq != self.open_seq;
+        let wrote = self.next_seq != self.open_seq || self.open_rig;
         let committed = self
             .conn
             .prepare_cached("COMMIT")

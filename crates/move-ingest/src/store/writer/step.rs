@@ -1,11 +1,15 @@
-//! `write_step`: one step applied to its recording, and both written, inside the open transaction.
+//! `write_step`: one step applied to its recording, and both written, inside the open
+//! transaction; what a request carries besides its step (`RigStep`) and whom it answers (`Reply`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, mpsc};
 
 use rusqlite::Connection;
+use tokio::sync::oneshot;
 
+use super::WriteError;
 use crate::model::recording::{Event, Recording};
+use crate::model::rig::{RigEvent, RigRecording};
 use crate::store::recent::{Recent, lock_recent};
 use crate::store::rows;
 
@@ -61,4 +65,31 @@ pub(super) fn write_step(
     rows::insert_step(conn, seq, rid, t, event)?;
     written.insert(rec.to_string(), (rid, recording));
     Ok(true)
+}
+
+/// Whom a request's answer goes to: an async caller, or a thread that blocks on it.
+pub(in crate::store) enum Reply {
+    Async(oneshot::Sender<Result<(), WriteError>>),
+    Blocking(mpsc::Sender<Result<(), WriteError>>),
+}
+
+impl Reply {
+    pub(super) fn send(self, result: Result<(), WriteError>) {
+        match self {
+            Reply::Async(tx) => {
+                let _ = tx.send(result);
+            }
+            Reply::Blocking(tx) => {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}
+
+/// A step of a rig recording (`new`: the recording to start from when the state has none by
+/// its key), and the recording as the step left it, set when written (read once committed).
+pub(in crate::store) struct RigStep {
+    pub(in crate::store) new: RigRecording,
+    pub(in crate::store) event: RigEvent,
+    pub(in crate::store) out: Arc<Mutex<Option<RigRecording>>>,
 }

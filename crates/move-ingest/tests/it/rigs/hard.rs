@@ -272,3 +272,50 @@ async fn reconcile_adopts_rig_cameras_videos_after_an_emptied_state_dir_then_bac
     assert_eq!(rigs["stage-a/act-01"]["state"], "done", "{rigs:?}");
     assert_eq!(rigs["stage-a/calib-01"]["state"], "calibrated", "{rigs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkill_right_after_the_joins_loses_no_camera_and_makes_one_take() {
+    let sb = sandbox(0, 0.0);
+    let volume = finished_volume(&sb).await;
+    let cap = Capture::new(&sb);
+    // No calibration recorded, so no volume yet: the rig recordings wait once joined.
+    rig_config(&cap, CALIBRATE);
+    record(&cap, &CAMS, "act-01", Duration::from_secs(2_000));
+    record(&cap, &CAMS, "act-02", Duration::from_secs(1_000));
+    let run = Run::start(&cap).await;
+    // A join is logged only once it is committed: killed right after the sixth.
+    run.until("every camera to join", || async {
+        (run.log().matches("joined its rig recording").count() == 6).then_some(())
+    })
+    .await;
+    drop(run); // SIGKILL
+    let files = stat(&sb, "files_created").await;
+    let rigs = rig_status(&cap);
+    for key in ["stage-a/act-01", "stage-a/act-02"] {
+        assert_eq!(
+            rigs.get(key).map(|r| r["cameras"].clone()),
+            Some(json!(CAMS)),
+            "every camera is still in its rig recording after the crash: {rigs:?}"
+        );
+    }
+    rig_config(&cap, &format!("volume = \"{volume}\"\n"));
+    let run = Run::start(&cap).await;
+    run.until("both takes", || async {
+        (take_stems(&sb).await == ["act-01", "act-02"]).then_some(())
+    })
+    .await;
+    rig_done(&run, &cap, "stage-a/act-02").await;
+    assert_eq!(
+        sb.takes().await.len(),
+        2,
+        "one take per recording, no other"
+    );
+    for take in multicam_takes(&sb).await {
+        assert_eq!(take["sources"].as_array().map(Vec::len), Some(3), "{take}");
+    }
+    assert_eq!(
+        stat(&sb, "files_created").await,
+        files,
+        "nothing uploaded again"
+    );
+}
