@@ -199,8 +199,7 @@ impl Service {
     }
 
     /// Considers a chunk of finds and takes in the result; the watchdog is fed meanwhile (a
-    /// chunk may hash many touched files), and finished workers are taken in, so that the
-    /// next queued recording starts while a scan of thousands of finds goes on.
+    /// chunk may hash many touched files).
     async fn consider_chunk(&mut self, chunk: &mut Chunk<'_>) -> Result<(), Fatal> {
         let considering = chunk.consider();
         tokio::pin!(considering);
@@ -211,7 +210,6 @@ impl Service {
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
                 ids = &mut considering => break ids?,
-                (id, result) = self.workers.next() => self.finished(&id, result?),
                 () = tokio::time::sleep_until(wake) => self.systemd.ping(Instant::now()),
             }
         };
