@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `run` with N small recordings (.mp4 + .move, 16 KiB each, 10 device folders) moved into its
+# watch path at once, by hand (the row "run, 2000 recordings dropped in" of bench/run.sh):
+#
+#   bench/drop.sh BIN [LOG_LEVEL]     prints "ceiling S" (fixtures ceiling, new sandbox) and
+#                                     "run S" (from the move to the last take, polled 0.05 s)
+#
+# Env: N (default 2000), CEIL=0 (skip the ceiling), KEEPLOG=FILE (keep run's log; with
+# LOG_LEVEL=debug each recording's "queued" and "done" lines carry timestamps),
+# PERF="perf record -g -o FILE --" (a prefix for the run process). A/B: run it with two
+# binaries back to back, e.g. a copy of main's target/release/move-ingest and yours.
+# Needs `cargo build --release` (move-sandbox) and `cargo bench -p move-ingest --no-run
+# --bench fixtures` (run from the repository root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$(realpath "$1"); LEVEL=${2:-info}; N=${N:-2000}
+SB=$PWD/target/release/move-sandbox
+FX=$(cargo bench -p move-ingest --no-run --bench fixtures --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*fixtures[^"]*"' | sed 's/.*:"//;s/"$//')
+W=$(mktemp -d); S=$(mktemp -d /dev/shm/move-drop.XXXXXX)
+KEY=k$RANDOM$RANDOM
+now() { date +%s.%N; }
+SPID=; RPID=
+cleanup() { for p in $RPID $SPID; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$W" "$S"; }
+trap cleanup EXIT
+start_sb() {
+  [ -n "$SPID" ] && { kill $SPID; wait $SPID 2>/dev/null || true; }
+  rm -rf "$S/sb"; rm -f "$W/sb.out"
+  "$SB" --port 0 --data "$S/sb" --api-key "$KEY" >"$W/sb.out" 2>"$W/sb.err" & SPID=$!
+  for _ in $(seq 300); do grep -q '^sandbox listening on ' "$W/sb.out" 2>/dev/null && break; sleep 0.05; done
+  EP=$(sed -n 's/^sandbox listening on //p' "$W/sb.out"|head -1); BASE=${EP%/ugc/graphql}
+}
+snap() { curl -sS "$BASE/admin/stats"; }
+stat_in() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+if [ "${CEIL:-1}" = 1 ]; then
+  "$FX" tree "$W/small" 10 "$N" 1 16384 >/dev/null; sync
+  start_sb
+  MOVE_API_KEY=$KEY "$FX" ceiling "$EP" "$W/small" 4 > "$W/c.out"
+  echo "ceiling $(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$W/c.out")"
+fi
+start_sb
+mkdir -p "$W/drop"
+cat > "$W/drop.toml" <<EOT
+[api]
+endpoint = "$EP"
+
+[[watch]]
+path = "$W/drop"
+device_label = "from-dir"
+
+[pairing]
+settle_secs = 1
+move_wait_secs = 1
+
+[state]
+dir = "$W/state"
+
+[log]
+level = "$LEVEL"
+
+[upload]
+concurrency = 4
+EOT
+MOVE_API_KEY=$KEY ${PERF:-} "$BIN" --config "$W/drop.toml" run >"$W/drop.out" 2>"$W/drop.err" & RPID=$!
+for _ in $(seq 600); do grep -q 'watching for recordings' "$W/drop.err" 2>/dev/null && break; sleep 0.05; done
+sleep 3
+"$FX" tree "$W/stage" 10 "$N" 1 16384 >/dev/null
+find "$W/stage" -type f -exec touch -d "@$(awk "BEGIN{printf \"%.3f\", $(now) - 1.5}")" {} +
+sync
+before=$(stat_in "$(snap)" takes_created)
+t0=$(now)
+mv "$W/stage"/* "$W/drop/"
+for _ in $(seq 6000); do
+  [ $(( $(stat_in "$(snap)" takes_created) - before )) -ge "$N" ] && break
+  sleep 0.05
+done
+t1=$(now)
+echo "run $(awk "BEGIN{printf \"%.3f\", $t1 - $t0}") t0=$t0"
+kill -INT $RPID; wait $RPID 2>/dev/null || true; RPID=
+[ -n "${KEEPLOG:-}" ] && cp "$W/drop.err" "$KEEPLOG"
+exit 0
