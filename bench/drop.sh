@@ -31,12 +31,14 @@ start_sb() {
   EP=$(sed -n 's/^sandbox listening on //p' "$W/sb.out"|head -1); BASE=${EP%/ugc/graphql}
 }
 snap() { curl -sS "$BASE/admin/stats"; }
+cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; } # utime + stime of PID, s
 stat_in() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
 if [ "${CEIL:-1}" = 1 ]; then
   "$FX" tree "$W/small" 10 "$N" 1 16384 >/dev/null; sync
   start_sb
-  MOVE_API_KEY=$KEY "$FX" ceiling "$EP" "$W/small" 4 > "$W/c.out"
-  echo "ceiling $(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$W/c.out")"
+  s0=$(cpu $SPID)
+  MOVE_API_KEY=$KEY /usr/bin/time -f '%U %S' -o "$W/c.time" "$FX" ceiling "$EP" "$W/small" 4 > "$W/c.out"
+  echo "ceiling $(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$W/c.out") cpu: client $(awk '{ print $1 + $2 }' "$W/c.time") s, sandbox $(awk "BEGIN{print $(cpu $SPID) - $s0}") s"
 fi
 start_sb
 mkdir -p "$W/drop"
@@ -68,6 +70,7 @@ sleep 3
 find "$W/stage" -type f -exec touch -d "@$(awk "BEGIN{printf \"%.3f\", $(now) - 1.5}")" {} +
 sync
 before=$(stat_in "$(snap)" takes_created)
+r0=$(cpu $RPID); s0=$(cpu $SPID)
 t0=$(now)
 mv "$W/stage"/* "$W/drop/"
 for _ in $(seq 6000); do
@@ -75,7 +78,7 @@ for _ in $(seq 6000); do
   sleep 0.05
 done
 t1=$(now)
-echo "run $(awk "BEGIN{printf \"%.3f\", $t1 - $t0}") t0=$t0"
+echo "run $(awk "BEGIN{printf \"%.3f\", $t1 - $t0}") t0=$t0 cpu: run $(awk "BEGIN{print $(cpu $RPID) - $r0}") s, sandbox $(awk "BEGIN{print $(cpu $SPID) - $s0}") s"
 kill -INT $RPID; wait $RPID 2>/dev/null || true; RPID=
 [ -n "${KEEPLOG:-}" ] && cp "$W/drop.err" "$KEEPLOG"
 exit 0

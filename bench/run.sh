@@ -649,12 +649,15 @@ MOVE_BENCH_HASH_MIB=$HASH_MIB criterion hash
 SHA_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/sha2') * 1e3")
 RING_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/ring') * 1e3")
 FILE_MBS=$(calc '%.0f' "$HASH_MIB * 1048576 / $(ns 'sha256/upload::sha256_file') * 1e3")
-# The reader thread hashes while the socket sends; if hashing were not overlapped at all
-# it would take OURS/SHA of the upload's time: "halving" would need SHA <= 2 x upload rate.
-SHARE=$(calc '%.0f' "100 * $OURS_MBS / $SHA_MBS")
-row "SHA-256 alone, must not halve throughput" "sha2 ${SHA_MBS} MB/s (ring ${RING_MBS} MB/s; read + hash a file ${FILE_MBS} MB/s)" \
-    "$(verdict "$SHA_MBS" '>=' "$((2 * OURS_MBS))")" \
-    "criterion, crates/move-ingest/benches/hash.rs, ${HASH_MIB} MiB in 1 MiB updates; at ${OURS_MBS} MB/s of upload, hashing is ${SHARE}% of one core, overlapped with sending"
+# The reader thread reads a 1 MiB chunk and hashes it while it is still in the cache, and the
+# socket sends meanwhile; if that work were not overlapped at all it would take OURS/FILE of
+# the upload's time: "halving" would need FILE <= 2 x upload rate. The verdict is taken on
+# "read + hash a file" (what the reader does per byte); the in-memory figures hash 256 MiB
+# straight from RAM, which on a VM is bound by memory bandwidth, not by SHA-NI.
+SHARE=$(calc '%.0f' "100 * $OURS_MBS / $FILE_MBS")
+row "SHA-256 alone, must not halve throughput" "read + hash a file ${FILE_MBS} MB/s (sha2 from RAM ${SHA_MBS} MB/s, ring ${RING_MBS} MB/s)" \
+    "$(verdict "$FILE_MBS" '>=' "$((2 * OURS_MBS))")" \
+    "criterion, crates/move-ingest/benches/hash.rs, ${HASH_MIB} MiB in 1 MiB reads and updates (\`upload::sha256_file\`, the reader thread's loop without the send); at ${OURS_MBS} MB/s of upload, reading and hashing take ${SHARE}% of one core, overlapped with sending"
 
 # ---------------------------------------------------------------- 7. idle service
 say "idle: move-ingest run with $IDLE_RECS done recordings, ${IDLE_SECS} s"

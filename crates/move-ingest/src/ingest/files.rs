@@ -12,6 +12,7 @@ use crate::model::facts::{Facts, Seen};
 use crate::model::recording::FailureKind;
 use crate::model::recording::{Event, Recording, Role, Step};
 use crate::observe::monitor::Doing;
+use crate::store::Pending;
 use crate::upload::{MAX_PUT_BYTES, Sent};
 
 /// How long a file that vanished is given before it counts as deleted: a device folder being
@@ -23,6 +24,21 @@ impl Ingest {
     /// Uploads every file of the recording that has no valid upload yet.
     /// `None` means all files are uploaded; `Some` is why the recording stops here.
     pub(super) async fn upload_files(&self, rec: &Recording) -> Result<Option<Outcome>, Fatal> {
+        // Each `Uploaded` step is written while the next file is sent; all are written (or
+        // their failure returned) before the recording is read again.
+        let mut written = Vec::new();
+        let outcome = self.upload_each(rec, &mut written).await;
+        for step in written {
+            step.written().await?;
+        }
+        outcome
+    }
+
+    async fn upload_each(
+        &self,
+        rec: &Recording,
+        written: &mut Vec<Pending>,
+    ) -> Result<Option<Outcome>, Fatal> {
         for role in [Role::Video, Role::Sidecar] {
             let Some(seen) = rec.seen(role) else { continue };
             if role == Role::Sidecar && self.skips_sidecar(rec) {
@@ -33,7 +49,7 @@ impl Ingest {
                 Ok(None) => continue,
                 Err(stopped) => return Ok(Some(stopped)),
             };
-            if let Some(outcome) = self.upload_one(rec, role, &now).await? {
+            if let Some(outcome) = self.upload_one(rec, role, &now, written).await? {
                 return Ok(Some(outcome));
             }
         }
@@ -113,6 +129,7 @@ impl Ingest {
         rec: &Recording,
         role: Role,
         seen: &Seen,
+        written: &mut Vec<Pending>,
     ) -> Result<Option<Outcome>, Fatal> {
         let path = rec.dir.join(&seen.facts.name);
         if let Some((kind, reason)) = unsendable(&path, seen.facts.size) {
@@ -139,7 +156,8 @@ impl Ingest {
             let err = match put.await {
                 Ok(sent) => {
                     self.monitor.uploaded(sent.bytes, began.elapsed());
-                    return self.uploaded(rec, role, seen, file_id, sent).await;
+                    written.push(self.uploaded(rec, role, seen, file_id, sent)?);
+                    return Ok(None);
                 }
                 Err(e) => e,
             };
@@ -223,19 +241,21 @@ impl Ingest {
             role,
             file_id: file.id.clone(),
         };
-        self.store.record(&rec.id, ev).await?;
+        // Read by nothing before the file's `Uploaded` step (awaited, and written after it):
+        // the PUT need not wait for the writer.
+        self.store.record_unawaited(&rec.id, ev)?;
         Ok(Ok((file.id, url)))
     }
 
-    /// Records an accepted upload.
-    async fn uploaded(
+    /// Records an accepted upload (written once the returned step resolves).
+    fn uploaded(
         &self,
         rec: &Recording,
         role: Role,
         seen: &Seen,
         file_id: String,
         sent: Sent,
-    ) -> Result<Option<Outcome>, Fatal> {
+    ) -> Result<Pending, Fatal> {
         tracing::info!(rec = %rec.id, device = %rec.device, stem = %rec.stem, file = %seen.facts.name, bytes = sent.bytes, sha256 = %sent.sha256, file_id = %file_id, "uploaded");
         let ev = Event::Uploaded {
             role,
@@ -243,8 +263,7 @@ impl Ingest {
             facts: seen.facts.clone(),
             sha256: sent.sha256,
         };
-        self.store.record(&rec.id, ev).await?;
-        Ok(None)
+        Ok(self.store.record_pending(&rec.id, ev)?)
     }
 }
 

@@ -70,13 +70,32 @@ pub struct Opened {
 }
 
 /// Resolves once a grouped step is committed (see `Store::record_grouped`).
-pub struct Committed {
+pub struct Committed(Answer);
+
+impl Committed {
+    pub async fn wait(self) -> Result<(), StoreError> {
+        self.0.get().await
+    }
+}
+
+/// Resolves once a step sent by `Store::record_pending` is written (or refused).
+#[must_use = "a step's failure to be written is only seen by awaiting it"]
+pub struct Pending(Answer);
+
+impl Pending {
+    pub async fn written(self) -> Result<(), StoreError> {
+        self.0.get().await
+    }
+}
+
+/// The writer's answer to one request, still to come.
+struct Answer {
     wait: oneshot::Receiver<Result<(), WriteError>>,
     path: PathBuf,
 }
 
-impl Committed {
-    pub async fn wait(self) -> Result<(), StoreError> {
+impl Answer {
+    async fn get(self) -> Result<(), StoreError> {
         write_result(self.wait.await, &self.path)
     }
 }
@@ -171,6 +190,13 @@ impl Store {
     /// `recording`, and reaches the other lookups with the commit that ends its group (the next
     /// other step, or `GROUP_WINDOW`).
     pub async fn record(&self, rec: &str, event: Event) -> Result<(), StoreError> {
+        self.record_pending(rec, event)?.written().await
+    }
+
+    /// Sends one step like `record` and returns at once: the answer `record` waits for comes
+    /// with `Pending::written`. For a caller with other work to do meanwhile (the next file's
+    /// upload), which must await it before the recording is read again.
+    pub fn record_pending(&self, rec: &str, event: Event) -> Result<Pending, StoreError> {
         let (done, wait) = oneshot::channel();
         self.send(Req {
             rec: rec.to_string(),
@@ -179,7 +205,26 @@ impl Store {
             done: Some(Reply::Async(done)),
             committed: None,
         })?;
-        write_result(wait.await, &self.path)
+        Ok(Pending(Answer {
+            wait,
+            path: self.path.clone(),
+        }))
+    }
+
+    /// Sends a grouped step (`Event::grouped`) without waiting for the writer to take it: for
+    /// a step that nothing reads before the recording's next awaited step, which the writer
+    /// takes after it (one channel, in order). If it cannot be written, every later step is
+    /// refused, as for a grouped step whose commit failed, and the recording resumes from its
+    /// last committed step at the next start: nothing that depends on it happens meanwhile.
+    pub fn record_unawaited(&self, rec: &str, event: Event) -> Result<(), StoreError> {
+        debug_assert!(event.grouped(), "only a grouped step may go unawaited");
+        self.send(Req {
+            rec: rec.to_string(),
+            event: Some(event),
+            rig: None,
+            done: None,
+            committed: None,
+        })
     }
 
     /// Writes one step like `record`, and also returns what resolves once it is committed:
@@ -195,10 +240,10 @@ impl Store {
             committed: Some(committed),
         })?;
         write_result(wait.await, &self.path)?;
-        Ok(Committed {
+        Ok(Committed(Answer {
             wait: on_commit,
             path: self.path.clone(),
-        })
+        }))
     }
 
     /// Makes every step written so far durable (the open group included): before a process

@@ -2,11 +2,13 @@
 //! storage's answer read, and the file stat'ed again so that a changed file is never used.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
 use super::reader::{HashResult, read_chunks};
@@ -38,31 +40,43 @@ impl Uploader {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(read_error)?;
-        let (tx, mut rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
-        let hashed = self.start_reader(file, facts.size, path, tx);
-        let counted = progress.clone();
+        let mut file = File::open(path).map_err(read_error)?;
         let sending: Option<Arc<dyn Transfer>> = self
             .watch
             .as_ref()
             .map(|w| Arc::from(w.start(path, facts.size)));
-        let watched = sending.clone();
-        let stream = futures_util::stream::poll_fn(move |cx| {
-            let item = rx.poll_recv(cx);
-            if let std::task::Poll::Ready(Some(Ok(b))) = &item {
-                let n = b.len() as u64;
-                let total = counted.fetch_add(n, Ordering::Relaxed) + n;
-                if let Some(s) = &watched {
-                    s.sent(total);
-                }
+        let (body, hashed) = if facts.size <= INLINE_MAX && self.limiter.is_none() {
+            // A small file (a sidecar, a short clip) is read and hashed here, in one piece: no
+            // reader thread to wake and no chunk stream for a body that fits in one write.
+            let (bytes, sha256) = read_small(&mut file, facts.size, path).map_err(read_error)?;
+            progress.fetch_add(facts.size, Ordering::Relaxed);
+            if let Some(s) = &sending {
+                s.sent(facts.size);
             }
-            item
-        });
+            (reqwest::Body::from(bytes), Hashed::Read(sha256))
+        } else {
+            let (tx, mut rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+            let hashed = self.start_reader(file, facts.size, path, tx);
+            let counted = progress.clone();
+            let watched = sending.clone();
+            let stream = futures_util::stream::poll_fn(move |cx| {
+                let item = rx.poll_recv(cx);
+                if let std::task::Poll::Ready(Some(Ok(b))) = &item {
+                    let n = b.len() as u64;
+                    let total = counted.fetch_add(n, Ordering::Relaxed) + n;
+                    if let Some(s) = &watched {
+                        s.sent(total);
+                    }
+                }
+                item
+            });
+            (reqwest::Body::wrap_stream(stream), Hashed::Reader(hashed))
+        };
         let request = self
             .http
             .put(url)
             .header(reqwest::header::CONTENT_LENGTH, facts.size)
-            .body(reqwest::Body::wrap_stream(stream))
+            .body(body)
             .send();
         let response = match watch_stall(request, &progress, self.stall, self.limiter.as_deref())
             .await
@@ -72,11 +86,16 @@ impl Uploader {
             response => response?,
         };
         accepted(response).await?;
-        let read = hashed.await.map_err(|_| UploadError::Transient {
-            detail: "the file reader stopped before the end".into(),
-            retry_after: None,
-        })?;
-        let (sha256, bytes) = read.map_err(read_error)?;
+        let (sha256, bytes) = match hashed {
+            Hashed::Read(sha256) => (sha256, facts.size),
+            Hashed::Reader(reader) => {
+                let read = reader.await.map_err(|_| UploadError::Transient {
+                    detail: "the file reader stopped before the end".into(),
+                    retry_after: None,
+                })?;
+                read.map_err(read_error)?
+            }
+        };
         held_still(path, facts, bytes)?;
         if let Some(s) = &sending {
             s.accepted();
@@ -102,6 +121,35 @@ impl Uploader {
         }));
         hash_rx
     }
+}
+
+/// Files up to this size are read and hashed on the calling task and sent as one body (about
+/// 40 µs of work at most); bigger ones, and every file under a rate cap, stream from the reader.
+const INLINE_MAX: u64 = 64 << 10;
+
+/// Where the digest of the body comes from.
+enum Hashed {
+    /// Read and hashed before the request (a small file).
+    Read(String),
+    /// The reader thread's digest, once it read the whole file.
+    Reader(oneshot::Receiver<HashResult>),
+}
+
+/// The whole of a small file of `size` bytes and its SHA-256; a file that ends early is an
+/// error, as in the reader thread (one that grew is caught by the stat after the upload).
+fn read_small(file: &mut File, size: u64, path: &Path) -> std::io::Result<(bytes::Bytes, String)> {
+    let mut buf = vec![0; size as usize];
+    let mut total = 0;
+    while total < buf.len() {
+        match file.read(&mut buf[total..]) {
+            Ok(0) => return Err(super::reader::shrank(path, total as u64)),
+            Ok(n) => total += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let sha256 = hex::encode(Sha256::digest(&buf));
+    Ok((bytes::Bytes::from(buf), sha256))
 }
 
 /// Waits for the response, failing if the body makes no progress for `stall`.
@@ -179,4 +227,105 @@ fn held_still(path: &Path, facts: &Facts, read: u64) -> Result<(), UploadError> 
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    use sha2::{Digest, Sha256};
+
+    use super::{INLINE_MAX, Uploader};
+    use crate::model::facts::Facts;
+    use crate::upload::UploadError;
+
+    /// What the storage received: the Content-Length header and the body.
+    type Received = Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>>;
+
+    /// A storage on loopback that keeps every PUT body; returns the URL to PUT to.
+    async fn storage() -> (String, Received) {
+        let received = Received::default();
+        let app = axum::Router::new()
+            .route(
+                "/put",
+                axum::routing::put(
+                    |State(r): State<Received>, headers: HeaderMap, body: Bytes| async move {
+                        let length = headers
+                            .get("content-length")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        r.lock().unwrap().push((length, body.to_vec()));
+                    },
+                ),
+            )
+            .with_state(received.clone())
+            .layer(axum::extract::DefaultBodyLimit::max(16 << 20));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{addr}/put"), received)
+    }
+
+    fn uploader() -> Uploader {
+        Uploader::new(
+            reqwest::Client::new(),
+            std::time::Duration::from_secs(10),
+            0,
+        )
+    }
+
+    async fn sends_whole(size: usize) {
+        let (url, received) = storage().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.mp4");
+        let bytes: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let facts = Facts::stat(&path).unwrap();
+        let progress = Arc::default();
+        let sent = uploader()
+            .put_with_progress(&url, &path, &facts, Arc::clone(&progress))
+            .await
+            .unwrap();
+        assert_eq!(sent.bytes, size as u64);
+        assert_eq!(sent.sha256, hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(
+            progress.load(std::sync::atomic::Ordering::Relaxed),
+            size as u64
+        );
+        let got = received.lock().unwrap();
+        assert_eq!(got.len(), 1, "one PUT");
+        assert_eq!(got[0].0.as_deref(), Some(size.to_string().as_str()));
+        assert!(got[0].1 == bytes, "the storage got the file's bytes");
+    }
+
+    #[tokio::test]
+    async fn a_small_file_is_sent_whole_with_its_length_and_digest() {
+        sends_whole(10_000).await;
+        sends_whole(INLINE_MAX as usize).await;
+    }
+
+    #[tokio::test]
+    async fn a_file_over_the_inline_size_streams_with_the_same_result() {
+        sends_whole(INLINE_MAX as usize + 1).await;
+        sends_whole(3 << 20).await;
+    }
+
+    #[tokio::test]
+    async fn a_small_file_that_shrank_before_it_was_read_is_not_sent() {
+        let (url, received) = storage().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("take.move");
+        std::fs::write(&path, vec![1u8; 20_000]).unwrap();
+        let facts = Facts::stat(&path).unwrap();
+        std::fs::write(&path, vec![1u8; 5_000]).unwrap();
+        let err = uploader().put(&url, &path, &facts).await.unwrap_err();
+        assert!(
+            matches!(&err, UploadError::Read { source, .. } if source.to_string().contains("shrank to 5000 bytes")),
+            "{err}"
+        );
+        assert!(received.lock().unwrap().is_empty(), "nothing was sent");
+    }
 }

@@ -66,7 +66,7 @@ pub(super) fn read_chunks(
     };
 }
 
-fn shrank(path: &Path, total: u64) -> std::io::Error {
+pub(super) fn shrank(path: &Path, total: u64) -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::UnexpectedEof,
         format!(

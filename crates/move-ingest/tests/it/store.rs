@@ -113,6 +113,42 @@ async fn what_was_recorded_is_there_after_a_restart_and_only_unfinished_work_res
 }
 
 #[tokio::test]
+async fn steps_sent_without_waiting_are_written_in_order_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (store, _) = Store::open(dir.path()).unwrap();
+        store.record("rec-a", discovered("a")).await.unwrap();
+        // What the upload step does: the file's id not awaited, its upload awaited later.
+        let created = Event::FileCreated {
+            role: Role::Video,
+            file_id: "file-a".into(),
+        };
+        store.record_unawaited("rec-a", created).unwrap();
+        let up = store
+            .record_pending("rec-a", uploaded("file-a", "a.mp4", "cd"))
+            .unwrap();
+        up.written().await.unwrap();
+        let rec = store.recording("rec-a").unwrap().unwrap();
+        let upload = rec
+            .upload(Role::Video)
+            .expect("the upload is read back once written");
+        assert_eq!(
+            (upload.file_id.as_str(), upload.sha256.as_str()),
+            ("file-a", "cd")
+        );
+        let req = Event::TakeRequested { at_ms: 5 };
+        store.record("rec-a", req).await.unwrap();
+    }
+    let reader = Reader::open(dir.path()).unwrap().unwrap();
+    let steps = reader.steps("rec-a").unwrap();
+    assert_eq!(steps.len(), 4, "every step kept, the unawaited one too");
+    assert!(
+        steps.windows(2).all(|w| w[0].seq < w[1].seq),
+        "in the order sent"
+    );
+}
+
+#[tokio::test]
 async fn a_second_open_is_refused_naming_the_pid() {
     let dir = tempfile::tempdir().unwrap();
     let (_first, _) = Store::open(dir.path()).unwrap();
