@@ -178,16 +178,11 @@ impl Event {
     ///   before anything is sent again (and waits, retrying, while it cannot look): it costs a
     ///   lookup, never a take. It is reported only once committed: the takes-created counter
     ///   counts it then (`Store::record_grouped`), `[after_take]` and the job begin with a
-    ///   durable step of their own, and `backfill` flushes the state before its summary;
-    /// - the job wanted (`JobWanted`): written just before `TakeRequested`, whose durable
-    ///   commit takes it to disk.
+    ///   durable step of their own, and `backfill` flushes the state before its summary.
     pub fn grouped(&self) -> bool {
         matches!(
             self,
-            Event::FileCreated { .. }
-                | Event::Uploaded { .. }
-                | Event::TakeCreated { .. }
-                | Event::JobWanted
+            Event::FileCreated { .. } | Event::Uploaded { .. } | Event::TakeCreated { .. }
         )
     }
 

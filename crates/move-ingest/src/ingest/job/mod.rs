@@ -76,8 +76,7 @@ impl Ingest {
     /// recorded yet. Called just before `TakeRequested`, whose durable commit carries it.
     pub(super) async fn want_job(&self, rec: &Recording) -> Result<(), Fatal> {
         if self.cfg.job.is_some() && rec.job.is_none() && rec.take_id.is_none() {
-            // Read by nothing before the take request, whose durable step follows it.
-            self.store.record_unawaited(&rec.id, Event::JobWanted)?;
+            self.store.record(&rec.id, Event::JobWanted).await?;
         }
         Ok(())
     }
