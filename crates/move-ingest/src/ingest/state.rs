@@ -60,6 +60,11 @@ impl Ingest {
         self.store.pause().now()
     }
 
+    /// The state writer's pause, to wait for it to begin or end (`Pause::changed`).
+    pub fn state_pause(&self) -> Arc<crate::store::Pause> {
+        self.store.pause().clone()
+    }
+
     /// Resolves only if the start-up check of the state database fails (see `Store::check_failed`).
     pub async fn state_check_failed(&self) -> Fatal {
         Fatal::Store(self.store.check_failed().await)

@@ -20,8 +20,9 @@ use crate::model::id::RecordingId;
 use crate::retry::Policy;
 use crate::store::requests::Inbox;
 
-/// How often the service looks for requests other processes left in the state.
-pub const REQUESTS_EVERY: Duration = Duration::from_secs(1);
+/// How often the service looks for requests other processes left in the state: with the
+/// watch paths' probe (`service/places.rs`), so that an idle service wakes once for both.
+pub const REQUESTS_EVERY: Duration = crate::detect::presence::PROBE_EVERY;
 
 /// The recordings waiting to be tried again, and the API probe.
 pub struct Waiting {

@@ -169,13 +169,22 @@ async fn run_service(
 
 /// While a full or read-only state disk holds the writes (the loop may be waiting on one),
 /// tells systemd so in STATUS= and keeps its watchdog fed: the loop is waiting, not stuck.
+/// Ticks once a second only while paused; otherwise it sleeps until a pause begins (an idle
+/// service wakes for nothing).
 async fn while_paused(ingest: Arc<Ingest>) {
     let mut systemd = Systemd::new();
     let mut was_paused = false;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let pause = ingest.state_pause();
     loop {
-        tick.tick().await;
-        match ingest.state_paused() {
+        let changed = pause.changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if pause.now().is_some() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        } else if !was_paused {
+            changed.await;
+        }
+        match pause.now() {
             Some(p) => {
                 systemd.status(format!("paused: {}", p.describe()));
                 systemd.ping(Instant::now());
@@ -239,8 +248,10 @@ impl Service {
                 (id, result) = self.workers.next() => self.finished(&id, result?),
                 () = sleep_until(wake) => {
                     self.on_timers().await?;
-                    self.heal(Instant::now()).await?;
-                    self.look_at_places(Instant::now()).await?;
+                    // One instant for both: requests and places stay due together.
+                    let now = Instant::now();
+                    self.heal(now).await?;
+                    self.look_at_places(now).await?;
                 }
                 answer = self.waiting.probed() => self.on_probe(answer)?,
                 fatal = self.ingest.state_check_failed() => return Err(fatal),

@@ -114,6 +114,8 @@ pub struct Pause {
     now: Mutex<Option<Paused>>,
     /// `pause.json`, kept open for overwriting in place.
     file: Mutex<Option<(PathBuf, File)>>,
+    /// Told when a pause begins or ends (`Pause::changed`).
+    changed: tokio::sync::Notify,
 }
 
 impl Pause {
@@ -141,6 +143,12 @@ impl Pause {
         self.lock().clone()
     }
 
+    /// Resolves when a pause begins or ends after this is called and enabled (`enable()` on
+    /// the pinned future, before `now` is read, so that no change is missed in between).
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+
     /// The writer could not commit for `cause`; returns true when this starts a pause.
     pub(super) fn set(&self, cause: Cause, detail: String) -> bool {
         let mut now = self.lock();
@@ -158,6 +166,7 @@ impl Pause {
         drop(now);
         if started {
             self.publish(Some(&paused));
+            self.changed.notify_waiters();
         }
         started
     }
@@ -167,6 +176,7 @@ impl Pause {
         let ended = self.lock().take();
         if ended.is_some() {
             self.publish(None);
+            self.changed.notify_waiters();
         }
         ended
     }
