@@ -16,16 +16,6 @@ impl Ingest {
         done: Completeness,
     ) -> Result<Option<RecordingId>, Fatal> {
         let latest = self.store.latest(&found.dir, &found.stem)?;
-        self.consider_latest(found, done, latest).await
-    }
-
-    /// `consider` with the newest recording for the folder and stem already looked up.
-    pub async fn consider_latest(
-        &self,
-        found: &Found,
-        done: Completeness,
-        latest: Option<Recording>,
-    ) -> Result<Option<RecordingId>, Fatal> {
         if let Some(rec) = &latest {
             let v = found.video.as_ref().map(|s| &s.facts);
             let m = found.sidecar.as_ref().map(|s| &s.facts);

@@ -15,7 +15,6 @@ use crate::ingest::batch::consider::Chunk;
 use crate::ingest::{Fatal, Ingest};
 use crate::model::facts::Completeness;
 use crate::model::id::RecordingId;
-use crate::model::recording::Recording;
 use crate::store::DoneInFolder;
 
 /// A new folder is scanned again this long after its watch was added (notify adds the watch
@@ -191,7 +190,7 @@ impl Service {
                 None => ingest.done_unchanged(found)?,
             };
             // Looked up again when considered: a worker may have moved it on meanwhile.
-            if let Some((done, _)) = self.settle_and_pair(found, done)? {
+            if let Some(done) = self.settle_and_pair(found, done)? {
                 chunk.push(found, done);
             }
         }
@@ -275,48 +274,26 @@ impl Service {
             .is_some_and(|w| w.follow_symlinks)
     }
 
-    /// Reads one recording's files from its folder and decides about them.
+    /// Reads one recording's files from its folder and decides about them (`check_many` with
+    /// one stem).
     pub(super) async fn check(
         &mut self,
         dir: &Path,
         device: &str,
         stem: &str,
     ) -> Result<(), Fatal> {
-        let mut scanned = scan::Scan::default();
-        scan::scan_dir(dir, device, self.follows(dir), &mut scanned);
-        self.report(&scanned);
-        let found = scanned
-            .found
-            .into_iter()
-            .find(|f| f.stem == stem)
-            .unwrap_or_else(|| Found {
-                dir: dir.to_path_buf(),
-                device: device.to_string(),
-                stem: stem.to_string(),
-                video: None,
-                sidecar: None,
-            });
-        self.decide(&found).await
-    }
-
-    /// Settles and pairs a recording's files; complete ones go to the state and the workers.
-    async fn decide(&mut self, found: &Found) -> Result<(), Fatal> {
-        let done = self.ingest.done_unchanged(found)?;
-        let Some((done, latest)) = self.settle_and_pair(found, done)? else {
-            return Ok(());
-        };
-        let id = self.ingest.consider_latest(found, done, latest).await?;
-        self.considered(vec![(found, id)]).await
+        let key = (dir.to_path_buf(), device.to_string());
+        self.check_many(BTreeMap::from([(key, BTreeSet::from([stem.to_string()]))]))
+            .await
     }
 
     /// Settles and pairs a recording's files (`done_unchanged`: the state holds its take with
-    /// exactly these files); returns their completeness and its newest recording when it goes
-    /// to the state (`Ingest::consider_latest`).
+    /// exactly these files); returns their completeness when they go to the state.
     fn settle_and_pair(
         &mut self,
         found: &Found,
         done_unchanged: bool,
-    ) -> Result<Option<(Completeness, Option<Recording>)>, Fatal> {
+    ) -> Result<Option<Completeness>, Fatal> {
         if done_unchanged {
             // Already taken with exactly these files: nothing to settle, pair or write.
             self.pairing.forget(&found.dir, &found.stem);
@@ -344,7 +321,7 @@ impl Service {
             Instant::now(),
         );
         match decision {
-            Decision::Consider(done) => Ok(Some((done, latest))),
+            Decision::Consider(done) => Ok(Some(done)),
             Decision::Wait | Decision::Nothing => Ok(None),
         }
     }
