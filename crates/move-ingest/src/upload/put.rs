@@ -138,15 +138,10 @@ enum Hashed {
 /// The whole of a small file of `size` bytes and its SHA-256; a file that ends early is an
 /// error, as in the reader thread (one that grew is caught by the stat after the upload).
 fn read_small(file: &mut File, size: u64, path: &Path) -> std::io::Result<(bytes::Bytes, String)> {
-    let mut buf = vec![0; size as usize];
-    let mut total = 0;
-    while total < buf.len() {
-        match file.read(&mut buf[total..]) {
-            Ok(0) => return Err(super::reader::shrank(path, total as u64)),
-            Ok(n) => total += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    let mut buf = Vec::with_capacity(size as usize);
+    file.take(size).read_to_end(&mut buf)?;
+    if (buf.len() as u64) < size {
+        return Err(super::reader::shrank(path, buf.len() as u64));
     }
     let sha256 = hex::encode(Sha256::digest(&buf));
     Ok((bytes::Bytes::from(buf), sha256))
