@@ -26,44 +26,15 @@ FIXTURES=$(cargo bench -p move-ingest --no-run --message-format=json --bench fix
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/move-backfill.XXXXXX")
 STORE=$(mktemp -d /dev/shm/move-backfill.XXXXXX 2>/dev/null || mktemp -d "$WORK/store.XXXXXX")
 KEY="bench-key-$RANDOM$RANDOM"
-SANDBOX_PID=
-stop_sandbox() { [ -z "$SANDBOX_PID" ] || { kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null || true; SANDBOX_PID=; }; }
+. "$ROOT/bench/lib.sh"
 trap 'stop_sandbox; rm -rf "$WORK" "$STORE"' EXIT
-start_sandbox() { # a new sandbox with no files and no takes; sets ENDPOINT
-    rm -rf "$STORE/sandbox" "$WORK/sandbox.out"
-    "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
-    SANDBOX_PID=$!
-    for _ in $(seq 100); do grep -q '^sandbox listening on ' "$WORK/sandbox.out" && break; sleep 0.1; done
-    ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
-    [ -n "$ENDPOINT" ] || { echo "the sandbox did not start: $(cat "$WORK/sandbox.err")" >&2; exit 1; }
-}
 "$FIXTURES" tree "$WORK/small" 10 "$N" 1 16384 >/dev/null
 sync
-write_config() {
-    cat >"$WORK/config.toml" <<EOT
-[api]
-endpoint = "$ENDPOINT"
-
-[[watch]]
-path = "$WORK/small"
-device_label = "from-dir"
-
-[pairing]
-settle_secs = 1
-move_wait_secs = 1
-
-[state]
-dir = "$WORK/state"
-
-[upload]
-concurrency = 4
-EOT
-}
 for _ in $(seq "$RUNS"); do
     for bin in "$@"; do
         rm -rf "$WORK/state"
         start_sandbox
-        write_config
+        write_config "$WORK/config.toml" "$WORK/small" "$WORK/state" $'[upload]\nconcurrency = 4'
         t0=$(date +%s.%N)
         MOVE_API_KEY=$KEY /usr/bin/time -f '%U %S' -o "$WORK/time" "$bin" --config "$WORK/config.toml" backfill --no-progress \
             >"$WORK/out" 2>"$WORK/err" || true

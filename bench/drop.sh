@@ -14,55 +14,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "$1"); LEVEL=${2:-info}; N=${N:-2000}
-SB=$PWD/target/release/move-sandbox
+SANDBOX_BIN=$PWD/target/release/move-sandbox
 FX=$(cargo bench -p move-ingest --no-run --bench fixtures --message-format=json 2>/dev/null |
     grep -o '"executable":"[^"]*fixtures[^"]*"' | sed 's/.*:"//;s/"$//')
 W=$(mktemp -d); S=$(mktemp -d /dev/shm/move-drop.XXXXXX)
+WORK=$W; STORE=$S # for lib.sh
 KEY=k$RANDOM$RANDOM
 now() { date +%s.%N; }
-SPID=; RPID=
-cleanup() { for p in $RPID $SPID; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$W" "$S"; }
+RPID=
+cleanup() { for p in $RPID $SANDBOX_PID; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$W" "$S"; }
 trap cleanup EXIT
-start_sb() {
-  [ -n "$SPID" ] && { kill $SPID; wait $SPID 2>/dev/null || true; }
-  rm -rf "$S/sb"; rm -f "$W/sb.out"
-  "$SB" --port 0 --data "$S/sb" --api-key "$KEY" >"$W/sb.out" 2>"$W/sb.err" & SPID=$!
-  for _ in $(seq 300); do grep -q '^sandbox listening on ' "$W/sb.out" 2>/dev/null && break; sleep 0.05; done
-  EP=$(sed -n 's/^sandbox listening on //p' "$W/sb.out"|head -1); BASE=${EP%/ugc/graphql}
-}
+. "$(dirname "$0")/lib.sh"
 snap() { curl -sS "$BASE/admin/stats"; }
 cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; } # utime + stime of PID, s
 stat_in() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
 if [ "${CEIL:-1}" = 1 ]; then
   "$FX" tree "$W/small" 10 "$N" 1 16384 >/dev/null; sync
-  start_sb
-  s0=$(cpu $SPID)
-  MOVE_API_KEY=$KEY /usr/bin/time -f '%U %S' -o "$W/c.time" "$FX" ceiling "$EP" "$W/small" 4 > "$W/c.out"
-  echo "ceiling $(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$W/c.out") cpu: client $(awk '{ print $1 + $2 }' "$W/c.time") s, sandbox $(awk "BEGIN{print $(cpu $SPID) - $s0}") s"
+  start_sandbox
+  s0=$(cpu $SANDBOX_PID)
+  MOVE_API_KEY=$KEY /usr/bin/time -f '%U %S' -o "$W/c.time" "$FX" ceiling "$ENDPOINT" "$W/small" 4 > "$W/c.out"
+  echo "ceiling $(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$W/c.out") cpu: client $(awk '{ print $1 + $2 }' "$W/c.time") s, sandbox $(awk "BEGIN{print $(cpu $SANDBOX_PID) - $s0}") s"
 fi
-start_sb
+start_sandbox
 mkdir -p "$W/drop"
-cat > "$W/drop.toml" <<EOT
-[api]
-endpoint = "$EP"
-
-[[watch]]
-path = "$W/drop"
-device_label = "from-dir"
-
-[pairing]
-settle_secs = 1
-move_wait_secs = 1
-
-[state]
-dir = "$W/state"
-
-[log]
-level = "$LEVEL"
-
-[upload]
-concurrency = 4
-EOT
+write_config "$W/drop.toml" "$W/drop" "$W/state" $'[upload]\nconcurrency = 4'
 MOVE_API_KEY=$KEY ${PERF:-} "$BIN" --config "$W/drop.toml" run >"$W/drop.out" 2>"$W/drop.err" & RPID=$!
 for _ in $(seq 600); do grep -q 'watching for recordings' "$W/drop.err" 2>/dev/null && break; sleep 0.05; done
 sleep 3
@@ -70,7 +45,7 @@ sleep 3
 find "$W/stage" -type f -exec touch -d "@$(awk "BEGIN{printf \"%.3f\", $(now) - 1.5}")" {} +
 sync
 before=$(stat_in "$(snap)" takes_created)
-r0=$(cpu $RPID); s0=$(cpu $SPID)
+r0=$(cpu $RPID); s0=$(cpu $SANDBOX_PID)
 t0=$(now)
 mv "$W/stage"/* "$W/drop/"
 for _ in $(seq 6000); do
@@ -78,7 +53,7 @@ for _ in $(seq 6000); do
   sleep 0.05
 done
 t1=$(now)
-echo "run $(awk "BEGIN{printf \"%.3f\", $t1 - $t0}") t0=$t0 cpu: run $(awk "BEGIN{print $(cpu $RPID) - $r0}") s, sandbox $(awk "BEGIN{print $(cpu $SPID) - $s0}") s"
+echo "run $(awk "BEGIN{printf \"%.3f\", $t1 - $t0}") t0=$t0 cpu: run $(awk "BEGIN{print $(cpu $RPID) - $r0}") s, sandbox $(awk "BEGIN{print $(cpu $SANDBOX_PID) - $s0}") s"
 kill -INT $RPID; wait $RPID 2>/dev/null || true; RPID=
 [ -n "${KEEPLOG:-}" ] && cp "$W/drop.err" "$KEEPLOG"
 exit 0

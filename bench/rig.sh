@@ -12,33 +12,9 @@ BIN=$1; SANDBOX_BIN=${2:-$(dirname "$0")/../target/release/move-sandbox}; LEVEL=
 RIG_RECS=${RIG_RECS:-500}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/move-rig.XXXXXX"); STORE=$(mktemp -d /dev/shm/move-rig.XXXXXX)
 KEY=k$RANDOM
-SANDBOX_PID=
-trap '[ -n "$SANDBOX_PID" ] && kill $SANDBOX_PID; rm -rf "$STORE"' EXIT
-start_sandbox() {
-  [ -n "$SANDBOX_PID" ] && { kill $SANDBOX_PID; wait $SANDBOX_PID 2>/dev/null || true; }
-  rm -rf "$STORE/sandbox"; rm -f $WORK/sandbox.out
-  "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" ${SANDBOX_ARGS:-} >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
-  SANDBOX_PID=$!
-  for _ in $(seq 300); do grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break; sleep 0.1; done
-  ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
-}
+. "$(dirname "$0")/lib.sh"
+trap 'stop_sandbox; rm -rf "$STORE"' EXIT
 gql() { curl -sS -H "Authorization: $KEY" -H 'Content-Type: application/json' -d "$1" "$ENDPOINT"; }
-write_config() { cat >"$1" <<EOC
-[api]
-endpoint = "$ENDPOINT"
-[[watch]]
-path = "$2"
-device_label = "from-dir"
-[pairing]
-settle_secs = 1
-move_wait_secs = 1
-[state]
-dir = "$3"
-[log]
-level = "$LEVEL"
-${4:-}
-EOC
-}
 mk_rig_tree() { local root=$1; shift
   for cam in "$@"; do mkdir -p "$root/$cam"; head -c 16384 /dev/zero >"$root/$cam/take-000000.mp4"
     for i in $(seq 1 $((RIG_RECS - 1))); do cp "$root/$cam/take-000000.mp4" "$root/$cam/$(printf 'take-%06d.mp4' "$i")"; done; done

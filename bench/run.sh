@@ -91,7 +91,8 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 else
     STORE=$WORK/store
 fi
-SANDBOX_PID=
+# start_sandbox (sets SANDBOX_PID, ENDPOINT, BASE), stop_sandbox, write_config
+. "$ROOT/bench/lib.sh"
 SERVICE_PID=
 # The upload row pinned (see "1. one big upload"): "taskset -c N" before the sandbox and
 # before the client (ours or curl), and the kind's prefix in tput.tsv.
@@ -127,28 +128,6 @@ wakeups() { for t in /proc/"$1"/task/*; do echo "${t##*/} $(awk '/^voluntary_ctx
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- sandbox
-# (Re)starts the sandbox with no files and no takes; sets SANDBOX_PID, ENDPOINT and BASE.
-# Each upload measured gets a new one: with the takes of an earlier repetition there, a
-# backfill from an empty state adopts the take (found by name, size and SHA-256) instead
-# of uploading.
-start_sandbox() {
-    if [ -n "$SANDBOX_PID" ]; then
-        kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null || true
-    fi
-    rm -rf "$STORE/sandbox"
-    rm -f "$WORK/sandbox.out" # not the last sandbox's line, read before the new one starts
-    $SANDBOX_PIN "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" ${SANDBOX_ARGS:-} >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
-    SANDBOX_PID=$!
-    for _ in $(seq 300); do
-        grep -q '^sandbox listening on ' "$WORK/sandbox.out" 2>/dev/null && break
-        kill -0 "$SANDBOX_PID" 2>/dev/null || die "the sandbox exited: $(cat "$WORK/sandbox.err")"
-        sleep 0.1
-    done
-    ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
-    [ -n "$ENDPOINT" ] || die "the sandbox did not announce its address"
-    BASE=${ENDPOINT%/ugc/graphql}
-    case "$BASE" in http://127.0.0.1:*) ;; *) die "the sandbox is not on 127.0.0.1: $BASE" ;; esac
-}
 say "starting the sandbox (data in $STORE)"
 start_sandbox
 
@@ -160,29 +139,6 @@ presigned_url() {
 }
 drop_blobs() { rm -f "$STORE"/sandbox/blobs/* 2>/dev/null || true; }
 stat_of() { curl -sS "$BASE/admin/stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
-
-# A config for one watch folder and state dir; extra TOML is appended.
-write_config() { # PATH WATCH STATE [EXTRA]
-    cat >"$1" <<EOF
-[api]
-endpoint = "$ENDPOINT"
-
-[[watch]]
-path = "$2"
-device_label = "from-dir"
-
-[pairing]
-settle_secs = 1
-move_wait_secs = 1
-
-[state]
-dir = "$3"
-
-[log]
-level = "info"
-${4:-}
-EOF
-}
 
 # Runs the binary under /usr/bin/time -v; sets WALL (s), RSS_KB, USER_S, SYS_S; output in $WORK/last.*
 timed() { # CONFIG ARGS...

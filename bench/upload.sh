@@ -35,17 +35,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/move-upload.XXXXXX")
 STORE=$(mktemp -d /dev/shm/move-upload.XXXXXX 2>/dev/null || mktemp -d "$WORK/store.XXXXXX")
 KEY="bench-key-$RANDOM$RANDOM"
 export MOVE_API_KEY=$KEY
-SANDBOX_PID=
-stop_sandbox() { [ -z "$SANDBOX_PID" ] || { kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null || true; SANDBOX_PID=; }; }
+. "$ROOT/bench/lib.sh"
 trap 'stop_sandbox; rm -rf "$WORK" "$STORE"' EXIT
-start_sandbox() { # a new sandbox with no files and no takes; sets ENDPOINT
-    rm -rf "$STORE/sandbox" "$WORK/sandbox.out"
-    $SANDBOX_PIN "$SANDBOX_BIN" --port 0 --data "$STORE/sandbox" --api-key "$KEY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
-    SANDBOX_PID=$!
-    for _ in $(seq 100); do grep -q '^sandbox listening on ' "$WORK/sandbox.out" && break; sleep 0.1; done
-    ENDPOINT=$(sed -n 's/^sandbox listening on //p' "$WORK/sandbox.out" | head -1)
-    [ -n "$ENDPOINT" ] || { echo "the sandbox did not start: $(cat "$WORK/sandbox.err")" >&2; exit 1; }
-}
 mkdir -p "$WORK/big/cam-01"
 BLOB=$WORK/big/cam-01/big.mp4
 head -c $((MIB << 20)) /dev/urandom >"$BLOB"
@@ -69,8 +60,7 @@ for _ in $(seq "$RUNS"); do
         n=$((n + 1))
         rm -rf "$WORK/state"
         start_sandbox
-        printf '[api]\nendpoint = "%s"\n\n[[watch]]\npath = "%s"\ndevice_label = "from-dir"\n\n[state]\ndir = "%s"\n' \
-            "$ENDPOINT" "$WORK/big" "$WORK/state" >"$WORK/config.toml"
+        write_config "$WORK/config.toml" "$WORK/big" "$WORK/state"
         s0=$(awk '{ print $14 + $15 }' "/proc/$SANDBOX_PID/stat")
         if [ "$bin" = curl ]; then
             url=$(curl -sS -H "Authorization: $KEY" -H 'Content-Type: application/json' \
